@@ -1,0 +1,99 @@
+"""Repository rules that wrap Debian's system libraries for Bazel.
+
+`system_libs` runs pkg-config once per library and writes a BUILD file of
+cc_library targets, so no BUILD file in the project lists linker flags.
+`proto_tree` exposes .proto files shipped by Debian (a directory or a jar) as
+a repository the proto codegen rule can compile.
+"""
+
+# Bazel target name -> (pkg-config modules, extra linker flags).
+_LIBS = {
+    "grpcpp": (["grpc++", "protobuf"], []),
+    # Debian ships no .pc file for the reflection plugin; it sits beside grpc++.
+    "grpcpp_reflection": (["grpc++"], ["-lgrpc++_reflection"]),
+    "protobuf": (["protobuf"], []),
+    "absl": ([
+        "absl_flags",
+        "absl_flags_parse",
+        "absl_status",
+        "absl_statusor",
+        "absl_strings",
+        "absl_str_format",
+        "absl_synchronization",
+        "absl_time",
+        "absl_random_random",
+        "absl_flat_hash_map",
+    ], []),
+    "curl": (["libcurl"], []),
+    "gtest": (["gtest"], []),
+    "gtest_main": (["gtest_main"], []),
+    "gmock": (["gmock"], []),
+    "httplib": (["cpp-httplib"], []),
+}
+
+def _pkg_config(rctx, args):
+    result = rctx.execute(["pkg-config"] + args)
+    if result.return_code != 0:
+        fail("pkg-config %s failed: %s\nInstall the Debian -dev package (see README)." %
+             (" ".join(args), result.stderr))
+    return result.stdout.strip()
+
+def _split(flags):
+    return [f for f in flags.split(" ") if f]
+
+def _system_libs_impl(rctx):
+    build = ['package(default_visibility = ["//visibility:public"])', ""]
+    for name, (modules, extra) in _LIBS.items():
+        cflags = _split(_pkg_config(rctx, ["--cflags"] + modules))
+        libs = _split(_pkg_config(rctx, ["--libs"] + modules)) + extra
+
+        # System headers come through -isystem so warnings stay about our code.
+        copts = [f.replace("-I", "-isystem", 1) if f.startswith("-I") else f for f in cflags]
+        build.append("cc_library(\n    name = %r,\n    copts = %r,\n    linkopts = %r,\n)\n" %
+                     (name, copts, libs))
+    rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
+    rctx.file("BUILD.bazel", "\n".join(build))
+
+system_libs = repository_rule(
+    implementation = _system_libs_impl,
+    local = True,
+    doc = "C++ libraries from the host, found with pkg-config.",
+)
+
+_PROTO_BUILD = """\
+load("@linkgateway//bazel:proto.bzl", "proto_cc_library", "proto_py_library")
+
+package(default_visibility = ["//visibility:public"])
+
+exports_files(glob(["**/*.proto"]))
+"""
+
+def _proto_tree_impl(rctx):
+    if rctx.attr.jar:
+        jar = rctx.path(rctx.attr.jar)
+        if not jar.exists:
+            fail("%s is missing; install Debian's %s" % (rctx.attr.jar, rctx.attr.package))
+        result = rctx.execute(["unzip", "-q", "-o", str(jar)] + rctx.attr.files)
+        if result.return_code != 0:
+            fail("unzip %s failed: %s" % (rctx.attr.jar, result.stderr))
+    else:
+        root = rctx.path(rctx.attr.directory)
+        if not root.exists:
+            fail("%s is missing; install Debian's %s" % (rctx.attr.directory, rctx.attr.package))
+        for f in rctx.attr.files:
+            rctx.symlink(rctx.path(rctx.attr.directory + "/" + f), f)
+    rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
+    rctx.file("BUILD.bazel", _PROTO_BUILD + rctx.attr.build_extra)
+
+proto_tree = repository_rule(
+    implementation = _proto_tree_impl,
+    local = True,
+    attrs = {
+        "jar": attr.string(doc = "Jar holding the .proto files."),
+        "directory": attr.string(doc = "Directory holding the .proto files."),
+        "files": attr.string_list(mandatory = True),
+        "package": attr.string(mandatory = True, doc = "Debian package to name when missing."),
+        "build_extra": attr.string(doc = "Targets appended to the generated BUILD file."),
+    },
+    doc = ".proto files shipped by a Debian package, as a Bazel repository.",
+)
