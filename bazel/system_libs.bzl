@@ -68,6 +68,26 @@ package(default_visibility = ["//visibility:public"])
 exports_files(glob(["**/*.proto"]))
 """
 
+# Debian bookworm's proto-google-common-protos (1.16) predates google.rpc.ErrorInfo,
+# which AIP-193 requires on every error. Append it with its official field
+# numbers (googleapis google/rpc/error_details.proto) when the file lacks it.
+_ERROR_INFO = """
+// Added by //bazel:system_libs.bzl: Debian's copy of this file predates it.
+message ErrorInfo {
+  string reason = 1;
+  string domain = 2;
+  map<string, string> metadata = 3;
+}
+"""
+
+def _add_missing_messages(rctx):
+    path = "google/rpc/error_details.proto"
+    if path not in rctx.attr.files:
+        return
+    text = rctx.read(path)
+    if "message ErrorInfo" not in text:
+        rctx.file(path, text + _ERROR_INFO, legacy_utf8 = False)
+
 def _proto_tree_impl(rctx):
     if rctx.attr.jar:
         jar = rctx.path(rctx.attr.jar)
@@ -76,6 +96,7 @@ def _proto_tree_impl(rctx):
         result = rctx.execute(["unzip", "-q", "-o", str(jar)] + rctx.attr.files)
         if result.return_code != 0:
             fail("unzip %s failed: %s" % (rctx.attr.jar, result.stderr))
+        _add_missing_messages(rctx)
     else:
         root = rctx.path(rctx.attr.directory)
         if not root.exists:

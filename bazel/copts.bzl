@@ -1,0 +1,7 @@
+"""Compiler flags for the project's own C++ targets (not generated code)."""
+
+WARNING_COPTS = [
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+]

@@ -1,0 +1,32 @@
+// linkgateway.v1.AppProfileService on the gRPC callback API.
+#ifndef LINKGATEWAY_SERVER_APP_PROFILE_SERVICE_H_
+#define LINKGATEWAY_SERVER_APP_PROFILE_SERVICE_H_
+
+#include "absl/time/time.h"
+#include "adapters/provider_registry.h"
+#include "linkgateway/v1/app_profiles.grpc.pb.h"
+
+namespace linkgateway::server {
+
+class AppProfileService final : public v1::AppProfileService::CallbackService {
+ public:
+  AppProfileService(adapters::ProviderRegistry const& providers,
+                    absl::Duration default_deadline)
+      : providers_(providers), default_deadline_(default_deadline) {}
+
+  grpc::ServerUnaryReactor* DeleteAppProfile(
+      grpc::CallbackServerContext* context, v1::DeleteAppProfileRequest const* request,
+      v1::DeleteAppProfileResponse* response) override;
+
+  grpc::ServerUnaryReactor* GetProfileTransaction(
+      grpc::CallbackServerContext* context, v1::GetProfileTransactionRequest const* request,
+      v1::ProfileTransaction* response) override;
+
+ private:
+  adapters::ProviderRegistry const& providers_;
+  absl::Duration default_deadline_;
+};
+
+}  // namespace linkgateway::server
+
+#endif  // LINKGATEWAY_SERVER_APP_PROFILE_SERVICE_H_

@@ -1,0 +1,14 @@
+#include "server/registration_service.h"
+
+#include "server/dispatch.h"
+
+namespace linkgateway::server {
+
+grpc::ServerUnaryReactor* RegistrationService::DeleteRegistration(
+    grpc::CallbackServerContext* context, v1::DeleteRegistrationRequest const* request,
+    v1::DeleteRegistrationResponse* response) {
+  return Dispatch(context, request, response, providers_.delete_registration,
+                  default_deadline_);
+}
+
+}  // namespace linkgateway::server

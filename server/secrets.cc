@@ -1,0 +1,48 @@
+#include "server/secrets.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace linkgateway::server {
+
+absl::StatusOr<std::string> ResolveSecret(config::v1::SecretRef const& ref,
+                                          absl::string_view key) {
+  std::string value;
+  switch (ref.source_case()) {
+    case config::v1::SecretRef::kEnv: {
+      char const* env = std::getenv(ref.env().c_str());
+      if (env == nullptr) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(key, ": environment variable ", ref.env(), " is not set"));
+      }
+      value = env;
+      break;
+    }
+    case config::v1::SecretRef::kFile: {
+      std::ifstream in(ref.file());
+      if (!in) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(key, ": cannot read secret file ", ref.file()));
+      }
+      std::stringstream text;
+      text << in.rdbuf();
+      value = text.str();
+      // Editors and `echo` add one; it is never part of a key.
+      if (absl::EndsWith(value, "\n")) value.pop_back();
+      if (absl::EndsWith(value, "\r")) value.pop_back();
+      break;
+    }
+    case config::v1::SecretRef::SOURCE_NOT_SET:
+      return absl::InvalidArgumentError(absl::StrCat(key, ": set env or file"));
+  }
+  if (value.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(key, ": the secret is empty"));
+  }
+  return value;
+}
+
+}  // namespace linkgateway::server
