@@ -36,6 +36,14 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config.listen_address()));
   }
+  // Per-service health, so a probe can ask for the service it depends on.
+  if (auto* health = gateway->server_->GetHealthCheckService()) {
+    for (char const* service : {v1::RegistrationService::service_full_name(),
+                                v1::SubscriptionService::service_full_name(),
+                                v1::AppProfileService::service_full_name()}) {
+      health->SetServingStatus(service, true);
+    }
+  }
   return gateway;
 }
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and the gateway need, if
+# any is missing. Safe to run again; does nothing when all are present.
+set -euo pipefail
+
+PACKAGES=(
+  bazel-bootstrap g++ pkg-config unzip openssl ca-certificates
+  protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev grpc-proto
+  libabsl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libcpp-httplib-dev
+  libgoogle-common-protos-java
+  python3 python3-grpcio python3-protobuf python3-botocore
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing: ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

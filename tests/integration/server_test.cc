@@ -1,0 +1,204 @@
+// The gateway binary end to end: reflection as grpcurl uses it, health,
+// validation errors with details, UNIMPLEMENTED providers, graceful stop and
+// start-up errors.
+#include <signal.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "linkgateway/v1/app_profiles.grpc.pb.h"
+#include "linkgateway/v1/registrations.grpc.pb.h"
+#include "linkgateway/v1/subscriptions.grpc.pb.h"
+#include "tests/testing/gateway_process.h"
+
+namespace linkgateway {
+namespace {
+
+using ::grpc::reflection::v1alpha::ServerReflection;
+using ::grpc::reflection::v1alpha::ServerReflectionRequest;
+using ::grpc::reflection::v1alpha::ServerReflectionResponse;
+using ::testing::HasSubstr;
+using ::testing::IsSupersetOf;
+using testing::GatewayProcess;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto process = GatewayProcess::Start({});
+    ASSERT_TRUE(process.ok()) << process.status();
+    gateway_ = *std::move(process);
+    channel_ = grpc::CreateChannel(gateway_->address(), grpc::InsecureChannelCredentials());
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return context;
+  }
+
+  // One request/response on the reflection stream, as grpcurl sends it.
+  ServerReflectionResponse Reflect(ServerReflectionRequest const& request) {
+    auto stub = ServerReflection::NewStub(channel_);
+    auto context = Context();
+    auto stream = stub->ServerReflectionInfo(context.get());
+    EXPECT_TRUE(stream->Write(request));
+    stream->WritesDone();
+    ServerReflectionResponse response;
+    EXPECT_TRUE(stream->Read(&response));
+    EXPECT_TRUE(stream->Finish().ok());
+    return response;
+  }
+
+  std::unique_ptr<GatewayProcess> gateway_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+google::rpc::Status Details(grpc::Status const& status) {
+  google::rpc::Status details;
+  EXPECT_TRUE(details.ParseFromString(status.error_details()));
+  return details;
+}
+
+template <typename T>
+bool FindDetail(google::rpc::Status const& status, T& out) {
+  for (auto const& any : status.details()) {
+    if (any.UnpackTo(&out)) return true;
+  }
+  return false;
+}
+
+TEST_F(ServerTest, ReflectionListsEveryService) {
+  ServerReflectionRequest request;
+  request.set_list_services("*");
+  ServerReflectionResponse response = Reflect(request);
+  std::vector<std::string> names;
+  for (auto const& service : response.list_services_response().service()) {
+    names.push_back(service.name());
+  }
+  EXPECT_THAT(names, IsSupersetOf({"linkgateway.v1.RegistrationService",
+                                   "linkgateway.v1.SubscriptionService",
+                                   "linkgateway.v1.AppProfileService", "grpc.health.v1.Health",
+                                   "grpc.reflection.v1alpha.ServerReflection"}));
+}
+
+TEST_F(ServerTest, ReflectionDescribesAMethodWithoutLocalProtos) {
+  ServerReflectionRequest request;
+  request.set_file_containing_symbol("linkgateway.v1.AppProfileService.DeleteAppProfile");
+  ServerReflectionResponse response = Reflect(request);
+  ASSERT_GT(response.file_descriptor_response().file_descriptor_proto_size(), 0);
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(
+      file.ParseFromString(response.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.name(), "linkgateway/v1/app_profiles.proto");
+  bool found = false;
+  for (auto const& service : file.service()) {
+    for (auto const& method : service.method()) {
+      if (method.name() != "DeleteAppProfile") continue;
+      found = true;
+      EXPECT_EQ(method.input_type(), ".linkgateway.v1.DeleteAppProfileRequest");
+      EXPECT_EQ(method.output_type(), ".linkgateway.v1.DeleteAppProfileResponse");
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(ServerTest, HealthSaysServing) {
+  auto stub = grpc::health::v1::Health::NewStub(channel_);
+  for (std::string service : {"", "linkgateway.v1.RegistrationService"}) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    auto context = Context();
+    grpc::Status status = stub->Check(context.get(), request, &response);
+    ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
+}
+
+TEST_F(ServerTest, MalformedIdIsInvalidArgumentNamingTheField) {
+  auto stub = v1::RegistrationService::NewStub(channel_);
+  v1::DeleteRegistrationRequest request;
+  request.mutable_sms_voice()->set_registration_id("not valid!");
+  v1::DeleteRegistrationResponse response;
+  auto context = Context();
+  grpc::Status status = stub->DeleteRegistration(context.get(), request, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("sms_voice.registration_id"));
+  EXPECT_THAT(status.error_message(), HasSubstr("[A-Za-z0-9_:/-]+"));
+
+  google::rpc::Status details = Details(status);
+  EXPECT_EQ(details.code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(FindDetail(details, bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "sms_voice.registration_id");
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(FindDetail(details, info));
+  EXPECT_EQ(info.domain(), "linkgateway");
+}
+
+TEST_F(ServerTest, MissingTargetIsInvalidArgument) {
+  auto stub = v1::SubscriptionService::NewStub(channel_);
+  v1::DeleteSubscriptionResponse response;
+  auto context = Context();
+  grpc::Status status =
+      stub->DeleteSubscription(context.get(), v1::DeleteSubscriptionRequest(), &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("target"));
+  EXPECT_THAT(status.error_message(), HasSubstr("selling_partner"));
+}
+
+TEST_F(ServerTest, ProviderWithoutAdapterIsUnimplementedNamingIt) {
+  auto stub = v1::AppProfileService::NewStub(channel_);
+  v1::DeleteAppProfileRequest request;
+  request.mutable_imiconnect()->set_app_id("a_635736738702976937");
+  request.mutable_imiconnect()->set_customer_id("9876");
+  request.mutable_imiconnect()->set_device_id("4451830998765");
+  v1::DeleteAppProfileResponse response;
+  auto context = Context();
+  grpc::Status status = stub->DeleteAppProfile(context.get(), request, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("imiconnect"));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(FindDetail(Details(status), info));
+  EXPECT_EQ(info.reason(), "PROVIDER_NOT_IMPLEMENTED");
+  EXPECT_EQ(info.metadata().at("provider"), "imiconnect");
+}
+
+TEST_F(ServerTest, SigtermStopsCleanlyAndRefusesNewCalls) {
+  EXPECT_EQ(gateway_->Stop(SIGTERM), 0) << gateway_->Output();
+  EXPECT_THAT(gateway_->Output(), HasSubstr("stopped"));
+
+  auto stub = grpc::health::v1::Health::NewStub(channel_);
+  grpc::health::v1::HealthCheckResponse response;
+  auto context = Context();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  grpc::Status status =
+      stub->Check(context.get(), grpc::health::v1::HealthCheckRequest(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+}
+
+TEST(ServerStartupTest, UnknownConfigKeyIsAStartupErrorNamingIt) {
+  std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/bad.textproto";
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("default_deadline { seconds: 5 }\nupstream { ca_bundel_file: \"x\" }\n", f);
+  fclose(f);
+  auto process = GatewayProcess::Start({"--config=" + path});
+  ASSERT_FALSE(process.ok());
+  EXPECT_THAT(process.status().message(), HasSubstr("exit code 2"));
+  EXPECT_THAT(process.status().message(), HasSubstr("bad.textproto:2:"));
+  EXPECT_THAT(process.status().message(), HasSubstr("\"ca_bundel_file\""));
+}
+
+}  // namespace
+}  // namespace linkgateway

@@ -1,0 +1,130 @@
+#include "tests/testing/gateway_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace linkgateway::testing {
+namespace {
+
+// The port from the gateway's "listening on 127.0.0.1:<port>" line, once the
+// whole line has arrived.
+std::optional<int> ListeningPort(absl::string_view output) {
+  constexpr absl::string_view kMarker = "listening on 127.0.0.1:";
+  auto at = output.find(kMarker);
+  if (at == absl::string_view::npos) return std::nullopt;
+  auto start = at + kMarker.size();
+  auto end = output.find('\n', start);
+  int port = 0;
+  if (end == absl::string_view::npos ||
+      !absl::SimpleAtoi(output.substr(start, end - start), &port)) {
+    return std::nullopt;
+  }
+  return port;
+}
+
+}  // namespace
+
+std::string RunfilePath(std::string const& workspace_relative) {
+  char const* root = std::getenv("TEST_SRCDIR");
+  char const* workspace = std::getenv("TEST_WORKSPACE");
+  return absl::StrCat(root ? root : ".", "/", workspace ? workspace : "linkgateway", "/",
+                      workspace_relative);
+}
+
+absl::StatusOr<std::unique_ptr<GatewayProcess>> GatewayProcess::Start(
+    std::vector<std::string> args, absl::Duration timeout) {
+  std::string binary = RunfilePath("server/gateway");
+  args.insert(args.begin(), binary);
+  args.push_back("--listen=127.0.0.1:0");
+
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return absl::InternalError("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork failed");
+  if (pid == 0) {
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    dup2(pipe_fds[1], STDERR_FILENO);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  std::unique_ptr<GatewayProcess> process(new GatewayProcess(pid, pipe_fds[0]));
+
+  std::string output;
+  {
+    absl::MutexLock lock(&process->mu_);
+    auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(process->mu_) {
+      return process->output_closed_ || ListeningPort(process->output_).has_value();
+    };
+    process->mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+    output = process->output_;
+  }
+  if (auto port = ListeningPort(output)) {
+    process->port_ = *port;
+    return process;
+  }
+  int code = process->Stop(SIGKILL);
+  return absl::UnavailableError(
+      absl::StrCat("gateway did not start (exit code ", code, "); output:\n", output));
+}
+
+GatewayProcess::GatewayProcess(pid_t pid, int output_fd)
+    : pid_(pid), reader_([this, output_fd] { ReadOutput(output_fd); }) {}
+
+GatewayProcess::~GatewayProcess() {
+  Stop(SIGKILL);
+  reader_.join();
+}
+
+void GatewayProcess::ReadOutput(int fd) {
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n <= 0) break;
+    absl::MutexLock lock(&mu_);
+    output_.append(buffer, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  absl::MutexLock lock(&mu_);
+  output_closed_ = true;
+}
+
+std::string GatewayProcess::address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+int GatewayProcess::Stop(int signal) {
+  if (!exited_) kill(pid_, signal);
+  return Wait();
+}
+
+int GatewayProcess::Wait() {
+  if (exited_) return exit_code_;
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  exited_ = true;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_code_;
+}
+
+std::string GatewayProcess::Output() const {
+  absl::MutexLock lock(&mu_);
+  return output_;
+}
+
+}  // namespace linkgateway::testing
