@@ -96,6 +96,15 @@ TEST(ConfigTest, MissingSecretFailsAtStartupWithoutItsValue) {
   EXPECT_THAT(status.message(), HasSubstr("LINKGATEWAY_TEST_UNSET_VARIABLE"));
 }
 
+TEST(ConfigTest, ExampleFileParsesAndValidates) {
+  auto config = LoadConfigFile("server/gateway.example.textproto");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ApplyDefaults(*config);
+  EXPECT_EQ(config->sms_voice().endpoint(), "https://sms-voice.eu-west-1.amazonaws.com");
+  // Its secrets point at the environment and files of a real deployment.
+  EXPECT_THAT(ValidateConfig(*config).message(), HasSubstr("LWA_CLIENT_ID"));
+}
+
 TEST(SecretsTest, FromEnvironment) {
   setenv("LINKGATEWAY_TEST_SECRET", "s3cr3t", 1);
   config::v1::SecretRef ref;
