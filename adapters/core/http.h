@@ -1,0 +1,76 @@
+// The upstream HTTP transport interface.
+//
+// As in google-cloud-cpp's RestClient, an HTTP 4xx/5xx response is a
+// *successful* transport result: turning it into a status is the mapping's
+// job (status_mapping.h). Transport errors (DNS, connect, TLS, timeout, reset,
+// oversize body, cancellation) arrive already mapped to a status.
+#ifndef LINKGATEWAY_ADAPTERS_CORE_HTTP_H_
+#define LINKGATEWAY_ADAPTERS_CORE_HTTP_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace linkgateway::core {
+
+class Cancellation;
+
+// AWS credentials for SigV4. Never logged.
+struct AwsCredentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // empty for long-term keys
+};
+
+// Sign the request with AWS Signature Version 4.
+struct AwsSigV4 {
+  std::string region;   // e.g. "us-east-1"
+  std::string service;  // signing name, e.g. "sms-voice"
+  AwsCredentials credentials;
+};
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  HttpHeaders headers;
+  std::string body;
+  // The whole exchange must end by then (the caller's deadline).
+  absl::Time deadline = absl::InfiniteFuture();
+  std::optional<AwsSigV4> sigv4;
+};
+
+struct HttpResponse {
+  int status = 0;
+  HttpHeaders headers;  // names lower-cased, in arrival order
+  std::string body;
+
+  // The first value of header `name` (any case), or "".
+  std::string Header(absl::string_view name) const;
+};
+
+template <typename T>
+using Done = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
+
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+
+  // Starts `request` and returns at once; `done` runs exactly once, on the
+  // transport's thread, so it must not block. A `cancellation` (may be null)
+  // aborts the transfer with CANCELLED.
+  virtual void Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
+                    Done<HttpResponse> done) = 0;
+};
+
+}  // namespace linkgateway::core
+
+#endif  // LINKGATEWAY_ADAPTERS_CORE_HTTP_H_
