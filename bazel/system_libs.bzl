@@ -47,10 +47,18 @@ def _system_libs_impl(rctx):
         cflags = _split(_pkg_config(rctx, ["--cflags"] + modules))
         libs = _split(_pkg_config(rctx, ["--libs"] + modules)) + extra
 
-        # System headers come through -isystem so warnings stay about our code.
-        copts = [f.replace("-I", "-isystem", 1) if f.startswith("-I") else f for f in cflags]
-        build.append("cc_library(\n    name = %r,\n    copts = %r,\n    linkopts = %r,\n)\n" %
-                     (name, copts, libs))
+        # copts would not reach dependents: -D becomes `defines`; include
+        # directories must already be on the compiler's default path.
+        defines = []
+        for flag in cflags:
+            if flag.startswith("-D"):
+                defines.append(flag[2:])
+            elif flag.startswith("-I") and flag[2:].startswith("/usr/include"):
+                continue
+            else:
+                fail("pkg-config %s: cannot pass %s to dependents" % (name, flag))
+        build.append("cc_library(\n    name = %r,\n    defines = %r,\n    linkopts = %r,\n)\n" %
+                     (name, defines, libs))
     rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
     rctx.file("BUILD.bazel", "\n".join(build))
 

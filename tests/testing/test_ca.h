@@ -1,0 +1,25 @@
+// A throw-away certificate authority and a server certificate for 127.0.0.1,
+// made at test time with the openssl command-line tool, so loopback HTTPS
+// servers can be trusted through a CA bundle option exactly as in production.
+#ifndef LINKGATEWAY_TESTS_TESTING_TEST_CA_H_
+#define LINKGATEWAY_TESTS_TESTING_TEST_CA_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace linkgateway::testing {
+
+struct TestCertificates {
+  std::string ca_cert;      // PEM file: the CA to trust
+  std::string server_cert;  // PEM file: certificate for IP 127.0.0.1, signed by the CA
+  std::string server_key;   // PEM file: its private key
+};
+
+// Creates the files in a fresh directory below `parent` (default: the test's
+// TEST_TMPDIR). Each call makes a new, unrelated CA.
+absl::StatusOr<TestCertificates> MakeTestCertificates(std::string parent = "");
+
+}  // namespace linkgateway::testing
+
+#endif  // LINKGATEWAY_TESTS_TESTING_TEST_CA_H_
