@@ -18,7 +18,7 @@
 #include "linkgateway/v1/app_profiles.grpc.pb.h"
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
-#include "tests/testing/gateway_process.h"
+#include "tests/testing/child_process.h"
 
 namespace linkgateway {
 namespace {
@@ -28,12 +28,13 @@ using ::grpc::reflection::v1alpha::ServerReflectionRequest;
 using ::grpc::reflection::v1alpha::ServerReflectionResponse;
 using ::testing::HasSubstr;
 using ::testing::IsSupersetOf;
-using testing::GatewayProcess;
+using testing::ChildProcess;
+using testing::StartGateway;
 
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto process = GatewayProcess::Start({});
+    auto process = StartGateway({});
     ASSERT_TRUE(process.ok()) << process.status();
     gateway_ = *std::move(process);
     channel_ = grpc::CreateChannel(gateway_->address(), grpc::InsecureChannelCredentials());
@@ -58,7 +59,7 @@ class ServerTest : public ::testing::Test {
     return response;
   }
 
-  std::unique_ptr<GatewayProcess> gateway_;
+  std::unique_ptr<ChildProcess> gateway_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 
@@ -193,7 +194,7 @@ TEST(ServerStartupTest, UnknownConfigKeyIsAStartupErrorNamingIt) {
   ASSERT_NE(f, nullptr);
   fputs("default_deadline { seconds: 5 }\nupstream { ca_bundel_file: \"x\" }\n", f);
   fclose(f);
-  auto process = GatewayProcess::Start({"--config=" + path});
+  auto process = StartGateway({"--config=" + path});
   ASSERT_FALSE(process.ok());
   EXPECT_THAT(process.status().message(), HasSubstr("exit code 2"));
   EXPECT_THAT(process.status().message(), HasSubstr("bad.textproto:2:"));

@@ -1,4 +1,4 @@
-#include "tests/testing/gateway_process.h"
+#include "tests/testing/child_process.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -42,11 +42,9 @@ std::string RunfilePath(std::string const& workspace_relative) {
                       workspace_relative);
 }
 
-absl::StatusOr<std::unique_ptr<GatewayProcess>> GatewayProcess::Start(
+absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     std::vector<std::string> args, absl::Duration timeout) {
-  std::string binary = RunfilePath("server/gateway");
-  args.insert(args.begin(), binary);
-  args.push_back("--listen=127.0.0.1:0");
+  std::string binary = args.front();
 
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return absl::InternalError("pipe failed");
@@ -64,7 +62,7 @@ absl::StatusOr<std::unique_ptr<GatewayProcess>> GatewayProcess::Start(
     _exit(127);
   }
   close(pipe_fds[1]);
-  std::unique_ptr<GatewayProcess> process(new GatewayProcess(pid, pipe_fds[0]));
+  std::unique_ptr<ChildProcess> process(new ChildProcess(pid, pipe_fds[0]));
 
   std::string output;
   {
@@ -81,18 +79,18 @@ absl::StatusOr<std::unique_ptr<GatewayProcess>> GatewayProcess::Start(
   }
   int code = process->Stop(SIGKILL);
   return absl::UnavailableError(
-      absl::StrCat("gateway did not start (exit code ", code, "); output:\n", output));
+      absl::StrCat(args.front(), " did not start (exit code ", code, "); output:\n", output));
 }
 
-GatewayProcess::GatewayProcess(pid_t pid, int output_fd)
+ChildProcess::ChildProcess(pid_t pid, int output_fd)
     : pid_(pid), reader_([this, output_fd] { ReadOutput(output_fd); }) {}
 
-GatewayProcess::~GatewayProcess() {
+ChildProcess::~ChildProcess() {
   Stop(SIGKILL);
   reader_.join();
 }
 
-void GatewayProcess::ReadOutput(int fd) {
+void ChildProcess::ReadOutput(int fd) {
   char buffer[4096];
   for (;;) {
     ssize_t n = read(fd, buffer, sizeof(buffer));
@@ -105,14 +103,14 @@ void GatewayProcess::ReadOutput(int fd) {
   output_closed_ = true;
 }
 
-std::string GatewayProcess::address() const { return absl::StrCat("127.0.0.1:", port_); }
+std::string ChildProcess::address() const { return absl::StrCat("127.0.0.1:", port_); }
 
-int GatewayProcess::Stop(int signal) {
+int ChildProcess::Stop(int signal) {
   if (!exited_) kill(pid_, signal);
   return Wait();
 }
 
-int GatewayProcess::Wait() {
+int ChildProcess::Wait() {
   if (exited_) return exit_code_;
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
@@ -122,9 +120,22 @@ int GatewayProcess::Wait() {
   return exit_code_;
 }
 
-std::string GatewayProcess::Output() const {
+std::string ChildProcess::Output() const {
   absl::MutexLock lock(&mu_);
   return output_;
+}
+
+absl::StatusOr<std::unique_ptr<ChildProcess>> StartGateway(std::vector<std::string> args) {
+  args.insert(args.begin(), RunfilePath("server/gateway"));
+  args.push_back("--listen=127.0.0.1:0");
+  return ChildProcess::Start(std::move(args));
+}
+
+absl::StatusOr<std::unique_ptr<ChildProcess>> StartEmulator(std::string const& script,
+                                                             std::vector<std::string> args) {
+  args.insert(args.begin(), {"/usr/bin/python3", "-u",
+                             RunfilePath("tests/emulators/" + script)});
+  return ChildProcess::Start(std::move(args));
 }
 
 }  // namespace linkgateway::testing

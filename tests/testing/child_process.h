@@ -1,0 +1,69 @@
+// Runs a server binary (the gateway, an emulator) as a child process on a free
+// loopback port, for integration tests. The child must print a line
+// "listening on 127.0.0.1:<port>" once it serves.
+#ifndef LINKGATEWAY_TESTS_TESTING_CHILD_PROCESS_H_
+#define LINKGATEWAY_TESTS_TESTING_CHILD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace linkgateway::testing {
+
+class ChildProcess {
+ public:
+  // Runs argv (argv[0] is the program's path) and waits (up to `timeout`)
+  // until it prints its port. If it exits first, the error carries its exit
+  // code and output.
+  static absl::StatusOr<std::unique_ptr<ChildProcess>> Start(
+      std::vector<std::string> argv, absl::Duration timeout = absl::Seconds(30));
+
+  ~ChildProcess();
+
+  // "127.0.0.1:<port>".
+  std::string address() const;
+  int port() const { return port_; }
+
+  // Sends `signal` and waits for the exit; returns the exit code (128 + signal
+  // number when the signal killed it).
+  int Stop(int signal);
+
+  // Everything the child printed so far (stdout and stderr).
+  std::string Output() const;
+
+ private:
+  ChildProcess(pid_t pid, int output_fd);
+  void ReadOutput(int fd);
+  int Wait();
+
+  pid_t pid_;
+  int port_ = 0;
+  bool exited_ = false;
+  int exit_code_ = 0;
+  mutable absl::Mutex mu_;
+  std::string output_ ABSL_GUARDED_BY(mu_);
+  bool output_closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread reader_;
+};
+
+// Path of a file in this test's runfiles, e.g. "server/gateway".
+std::string RunfilePath(std::string const& workspace_relative);
+
+// The gateway binary (//server:gateway) with `args` plus --listen=127.0.0.1:0.
+absl::StatusOr<std::unique_ptr<ChildProcess>> StartGateway(std::vector<std::string> args);
+
+// A Python emulator script (tests/emulators/<script>) run by Debian's python3.
+absl::StatusOr<std::unique_ptr<ChildProcess>> StartEmulator(std::string const& script,
+                                                             std::vector<std::string> args);
+
+}  // namespace linkgateway::testing
+
+#endif  // LINKGATEWAY_TESTS_TESTING_CHILD_PROCESS_H_
