@@ -1,0 +1,68 @@
+// Login with Amazon access tokens (POST /auth/o2/token, form-encoded):
+// the refresh-token grant, or the client-credentials grant with a scope for
+// grantless Selling Partner API operations.
+//
+// Tokens are cached until 60 s before `expires_in` runs out (as the official
+// SP-API SDK does). When many calls need a token at once, one refresh serves
+// them all.
+#ifndef LINKGATEWAY_ADAPTERS_CORE_LWA_TOKEN_SOURCE_H_
+#define LINKGATEWAY_ADAPTERS_CORE_LWA_TOKEN_SOURCE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "adapters/core/access_token_source.h"
+#include "adapters/core/http.h"
+#include "adapters/core/scheduler.h"
+
+namespace linkgateway::core {
+
+struct LwaOptions {
+  std::string token_endpoint = "https://api.amazon.com/auth/o2/token";
+  std::string client_id;
+  std::string client_secret;
+  // Set for the refresh-token grant ...
+  std::string refresh_token;
+  // ... or a scope for the client-credentials grant, e.g.
+  // "sellingpartnerapi::notifications".
+  std::string scope;
+  // Refresh this long before the token expires.
+  absl::Duration expiry_margin = absl::Seconds(60);
+  // Bound for one token request.
+  absl::Duration request_timeout = absl::Seconds(10);
+};
+
+class LwaTokenSource final : public AccessTokenSource {
+ public:
+  // `transport` and `clock` must outlive this object.
+  LwaTokenSource(LwaOptions options, HttpTransport& transport, Scheduler& clock);
+
+  void GetToken(absl::Time deadline, Done<std::string> done) override;
+  void Invalidate(std::string const& token) override;
+
+  // Token requests sent so far (for tests).
+  int requests_sent() const;
+
+ private:
+  void Refresh();
+  void OnResponse(absl::StatusOr<HttpResponse> response);
+
+  LwaOptions const options_;
+  HttpTransport& transport_;
+  Scheduler& clock_;
+
+  mutable absl::Mutex mu_;
+  std::string token_ ABSL_GUARDED_BY(mu_);
+  absl::Time refresh_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool refreshing_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<Done<std::string>> waiters_ ABSL_GUARDED_BY(mu_);
+  int requests_sent_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace linkgateway::core
+
+#endif  // LINKGATEWAY_ADAPTERS_CORE_LWA_TOKEN_SOURCE_H_
