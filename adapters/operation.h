@@ -14,6 +14,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "adapters/core/cancellation.h"
 
 namespace linkgateway::adapters {
 
@@ -22,6 +23,10 @@ struct CallContext {
   // The whole upstream exchange (retries included) must end by then: the
   // caller's gRPC deadline, or now + the configured default.
   absl::Time deadline = absl::InfiniteFuture();
+  // Cancelled when the caller cancels the gRPC call (or it ends otherwise);
+  // transfers, retries and queued calls give up at once. Never null when set
+  // by the server.
+  std::shared_ptr<core::Cancellation> cancellation;
 };
 
 // Called exactly once with the outcome; may run on any thread.

@@ -3,6 +3,7 @@
 #ifndef LINKGATEWAY_SERVER_DISPATCH_H_
 #define LINKGATEWAY_SERVER_DISPATCH_H_
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "adapters/core/cancellation.h"
 #include "adapters/core/status_details.h"
 #include "adapters/operation.h"
 #include "grpcpp/server_context.h"
@@ -42,33 +44,51 @@ absl::Status ProviderNotServed(Request const& request) {
       "PROVIDER_NOT_IMPLEMENTED", core::kGatewayDomain, {{"provider", provider}});
 }
 
+// One unary call: finishes with the operation's outcome, and turns the
+// caller's cancellation into the adapters' Cancellation.
+template <typename Response>
+class UnaryCall final : public grpc::ServerUnaryReactor {
+ public:
+  explicit UnaryCall(Response* response)
+      : response_(response), cancellation_(std::make_shared<core::Cancellation>()) {}
+
+  std::shared_ptr<core::Cancellation> const& cancellation() const { return cancellation_; }
+
+  // Exactly once; `response_` stays valid until then.
+  void Complete(absl::StatusOr<Response> result) {
+    if (!result.ok()) return Finish(ToGrpcStatus(result.status()));
+    *response_ = *std::move(result);
+    Finish(grpc::Status::OK);
+  }
+
+  void OnCancel() override { cancellation_->Cancel(); }
+  void OnDone() override { delete this; }
+
+ private:
+  Response* response_;
+  std::shared_ptr<core::Cancellation> cancellation_;
+};
+
 template <typename Request, typename Response>
 grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context,
                                    Request const* request, Response* response,
                                    adapters::OperationTable<Request, Response> const& table,
                                    absl::Duration default_deadline) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* call = new UnaryCall<Response>(response);
   if (absl::Status valid = ValidateRequest(*request); !valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
-    return reactor;
+    call->Complete(std::move(valid));
+    return call;
   }
   auto* operation = table.Find(request->target_case());
   if (operation == nullptr) {
-    reactor->Finish(ToGrpcStatus(ProviderNotServed(*request)));
-    return reactor;
+    call->Complete(ProviderNotServed(*request));
+    return call;
   }
-  adapters::CallContext call{EffectiveDeadline(*context, default_deadline)};
-  // `response` stays valid until Finish(); the reactor outlives this call.
-  operation->Start(call, *request,
-                   [reactor, response](absl::StatusOr<Response> result) {
-                     if (!result.ok()) {
-                       reactor->Finish(ToGrpcStatus(result.status()));
-                       return;
-                     }
-                     *response = *std::move(result);
-                     reactor->Finish(grpc::Status::OK);
-                   });
-  return reactor;
+  adapters::CallContext call_context{EffectiveDeadline(*context, default_deadline),
+                                     call->cancellation()};
+  operation->Start(call_context, *request,
+                   [call](absl::StatusOr<Response> result) { call->Complete(std::move(result)); });
+  return call;
 }
 
 }  // namespace linkgateway::server

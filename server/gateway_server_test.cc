@@ -32,6 +32,7 @@ class HeldOperation : public adapters::Operation<Request, Response> {
     }
     deadline_ = context.deadline;
     done_ = std::move(done);
+    context.cancellation->OnCancel([this] { cancelled_.Notify(); });
     started_.Notify();
   }
 
@@ -50,6 +51,7 @@ class HeldOperation : public adapters::Operation<Request, Response> {
   }
 
   absl::Notification started_;
+  absl::Notification cancelled_;
 
  private:
   absl::Mutex mu_;
@@ -122,6 +124,19 @@ TEST_F(GatewayServerTest, NoDeadlineGetsTheConfiguredDefault) {
   call.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(status.error_message(), "upstream down");
+}
+
+TEST_F(GatewayServerTest, CallerCancellationReachesTheAdapter) {
+  grpc::ClientContext context;
+  grpc::Status status;
+  Response response;
+  std::thread call([&] { status = stub_->DeleteRegistration(&context, ValidRequest(), &response); });
+  operation_->started_.WaitForNotification();
+  context.TryCancel();
+  operation_->cancelled_.WaitForNotification();
+  operation_->Complete(absl::CancelledError("aborted upstream"));
+  call.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
 }
 
 TEST_F(GatewayServerTest, ShutdownLetsInFlightCallsFinishAndRefusesNewOnes) {
