@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -79,7 +80,34 @@ class Checker {
   std::vector<std::string> errors_;
 };
 
+void ApplyRetryDefaults(config::v1::RetryPolicyConfig& policy) {
+  if (policy.max_attempts() == 0) policy.set_max_attempts(3);
+  if (policy.initial_backoff().seconds() == 0 && policy.initial_backoff().nanos() == 0) {
+    policy.mutable_initial_backoff()->set_nanos(100'000'000);
+  }
+  SetDefaultDuration(policy.mutable_max_backoff(), 20);
+  if (policy.multiplier() == 0) policy.set_multiplier(2.0);
+}
+
 }  // namespace
+
+std::vector<std::string> const& KnownOperations() {
+  static auto const* operations = new std::vector<std::string>{
+      "dash_replenishment.DeleteRegistration", "dash_replenishment.GetSubscriptionInfo",
+      "sms_voice.DeleteRegistration",          "selling_partner.DeleteSubscription",
+      "imiconnect.DeleteAppProfile",           "imiconnect.GetProfileTransaction",
+  };
+  return *operations;
+}
+
+config::v1::RetryPolicyConfig RetryPolicyFor(GatewayConfig const& config,
+                                             std::string const& operation) {
+  auto it = config.retry_policies().find(operation);
+  config::v1::RetryPolicyConfig policy =
+      it == config.retry_policies().end() ? config::v1::RetryPolicyConfig() : it->second;
+  ApplyRetryDefaults(policy);
+  return policy;
+}
 
 absl::Duration ToDuration(google::protobuf::Duration const& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
@@ -154,6 +182,25 @@ absl::Status ValidateConfig(GatewayConfig const& config) {
   check.Positive("upstream.connect_timeout", config.upstream().connect_timeout());
   if (config.upstream().max_response_bytes() <= 0) {
     check.Fail("upstream.max_response_bytes", "must be positive");
+  }
+  if (config.upstream().max_connections_per_host() < 0) {
+    check.Fail("upstream.max_connections_per_host", "must not be negative");
+  }
+  for (auto const& [operation, policy] : config.retry_policies()) {
+    std::string key = absl::StrCat("retry_policies[\"", operation, "\"]");
+    auto const& known = KnownOperations();
+    if (std::find(known.begin(), known.end(), operation) == known.end()) {
+      check.Fail(key, absl::StrCat("unknown operation; known: ", absl::StrJoin(known, ", ")));
+      continue;
+    }
+    config::v1::RetryPolicyConfig filled = policy;
+    ApplyRetryDefaults(filled);
+    if (filled.max_attempts() < 1) check.Fail(key + ".max_attempts", "must be at least 1");
+    if (filled.multiplier() < 1) check.Fail(key + ".multiplier", "must be at least 1");
+    check.Positive(key + ".initial_backoff", filled.initial_backoff());
+    if (ToDuration(filled.max_backoff()) < ToDuration(filled.initial_backoff())) {
+      check.Fail(key + ".max_backoff", "must not be below initial_backoff");
+    }
   }
   if (!config.upstream().ca_bundle_file().empty() &&
       !std::ifstream(config.upstream().ca_bundle_file())) {

@@ -4,6 +4,7 @@
 #define LINKGATEWAY_SERVER_CONFIG_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -31,6 +32,13 @@ void ApplyDefaults(GatewayConfig& config);
 // were applied. Secrets are resolved once so a missing one fails at start-up;
 // their values never appear in the error.
 absl::Status ValidateConfig(GatewayConfig const& config);
+
+// The upstream operations a retry policy can be configured for.
+std::vector<std::string> const& KnownOperations();
+
+// The retry policy for `operation`, with defaults filled in.
+config::v1::RetryPolicyConfig RetryPolicyFor(GatewayConfig const& config,
+                                             std::string const& operation);
 
 // google.protobuf.Duration -> absl::Duration.
 absl::Duration ToDuration(google::protobuf::Duration const& d);

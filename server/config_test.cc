@@ -96,6 +96,27 @@ TEST(ConfigTest, MissingSecretFailsAtStartupWithoutItsValue) {
   EXPECT_THAT(status.message(), HasSubstr("LINKGATEWAY_TEST_UNSET_VARIABLE"));
 }
 
+TEST(ConfigTest, RetryPoliciesAreCheckedAndDefaulted) {
+  GatewayConfig config = ParsedWithDefaults(R"(
+    retry_policies { key: "selling_partner.DeleteSubscription" value { max_attempts: 5 } }
+  )");
+  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
+  auto policy = RetryPolicyFor(config, "selling_partner.DeleteSubscription");
+  EXPECT_EQ(policy.max_attempts(), 5);
+  EXPECT_EQ(ToDuration(policy.initial_backoff()), absl::Milliseconds(100));
+  EXPECT_EQ(RetryPolicyFor(config, "imiconnect.DeleteAppProfile").max_attempts(), 3);
+
+  config = ParsedWithDefaults(R"(
+    retry_policies { key: "selling_partner.DeleteSubscriptions" value {} }
+    retry_policies { key: "sms_voice.DeleteRegistration" value { max_attempts: -1 } }
+  )");
+  absl::Status status = ValidateConfig(config);
+  EXPECT_THAT(status.message(),
+              HasSubstr("retry_policies[\"selling_partner.DeleteSubscriptions\"]: unknown"));
+  EXPECT_THAT(status.message(),
+              HasSubstr("retry_policies[\"sms_voice.DeleteRegistration\"].max_attempts"));
+}
+
 TEST(ConfigTest, ExampleFileParsesAndValidates) {
   auto config = LoadConfigFile("server/gateway.example.textproto");
   ASSERT_TRUE(config.ok()) << config.status();

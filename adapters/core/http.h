@@ -57,6 +57,10 @@ struct HttpResponse {
   std::string Header(absl::string_view name) const;
 };
 
+// The upstream's Retry-After (delta-seconds or an HTTP-date, RFC 9110), as a
+// wait from `now`; nullopt when absent or unparsable.
+std::optional<absl::Duration> RetryAfter(HttpResponse const& response, absl::Time now);
+
 template <typename T>
 using Done = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
 
