@@ -11,6 +11,8 @@
 
 namespace linkgateway::server {
 
+using config::ToDuration;
+
 GatewayServer::GatewayServer(GatewayConfig const& config,
                              adapters::ProviderRegistry const& providers)
     : registrations_(providers, ToDuration(config.default_deadline())),

@@ -9,11 +9,13 @@
 #include "adapters/provider_registry.h"
 #include "grpcpp/server.h"
 #include "server/app_profile_service.h"
-#include "server/config.h"
+#include "config/config.h"
 #include "server/registration_service.h"
 #include "server/subscription_service.h"
 
 namespace linkgateway::server {
+
+using config::GatewayConfig;
 
 class GatewayServer {
  public:

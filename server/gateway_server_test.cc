@@ -17,6 +17,9 @@
 namespace linkgateway::server {
 namespace {
 
+using config::ApplyDefaults;
+using config::ToDuration;
+
 using Request = v1::DeleteRegistrationRequest;
 using Response = v1::DeleteRegistrationResponse;
 

@@ -14,7 +14,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
 #include "adapters/provider_registry.h"
-#include "server/config.h"
+#include "config/config.h"
 #include "server/gateway_server.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -23,20 +23,20 @@ ABSL_FLAG(std::string, listen, "", "Overrides listen_address (host:port; port 0 
 
 namespace {
 
-using linkgateway::server::GatewayConfig;
+using linkgateway::config::GatewayConfig;
 
 absl::StatusOr<GatewayConfig> LoadConfig() {
   GatewayConfig config;
   if (std::string path = absl::GetFlag(FLAGS_config); !path.empty()) {
-    auto loaded = linkgateway::server::LoadConfigFile(path);
+    auto loaded = linkgateway::config::LoadConfigFile(path);
     if (!loaded.ok()) return loaded.status();
     config = *std::move(loaded);
   }
   if (std::string listen = absl::GetFlag(FLAGS_listen); !listen.empty()) {
     config.set_listen_address(listen);
   }
-  linkgateway::server::ApplyDefaults(config);
-  if (absl::Status valid = linkgateway::server::ValidateConfig(config); !valid.ok()) {
+  linkgateway::config::ApplyDefaults(config);
+  if (absl::Status valid = linkgateway::config::ValidateConfig(config); !valid.ok()) {
     return valid;
   }
   return config;
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
-  auto grace = linkgateway::server::ToDuration(config->shutdown_grace_period());
+  auto grace = linkgateway::config::ToDuration(config->shutdown_grace_period());
   std::cerr << "linkgateway: " << strsignal(signal) << ", draining for up to " << grace
             << std::endl;
   (*server)->Shutdown(grace);

@@ -1,7 +1,7 @@
 // Loading and checking the gateway's configuration (GatewayConfig, text
 // format). Problems are start-up errors that name the key at fault.
-#ifndef LINKGATEWAY_SERVER_CONFIG_H_
-#define LINKGATEWAY_SERVER_CONFIG_H_
+#ifndef LINKGATEWAY_CONFIG_CONFIG_H_
+#define LINKGATEWAY_CONFIG_CONFIG_H_
 
 #include <string>
 #include <vector>
@@ -12,9 +12,9 @@
 #include "absl/time/time.h"
 #include "linkgateway/config/v1/gateway_config.pb.h"
 
-namespace linkgateway::server {
+namespace linkgateway::config {
 
-using config::v1::GatewayConfig;
+using v1::GatewayConfig;
 
 // Parses `text`; errors are "<source_name>:<line>:<column>: <what>", e.g. an
 // unknown key is `... has no field named "foo"`.
@@ -37,12 +37,12 @@ absl::Status ValidateConfig(GatewayConfig const& config);
 std::vector<std::string> const& KnownOperations();
 
 // The retry policy for `operation`, with defaults filled in.
-config::v1::RetryPolicyConfig RetryPolicyFor(GatewayConfig const& config,
+v1::RetryPolicyConfig RetryPolicyFor(GatewayConfig const& config,
                                              std::string const& operation);
 
 // google.protobuf.Duration -> absl::Duration.
 absl::Duration ToDuration(google::protobuf::Duration const& d);
 
-}  // namespace linkgateway::server
+}  // namespace linkgateway::config
 
-#endif  // LINKGATEWAY_SERVER_CONFIG_H_
+#endif  // LINKGATEWAY_CONFIG_CONFIG_H_

@@ -1,4 +1,4 @@
-#include "server/secrets.h"
+#include "config/secrets.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -7,13 +7,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
-namespace linkgateway::server {
+namespace linkgateway::config {
 
-absl::StatusOr<std::string> ResolveSecret(config::v1::SecretRef const& ref,
+absl::StatusOr<std::string> ResolveSecret(v1::SecretRef const& ref,
                                           absl::string_view key) {
   std::string value;
   switch (ref.source_case()) {
-    case config::v1::SecretRef::kEnv: {
+    case v1::SecretRef::kEnv: {
       char const* env = std::getenv(ref.env().c_str());
       if (env == nullptr) {
         return absl::FailedPreconditionError(
@@ -22,7 +22,7 @@ absl::StatusOr<std::string> ResolveSecret(config::v1::SecretRef const& ref,
       value = env;
       break;
     }
-    case config::v1::SecretRef::kFile: {
+    case v1::SecretRef::kFile: {
       std::ifstream in(ref.file());
       if (!in) {
         return absl::FailedPreconditionError(
@@ -36,7 +36,7 @@ absl::StatusOr<std::string> ResolveSecret(config::v1::SecretRef const& ref,
       if (absl::EndsWith(value, "\r")) value.pop_back();
       break;
     }
-    case config::v1::SecretRef::SOURCE_NOT_SET:
+    case v1::SecretRef::SOURCE_NOT_SET:
       return absl::InvalidArgumentError(absl::StrCat(key, ": set env or file"));
   }
   if (value.empty()) {
@@ -45,4 +45,4 @@ absl::StatusOr<std::string> ResolveSecret(config::v1::SecretRef const& ref,
   return value;
 }
 
-}  // namespace linkgateway::server
+}  // namespace linkgateway::config

@@ -1,4 +1,4 @@
-#include "server/config.h"
+#include "config/config.h"
 
 #include <algorithm>
 #include <fstream>
@@ -11,9 +11,9 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
-#include "server/secrets.h"
+#include "config/secrets.h"
 
-namespace linkgateway::server {
+namespace linkgateway::config {
 namespace {
 
 class ErrorCollector : public google::protobuf::io::ErrorCollector {
@@ -63,7 +63,7 @@ class Checker {
     if (ToDuration(d) <= absl::ZeroDuration()) Fail(key, "must be positive");
   }
 
-  void Secret(absl::string_view key, config::v1::SecretRef const& ref) {
+  void Secret(absl::string_view key, v1::SecretRef const& ref) {
     if (absl::Status s = ResolveSecret(ref, key).status(); !s.ok()) {
       errors_.push_back(std::string(s.message()));
     }
@@ -80,7 +80,7 @@ class Checker {
   std::vector<std::string> errors_;
 };
 
-void ApplyRetryDefaults(config::v1::RetryPolicyConfig& policy) {
+void ApplyRetryDefaults(v1::RetryPolicyConfig& policy) {
   if (policy.max_attempts() == 0) policy.set_max_attempts(3);
   if (policy.initial_backoff().seconds() == 0 && policy.initial_backoff().nanos() == 0) {
     policy.mutable_initial_backoff()->set_nanos(100'000'000);
@@ -100,11 +100,11 @@ std::vector<std::string> const& KnownOperations() {
   return *operations;
 }
 
-config::v1::RetryPolicyConfig RetryPolicyFor(GatewayConfig const& config,
+v1::RetryPolicyConfig RetryPolicyFor(GatewayConfig const& config,
                                              std::string const& operation) {
   auto it = config.retry_policies().find(operation);
-  config::v1::RetryPolicyConfig policy =
-      it == config.retry_policies().end() ? config::v1::RetryPolicyConfig() : it->second;
+  v1::RetryPolicyConfig policy =
+      it == config.retry_policies().end() ? v1::RetryPolicyConfig() : it->second;
   ApplyRetryDefaults(policy);
   return policy;
 }
@@ -152,8 +152,8 @@ void ApplyDefaults(GatewayConfig& config) {
   SetDefault(sp->mutable_north_america_endpoint(), "https://sellingpartnerapi-na.amazon.com");
   SetDefault(sp->mutable_europe_endpoint(), "https://sellingpartnerapi-eu.amazon.com");
   SetDefault(sp->mutable_far_east_endpoint(), "https://sellingpartnerapi-fe.amazon.com");
-  if (sp->default_region() == v1::SELLING_PARTNER_REGION_UNSPECIFIED) {
-    sp->set_default_region(v1::SELLING_PARTNER_REGION_NORTH_AMERICA);
+  if (sp->default_region() == linkgateway::v1::SELLING_PARTNER_REGION_UNSPECIFIED) {
+    sp->set_default_region(linkgateway::v1::SELLING_PARTNER_REGION_NORTH_AMERICA);
   }
   auto* limit = sp->mutable_delete_subscription_rate_limit();
   if (limit->requests_per_second() == 0) limit->set_requests_per_second(1.0);
@@ -163,7 +163,7 @@ void ApplyDefaults(GatewayConfig& config) {
   SetDefault(sms->mutable_region(), "us-east-1");
   SetDefault(sms->mutable_endpoint(), absl::StrCat("https://sms-voice.", sms->region(),
                                                    ".amazonaws.com"));
-  if (sms->credentials().source_case() == config::v1::AwsCredentials::SOURCE_NOT_SET) {
+  if (sms->credentials().source_case() == v1::AwsCredentials::SOURCE_NOT_SET) {
     sms->mutable_credentials()->set_from_environment(true);
   }
   if (sms->credentials().has_file()) {
@@ -193,7 +193,7 @@ absl::Status ValidateConfig(GatewayConfig const& config) {
       check.Fail(key, absl::StrCat("unknown operation; known: ", absl::StrJoin(known, ", ")));
       continue;
     }
-    config::v1::RetryPolicyConfig filled = policy;
+    v1::RetryPolicyConfig filled = policy;
     ApplyRetryDefaults(filled);
     if (filled.max_attempts() < 1) check.Fail(key + ".max_attempts", "must be at least 1");
     if (filled.multiplier() < 1) check.Fail(key + ".multiplier", "must be at least 1");
@@ -239,4 +239,4 @@ absl::Status ValidateConfig(GatewayConfig const& config) {
   return check.Result();
 }
 
-}  // namespace linkgateway::server
+}  // namespace linkgateway::config

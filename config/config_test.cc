@@ -1,4 +1,4 @@
-#include "server/config.h"
+#include "config/config.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -6,9 +6,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/secrets.h"
+#include "config/secrets.h"
 
-namespace linkgateway::server {
+namespace linkgateway::config {
 namespace {
 
 using ::testing::HasSubstr;
@@ -118,7 +118,7 @@ TEST(ConfigTest, RetryPoliciesAreCheckedAndDefaulted) {
 }
 
 TEST(ConfigTest, ExampleFileParsesAndValidates) {
-  auto config = LoadConfigFile("server/gateway.example.textproto");
+  auto config = LoadConfigFile("config/gateway.example.textproto");
   ASSERT_TRUE(config.ok()) << config.status();
   ApplyDefaults(*config);
   EXPECT_EQ(config->sms_voice().endpoint(), "https://sms-voice.eu-west-1.amazonaws.com");
@@ -128,7 +128,7 @@ TEST(ConfigTest, ExampleFileParsesAndValidates) {
 
 TEST(SecretsTest, FromEnvironment) {
   setenv("LINKGATEWAY_TEST_SECRET", "s3cr3t", 1);
-  config::v1::SecretRef ref;
+  v1::SecretRef ref;
   ref.set_env("LINKGATEWAY_TEST_SECRET");
   auto value = ResolveSecret(ref, "k");
   ASSERT_TRUE(value.ok());
@@ -136,7 +136,7 @@ TEST(SecretsTest, FromEnvironment) {
 }
 
 TEST(SecretsTest, FromFileWithoutTrailingNewline) {
-  config::v1::SecretRef ref;
+  v1::SecretRef ref;
   ref.set_file(WriteTempFile("key.txt", "abc123\n"));
   auto value = ResolveSecret(ref, "k");
   ASSERT_TRUE(value.ok());
@@ -144,13 +144,13 @@ TEST(SecretsTest, FromFileWithoutTrailingNewline) {
 }
 
 TEST(SecretsTest, EmptyOrMissingIsAnErrorThatHidesNothingSecret) {
-  config::v1::SecretRef ref;
+  v1::SecretRef ref;
   ref.set_file(WriteTempFile("empty.txt", "\n"));
   EXPECT_THAT(ResolveSecret(ref, "imiconnect.profile_key").status().message(),
               HasSubstr("imiconnect.profile_key"));
   ref.set_file("/nonexistent/key");
   EXPECT_THAT(ResolveSecret(ref, "k").status().message(), HasSubstr("/nonexistent/key"));
-  EXPECT_FALSE(ResolveSecret(config::v1::SecretRef(), "k").ok());
+  EXPECT_FALSE(ResolveSecret(v1::SecretRef(), "k").ok());
 
   setenv("LINKGATEWAY_TEST_SECRET2", "hunter2", 1);
   ref.set_env("LINKGATEWAY_TEST_SECRET2");
@@ -161,4 +161,4 @@ TEST(SecretsTest, EmptyOrMissingIsAnErrorThatHidesNothingSecret) {
 }
 
 }  // namespace
-}  // namespace linkgateway::server
+}  // namespace linkgateway::config
