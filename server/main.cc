@@ -13,7 +13,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
-#include "adapters/provider_registry.h"
+#include "adapters/providers.h"
 #include "config/config.h"
 #include "server/gateway_server.h"
 
@@ -62,11 +62,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // Adapters register here as they land; until then every provider answers
-  // UNIMPLEMENTED.
-  linkgateway::adapters::ProviderRegistry providers;
+  auto providers = linkgateway::adapters::Providers::Create(*config);
+  if (!providers.ok()) {
+    std::cerr << "linkgateway: " << providers.status().message() << "\n";
+    return 2;
+  }
 
-  auto server = linkgateway::server::GatewayServer::Start(*config, providers);
+  auto server = linkgateway::server::GatewayServer::Start(*config, (*providers)->registry());
   if (!server.ok()) {
     std::cerr << "linkgateway: " << server.status().message() << "\n";
     return 1;
@@ -80,6 +82,8 @@ int main(int argc, char** argv) {
   std::cerr << "linkgateway: " << strsignal(signal) << ", draining for up to " << grace
             << std::endl;
   (*server)->Shutdown(grace);
+  server->reset();
+  providers->reset();  // answers whatever upstream work is left
   std::cerr << "linkgateway: stopped" << std::endl;
   return 0;
 }

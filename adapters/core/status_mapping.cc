@@ -5,6 +5,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/core/status_details.h"
 #include "google/rpc/error_details.pb.h"
@@ -312,6 +313,22 @@ absl::Status MapUpstreamError(UpstreamError const& error) {
   }
   if (error.retry_after) SetRetryDelay(status, *error.retry_after);
   return status;
+}
+
+UpstreamError ErrorFromResponse(Provider provider, HttpResponse const& response,
+                                absl::Time now) {
+  UpstreamError error;
+  error.provider = provider;
+  error.http_status = response.status;
+  error.request_id = response.Header("x-amzn-requestid");
+  error.retry_after = RetryAfter(response, now);
+  return error;
+}
+
+std::string TrimmedText(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  if (text.size() <= 512) return std::string(text);
+  return absl::StrCat(text.substr(0, 509), "...");
 }
 
 absl::Status MapTransportFailure(TransportFailure failure, absl::string_view domain,

@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "adapters/core/http.h"
 
 namespace linkgateway::core {
 
@@ -63,6 +64,14 @@ struct UpstreamError {
 };
 
 absl::Status MapUpstreamError(UpstreamError const& error);
+
+// The parts of an UpstreamError every response carries: HTTP status, request
+// id (x-amzn-RequestId) and Retry-After. The adapter adds the vendor code and
+// message it parses from the body.
+UpstreamError ErrorFromResponse(Provider provider, HttpResponse const& response, absl::Time now);
+
+// The upstream's error text for a message: trimmed, at most 512 bytes.
+std::string TrimmedText(absl::string_view text);
 
 // Failures below HTTP. The transport tells kDeadline (the caller's deadline
 // passed) from kTimeout (any other timeout, e.g. a stalled upstream).

@@ -50,7 +50,18 @@ class EmulatorHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def drop(self):
+        """Closes the connection without an answer (a lost response)."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(2)
+        except OSError:
+            pass
+
     def send(self, status, body=b"", headers=None, content_type=None):
+        if getattr(self, "drop_response", False):
+            self.drop_response = False
+            return self.drop()
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
             content_type = content_type or "application/json"

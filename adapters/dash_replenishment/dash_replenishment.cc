@@ -1,0 +1,160 @@
+#include "adapters/dash_replenishment/dash_replenishment.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "adapters/core/status_details.h"
+#include "adapters/core/status_mapping.h"
+#include "adapters/core/url.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace linkgateway::adapters {
+namespace {
+
+constexpr char kPrefix[] = "com.amazon.dash.replenishment.";
+constexpr char kDeregisterResult[] = "com.amazon.dash.replenishment.DrsDeregisterResult@1.0";
+
+using core::Provider;
+
+core::HttpRequest BaseRequest(std::string method, std::string url, std::string const& token,
+                              std::string type_version, std::string accept_type,
+                              absl::Time deadline) {
+  core::HttpRequest request;
+  request.method = std::move(method);
+  request.url = std::move(url);
+  request.headers = {{"Authorization", absl::StrCat("Bearer ", token)},
+                     {"x-amzn-type-version", std::move(type_version)},
+                     {"x-amzn-accept-type", std::move(accept_type)},
+                     {"Accept", "application/json"}};
+  request.deadline = deadline;
+  return request;
+}
+
+// DRS documents only 400 and 500, with a "best effort" body: pass on its
+// message field, or the text itself.
+absl::Status DrsError(core::HttpResponse const& response) {
+  core::UpstreamError error =
+      core::ErrorFromResponse(Provider::kDashReplenishment, response, absl::Now());
+  google::protobuf::Struct json;
+  if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
+    for (char const* key : {"message", "Message", "error_description", "error"}) {
+      auto it = json.fields().find(key);
+      if (it != json.fields().end() && it->second.has_string_value()) {
+        error.message = core::TrimmedText(it->second.string_value());
+        break;
+      }
+    }
+  } else {
+    error.message = core::TrimmedText(response.body);
+  }
+  return core::MapUpstreamError(error);
+}
+
+absl::Status Malformed(absl::string_view what) {
+  return core::MapTransportFailure(core::TransportFailure::kMalformedResponse,
+                                   core::Domain(Provider::kDashReplenishment), what);
+}
+
+}  // namespace
+
+void DashReplenishmentDeregistration::Start(CallContext const& context,
+                                            v1::DeleteRegistrationRequest const& request,
+                                            Callback<v1::DeleteRegistrationResponse> done) {
+  auto const& device = request.dash_replenishment();
+  bool v1_0 = device.api_version() == v1::DASH_REPLENISHMENT_API_VERSION_1_0;
+  absl::StatusOr<std::string> url =
+      v1_0 ? core::JoinPath(endpoint_, {"deviceModels", device.device_model_id(), "devices",
+                                        device.device_identifier(), "registration"})
+           : core::JoinPath(endpoint_, {"registration"});
+  if (!url.ok()) return std::move(done)(url.status());
+  auto http = BaseRequest(
+      "DELETE", *std::move(url), device.access_token(),
+      absl::StrCat(kPrefix, "DrsDeregisterInput@", v1_0 ? "1.0" : "2.0"), kDeregisterResult,
+      context.deadline);
+  transport_.Send(std::move(http), context.cancellation,
+                  [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
+                    if (!response.ok()) return std::move(done)(response.status());
+                    if (response->status != 200) return std::move(done)(DrsError(*response));
+                    v1::DeleteRegistrationResponse result;
+                    result.mutable_dash_replenishment()->set_result_type_version(
+                        response->Header("x-amzn-type-version"));
+                    std::move(done)(std::move(result));
+                  });
+}
+
+std::optional<v1::DeleteRegistrationResponse> DashReplenishmentDeregistration::AlreadyDone(
+    absl::Status const& status) {
+  if (status.code() != absl::StatusCode::kInvalidArgument) return std::nullopt;
+  v1::DeleteRegistrationResponse response;
+  response.set_already_deleted(true);
+  response.mutable_dash_replenishment();
+  return response;
+}
+
+void DashReplenishmentSubscriptionInfo::Start(CallContext const& context,
+                                              v1::GetSubscriptionInfoRequest const& request,
+                                              Callback<v1::SubscriptionInfo> done) {
+  auto const& key = request.dash_replenishment();
+  bool v1_0 = key.result_version() == v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_1_0;
+  auto url = core::JoinPath(endpoint_, {"subscriptionInfo"});
+  if (!url.ok()) return std::move(done)(url.status());
+  auto http = BaseRequest("GET", *std::move(url), key.access_token(),
+                          absl::StrCat(kPrefix, "DrsSubscriptionInfoInput@1.0"),
+                          absl::StrCat(kPrefix, "DrsSubscriptionInfoResult@", v1_0 ? "1.0" : "2.0"),
+                          context.deadline);
+  transport_.Send(std::move(http), context.cancellation,
+                  [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
+    if (!response.ok()) return std::move(done)(response.status());
+    if (response->status != 200) return std::move(done)(DrsError(*response));
+
+    google::protobuf::Struct json;
+    if (!google::protobuf::util::JsonStringToMessage(response->body, &json).ok()) {
+      return std::move(done)(Malformed("the subscription info is not JSON"));
+    }
+    auto slots = json.fields().find("slotsSubscriptionStatus");
+    if (slots == json.fields().end() || !slots->second.has_struct_value()) {
+      return std::move(done)(Malformed("the subscription info has no slotsSubscriptionStatus"));
+    }
+    v1::SubscriptionInfo info;
+    auto* drs = info.mutable_dash_replenishment();
+    // The answer's own type version says which shape it is.
+    bool answered_v2 = absl::EndsWith(response->Header("x-amzn-type-version"), "@2.0");
+    drs->set_result_version(answered_v2 ? v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0
+                                        : v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_1_0);
+    for (auto const& [slot_id, value] : slots->second.struct_value().fields()) {
+      v1::DashReplenishmentSlot& slot = (*drs->mutable_slots())[slot_id];
+      if (value.has_bool_value()) {  // result 1.0: slot -> subscribed
+        slot.set_subscribed(value.bool_value());
+        continue;
+      }
+      if (!value.has_struct_value()) {
+        return std::move(done)(Malformed(absl::StrCat("slot ", slot_id, " has no status")));
+      }
+      auto const& fields = value.struct_value().fields();
+      if (auto it = fields.find("subscribed"); it != fields.end()) {
+        slot.set_subscribed(it->second.bool_value());
+      }
+      auto products = fields.find("productInfoList");
+      if (products == fields.end()) continue;
+      for (auto const& item : products->second.list_value().values()) {
+        auto const& product = item.struct_value().fields();
+        auto* out = slot.add_products();
+        if (auto it = product.find("asin"); it != product.end()) {
+          out->set_asin(it->second.string_value());
+        }
+        if (auto it = product.find("quantity"); it != product.end()) {
+          out->set_quantity(it->second.number_value());
+        }
+        if (auto it = product.find("unit"); it != product.end()) {
+          out->set_unit(it->second.string_value());
+        }
+      }
+    }
+    std::move(done)(std::move(info));
+  });
+}
+
+}  // namespace linkgateway::adapters

@@ -1,0 +1,54 @@
+// Amazon Dash Replenishment: device deregistration (API 1.0 and 2.0) and slot
+// subscription info (result 1.0 and 2.0). The caller supplies the customer's
+// Login with Amazon token per request; the gateway holds no DRS credentials.
+#ifndef LINKGATEWAY_ADAPTERS_DASH_REPLENISHMENT_DASH_REPLENISHMENT_H_
+#define LINKGATEWAY_ADAPTERS_DASH_REPLENISHMENT_DASH_REPLENISHMENT_H_
+
+#include <optional>
+#include <string>
+
+#include "adapters/core/http.h"
+#include "adapters/operation.h"
+#include "linkgateway/v1/registrations.pb.h"
+#include "linkgateway/v1/subscriptions.pb.h"
+
+namespace linkgateway::adapters {
+
+// One attempt of DELETE /registration (2.0) or
+// DELETE /deviceModels/{model}/devices/{device}/registration (1.0).
+class DashReplenishmentDeregistration final
+    : public Operation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse> {
+ public:
+  DashReplenishmentDeregistration(std::string endpoint, core::HttpTransport& transport)
+      : endpoint_(std::move(endpoint)), transport_(transport) {}
+
+  void Start(CallContext const& context, v1::DeleteRegistrationRequest const& request,
+             Callback<v1::DeleteRegistrationResponse> done) override;
+
+  // After an attempt that may have succeeded, a 400 means the first attempt
+  // deregistered the device (its token died with it): already deleted.
+  static std::optional<v1::DeleteRegistrationResponse> AlreadyDone(absl::Status const& status);
+
+ private:
+  std::string const endpoint_;
+  core::HttpTransport& transport_;
+};
+
+// One attempt of GET /subscriptionInfo.
+class DashReplenishmentSubscriptionInfo final
+    : public Operation<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo> {
+ public:
+  DashReplenishmentSubscriptionInfo(std::string endpoint, core::HttpTransport& transport)
+      : endpoint_(std::move(endpoint)), transport_(transport) {}
+
+  void Start(CallContext const& context, v1::GetSubscriptionInfoRequest const& request,
+             Callback<v1::SubscriptionInfo> done) override;
+
+ private:
+  std::string const endpoint_;
+  core::HttpTransport& transport_;
+};
+
+}  // namespace linkgateway::adapters
+
+#endif  // LINKGATEWAY_ADAPTERS_DASH_REPLENISHMENT_DASH_REPLENISHMENT_H_

@@ -1,0 +1,148 @@
+#include "adapters/selling_partner/selling_partner.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "adapters/core/status_mapping.h"
+#include "adapters/core/url.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace linkgateway::adapters {
+namespace {
+
+using core::Provider;
+
+// SP-API errors: {"errors":[{"code","message","details"?}]}. The first one
+// names the error; all of them travel on in ErrorInfo.metadata.
+absl::Status SellingPartnerError(core::HttpResponse const& response) {
+  core::UpstreamError error =
+      core::ErrorFromResponse(Provider::kSellingPartner, response, absl::Now());
+  google::protobuf::Struct json;
+  if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
+    auto errors = json.fields().find("errors");
+    if (errors != json.fields().end() && errors->second.has_list_value() &&
+        errors->second.list_value().values_size() > 0) {
+      auto const& first = errors->second.list_value().values(0).struct_value().fields();
+      auto text = [&](char const* key) {
+        auto it = first.find(key);
+        return it == first.end() ? std::string() : it->second.string_value();
+      };
+      error.vendor_code = text("code");
+      error.message = core::TrimmedText(text("message"));
+      if (!text("details").empty()) error.metadata["upstreamDetails"] = core::TrimmedText(text("details"));
+      std::string all;
+      if (google::protobuf::util::MessageToJsonString(errors->second, &all).ok()) {
+        error.metadata["upstreamErrors"] = core::TrimmedText(all);
+      }
+    }
+  } else {
+    error.message = core::TrimmedText(response.body);
+  }
+  // AWS's own front end names some errors only in this header.
+  if (error.vendor_code.empty()) {
+    error.vendor_code = std::string(
+        absl::StripSuffix(response.Header("x-amzn-errortype"), "Exception"));
+  }
+  if (auto limit = response.Header("x-amzn-ratelimit-limit"); !limit.empty()) {
+    error.metadata["rateLimit"] = limit;
+  }
+  return core::MapUpstreamError(error);
+}
+
+std::string const& Endpoint(SellingPartnerEndpoints const& endpoints,
+                             v1::SellingPartnerRegion region) {
+  if (region == v1::SELLING_PARTNER_REGION_UNSPECIFIED) region = endpoints.default_region;
+  switch (region) {
+    case v1::SELLING_PARTNER_REGION_EUROPE:
+      return endpoints.europe;
+    case v1::SELLING_PARTNER_REGION_FAR_EAST:
+      return endpoints.far_east;
+    default:
+      return endpoints.north_america;
+  }
+}
+
+bool TokenRejected(core::HttpResponse const& response) {
+  if (response.status != 403) return false;
+  google::protobuf::Struct json;
+  if (!google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) return false;
+  auto errors = json.fields().find("errors");
+  if (errors == json.fields().end() || errors->second.list_value().values_size() == 0) {
+    return false;
+  }
+  auto const& first = errors->second.list_value().values(0).struct_value().fields();
+  auto code = first.find("code");
+  return code != first.end() && (code->second.string_value() == "Unauthorized" ||
+                                 code->second.string_value() == "MissingAuthenticationToken");
+}
+
+}  // namespace
+
+struct SellingPartnerDeleteSubscription::Call {
+  CallContext context;
+  std::string url;
+  Callback<v1::DeleteSubscriptionResponse> done;
+  bool reauthorized = false;
+};
+
+void SellingPartnerDeleteSubscription::Start(CallContext const& context,
+                                             v1::DeleteSubscriptionRequest const& request,
+                                             Callback<v1::DeleteSubscriptionResponse> done) {
+  auto const& key = request.selling_partner();
+  auto url = core::JoinPath(Endpoint(endpoints_, key.region()),
+                            {"notifications", "v1", "subscriptions", key.notification_type(),
+                             key.subscription_id()});
+  if (!url.ok()) return std::move(done)(url.status());
+  auto call = std::make_shared<Call>(Call{context, *std::move(url), std::move(done)});
+  tokens_.GetToken(context.deadline, [this, call](absl::StatusOr<std::string> token) mutable {
+    if (!token.ok()) return std::move(call->done)(token.status());
+    Send(std::move(call), *std::move(token));
+  });
+}
+
+void SellingPartnerDeleteSubscription::Send(std::shared_ptr<Call> call, std::string token) {
+  core::HttpRequest http;
+  http.method = "DELETE";
+  http.url = call->url;
+  http.headers = {{"x-amz-access-token", token},
+                  {"x-amz-date", absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(),
+                                                  absl::UTCTimeZone())},
+                  {"Accept", "application/json"}};
+  http.deadline = call->context.deadline;
+  transport_.Send(std::move(http), call->context.cancellation,
+                  [this, call, token](absl::StatusOr<core::HttpResponse> response) mutable {
+    if (!response.ok()) return std::move(call->done)(response.status());
+    if (response->status == 200) {
+      v1::DeleteSubscriptionResponse result;
+      auto* deletion = result.mutable_selling_partner();
+      deletion->set_upstream_request_id(response->Header("x-amzn-requestid"));
+      deletion->set_rate_limit(response->Header("x-amzn-ratelimit-limit"));
+      return std::move(call->done)(std::move(result));
+    }
+    if (TokenRejected(*response) && !call->reauthorized) {
+      call->reauthorized = true;
+      tokens_.Invalidate(token);
+      return tokens_.GetToken(call->context.deadline,
+                              [this, call](absl::StatusOr<std::string> fresh) mutable {
+                                if (!fresh.ok()) return std::move(call->done)(fresh.status());
+                                Send(std::move(call), *std::move(fresh));
+                              });
+    }
+    std::move(call->done)(SellingPartnerError(*response));
+  });
+}
+
+std::optional<v1::DeleteSubscriptionResponse> SellingPartnerDeleteSubscription::AlreadyDone(
+    absl::Status const& status) {
+  if (status.code() != absl::StatusCode::kNotFound) return std::nullopt;
+  v1::DeleteSubscriptionResponse response;
+  response.set_already_deleted(true);
+  response.mutable_selling_partner();
+  return response;
+}
+
+}  // namespace linkgateway::adapters

@@ -1,0 +1,391 @@
+"""Fake Amazon upstreams on one HTTPS port: Login with Amazon, Dash
+Replenishment (deregistration, subscription info) and the Selling Partner API
+notifications endpoint (deleteSubscriptionById).
+
+They check what the real services check (method, path, version headers,
+tokens and their expiry, content type) and answer as the vendor documents
+describe, keeping state: a deregistered device's tokens are dead, a deleted
+subscription is gone. Tests steer them through /__emulator/* (seed devices and
+subscriptions, force a scenario, expire tokens, read recorded requests).
+
+Documented behaviour followed here: ../../shared/reference/upstream-notes.md
+sections 0-2, 4 and 6 (where a shape is unconfirmed, the emulator contract's
+choice is used).
+"""
+
+import json
+import re
+import secrets
+import threading
+import time
+import urllib.parse
+import uuid
+
+import https_emulator
+
+DRS = "com.amazon.dash.replenishment."
+DEREGISTER_V1 = DRS + "DrsDeregisterInput@1.0"
+DEREGISTER_V2 = DRS + "DrsDeregisterInput@2.0"
+DEREGISTER_RESULT = DRS + "DrsDeregisterResult@1.0"
+SUBSCRIPTION_INPUT = DRS + "DrsSubscriptionInfoInput@1.0"
+SUBSCRIPTION_RESULT_V1 = DRS + "DrsSubscriptionInfoResult@1.0"
+SUBSCRIPTION_RESULT_V2 = DRS + "DrsSubscriptionInfoResult@2.0"
+GRANTLESS_SCOPES = {"sellingpartnerapi::notifications", "sellingpartnerapi::client_credential:rotation"}
+
+# Notification types of the Selling Partner API (notifications use-case guide).
+NOTIFICATION_TYPES = {
+    "ACCOUNT_STATUS_CHANGED", "ANY_OFFER_CHANGED", "B2B_ANY_OFFER_CHANGED",
+    "BRANDED_ITEM_CONTENT_CHANGE", "DETAIL_PAGE_TRAFFIC_EVENT",
+    "EXTERNAL_FULFILLMENT_SHIPMENT_STATUS_CHANGE", "FBA_INVENTORY_AVAILABILITY_CHANGES",
+    "FBA_OUTBOUND_SHIPMENT_STATUS", "FEE_PROMOTION", "FEED_PROCESSING_FINISHED",
+    "FULFILLMENT_ORDER_STATUS", "ITEM_INVENTORY_EVENT_CHANGE", "ITEM_PRODUCT_TYPE_CHANGE",
+    "ITEM_SALES_EVENT_CHANGE", "LISTINGS_ITEM_ISSUES_CHANGE", "LISTINGS_ITEM_MFN_QUANTITY_CHANGE",
+    "LISTINGS_ITEM_STATUS_CHANGE", "ORDER_CHANGE", "PRICING_HEALTH",
+    "PRODUCT_TYPE_DEFINITIONS_CHANGE", "REPORT_PROCESSING_FINISHED",
+    "SHIPMENT_TRACKING_MILESTONE_CHANGED", "TRANSACTION_UPDATE",
+}
+
+SP_DELETE = re.compile(r"^/notifications/v1/subscriptions/([^/]+)/([^/]+)$")
+DRS_V1 = re.compile(r"^/deviceModels/([^/]+)/devices/([^/]+)/registration$")
+
+
+class TokenBucket:
+    """The SP-API usage plan: `rate` requests/s, `burst` at once."""
+
+    def __init__(self, rate, burst):
+        self.rate, self.burst, self.tokens, self.at = rate, burst, float(burst), time.monotonic()
+
+    # Arrival times jitter by milliseconds even when a client paces its calls
+    # exactly; a real rate limiter is not that strict either.
+    TOLERANCE = 0.05
+
+    def take(self):
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1 - self.TOLERANCE:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class State:
+    def __init__(self, args):
+        self.lock = threading.Lock()
+        self.clients = dict(c.split(":", 1) for c in args.lwa_client)
+        self.token_lifetime = args.token_lifetime
+        self.sp_bucket = TokenBucket(args.sp_rate, args.sp_burst)
+        self.reset()
+
+    def reset(self):
+        self.access_tokens = {}   # token -> {"expires", "kind", "device", "client_id"}
+        self.refresh_tokens = {}  # refresh token -> {"device", "client_id"}
+        self.devices = {}         # device key -> {"model", "device", "registered", "slots"}
+        self.subscriptions = set()
+        self.scenarios = []
+        self.requests = []
+        self.status_counts = {}
+
+    def mint(self, kind, client_id, device=None):
+        token = f"Atza|{kind}-{secrets.token_hex(12)}"
+        self.access_tokens[token] = {"expires": time.time() + self.token_lifetime,
+                                     "kind": kind, "device": device, "client_id": client_id}
+        return token
+
+
+class Handler(https_emulator.EmulatorHandler):
+    # ------------------------------------------------------------------ plumbing
+    def handle_any(self):
+        body = self.read_body()
+        raw_path = self.path.split("?", 1)[0]
+        state = self.state
+        if raw_path.startswith("/__emulator/"):
+            return self.control(raw_path, body)
+        with state.lock:
+            state.requests.append({"method": self.command, "path": self.path, "at": time.time(),
+                                   "headers": {k.lower(): v for k, v in self.headers.items()},
+                                   "body": body.decode("utf-8", "replace")})
+            scenario = self.take_scenario(raw_path)
+        if scenario is not None and self.play(scenario):
+            return
+        try:
+            if raw_path == "/auth/o2/token":
+                return self.lwa(body)
+            if raw_path == "/registration" or DRS_V1.match(raw_path):
+                return self.drs_deregister(raw_path)
+            if raw_path == "/subscriptionInfo":
+                return self.drs_subscription_info()
+            if SP_DELETE.match(raw_path):
+                return self.sp_delete(raw_path)
+        except Exception as e:  # a bug in the emulator must be visible, not a hang
+            return self.reply(500, {"message": f"emulator error: {e}"})
+        self.reply(404, {"message": "Not Found"})
+
+    do_GET = do_POST = do_DELETE = do_PUT = handle_any
+
+    def reply(self, status, body=b"", headers=None, content_type=None):
+        with self.state.lock:
+            self.state.status_counts[str(status)] = self.state.status_counts.get(str(status), 0) + 1
+        self.send(status, body, headers, content_type)
+
+    def take_scenario(self, path):
+        for scenario in self.state.scenarios:
+            if re.search(scenario.get("path", ""), path) and scenario.get("times", 1) != 0:
+                if scenario.get("times", 1) > 0:
+                    scenario["times"] = scenario.get("times", 1) - 1
+                return dict(scenario)
+        return None
+
+    def play(self, scenario):
+        """Plays a forced scenario; False means "answer normally" (after a delay)."""
+        if scenario.get("delayMs"):
+            time.sleep(scenario["delayMs"] / 1000.0)
+        if scenario.get("drop"):
+            self.drop()
+            return True
+        if scenario.get("dropResponse"):
+            self.drop_response = True  # process the request, then lose the answer
+            return False
+        if "status" not in scenario:
+            return False
+        headers = dict(scenario.get("headers", {}))
+        if scenario.get("amznRequestId", True):
+            headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
+        body = scenario.get("body", b"")
+        if scenario.get("malformed"):
+            body = '{"errors": [ {"code": '
+        self.reply(scenario["status"], body, headers,
+                   scenario.get("contentType", "application/json" if body else None))
+        return True
+
+    def control(self, path, body):
+        state = self.state
+        data = json.loads(body or b"{}")
+        with state.lock:
+            if path == "/__emulator/devices":
+                key = f"{data['model']}/{data['device']}"
+                state.devices[key] = {"model": data["model"], "device": data["device"],
+                                      "registered": True, "slots": data.get("slots", {})}
+                client_id = data.get("clientId") or next(iter(state.clients), "")
+                refresh = f"Atzr|{secrets.token_hex(12)}"
+                state.refresh_tokens[refresh] = {"device": key, "client_id": client_id}
+                token = data.get("accessToken") or state.mint("device", client_id, key)
+                if data.get("accessToken"):
+                    state.access_tokens[token] = {"expires": time.time() + state.token_lifetime,
+                                                  "kind": "device", "device": key,
+                                                  "client_id": client_id}
+                return self.send(200, {"accessToken": token, "refreshToken": refresh})
+            if path == "/__emulator/subscriptions":
+                state.subscriptions.add((data["notificationType"], data["subscriptionId"]))
+                return self.send(200, {})
+            if path == "/__emulator/scenarios":
+                state.scenarios.append(data)
+                return self.send(200, {})
+            if path == "/__emulator/expire-tokens":
+                for info in state.access_tokens.values():
+                    info["expires"] = 0
+                return self.send(200, {})
+            if path == "/__emulator/requests":
+                return self.send(200, state.requests)
+            if path == "/__emulator/stats":
+                return self.send(200, {"statusCounts": state.status_counts,
+                                       "connections": self.server.connections,
+                                       "subscriptions": sorted("/".join(s) for s in state.subscriptions),
+                                       "devices": {k: v["registered"] for k, v in state.devices.items()}})
+            if path == "/__emulator/reset":
+                state.reset()
+                return self.send(200, {})
+        self.send(404, {"message": "unknown control path"})
+
+    def token_info(self, token):
+        """(info, problem): problem is None, "unknown", "expired" or "revoked"."""
+        info = self.state.access_tokens.get(token)
+        if info is None:
+            return None, "unknown"
+        if info.get("revoked"):
+            return info, "revoked"
+        if info["expires"] <= time.time():
+            return info, "expired"
+        return info, None
+
+    # ------------------------------------------------------------- LWA token
+    def lwa(self, body):
+        if self.command != "POST":
+            return self.reply(405, {"error": "invalid_request", "error_description": "POST only"})
+        content_type = self.headers.get("Content-Type", "")
+        if not content_type.startswith("application/x-www-form-urlencoded"):
+            return self.reply(400, {"error": "invalid_request",
+                                    "error_description": "Content-Type must be form-encoded"})
+        form = dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True))
+        client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        grant = form.get("grant_type")
+        if client_id == "lwa-500":
+            return self.reply(500, {"error": "server_error", "error_description": "Internal error"})
+        if client_id == "lwa-503":
+            return self.reply(503, {"error": "temporarily_unavailable",
+                                    "error_description": "Service unavailable"})
+        if not grant:
+            return self.reply(400, {"error": "invalid_request",
+                                    "error_description": "The request is missing a required parameter : grant_type"})
+        with self.state.lock:
+            if self.state.clients.get(client_id) != secret or not secret:
+                return self.reply(401, {"error_description": "Client authentication failed",
+                                        "error": "invalid_client"})
+            if grant == "refresh_token":
+                refresh = form.get("refresh_token")
+                if not refresh:
+                    return self.reply(400, {"error": "invalid_request",
+                                            "error_description": "The request is missing a required parameter : refresh_token"})
+                info = self.state.refresh_tokens.get(refresh)
+                if info is None or info.get("revoked") or info["client_id"] != client_id:
+                    return self.reply(400, {"error_description": "The request has an invalid grant parameter : refresh_token",
+                                            "error": "invalid_grant"})
+                token = self.state.mint("device", client_id, info["device"])
+                return self.reply(200, {"access_token": token, "refresh_token": refresh,
+                                        "token_type": "bearer",
+                                        "expires_in": self.state.token_lifetime})
+            if grant == "client_credentials":
+                scope = form.get("scope", "")
+                if scope not in GRANTLESS_SCOPES:
+                    return self.reply(400, {"error": "invalid_scope",
+                                            "error_description": "The request has an invalid parameter : scope"})
+                token = self.state.mint("grantless", client_id)
+                return self.reply(200, {"access_token": token, "scope": scope,
+                                        "token_type": "bearer",
+                                        "expires_in": self.state.token_lifetime})
+        return self.reply(400, {"error": "unsupported_grant_type",
+                                "error_description": "The authorization grant type is not supported"})
+
+    # --------------------------------------------------- Dash Replenishment
+    def drs_auth(self, type_version, accept_types):
+        """The device key, or None after answering the error."""
+        authorization = self.headers.get("Authorization", "")
+        token = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else ""
+        if token == "drs-500":
+            self.reply(500, {"message": "Internal Server Error"})
+            return None
+        if self.headers.get("x-amzn-type-version") != type_version or \
+                self.headers.get("x-amzn-accept-type") not in accept_types:
+            message = "Unsupported x-amzn-type-version or x-amzn-accept-type"
+        else:
+            with self.state.lock:
+                info, problem = self.token_info(token)
+            if not problem and info["kind"] == "device":
+                return info["device"]
+            message = "Access token has expired" if problem == "expired" else "Invalid token"
+        self.reply(400, {"message": message})
+        return None
+
+    def drs_deregister(self, path):
+        if self.command != "DELETE":
+            return self.reply(405, {"message": "Method Not Allowed"})
+        match = DRS_V1.match(path)
+        version = DEREGISTER_V1 if match else DEREGISTER_V2
+        device = self.drs_auth(version, {DEREGISTER_RESULT})
+        if device is None:
+            return
+        with self.state.lock:
+            record = self.state.devices.get(device)
+            if match:
+                model = urllib.parse.unquote(match.group(1))
+                serial = urllib.parse.unquote(match.group(2))
+                if record is None or (record["model"], record["device"]) != (model, serial):
+                    return self.reply(400, {"message": "Device does not match the access token"})
+            if record is None or not record["registered"]:
+                return self.reply(400, {"message": "Device is not registered"})
+            record["registered"] = False
+            # Deregistration invalidates every token of the device.
+            for info in self.state.access_tokens.values():
+                if info["device"] == device:
+                    info["revoked"] = True
+            for info in self.state.refresh_tokens.values():
+                if info["device"] == device:
+                    info["revoked"] = True
+        self.reply(200, b"", {"x-amzn-type-version": DEREGISTER_RESULT})
+
+    def drs_subscription_info(self):
+        if self.command != "GET":
+            return self.reply(405, {"message": "Method Not Allowed"})
+        device = self.drs_auth(SUBSCRIPTION_INPUT, {SUBSCRIPTION_RESULT_V1, SUBSCRIPTION_RESULT_V2})
+        if device is None:
+            return
+        accept = self.headers.get("x-amzn-accept-type")
+        with self.state.lock:
+            slots = self.state.devices[device]["slots"]
+        if accept == SUBSCRIPTION_RESULT_V2:
+            status = {slot: {"productInfoList": info.get("productInfoList", []),
+                             "subscribed": info.get("subscribed", False)}
+                      for slot, info in slots.items()}
+        else:
+            status = {slot: info.get("subscribed", False) for slot, info in slots.items()}
+        self.reply(200, {"slotsSubscriptionStatus": status}, {"x-amzn-type-version": accept})
+
+    # ------------------------------------------------- Selling Partner API
+    def sp_reply(self, status, body, extra=None):
+        headers = {"x-amzn-RequestId": str(uuid.uuid4())}
+        if status in (200, 400, 404):
+            headers["x-amzn-RateLimit-Limit"] = "1.0"
+        headers.update(extra or {})
+        self.reply(status, body, headers, "application/json")
+
+    def sp_error(self, status, code, message, details=None, extra=None):
+        error = {"code": code, "message": message}
+        if details is not None:
+            error["details"] = details
+        self.sp_reply(status, {"errors": [error]}, extra)
+
+    def sp_delete(self, path):
+        if self.command != "DELETE":
+            return self.sp_error(405, "MethodNotAllowed", "Method not allowed")
+        match = SP_DELETE.match(path)
+        notification_type = urllib.parse.unquote(match.group(1))
+        subscription_id = urllib.parse.unquote(match.group(2))
+        token = self.headers.get("x-amz-access-token")
+        if not token:
+            return self.sp_error(403, "MissingAuthenticationToken",
+                                 "Access to requested resource is denied.",
+                                 extra={"x-amzn-ErrorType": "MissingAuthenticationTokenException"})
+        with self.state.lock:
+            info, problem = self.token_info(token)
+            if problem == "expired":
+                return self.sp_error(403, "Unauthorized", "Access to requested resource is denied.",
+                                     "The access token you provided has expired.")
+            if problem or info["kind"] != "grantless":
+                return self.sp_error(403, "Unauthorized", "Access to requested resource is denied.",
+                                     "The access token you provided is revoked, malformed or invalid.")
+            if not self.state.sp_bucket.take() or subscription_id == "sub-429":
+                return self.sp_error(429, "QuotaExceeded",
+                                     "You exceeded your quota for the requested resource.", "")
+            if self.headers.get("Content-Type") not in (None, "", "application/json"):
+                return self.sp_error(415, "UnsupportedMediaType",
+                                     "The request payload is in an unsupported format.")
+            if notification_type not in NOTIFICATION_TYPES:
+                return self.sp_error(400, "InvalidInput",
+                                     f"{notification_type} is not a valid notification type.")
+            if subscription_id == "sub-409":
+                return self.sp_error(409, "Conflict",
+                                     "The resource specified conflicts with the current state.")
+            if subscription_id in ("sub-500", "sub-503"):
+                code = 500 if subscription_id == "sub-500" else 503
+                return self.sp_error(code, "InternalFailure" if code == 500 else "ServiceUnavailable",
+                                     "We encountered an internal error. Please try again.")
+            key = (notification_type, subscription_id)
+            if key not in self.state.subscriptions:
+                return self.sp_error(404, "NotFound", "The resource specified does not exist.")
+            self.state.subscriptions.discard(key)
+        self.sp_reply(200, {})
+
+
+def main():
+    parser = https_emulator.arguments(__doc__)
+    parser.add_argument("--lwa-client", action="append", default=[],
+                        help="client_id:client_secret the token endpoint accepts (repeatable)")
+    parser.add_argument("--token-lifetime", type=int, default=3600, help="expires_in, seconds")
+    parser.add_argument("--sp-rate", type=float, default=1.0, help="SP-API requests per second")
+    parser.add_argument("--sp-burst", type=int, default=5)
+    args = parser.parse_args()
+    https_emulator.serve(Handler, args, state=State(args))
+
+
+if __name__ == "__main__":
+    main()
