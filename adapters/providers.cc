@@ -97,6 +97,9 @@ absl::StatusOr<std::unique_ptr<Providers>> Providers::Create(GatewayConfig const
     options.scope = "sellingpartnerapi::notifications";
     providers->grantless_tokens_ =
         std::make_unique<core::LwaTokenSource>(std::move(options), transport, transport);
+    // The first call should not wait for the token endpoint (nor see its
+    // latency eat into the usage plan's spacing).
+    providers->grantless_tokens_->Prefetch();
 
     auto const& sp = config.selling_partner();
     SellingPartnerEndpoints endpoints{sp.north_america_endpoint(), sp.europe_endpoint(),

@@ -86,7 +86,7 @@ class RetryingOperation final : public Operation<Request, Response> {
     Shared& shared = *call->shared;
     if (result.ok()) return Finish(*call, std::move(result));
     absl::Status status = result.status();
-    if (call->maybe_applied && shared.already_done) {
+    if ((call->maybe_applied || core::AnsweredAResend(status)) && shared.already_done) {
       if (auto answer = shared.already_done(status)) return Finish(*call, *std::move(answer));
     }
     core::RetryClass retry_class = core::RetryClassOf(status);

@@ -102,6 +102,8 @@ class CurlTransport::Loop {
     CURL* easy = nullptr;
     curl_slist* headers = nullptr;
     bool too_large = false;
+    int sends = 0;
+    bool resend_refused = false;
     std::int64_t max_bytes = 0;
     char error[CURL_ERROR_SIZE] = {};
   };
@@ -118,6 +120,7 @@ class CurlTransport::Loop {
 
   static std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user);
   static std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user);
+  static int OnPrereq(void* user, char*, char*, int, int);
 
   void Run();
   void Start(std::unique_ptr<Transfer> transfer);
@@ -348,6 +351,8 @@ void CurlTransport::Loop::Configure(Transfer& t) {
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Loop::OnHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &Loop::OnPrereq);
+  curl_easy_setopt(easy, CURLOPT_PREREQDATA, &t);
 
   if (request.method == "GET") {
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
@@ -413,6 +418,16 @@ std::size_t CurlTransport::Loop::OnHeader(char* data, std::size_t size, std::siz
   return n;
 }
 
+// Runs right before the request goes out, once per send.
+int CurlTransport::Loop::OnPrereq(void* user, char*, char*, int, int) {
+  auto* t = static_cast<Transfer*>(user);
+  if (++t->sends > 1 && t->request.at_most_once) {
+    t->resend_refused = true;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
+}
+
 std::unique_ptr<CurlTransport::Loop::Transfer> CurlTransport::Loop::Detach(std::uint64_t id) {
   auto it = active_.find(id);
   if (it == active_.end()) return nullptr;
@@ -442,11 +457,16 @@ void CurlTransport::Loop::OnDone(CURL* easy, CURLcode code) {
   if (transfer == nullptr) return;
   if (code == CURLE_OK) {
     transfer->response.status = static_cast<int>(http_status);
+    transfer->response.sends = transfer->sends;
     HttpResponse response = std::move(transfer->response);
     return Complete(std::move(transfer), std::move(response));
   }
   TransportFailure failure = Classify(code);
-  if (code == CURLE_WRITE_ERROR && transfer->too_large) {
+  if (transfer->resend_refused) {
+    failure = TransportFailure::kReceive;
+    detail = "the connection closed before an answer; the request may have been applied and "
+             "was not sent again";
+  } else if (code == CURLE_WRITE_ERROR && transfer->too_large) {
     failure = TransportFailure::kResponseTooLarge;
     detail = absl::StrCat("the response body exceeds ", transfer->max_bytes, " bytes");
   } else if (code == CURLE_FILESIZE_EXCEEDED) {

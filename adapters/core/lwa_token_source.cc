@@ -26,19 +26,27 @@ LwaTokenSource::LwaTokenSource(LwaOptions options, HttpTransport& transport, Sch
 // than the first caller's deadline.
 void LwaTokenSource::GetToken(absl::Time /*deadline*/, Done<std::string> done) {
   std::string token;
+  bool refresh = false;
   {
     absl::MutexLock lock(&mu_);
-    if (!token_.empty() && clock_.Now() < refresh_at_) {
+    absl::Time now = clock_.Now();
+    if (!token_.empty() && now < expires_at_ - options_.expiry_margin) {
       token = token_;
     } else {
       waiters_.push_back(std::move(done));
-      if (refreshing_) return;  // the refresh under way answers this caller too
-      refreshing_ = true;
+    }
+    // Refresh if none runs and the token is missing or in its last minutes.
+    if (!refreshing_ && (token.empty() || now >= expires_at_ - options_.refresh_ahead)) {
+      refreshing_ = refresh = true;
       ++requests_sent_;
     }
   }
-  if (!token.empty()) return std::move(done)(std::move(token));
-  Refresh();
+  if (refresh) Refresh();
+  if (!token.empty()) std::move(done)(std::move(token));
+}
+
+void LwaTokenSource::Prefetch() {
+  GetToken(absl::InfiniteFuture(), [](absl::StatusOr<std::string>) {});
 }
 
 void LwaTokenSource::Invalidate(std::string const& token) {
@@ -112,7 +120,7 @@ void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response) {
     absl::MutexLock lock(&mu_);
     if (result.ok()) {
       token_ = *result;
-      refresh_at_ = clock_.Now() + lifetime - options_.expiry_margin;
+      expires_at_ = clock_.Now() + lifetime;
     }
     refreshing_ = false;
     waiters.swap(waiters_);

@@ -4,7 +4,8 @@
 //
 // Tokens are cached until 60 s before `expires_in` runs out (as the official
 // SP-API SDK does). When many calls need a token at once, one refresh serves
-// them all.
+// them all. A token in its last minutes is still handed out while a refresh
+// runs in the background, so calls rarely wait for the token endpoint.
 #ifndef LINKGATEWAY_ADAPTERS_CORE_LWA_TOKEN_SOURCE_H_
 #define LINKGATEWAY_ADAPTERS_CORE_LWA_TOKEN_SOURCE_H_
 
@@ -30,8 +31,10 @@ struct LwaOptions {
   // ... or a scope for the client-credentials grant, e.g.
   // "sellingpartnerapi::notifications".
   std::string scope;
-  // Refresh this long before the token expires.
+  // Stop using a token this long before it expires.
   absl::Duration expiry_margin = absl::Seconds(60);
+  // Start a background refresh this long before the token expires.
+  absl::Duration refresh_ahead = absl::Minutes(5);
   // Bound for one token request.
   absl::Duration request_timeout = absl::Seconds(10);
 };
@@ -43,6 +46,9 @@ class LwaTokenSource final : public AccessTokenSource {
 
   void GetToken(absl::Time deadline, Done<std::string> done) override;
   void Invalidate(std::string const& token) override;
+
+  // Fetches a token now (e.g. at start-up), so the first call does not wait.
+  void Prefetch();
 
   // Token requests sent so far (for tests).
   int requests_sent() const;
@@ -57,7 +63,7 @@ class LwaTokenSource final : public AccessTokenSource {
 
   mutable absl::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
-  absl::Time refresh_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time expires_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool refreshing_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<Done<std::string>> waiters_ ABSL_GUARDED_BY(mu_);
   int requests_sent_ ABSL_GUARDED_BY(mu_) = 0;

@@ -81,15 +81,32 @@ TEST_F(LwaTokenSourceTest, RefreshTokenGrant) {
               HasSubstr("grant_type=refresh_token&refresh_token=Atzr%7Cr&client_id="));
 }
 
-TEST_F(LwaTokenSourceTest, CachedUntilSixtySecondsBeforeExpiry) {
-  transport_.SetResponder([](HttpRequest const&) { return Response(200, kGranted); });
+TEST_F(LwaTokenSourceTest, CachedThenRefreshedAheadThenNeverUsedInItsLastMinute) {
   LwaTokenSource source(Grantless(), transport_, clock_);
-  ASSERT_TRUE(Get(source).ok());
-  clock_.AdvanceBy(absl::Seconds(3539));
+  source.Prefetch();
+  ASSERT_TRUE(transport_.RespondNext(Response(200, kGranted)));
+  // Cached: no request.
+  clock_.AdvanceBy(absl::Seconds(3299));
   ASSERT_TRUE(Get(source).ok());
   EXPECT_EQ(source.requests_sent(), 1);
+  // Five minutes before expiry: the cached token still answers at once while
+  // one refresh starts in the background.
   clock_.AdvanceBy(absl::Seconds(1));
+  auto token = Get(source);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(*token, "Atza|grantless-1");
   ASSERT_TRUE(Get(source).ok());
+  EXPECT_EQ(source.requests_sent(), 2);
+  EXPECT_EQ(transport_.waiting(), 1);
+  // The refresh never came back; in the last minute the old token is not used.
+  clock_.AdvanceBy(absl::Seconds(240));
+  auto waiting = Get(source);
+  EXPECT_FALSE(waiting.ok());  // still waiting for the refresh
+  ASSERT_TRUE(transport_.RespondNext(Response(
+      200, R"({"access_token":"Atza|grantless-2","token_type":"bearer","expires_in":3600})")));
+  token = Get(source);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(*token, "Atza|grantless-2");
   EXPECT_EQ(source.requests_sent(), 2);
 }
 

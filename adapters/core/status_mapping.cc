@@ -227,6 +227,7 @@ constexpr TransportRow kTransportRows[] = {
 // reach the caller (status_details.cc only forwards google.rpc types).
 constexpr absl::string_view kRetryClassKey = "linkgateway.internal/retry-class";
 constexpr absl::string_view kNotSentKey = "linkgateway.internal/not-sent";
+constexpr absl::string_view kResentKey = "linkgateway.internal/resent";
 
 absl::Status Build(Code code, absl::string_view message, absl::string_view reason,
                    absl::string_view domain, RetryClass retry,
@@ -312,6 +313,7 @@ absl::Status MapUpstreamError(UpstreamError const& error) {
     AttachDetail(status, info);
   }
   if (error.retry_after) SetRetryDelay(status, *error.retry_after);
+  if (error.resent) status.SetPayload(kResentKey, absl::Cord("1"));
   return status;
 }
 
@@ -322,6 +324,7 @@ UpstreamError ErrorFromResponse(Provider provider, HttpResponse const& response,
   error.http_status = response.status;
   error.request_id = response.Header("x-amzn-requestid");
   error.retry_after = RetryAfter(response, now);
+  error.resent = response.sends > 1;
   return error;
 }
 
@@ -354,6 +357,10 @@ RetryClass RetryClassOf(absl::Status const& status) {
 
 bool ProvablyNotSent(absl::Status const& status) {
   return status.GetPayload(kNotSentKey).has_value();
+}
+
+bool AnsweredAResend(absl::Status const& status) {
+  return status.GetPayload(kResentKey).has_value();
 }
 
 std::optional<absl::Duration> RetryDelayOf(absl::Status const& status) {

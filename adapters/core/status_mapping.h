@@ -61,6 +61,9 @@ struct UpstreamError {
   std::optional<absl::Duration> retry_after;
   // Further vendor fields for ErrorInfo.metadata (lowerCamelCase keys).
   std::map<std::string, std::string> metadata;
+  // The transport sent the request twice (HttpResponse::sends): the answer
+  // may describe the state after the first send.
+  bool resent = false;
 };
 
 absl::Status MapUpstreamError(UpstreamError const& error);
@@ -100,6 +103,8 @@ absl::Status MapTransportFailure(TransportFailure failure, absl::string_view dom
 // What the retry decorator reads back from a mapped status.
 RetryClass RetryClassOf(absl::Status const& status);
 bool ProvablyNotSent(absl::Status const& status);
+// The upstream answered a repeated send (see UpstreamError::resent).
+bool AnsweredAResend(absl::Status const& status);
 std::optional<absl::Duration> RetryDelayOf(absl::Status const& status);
 
 // Marks `status` (e.g. from a local rate limiter or a failed token fetch) with

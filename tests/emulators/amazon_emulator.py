@@ -71,7 +71,8 @@ class TokenBucket:
 
 class State:
     def __init__(self, args):
-        self.lock = threading.Lock()
+        # Re-entrant: handlers answer while holding it.
+        self.lock = threading.RLock()
         self.clients = dict(c.split(":", 1) for c in args.lwa_client)
         self.token_lifetime = args.token_lifetime
         self.sp_bucket = TokenBucket(args.sp_rate, args.sp_burst)

@@ -1,0 +1,528 @@
+// Dash Replenishment and Selling Partner API end to end: generated stubs →
+// the real gateway binary → libcurl → the HTTPS Amazon emulator. Every
+// documented success and error, with the gRPC code and details it maps to.
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "linkgateway/v1/registrations.grpc.pb.h"
+#include "linkgateway/v1/subscriptions.grpc.pb.h"
+#include "tests/testing/emulated_gateway.h"
+
+namespace linkgateway {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::EmulatedGateway;
+using testing::EmulatedGatewayOptions;
+
+constexpr char kDrsDeregisterResult[] = "com.amazon.dash.replenishment.DrsDeregisterResult@1.0";
+
+google::rpc::Status Details(grpc::Status const& status) {
+  google::rpc::Status details;
+  EXPECT_TRUE(details.ParseFromString(status.error_details()));
+  return details;
+}
+
+google::rpc::ErrorInfo ErrorInfoOf(grpc::Status const& status) {
+  google::rpc::ErrorInfo info;
+  google::rpc::Status details = Details(status);
+  for (auto const& any : details.details()) {
+    if (any.UnpackTo(&info)) return info;
+  }
+  ADD_FAILURE() << "no ErrorInfo in " << status.error_message();
+  return info;
+}
+
+bool HasRetryInfo(grpc::Status const& status) {
+  google::rpc::RetryInfo info;
+  google::rpc::Status details = Details(status);
+  for (auto const& any : details.details()) {
+    if (any.UnpackTo(&info)) return true;
+  }
+  return false;
+}
+
+std::string Field(google::protobuf::Struct const& s, std::string const& key) {
+  auto it = s.fields().find(key);
+  return it == s.fields().end() ? "" : it->second.string_value();
+}
+
+class AmazonTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartWith({}); }
+
+  void StartWith(EmulatedGatewayOptions options) {
+    env_.reset();
+    auto env = EmulatedGateway::Start(std::move(options));
+    ASSERT_TRUE(env.ok()) << env.status();
+    env_ = *std::move(env);
+    registrations_ = v1::RegistrationService::NewStub(env_->channel());
+    subscriptions_ = v1::SubscriptionService::NewStub(env_->channel());
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seconds(20)) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    return context;
+  }
+
+  // A registered device with a customer access token.
+  std::string NewDevice(std::string const& model, std::string const& device,
+                        std::string const& slots = "{}") {
+    auto created = env_->Control(
+        "devices", absl::StrCat(R"({"model":")", model, R"(","device":")", device,
+                                R"(","slots":)", slots, "}"));
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? Field(*created, "accessToken") : "";
+  }
+
+  void NewSubscription(std::string const& type, std::string const& id) {
+    ASSERT_TRUE(env_->Control("subscriptions", absl::StrCat(R"({"notificationType":")", type,
+                                                            R"(","subscriptionId":")", id, R"("})"))
+                    .ok());
+  }
+
+  void Scenario(std::string const& json) { ASSERT_TRUE(env_->Control("scenarios", json).ok()); }
+
+  // Requests the emulator received whose path starts with `prefix`.
+  std::vector<google::protobuf::Struct> Received(std::string const& prefix) {
+    std::vector<google::protobuf::Struct> found;
+    auto all = env_->Control("requests");
+    EXPECT_TRUE(all.ok());
+    for (auto const& item : all->fields().at("items").list_value().values()) {
+      if (absl::StartsWith(Field(item.struct_value(), "path"), prefix)) {
+        found.push_back(item.struct_value());
+      }
+    }
+    return found;
+  }
+
+  int StatusCount(std::string const& http_status) {
+    auto stats = env_->Control("stats");
+    EXPECT_TRUE(stats.ok());
+    auto const& counts = stats->fields().at("statusCounts").struct_value().fields();
+    auto it = counts.find(http_status);
+    return it == counts.end() ? 0 : static_cast<int>(it->second.number_value());
+  }
+
+  grpc::Status Deregister(v1::DashReplenishmentDevice const& device,
+                          v1::DeleteRegistrationResponse* response,
+                          absl::Duration timeout = absl::Seconds(20)) {
+    v1::DeleteRegistrationRequest request;
+    *request.mutable_dash_replenishment() = device;
+    auto context = Context(timeout);
+    return registrations_->DeleteRegistration(context.get(), request, response);
+  }
+
+  grpc::Status SubscriptionInfo(std::string const& token,
+                                v1::DashReplenishmentSubscriptionInfoVersion version,
+                                v1::SubscriptionInfo* response) {
+    v1::GetSubscriptionInfoRequest request;
+    request.mutable_dash_replenishment()->set_access_token(token);
+    request.mutable_dash_replenishment()->set_result_version(version);
+    auto context = Context();
+    return subscriptions_->GetSubscriptionInfo(context.get(), request, response);
+  }
+
+  grpc::Status DeleteSubscription(std::string const& type, std::string const& id,
+                                  v1::DeleteSubscriptionResponse* response,
+                                  absl::Duration timeout = absl::Seconds(20)) {
+    v1::DeleteSubscriptionRequest request;
+    request.mutable_selling_partner()->set_notification_type(type);
+    request.mutable_selling_partner()->set_subscription_id(id);
+    auto context = Context(timeout);
+    return subscriptions_->DeleteSubscription(context.get(), request, response);
+  }
+
+  std::unique_ptr<EmulatedGateway> env_;
+  std::unique_ptr<v1::RegistrationService::Stub> registrations_;
+  std::unique_ptr<v1::SubscriptionService::Stub> subscriptions_;
+};
+
+v1::DashReplenishmentDevice V2Device(std::string token) {
+  v1::DashReplenishmentDevice device;
+  device.set_access_token(std::move(token));
+  return device;
+}
+
+v1::DashReplenishmentDevice V1Device(std::string token, std::string model, std::string id) {
+  v1::DashReplenishmentDevice device = V2Device(std::move(token));
+  device.set_api_version(v1::DASH_REPLENISHMENT_API_VERSION_1_0);
+  device.set_device_model_id(std::move(model));
+  device.set_device_identifier(std::move(id));
+  return device;
+}
+
+// ------------------------------------------------- Dash Replenishment: deregister
+
+TEST_F(AmazonTest, DeregisterV2ThenTheDeviceIsGone) {
+  std::string token = NewDevice("model-a", "serial-1");
+  v1::DeleteRegistrationResponse response;
+  grpc::Status status = Deregister(V2Device(token), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.dash_replenishment().result_type_version(), kDrsDeregisterResult);
+  EXPECT_FALSE(response.already_deleted());
+
+  auto received = Received("/registration");
+  ASSERT_EQ(received.size(), 1u);
+  auto const& headers = received[0].fields().at("headers").struct_value();
+  EXPECT_EQ(Field(received[0], "method"), "DELETE");
+  EXPECT_EQ(Field(headers, "authorization"), "Bearer " + token);
+  EXPECT_EQ(Field(headers, "x-amzn-type-version"),
+            "com.amazon.dash.replenishment.DrsDeregisterInput@2.0");
+  EXPECT_EQ(Field(headers, "x-amzn-accept-type"), kDrsDeregisterResult);
+
+  // The token died with the registration: a second deregistration is a 400.
+  status = Deregister(V2Device(token), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("Dash Replenishment answered HTTP 400"));
+  EXPECT_THAT(status.error_message(), HasSubstr("Invalid token"));
+  EXPECT_EQ(ErrorInfoOf(status).metadata().at("httpStatus"), "400");
+  EXPECT_EQ(ErrorInfoOf(status).domain(), "dash-replenishment-service.amazon.com");
+}
+
+TEST_F(AmazonTest, DeregisterV1EscapesAwkwardIdsInThePath) {
+  std::string model = "model/α 1";
+  std::string id = "dev?#%&x";
+  std::string token = NewDevice(model, id);
+  v1::DeleteRegistrationResponse response;
+  grpc::Status status = Deregister(V1Device(token, model, id), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto received = Received("/deviceModels/");
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(Field(received[0], "path"),
+            "/deviceModels/model%2F%CE%B1%201/devices/dev%3F%23%25%26x/registration");
+  EXPECT_EQ(Field(received[0].fields().at("headers").struct_value(), "x-amzn-type-version"),
+            "com.amazon.dash.replenishment.DrsDeregisterInput@1.0");
+}
+
+TEST_F(AmazonTest, DeregisterV1WithAnotherDevicesIdsIsRejected) {
+  std::string token = NewDevice("model-a", "serial-1");
+  v1::DeleteRegistrationResponse response;
+  grpc::Status status = Deregister(V1Device(token, "model-a", "serial-2"), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("does not match"));
+}
+
+TEST_F(AmazonTest, DeregisterWithUnknownTokenIsInvalidArgument) {
+  v1::DeleteRegistrationResponse response;
+  grpc::Status status = Deregister(V2Device("Atza|not-a-real-token"), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), Not(HasSubstr("not-a-real-token")));
+}
+
+TEST_F(AmazonTest, DeregisterServerErrorIsRetriedThenUnavailable) {
+  v1::DeleteRegistrationResponse response;
+  grpc::Status status = Deregister(V2Device("drs-500"), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("gave up after 3 attempts"));
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_UNAVAILABLE");
+  EXPECT_EQ(Received("/registration").size(), 3u);
+}
+
+TEST_F(AmazonTest, DeregisterTransientErrorThenSuccess) {
+  std::string token = NewDevice("model-a", "serial-1");
+  Scenario(R"({"path":"^/registration$","status":500,"body":{"message":"Internal error"},"times":1})");
+  v1::DeleteRegistrationResponse response;
+  grpc::Status status = Deregister(V2Device(token), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(response.already_deleted());
+  EXPECT_EQ(Received("/registration").size(), 2u);
+}
+
+TEST_F(AmazonTest, DeregisterWhoseAnswerWasLostReportsAlreadyDeleted) {
+  std::string token = NewDevice("model-a", "serial-1");
+  // The emulator deregisters, then drops the connection instead of answering.
+  Scenario(R"({"path":"^/registration$","dropResponse":true,"times":1})");
+  v1::DeleteRegistrationResponse response;
+  grpc::Status status = Deregister(V2Device(token), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(response.already_deleted());
+  EXPECT_EQ(Received("/registration").size(), 2u);
+}
+
+TEST_F(AmazonTest, UpstreamSlowerThanTheDeadlineIsDeadlineExceeded) {
+  std::string token = NewDevice("model-a", "serial-1");
+  Scenario(R"({"path":"^/registration$","delayMs":3000,"times":1})");
+  v1::DeleteRegistrationResponse response;
+  grpc::Status status = Deregister(V2Device(token), &response, absl::Milliseconds(800));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+// --------------------------------------------- Dash Replenishment: subscriptions
+
+constexpr char kSlots[] =
+    R"({"slot1":{"subscribed":true,"productInfoList":[{"asin":"B000TEST01","quantity":2,"unit":"count"}]},)"
+    R"("slot2":{"subscribed":false}})";
+
+TEST_F(AmazonTest, SubscriptionInfoV2HasProducts) {
+  std::string token = NewDevice("model-a", "serial-1", kSlots);
+  v1::SubscriptionInfo info;
+  grpc::Status status =
+      SubscriptionInfo(token, v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_UNSPECIFIED, &info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto const& drs = info.dash_replenishment();
+  EXPECT_EQ(drs.result_version(), v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0);
+  ASSERT_EQ(drs.slots().size(), 2u);
+  auto const& slot1 = drs.slots().at("slot1");
+  EXPECT_TRUE(slot1.subscribed());
+  ASSERT_EQ(slot1.products_size(), 1);
+  EXPECT_EQ(slot1.products(0).asin(), "B000TEST01");
+  EXPECT_EQ(slot1.products(0).quantity(), 2);
+  EXPECT_EQ(slot1.products(0).unit(), "count");
+  EXPECT_FALSE(drs.slots().at("slot2").subscribed());
+  auto received = Received("/subscriptionInfo");
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(Field(received[0].fields().at("headers").struct_value(), "x-amzn-accept-type"),
+            "com.amazon.dash.replenishment.DrsSubscriptionInfoResult@2.0");
+}
+
+TEST_F(AmazonTest, SubscriptionInfoV1HasBooleansOnly) {
+  std::string token = NewDevice("model-a", "serial-1", kSlots);
+  v1::SubscriptionInfo info;
+  grpc::Status status =
+      SubscriptionInfo(token, v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_1_0, &info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto const& drs = info.dash_replenishment();
+  EXPECT_EQ(drs.result_version(), v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_1_0);
+  EXPECT_TRUE(drs.slots().at("slot1").subscribed());
+  EXPECT_EQ(drs.slots().at("slot1").products_size(), 0);
+  EXPECT_FALSE(drs.slots().at("slot2").subscribed());
+}
+
+TEST_F(AmazonTest, SubscriptionInfoErrors) {
+  v1::SubscriptionInfo info;
+  grpc::Status status = SubscriptionInfo(
+      "Atza|unknown", v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0, &info);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  status = SubscriptionInfo("drs-500", v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0,
+                            &info);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  std::string token = NewDevice("model-a", "serial-1", kSlots);
+  Scenario(R"({"path":"^/subscriptionInfo$","status":200,"malformed":true,"times":1})");
+  status = SubscriptionInfo(token, v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0, &info);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_MALFORMED_RESPONSE");
+}
+
+// ------------------------------------------------ Selling Partner API: delete
+
+TEST_F(AmazonTest, DeleteSubscriptionThenItIsGone) {
+  NewSubscription("ANY_OFFER_CHANGED", "sub-1");
+  v1::DeleteSubscriptionResponse response;
+  grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-1", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.selling_partner().rate_limit(), "1.0");
+  EXPECT_FALSE(response.selling_partner().upstream_request_id().empty());
+
+  auto received = Received("/notifications/");
+  ASSERT_EQ(received.size(), 1u);
+  auto const& headers = received[0].fields().at("headers").struct_value();
+  EXPECT_THAT(Field(headers, "x-amz-access-token"), HasSubstr("Atza|grantless-"));
+  EXPECT_EQ(Received("/auth/o2/token").size(), 1u);
+
+  status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-1", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  auto info = ErrorInfoOf(status);
+  EXPECT_EQ(info.reason(), "UPSTREAM_NOT_FOUND");
+  EXPECT_EQ(info.domain(), "sellingpartnerapi.amazon.com");
+  EXPECT_EQ(info.metadata().at("upstreamCode"), "NotFound");
+  EXPECT_EQ(info.metadata().at("httpStatus"), "404");
+  EXPECT_EQ(info.metadata().at("rateLimit"), "1.0");
+  EXPECT_FALSE(info.metadata().at("upstreamRequestId").empty());
+  EXPECT_THAT(info.metadata().at("upstreamErrors"), HasSubstr("NotFound"));
+  // The cached grantless token served both calls.
+  EXPECT_EQ(Received("/auth/o2/token").size(), 1u);
+}
+
+TEST_F(AmazonTest, DeleteSubscriptionEscapesTheIdAtTheUpstream) {
+  NewSubscription("ANY_OFFER_CHANGED", "id/with ?#%");
+  v1::DeleteSubscriptionResponse response;
+  grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "id/with ?#%", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Field(Received("/notifications/")[0], "path"),
+            "/notifications/v1/subscriptions/ANY_OFFER_CHANGED/id%2Fwith%20%3F%23%25");
+}
+
+struct SellingPartnerCase {
+  std::string name;
+  std::string subscription_id;  // magic ids of the emulator, or a scenario below
+  std::string scenario;
+  grpc::StatusCode code;
+  std::string upstream_code;
+  int attempts;
+};
+
+class SellingPartnerErrorTest : public AmazonTest,
+                                public ::testing::WithParamInterface<SellingPartnerCase> {};
+
+TEST_P(SellingPartnerErrorTest, MapsTheDocumentedStatus) {
+  auto const& c = GetParam();
+  if (!c.scenario.empty()) Scenario(c.scenario);
+  v1::DeleteSubscriptionResponse response;
+  grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", c.subscription_id, &response);
+  EXPECT_EQ(status.error_code(), c.code) << status.error_message();
+  EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), c.upstream_code);
+  EXPECT_EQ(static_cast<int>(Received("/notifications/").size()), c.attempts);
+  if (c.code == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    EXPECT_TRUE(HasRetryInfo(status));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Documented, SellingPartnerErrorTest,
+    ::testing::Values(
+        SellingPartnerCase{"Conflict409", "sub-409", "", grpc::StatusCode::FAILED_PRECONDITION,
+                           "Conflict", 1},
+        SellingPartnerCase{"QuotaExceeded429", "sub-429", "",
+                           grpc::StatusCode::RESOURCE_EXHAUSTED, "QuotaExceeded", 3},
+        SellingPartnerCase{"InternalFailure500", "sub-500", "", grpc::StatusCode::UNAVAILABLE,
+                           "InternalFailure", 3},
+        SellingPartnerCase{"ServiceUnavailable503", "sub-503", "", grpc::StatusCode::UNAVAILABLE,
+                           "ServiceUnavailable", 3},
+        SellingPartnerCase{
+            "RequestTooLarge413", "sub-x",
+            R"({"path":"^/notifications/","status":413,"body":{"errors":[{"code":"RequestTooLarge","message":"The request size exceeded the maximum accepted size."}]}})",
+            grpc::StatusCode::INVALID_ARGUMENT, "RequestTooLarge", 1},
+        SellingPartnerCase{
+            "UnsupportedMediaType415", "sub-x",
+            R"({"path":"^/notifications/","status":415,"body":{"errors":[{"code":"UnsupportedMediaType","message":"The request payload is in an unsupported format."}]}})",
+            grpc::StatusCode::INTERNAL, "UnsupportedMediaType", 1},
+        SellingPartnerCase{
+            "Unauthorized403", "sub-x",
+            R"({"path":"^/notifications/","status":403,"times":-1,"body":{"errors":[{"code":"Unauthorized","message":"Access to requested resource is denied.","details":""}]}})",
+            grpc::StatusCode::PERMISSION_DENIED, "Unauthorized", 2}),
+    [](auto const& info) { return info.param.name; });
+
+TEST_F(AmazonTest, UnknownNotificationTypeIsInvalidArgument) {
+  v1::DeleteSubscriptionResponse response;
+  grpc::Status status = DeleteSubscription("NOT_A_TYPE", "sub-1", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), "InvalidInput");
+  EXPECT_THAT(status.error_message(), HasSubstr("NOT_A_TYPE is not a valid notification type"));
+}
+
+TEST_F(AmazonTest, RetryAfterIsHonoured) {
+  NewSubscription("ANY_OFFER_CHANGED", "sub-1");
+  Scenario(R"({"path":"^/notifications/","status":503,"headers":{"Retry-After":"1"},)"
+           R"("body":{"errors":[{"code":"ServiceUnavailable","message":"later"}]},"times":1})");
+  v1::DeleteSubscriptionResponse response;
+  grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-1", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto received = Received("/notifications/");
+  ASSERT_EQ(received.size(), 2u);
+  double gap = received[1].fields().at("at").number_value() - received[0].fields().at("at").number_value();
+  EXPECT_GE(gap, 0.95);
+}
+
+TEST_F(AmazonTest, DroppedConnectionIsRetried) {
+  NewSubscription("ANY_OFFER_CHANGED", "sub-1");
+  Scenario(R"({"path":"^/notifications/","drop":true,"times":1})");
+  v1::DeleteSubscriptionResponse response;
+  grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-1", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(response.already_deleted());
+}
+
+TEST_F(AmazonTest, DeleteWhoseAnswerWasLostReportsAlreadyDeleted) {
+  NewSubscription("ANY_OFFER_CHANGED", "sub-1");
+  Scenario(R"({"path":"^/notifications/","dropResponse":true,"times":1})");
+  v1::DeleteSubscriptionResponse response;
+  grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-1", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(response.already_deleted());
+}
+
+TEST_F(AmazonTest, ExpiredTokenIsRefreshedMidRun) {
+  NewSubscription("ANY_OFFER_CHANGED", "sub-1");
+  NewSubscription("ANY_OFFER_CHANGED", "sub-2");
+  v1::DeleteSubscriptionResponse response;
+  ASSERT_TRUE(DeleteSubscription("ANY_OFFER_CHANGED", "sub-1", &response).ok());
+  ASSERT_TRUE(env_->Control("expire-tokens").ok());
+  grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-2", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Received("/auth/o2/token").size(), 2u);
+  EXPECT_EQ(StatusCount("403"), 1);  // the expired token, once
+}
+
+TEST_F(AmazonTest, WrongLwaSecretIsUnauthenticatedWithoutLeakingIt) {
+  EmulatedGatewayOptions options;
+  options.lwa_client_secret = "wrong-secret-value";
+  StartWith(options);
+  v1::DeleteSubscriptionResponse response;
+  grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-1", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_CREDENTIALS_REJECTED");
+  EXPECT_EQ(ErrorInfoOf(status).domain(), "api.amazon.com");
+  EXPECT_THAT(status.error_message(), HasSubstr("invalid_client"));
+  EXPECT_THAT(status.error_message(), Not(HasSubstr("wrong-secret-value")));
+  EXPECT_THAT(status.error_details(), Not(HasSubstr("wrong-secret-value")));
+  EXPECT_THAT(env_->gateway().Output(), Not(HasSubstr("wrong-secret-value")));
+  EXPECT_EQ(Received("/notifications/").size(), 0u);
+}
+
+TEST_F(AmazonTest, BurstOfTwentyStaysWithinTheUsagePlan) {
+  // A faster plan than the documented 1/s keeps the test short; the gateway
+  // and the emulator enforce the same numbers, as in production.
+  EmulatedGatewayOptions options;
+  options.amazon_args = {"--sp-rate", "2", "--sp-burst", "5"};
+  options.selling_partner_config =
+      "delete_subscription_rate_limit { requests_per_second: 2 burst: 5 }\n";
+  StartWith(options);
+  constexpr int kCalls = 20;
+  for (int i = 0; i < kCalls; ++i) NewSubscription("ANY_OFFER_CHANGED", absl::StrCat("sub-", i));
+  std::vector<grpc::Status> statuses(kCalls);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCalls; ++i) {
+    threads.emplace_back([&, i] {
+      v1::DeleteSubscriptionResponse response;
+      statuses[i] = DeleteSubscription("ANY_OFFER_CHANGED", absl::StrCat("sub-", i), &response);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kCalls; ++i) EXPECT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+  EXPECT_EQ(StatusCount("429"), 0);
+  EXPECT_EQ(StatusCount("200"), kCalls + 1);  // + the token
+}
+
+TEST_F(AmazonTest, BurstBeyondTheDeadlineFailsFastWithoutReachingTheUpstream) {
+  for (int i = 0; i < 8; ++i) NewSubscription("ANY_OFFER_CHANGED", absl::StrCat("sub-", i));
+  std::vector<grpc::Status> statuses(8);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      v1::DeleteSubscriptionResponse response;
+      statuses[i] = DeleteSubscription("ANY_OFFER_CHANGED", absl::StrCat("sub-", i), &response,
+                                       absl::Milliseconds(1500));
+    });
+  }
+  for (auto& t : threads) t.join();
+  int ok = 0, limited = 0;
+  for (auto const& status : statuses) {
+    if (status.ok()) ++ok;
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++limited;
+      EXPECT_EQ(ErrorInfoOf(status).reason(), "CLIENT_RATE_LIMITED");
+      EXPECT_TRUE(HasRetryInfo(status));
+    }
+  }
+  // Burst 5 at once, one more a second later; the rest could not start in time.
+  EXPECT_EQ(ok, 6);
+  EXPECT_EQ(limited, 2);
+  EXPECT_EQ(StatusCount("429"), 0);
+}
+
+}  // namespace
+}  // namespace linkgateway
