@@ -6,10 +6,13 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/core/status_details.h"
 #include "adapters/core/token_bucket.h"
+#include "adapters/core/aws_credentials.h"
 #include "adapters/dash_replenishment/dash_replenishment.h"
+#include "adapters/imiconnect/imiconnect.h"
 #include "adapters/rate_limited_operation.h"
 #include "adapters/retrying_operation.h"
 #include "adapters/selling_partner/selling_partner.h"
+#include "adapters/sms_voice/sms_voice.h"
 #include "config/secrets.h"
 
 namespace linkgateway::adapters {
@@ -127,6 +130,58 @@ absl::StatusOr<std::unique_ptr<Providers>> Providers::Create(GatewayConfig const
                                        v1::DeleteSubscriptionResponse>>(
             "selling_partner needs login_with_amazon.client_id and client_secret in the "
             "gateway configuration"));
+  }
+
+  // SMS and Voice v2: SigV4 with the gateway's AWS credentials.
+  auto const& sms = config.sms_voice();
+  if (sms.credentials().has_file()) {
+    providers->aws_credentials_ = core::MakeFileAwsCredentials(
+        sms.credentials().file().path(), sms.credentials().file().profile());
+  } else {
+    providers->aws_credentials_ = core::MakeEnvironmentAwsCredentials();
+  }
+  registry.delete_registration.Add(
+      v1::DeleteRegistrationRequest::kSmsVoice,
+      std::make_shared<RetryingOperation<v1::DeleteRegistrationRequest,
+                                         v1::DeleteRegistrationResponse>>(
+          std::make_shared<SmsVoiceDeleteRegistration>(sms.endpoint(), sms.region(), transport,
+                                                       *providers->aws_credentials_),
+          Policy(config, "sms_voice.DeleteRegistration"), core::Idempotency::kIdempotent,
+          transport, &SmsVoiceDeleteRegistration::AlreadyDone));
+
+  // IMIconnect: the tenant's host and profile key.
+  auto const& imi = config.imiconnect();
+  if (!imi.base_url().empty() && imi.has_profile_key()) {
+    auto key = config::ResolveSecret(imi.profile_key(), "imiconnect.profile_key");
+    if (!key.ok()) return key.status();
+    ImiconnectOptions options{imi.base_url(), *std::move(key)};
+    // Irreversible: repeated only when it provably never left (or was refused).
+    registry.delete_app_profile.Add(
+        v1::DeleteAppProfileRequest::kImiconnect,
+        std::make_shared<RetryingOperation<v1::DeleteAppProfileRequest,
+                                           v1::DeleteAppProfileResponse>>(
+            std::make_shared<ImiconnectDeleteAppProfile>(options, transport),
+            Policy(config, "imiconnect.DeleteAppProfile"), core::Idempotency::kNonIdempotent,
+            transport));
+    registry.get_profile_transaction.Add(
+        v1::GetProfileTransactionRequest::kImiconnect,
+        std::make_shared<RetryingOperation<v1::GetProfileTransactionRequest,
+                                           v1::ProfileTransaction>>(
+            std::make_shared<ImiconnectProfileStatus>(options, transport),
+            Policy(config, "imiconnect.GetProfileTransaction"), core::Idempotency::kIdempotent,
+            transport));
+  } else {
+    std::string what =
+        "imiconnect needs imiconnect.base_url and imiconnect.profile_key in the gateway "
+        "configuration";
+    registry.delete_app_profile.Add(
+        v1::DeleteAppProfileRequest::kImiconnect,
+        std::make_shared<NotConfigured<v1::DeleteAppProfileRequest,
+                                       v1::DeleteAppProfileResponse>>(what));
+    registry.get_profile_transaction.Add(
+        v1::GetProfileTransactionRequest::kImiconnect,
+        std::make_shared<NotConfigured<v1::GetProfileTransactionRequest,
+                                       v1::ProfileTransaction>>(what));
   }
   return providers;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "adapters/core/aws_credentials.h"
 #include "adapters/core/curl_transport.h"
 #include "adapters/core/lwa_token_source.h"
 #include "adapters/provider_registry.h"
@@ -30,6 +31,7 @@ class Providers {
   Providers() = default;
 
   std::unique_ptr<core::LwaTokenSource> grantless_tokens_;
+  std::unique_ptr<core::AwsCredentialsProvider> aws_credentials_;
   ProviderRegistry registry_;
   std::unique_ptr<core::CurlTransport> transport_;
 };

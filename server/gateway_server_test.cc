@@ -129,6 +129,16 @@ TEST_F(GatewayServerTest, NoDeadlineGetsTheConfiguredDefault) {
   EXPECT_EQ(status.error_message(), "upstream down");
 }
 
+TEST_F(GatewayServerTest, ProviderWithoutAnAdapterIsUnimplementedNamingIt) {
+  grpc::ClientContext context;
+  Request request;
+  request.mutable_dash_replenishment()->set_access_token("Atza|t");
+  Response response;
+  grpc::Status status = stub_->DeleteRegistration(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("\"dash_replenishment\""));
+}
+
 TEST_F(GatewayServerTest, CallerCancellationReachesTheAdapter) {
   grpc::ClientContext context;
   grpc::Status status;

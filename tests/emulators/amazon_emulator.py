@@ -16,7 +16,6 @@ choice is used).
 import json
 import re
 import secrets
-import threading
 import time
 import urllib.parse
 import uuid
@@ -69,23 +68,19 @@ class TokenBucket:
         return False
 
 
-class State:
+class State(https_emulator.EmulatorState):
     def __init__(self, args):
-        # Re-entrant: handlers answer while holding it.
-        self.lock = threading.RLock()
         self.clients = dict(c.split(":", 1) for c in args.lwa_client)
         self.token_lifetime = args.token_lifetime
         self.sp_bucket = TokenBucket(args.sp_rate, args.sp_burst)
-        self.reset()
+        super().__init__()
 
     def reset(self):
+        super().reset()
         self.access_tokens = {}   # token -> {"expires", "kind", "device", "client_id"}
         self.refresh_tokens = {}  # refresh token -> {"device", "client_id"}
         self.devices = {}         # device key -> {"model", "device", "registered", "slots"}
         self.subscriptions = set()
-        self.scenarios = []
-        self.requests = []
-        self.status_counts = {}
 
     def mint(self, kind, client_id, device=None):
         token = f"Atza|{kind}-{secrets.token_hex(12)}"
@@ -95,108 +90,39 @@ class State:
 
 
 class Handler(https_emulator.EmulatorHandler):
-    # ------------------------------------------------------------------ plumbing
-    def handle_any(self):
-        body = self.read_body()
-        raw_path = self.path.split("?", 1)[0]
-        state = self.state
-        if raw_path.startswith("/__emulator/"):
-            return self.control(raw_path, body)
-        with state.lock:
-            state.requests.append({"method": self.command, "path": self.path, "at": time.time(),
-                                   "headers": {k.lower(): v for k, v in self.headers.items()},
-                                   "body": body.decode("utf-8", "replace")})
-            scenario = self.take_scenario(raw_path)
-        if scenario is not None and self.play(scenario):
-            return
-        try:
-            if raw_path == "/auth/o2/token":
-                return self.lwa(body)
-            if raw_path == "/registration" or DRS_V1.match(raw_path):
-                return self.drs_deregister(raw_path)
-            if raw_path == "/subscriptionInfo":
-                return self.drs_subscription_info()
-            if SP_DELETE.match(raw_path):
-                return self.sp_delete(raw_path)
-        except Exception as e:  # a bug in the emulator must be visible, not a hang
-            return self.reply(500, {"message": f"emulator error: {e}"})
+    def scenario_headers(self):
+        return {"x-amzn-RequestId": str(uuid.uuid4())}
+
+    def route(self, path, body):
+        if path == "/auth/o2/token":
+            return self.lwa(body)
+        if path == "/registration" or DRS_V1.match(path):
+            return self.drs_deregister(path)
+        if path == "/subscriptionInfo":
+            return self.drs_subscription_info()
+        if SP_DELETE.match(path):
+            return self.sp_delete(path)
         self.reply(404, {"message": "Not Found"})
 
-    do_GET = do_POST = do_DELETE = do_PUT = handle_any
-
-    def reply(self, status, body=b"", headers=None, content_type=None):
-        with self.state.lock:
-            self.state.status_counts[str(status)] = self.state.status_counts.get(str(status), 0) + 1
-        self.send(status, body, headers, content_type)
-
-    def take_scenario(self, path):
-        for scenario in self.state.scenarios:
-            if re.search(scenario.get("path", ""), path) and scenario.get("times", 1) != 0:
-                if scenario.get("times", 1) > 0:
-                    scenario["times"] = scenario.get("times", 1) - 1
-                return dict(scenario)
-        return None
-
-    def play(self, scenario):
-        """Plays a forced scenario; False means "answer normally" (after a delay)."""
-        if scenario.get("delayMs"):
-            time.sleep(scenario["delayMs"] / 1000.0)
-        if scenario.get("drop"):
-            self.drop()
-            return True
-        if scenario.get("dropResponse"):
-            self.drop_response = True  # process the request, then lose the answer
-            return False
-        if "status" not in scenario:
-            return False
-        headers = dict(scenario.get("headers", {}))
-        if scenario.get("amznRequestId", True):
-            headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
-        body = scenario.get("body", b"")
-        if scenario.get("malformed"):
-            body = '{"errors": [ {"code": '
-        self.reply(scenario["status"], body, headers,
-                   scenario.get("contentType", "application/json" if body else None))
-        return True
-
-    def control(self, path, body):
+    def control(self, verb, data):
         state = self.state
-        data = json.loads(body or b"{}")
-        with state.lock:
-            if path == "/__emulator/devices":
-                key = f"{data['model']}/{data['device']}"
-                state.devices[key] = {"model": data["model"], "device": data["device"],
-                                      "registered": True, "slots": data.get("slots", {})}
-                client_id = data.get("clientId") or next(iter(state.clients), "")
-                refresh = f"Atzr|{secrets.token_hex(12)}"
-                state.refresh_tokens[refresh] = {"device": key, "client_id": client_id}
-                token = data.get("accessToken") or state.mint("device", client_id, key)
-                if data.get("accessToken"):
-                    state.access_tokens[token] = {"expires": time.time() + state.token_lifetime,
-                                                  "kind": "device", "device": key,
-                                                  "client_id": client_id}
-                return self.send(200, {"accessToken": token, "refreshToken": refresh})
-            if path == "/__emulator/subscriptions":
-                state.subscriptions.add((data["notificationType"], data["subscriptionId"]))
-                return self.send(200, {})
-            if path == "/__emulator/scenarios":
-                state.scenarios.append(data)
-                return self.send(200, {})
-            if path == "/__emulator/expire-tokens":
-                for info in state.access_tokens.values():
-                    info["expires"] = 0
-                return self.send(200, {})
-            if path == "/__emulator/requests":
-                return self.send(200, state.requests)
-            if path == "/__emulator/stats":
-                return self.send(200, {"statusCounts": state.status_counts,
-                                       "connections": self.server.connections,
-                                       "subscriptions": sorted("/".join(s) for s in state.subscriptions),
-                                       "devices": {k: v["registered"] for k, v in state.devices.items()}})
-            if path == "/__emulator/reset":
-                state.reset()
-                return self.send(200, {})
-        self.send(404, {"message": "unknown control path"})
+        if verb == "devices":
+            key = f"{data['model']}/{data['device']}"
+            state.devices[key] = {"model": data["model"], "device": data["device"],
+                                  "registered": True, "slots": data.get("slots", {})}
+            client_id = data.get("clientId") or next(iter(state.clients), "")
+            refresh = f"Atzr|{secrets.token_hex(12)}"
+            state.refresh_tokens[refresh] = {"device": key, "client_id": client_id}
+            token = state.mint("device", client_id, key)
+            return self.send(200, {"accessToken": token, "refreshToken": refresh})
+        if verb == "subscriptions":
+            state.subscriptions.add((data["notificationType"], data["subscriptionId"]))
+            return self.send(200, {})
+        if verb == "expire-tokens":
+            for info in state.access_tokens.values():
+                info["expires"] = 0
+            return self.send(200, {})
+        return False
 
     def token_info(self, token):
         """(info, problem): problem is None, "unknown", "expired" or "revoked"."""
@@ -385,7 +311,7 @@ def main():
     parser.add_argument("--sp-rate", type=float, default=1.0, help="SP-API requests per second")
     parser.add_argument("--sp-burst", type=int, default=5)
     args = parser.parse_args()
-    https_emulator.serve(Handler, args, state=State(args))
+    https_emulator.serve(Handler, args, State(args))
 
 
 if __name__ == "__main__":

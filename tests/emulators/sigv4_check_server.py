@@ -9,10 +9,15 @@ import https_emulator
 import aws_sigv4
 
 
+class State(https_emulator.EmulatorState):
+    def __init__(self, args):
+        self.args = args
+        super().__init__()
+
+
 class Handler(https_emulator.EmulatorHandler):
-    def do_POST(self):
-        body = self.read_body()
-        args = self.server.state
+    def route(self, path, body):
+        args = self.state.args
         try:
             akid = aws_sigv4.verify(self.command, self.path, dict(self.headers.items()), body,
                                     args.keys, args.region, args.service)
@@ -34,7 +39,7 @@ def main():
     parser.add_argument("--session-token", default=None)
     args = parser.parse_args()
     args.keys = {args.key_id: (args.secret, args.session_token)}
-    https_emulator.serve(Handler, args, state=args)
+    https_emulator.serve(Handler, args, State(args))
 
 
 if __name__ == "__main__":

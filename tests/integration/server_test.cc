@@ -158,7 +158,7 @@ TEST_F(ServerTest, MissingTargetIsInvalidArgument) {
   EXPECT_THAT(status.error_message(), HasSubstr("selling_partner"));
 }
 
-TEST_F(ServerTest, ProviderWithoutAdapterIsUnimplementedNamingIt) {
+TEST_F(ServerTest, ProviderWithoutConfigurationIsFailedPreconditionNamingIt) {
   auto stub = v1::AppProfileService::NewStub(channel_);
   v1::DeleteAppProfileRequest request;
   request.mutable_imiconnect()->set_app_id("a_635736738702976937");
@@ -167,12 +167,12 @@ TEST_F(ServerTest, ProviderWithoutAdapterIsUnimplementedNamingIt) {
   v1::DeleteAppProfileResponse response;
   auto context = Context();
   grpc::Status status = stub->DeleteAppProfile(context.get(), request, &response);
-  ASSERT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(status.error_message(), HasSubstr("imiconnect"));
+  // The default configuration names no IMIconnect tenant.
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("imiconnect.base_url"));
   google::rpc::ErrorInfo info;
   ASSERT_TRUE(FindDetail(Details(status), info));
-  EXPECT_EQ(info.reason(), "PROVIDER_NOT_IMPLEMENTED");
-  EXPECT_EQ(info.metadata().at("provider"), "imiconnect");
+  EXPECT_EQ(info.reason(), "PROVIDER_NOT_CONFIGURED");
 }
 
 TEST_F(ServerTest, SigtermStopsCleanlyAndRefusesNewCalls) {

@@ -26,15 +26,33 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
   auto amazon = StartEmulator("amazon_emulator.py", std::move(args));
   if (!amazon.ok()) return amazon.status();
   gateway->amazon_ = *std::move(amazon);
-  gateway->amazon_url_ = absl::StrCat("https://", gateway->amazon_->address());
+
+  args = {"--cert", certs->server_cert, "--key", certs->server_key, "--region", "us-east-1",
+          "--key-id", kAwsKeyId, "--secret", kAwsSecret, "--session-token", kAwsSessionToken};
+  args.insert(args.end(), options.sms_voice_args.begin(), options.sms_voice_args.end());
+  auto sms_voice = StartEmulator("sms_voice_emulator.py", std::move(args));
+  if (!sms_voice.ok()) return sms_voice.status();
+  gateway->sms_voice_ = *std::move(sms_voice);
+
+  args = {"--cert", certs->server_cert, "--key", certs->server_key, "--profile-key",
+          kImiconnectKey};
+  args.insert(args.end(), options.imiconnect_args.begin(), options.imiconnect_args.end());
+  auto imiconnect = StartEmulator("imiconnect_emulator.py", std::move(args));
+  if (!imiconnect.ok()) return imiconnect.status();
+  gateway->imiconnect_ = *std::move(imiconnect);
 
   // Secrets reach the gateway the production way: environment and files.
   std::string dir = std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp";
   std::string secret_file = absl::StrCat(dir, "/lwa_secret.", gateway->amazon_->port());
   std::ofstream(secret_file) << options.lwa_client_secret << "\n";
   setenv("LINKGATEWAY_TEST_LWA_CLIENT_ID", kLwaClientId, 1);
+  std::string aws_file = absl::StrCat(dir, "/aws_credentials.", gateway->amazon_->port());
+  std::ofstream(aws_file) << "[gateway]\naws_access_key_id = " << kAwsKeyId
+                          << "\naws_secret_access_key = " << options.aws_secret
+                          << "\naws_session_token = " << options.aws_session_token << "\n";
+  setenv("LINKGATEWAY_TEST_IMICONNECT_KEY", options.imiconnect_key.c_str(), 1);
 
-  std::string const& url = gateway->amazon_url_;
+  std::string url = absl::StrCat("https://", gateway->amazon_->address());
   std::string config = absl::StrCat(
       "upstream { ca_bundle_file: \"", certs->ca_cert, "\" }\n",
       "dash_replenishment { endpoint: \"", url, "\" }\n",
@@ -43,7 +61,10 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
       "  client_secret { file: \"", secret_file, "\" }\n}\n",
       "selling_partner {\n  north_america_endpoint: \"", url, "\"\n  europe_endpoint: \"", url,
       "\"\n  far_east_endpoint: \"", url, "\"\n", options.selling_partner_config, "}\n",
-      options.extra_config);
+      "sms_voice {\n  region: \"us-east-1\"\n  endpoint: \"https://", gateway->sms_voice_->address(),
+      "\"\n  credentials { file { path: \"", aws_file, "\" profile: \"gateway\" } }\n}\n",
+      "imiconnect {\n  base_url: \"https://", gateway->imiconnect_->address(), "\"\n",
+      "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n}\n", options.extra_config);
   std::string config_file = absl::StrCat(dir, "/gateway.", gateway->amazon_->port(), ".textproto");
   std::ofstream(config_file) << config;
 
@@ -55,9 +76,13 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
   return gateway;
 }
 
-absl::StatusOr<google::protobuf::Struct> EmulatedGateway::Control(std::string const& path,
+absl::StatusOr<google::protobuf::Struct> EmulatedGateway::Control(Emulator emulator,
+                                                                  std::string const& path,
                                                                   std::string const& json) {
-  httplib::SSLClient client("127.0.0.1", amazon_->port());
+  ChildProcess const& process = emulator == Emulator::kAmazon     ? *amazon_
+                                : emulator == Emulator::kSmsVoice ? *sms_voice_
+                                                                  : *imiconnect_;
+  httplib::SSLClient client("127.0.0.1", process.port());
   client.set_ca_cert_path(certs_.ca_cert.c_str());
   client.enable_server_certificate_verification(true);
   auto response = client.Post(("/__emulator/" + path).c_str(), json, "application/json");

@@ -19,6 +19,14 @@ namespace linkgateway::testing {
 // The LWA application the Amazon emulator knows.
 inline constexpr char kLwaClientId[] = "amzn1.application-oa2-client.linkgatewaytest";
 inline constexpr char kLwaClientSecret[] = "lwa-test-client-secret";
+// The AWS credentials (with a session token) the SMS and Voice emulator knows.
+inline constexpr char kAwsKeyId[] = "AKIDLINKGATEWAYTEST2";
+inline constexpr char kAwsSecret[] = "aws-test-secret/for+the/sms-voice/emulator";
+inline constexpr char kAwsSessionToken[] = "FwoGZXIvYXdzEXAMPLE//linkgatewaytest==";
+// The IMIconnect tenant's profile key.
+inline constexpr char kImiconnectKey[] = "imiconnect-test-profile-key";
+
+enum class Emulator { kAmazon, kSmsVoice, kImiconnect };
 
 struct EmulatedGatewayOptions {
   // Extra arguments for amazon_emulator.py.
@@ -29,6 +37,16 @@ struct EmulatedGatewayOptions {
   std::string selling_partner_config;
   // The LWA client secret the gateway is configured with.
   std::string lwa_client_secret = kLwaClientSecret;
+
+  // Extra arguments for sms_voice_emulator.py and imiconnect_emulator.py.
+  std::vector<std::string> sms_voice_args;
+  std::vector<std::string> imiconnect_args;
+  // The AWS secret and session token the gateway signs with (written to a
+  // shared credentials file).
+  std::string aws_secret = kAwsSecret;
+  std::string aws_session_token = kAwsSessionToken;
+  // The IMIconnect profile key the gateway is configured with.
+  std::string imiconnect_key = kImiconnectKey;
 };
 
 class EmulatedGateway {
@@ -39,18 +57,22 @@ class EmulatedGateway {
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   ChildProcess& gateway() { return *gateway_; }
   ChildProcess& amazon() { return *amazon_; }
-  std::string const& amazon_url() const { return amazon_url_; }
 
-  // POSTs `json` to the Amazon emulator's /__emulator/<path> and returns the
-  // parsed answer (arrays come back under the key "items").
-  absl::StatusOr<google::protobuf::Struct> Control(std::string const& path,
+  // POSTs `json` to an emulator's /__emulator/<path> and returns the parsed
+  // answer (arrays come back under the key "items").
+  absl::StatusOr<google::protobuf::Struct> Control(Emulator emulator, std::string const& path,
                                                    std::string const& json = "{}");
+  absl::StatusOr<google::protobuf::Struct> Control(std::string const& path,
+                                                   std::string const& json = "{}") {
+    return Control(Emulator::kAmazon, path, json);
+  }
 
  private:
   TestCertificates certs_;
   std::unique_ptr<ChildProcess> amazon_;
+  std::unique_ptr<ChildProcess> sms_voice_;
+  std::unique_ptr<ChildProcess> imiconnect_;
   std::unique_ptr<ChildProcess> gateway_;
-  std::string amazon_url_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 

@@ -1,0 +1,178 @@
+#include "adapters/imiconnect/imiconnect.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "adapters/core/status_mapping.h"
+#include "adapters/core/url.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace linkgateway::adapters {
+namespace {
+
+using core::Provider;
+using Fields = google::protobuf::Map<std::string, google::protobuf::Value>;
+
+// Codes arrive as strings ("1000") and sometimes as numbers.
+std::string CodeText(Fields const& fields, char const* key) {
+  auto it = fields.find(key);
+  if (it == fields.end()) return "";
+  if (it->second.has_number_value()) {
+    return absl::StrCat(static_cast<int64_t>(it->second.number_value()));
+  }
+  return it->second.string_value();
+}
+
+int Count(Fields const& fields, char const* key) {
+  auto it = fields.find(key);
+  if (it == fields.end()) return 0;
+  if (it->second.has_number_value()) return static_cast<int>(it->second.number_value());
+  int value = 0;
+  return absl::SimpleAtoi(it->second.string_value(), &value) ? value : 0;
+}
+
+absl::Status Malformed(absl::string_view what) {
+  return core::MapTransportFailure(core::TransportFailure::kMalformedResponse,
+                                   core::Domain(Provider::kImiconnect), what);
+}
+
+core::HttpRequest BaseRequest(std::string method, std::string url, std::string const& key,
+                              absl::Time deadline) {
+  core::HttpRequest request;
+  request.method = std::move(method);
+  request.url = std::move(url);
+  request.headers = {{"key", key}, {"Content-Type", "application/json"},
+                     {"Accept", "application/json"}};
+  request.deadline = deadline;
+  return request;
+}
+
+// The error for an answer whose code is not a success, or a non-2xx without
+// a code.
+absl::Status ImiconnectError(core::HttpResponse const& response,
+                             absl::StatusOr<ImiconnectEnvelope> const& envelope) {
+  core::UpstreamError error = core::ErrorFromResponse(Provider::kImiconnect, response, absl::Now());
+  if (envelope.ok()) {
+    error.vendor_code = envelope->code;
+    error.message = core::TrimmedText(envelope->description);
+    if (!envelope->transaction_id.empty()) error.metadata["transactionId"] = envelope->transaction_id;
+  } else {
+    error.message = core::TrimmedText(response.body);
+  }
+  if (error.vendor_code.empty() && response.status >= 200 && response.status < 300) {
+    return Malformed("the answer has no response code");
+  }
+  return core::MapUpstreamError(error);
+}
+
+}  // namespace
+
+absl::StatusOr<ImiconnectEnvelope> ParseImiconnectEnvelope(absl::string_view body) {
+  google::protobuf::Struct json;
+  if (!google::protobuf::util::JsonStringToMessage(std::string(body), &json).ok()) {
+    return Malformed("the answer is not JSON");
+  }
+  Fields const* fields = &json.fields();
+  if (auto it = fields->find("response"); it != fields->end() && it->second.has_struct_value()) {
+    fields = &it->second.struct_value().fields();  // the legacy envelope
+  }
+  ImiconnectEnvelope envelope;
+  envelope.code = CodeText(*fields, "code");
+  envelope.description = fields->count("description") ? fields->at("description").string_value() : "";
+  envelope.transaction_id = fields->count("transid") ? fields->at("transid").string_value() : "";
+  envelope.total_count = Count(*fields, "TotalCount");
+  envelope.success_count = Count(*fields, "SuccessCount");
+  envelope.failure_count = Count(*fields, "FailureCount");
+  if (auto it = fields->find("Results"); it != fields->end()) {
+    for (auto const& value : it->second.list_value().values()) {
+      auto const& item = value.struct_value().fields();
+      v1::ImiconnectTransactionItem out;
+      out.set_code(CodeText(item, "code"));
+      out.set_description(item.count("description") ? item.at("description").string_value() : "");
+      out.set_customer_id(CodeText(item, "customerId"));
+      out.set_user_id(CodeText(item, "userId"));
+      envelope.results.push_back(std::move(out));
+    }
+  }
+  return envelope;
+}
+
+void ImiconnectDeleteAppProfile::Start(CallContext const& context,
+                                       v1::DeleteAppProfileRequest const& request,
+                                       Callback<v1::DeleteAppProfileResponse> done) {
+  auto const& key = request.imiconnect();
+  auto url = core::JoinPath(options_.base_url, {"resources", "v2", "customerappprofile",
+                                                key.app_id(), key.customer_id(), key.device_id()});
+  if (!url.ok()) return std::move(done)(url.status());
+  if (request.validate_only()) {
+    v1::DeleteAppProfileResponse response;
+    response.set_validate_only(true);
+    return std::move(done)(std::move(response));
+  }
+  auto http = BaseRequest("DELETE", *std::move(url), options_.profile_key, context.deadline);
+  http.at_most_once = true;  // irreversible: never let libcurl send it twice
+  transport_.Send(std::move(http), context.cancellation,
+                  [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
+    if (!response.ok()) return std::move(done)(response.status());
+    auto envelope = ParseImiconnectEnvelope(response->body);
+    bool queued = envelope.ok() && (envelope->code == "1000" || envelope->code == "1001");
+    if (!queued || response->status < 200 || response->status >= 300) {
+      return std::move(done)(ImiconnectError(*response, envelope));
+    }
+    if (envelope->transaction_id.empty()) {
+      return std::move(done)(Malformed("a queued deletion without transid"));
+    }
+    v1::DeleteAppProfileResponse result;
+    auto* transaction = result.mutable_imiconnect();
+    transaction->set_transaction_id(envelope->transaction_id);
+    transaction->set_code(envelope->code);
+    transaction->set_description(envelope->description);
+    std::move(done)(std::move(result));
+  });
+}
+
+void ImiconnectProfileStatus::Start(CallContext const& context,
+                                    v1::GetProfileTransactionRequest const& request,
+                                    Callback<v1::ProfileTransaction> done) {
+  std::string transaction_id = request.imiconnect().transaction_id();
+  auto url = core::JoinPath(options_.base_url,
+                            {"resources", "v2", "profile", "status", transaction_id});
+  if (!url.ok()) return std::move(done)(url.status());
+  transport_.Send(BaseRequest("GET", *std::move(url), options_.profile_key, context.deadline),
+                  context.cancellation,
+                  [done = std::move(done), transaction_id](
+                      absl::StatusOr<core::HttpResponse> response) mutable {
+    if (!response.ok()) return std::move(done)(response.status());
+    auto envelope = ParseImiconnectEnvelope(response->body);
+    bool known = envelope.ok() &&
+                 (envelope->code == "1000" || envelope->code == "1002" || envelope->code == "7600");
+    if (!known || response->status < 200 || response->status >= 300) {
+      return std::move(done)(ImiconnectError(*response, envelope));
+    }
+    v1::ProfileTransaction result;
+    auto* status = result.mutable_imiconnect();
+    status->set_transaction_id(envelope->transaction_id.empty() ? transaction_id
+                                                                : envelope->transaction_id);
+    status->set_code(envelope->code);
+    status->set_description(envelope->description);
+    status->set_total_count(envelope->total_count);
+    status->set_success_count(envelope->success_count);
+    status->set_failure_count(envelope->failure_count);
+    for (auto& item : envelope->results) *status->add_results() = std::move(item);
+    if (envelope->code == "7600") {
+      status->set_state(v1::PROFILE_TRANSACTION_STATE_PENDING_OR_UNKNOWN);
+    } else if (envelope->failure_count > 0) {
+      status->set_state(envelope->success_count > 0
+                            ? v1::PROFILE_TRANSACTION_STATE_PARTIALLY_SUCCEEDED
+                            : v1::PROFILE_TRANSACTION_STATE_FAILED);
+    } else {
+      status->set_state(v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
+    }
+    std::move(done)(std::move(result));
+  });
+}
+
+}  // namespace linkgateway::adapters

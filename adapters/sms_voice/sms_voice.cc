@@ -1,0 +1,180 @@
+#include "adapters/sms_voice/sms_voice.h"
+
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "adapters/core/status_details.h"
+#include "adapters/core/status_mapping.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+
+namespace linkgateway::adapters {
+namespace {
+
+using core::Provider;
+using Fields = google::protobuf::Map<std::string, google::protobuf::Value>;
+
+std::string Text(Fields const& fields, char const* key) {
+  auto it = fields.find(key);
+  return it != fields.end() && it->second.has_string_value() ? it->second.string_value() : "";
+}
+
+// "ns#Name:suffix" -> "Name" (Smithy awsJson1_0 client rule).
+std::string Sanitize(absl::string_view name) {
+  name = name.substr(0, name.find(':'));
+  if (auto hash = name.find('#'); hash != absl::string_view::npos) name = name.substr(hash + 1);
+  return std::string(name);
+}
+
+v1::SmsVoiceRegistrationStatus StatusOf(absl::string_view name) {
+  v1::SmsVoiceRegistrationStatus status;
+  if (v1::SmsVoiceRegistrationStatus_Parse(absl::StrCat("SMS_VOICE_REGISTRATION_STATUS_", name),
+                                           &status)) {
+    return status;
+  }
+  return v1::SMS_VOICE_REGISTRATION_STATUS_UNSPECIFIED;
+}
+
+absl::Status SmsVoiceError(core::HttpResponse const& response) {
+  core::UpstreamError error = core::ErrorFromResponse(Provider::kSmsVoice, response, absl::Now());
+  error.vendor_code = AwsErrorName(response);
+  google::protobuf::Struct json;
+  absl::Status status;
+  if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
+    auto const& fields = json.fields();
+    error.message = core::TrimmedText(
+        Text(fields, "Message").empty() ? Text(fields, "message") : Text(fields, "Message"));
+    for (auto [member, key] : {std::pair{"Reason", "upstreamReason"},
+                               std::pair{"ResourceType", "resourceType"},
+                               std::pair{"ResourceId", "resourceId"},
+                               std::pair{"RequestId", "upstreamFaultRequestId"}}) {
+      if (auto value = Text(fields, member); !value.empty()) error.metadata[key] = value;
+    }
+    status = core::MapUpstreamError(error);
+    // ValidationException names the offending members.
+    if (auto it = fields.find("Fields"); it != fields.end() && it->second.has_list_value()) {
+      google::rpc::BadRequest bad_request;
+      for (auto const& item : it->second.list_value().values()) {
+        auto* violation = bad_request.add_field_violations();
+        violation->set_field(Text(item.struct_value().fields(), "Name"));
+        violation->set_description(Text(item.struct_value().fields(), "Message"));
+      }
+      core::AttachDetail(status, bad_request);
+    }
+    if (status.code() == absl::StatusCode::kNotFound && error.metadata.count("resourceId")) {
+      google::rpc::ResourceInfo resource;
+      resource.set_resource_type(error.metadata["resourceType"]);
+      resource.set_resource_name(error.metadata["resourceId"]);
+      core::AttachDetail(status, resource);
+    }
+    return status;
+  }
+  error.message = core::TrimmedText(response.body);
+  return core::MapUpstreamError(error);
+}
+
+}  // namespace
+
+std::string AwsErrorName(core::HttpResponse const& response) {
+  if (auto header = response.Header("x-amzn-errortype"); !header.empty()) {
+    return Sanitize(header);
+  }
+  google::protobuf::Struct json;
+  if (!google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) return "";
+  auto const& fields = json.fields();
+  std::string name = Text(fields, "__type");
+  if (name.empty()) name = Text(fields, "code");
+  return Sanitize(name);
+}
+
+absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view body) {
+  google::protobuf::Struct json;
+  google::protobuf::util::JsonParseOptions options;
+  if (!google::protobuf::util::JsonStringToMessage(std::string(body), &json, options).ok()) {
+    return core::MapTransportFailure(core::TransportFailure::kMalformedResponse,
+                                     core::Domain(Provider::kSmsVoice),
+                                     "the DeleteRegistration result is not JSON");
+  }
+  auto const& fields = json.fields();
+  v1::SmsVoiceRegistration out;
+  out.set_registration_arn(Text(fields, "RegistrationArn"));
+  out.set_registration_id(Text(fields, "RegistrationId"));
+  out.set_registration_type(Text(fields, "RegistrationType"));
+  out.set_registration_status_name(Text(fields, "RegistrationStatus"));
+  out.set_registration_status(StatusOf(out.registration_status_name()));
+  auto number = [&](char const* key) -> std::optional<double> {
+    auto it = fields.find(key);
+    if (it == fields.end() || !it->second.has_number_value()) return std::nullopt;
+    return it->second.number_value();
+  };
+  if (auto v = number("CurrentVersionNumber")) out.set_current_version_number(static_cast<int64_t>(*v));
+  if (auto v = number("ApprovedVersionNumber")) out.set_approved_version_number(static_cast<int64_t>(*v));
+  if (auto v = number("LatestDeniedVersionNumber")) {
+    out.set_latest_denied_version_number(static_cast<int64_t>(*v));
+  }
+  if (auto v = number("CreatedTimestamp")) {
+    // Epoch seconds, possibly fractional.
+    double seconds = std::floor(*v);
+    out.mutable_create_time()->set_seconds(static_cast<int64_t>(seconds));
+    out.mutable_create_time()->set_nanos(static_cast<int32_t>(std::llround((*v - seconds) * 1e9)));
+  }
+  if (auto it = fields.find("AdditionalAttributes"); it != fields.end()) {
+    for (auto const& [key, value] : it->second.struct_value().fields()) {
+      (*out.mutable_additional_attributes())[key] = value.string_value();
+    }
+  }
+  if (out.registration_id().empty() || out.registration_status_name().empty()) {
+    return core::MapTransportFailure(core::TransportFailure::kMalformedResponse,
+                                     core::Domain(Provider::kSmsVoice),
+                                     "the DeleteRegistration result lacks required members");
+  }
+  return out;
+}
+
+void SmsVoiceDeleteRegistration::Start(CallContext const& context,
+                                       v1::DeleteRegistrationRequest const& request,
+                                       Callback<v1::DeleteRegistrationResponse> done) {
+  auto credentials = credentials_.Get();
+  if (!credentials.ok()) {
+    absl::Status status = core::WithErrorInfo(credentials.status(), "GATEWAY_CREDENTIALS_MISSING",
+                                              core::kGatewayDomain);
+    return std::move(done)(status);
+  }
+  google::protobuf::Struct body;
+  (*body.mutable_fields())["RegistrationId"].set_string_value(
+      request.sms_voice().registration_id());
+  core::HttpRequest http;
+  http.method = "POST";
+  http.url = absl::StrCat(endpoint_, "/");
+  http.headers = {{"Content-Type", "application/x-amz-json-1.0"},
+                  {"X-Amz-Target", "PinpointSMSVoiceV2.DeleteRegistration"}};
+  (void)google::protobuf::util::MessageToJsonString(body, &http.body);
+  http.deadline = context.deadline;
+  http.sigv4 = core::AwsSigV4{region_, "sms-voice", *std::move(credentials)};
+  transport_.Send(std::move(http), context.cancellation,
+                  [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
+                    if (!response.ok()) return std::move(done)(response.status());
+                    if (response->status != 200) return std::move(done)(SmsVoiceError(*response));
+                    auto registration = ParseRegistration(response->body);
+                    if (!registration.ok()) return std::move(done)(registration.status());
+                    registration->set_upstream_request_id(response->Header("x-amzn-requestid"));
+                    v1::DeleteRegistrationResponse result;
+                    *result.mutable_sms_voice() = *std::move(registration);
+                    std::move(done)(std::move(result));
+                  });
+}
+
+std::optional<v1::DeleteRegistrationResponse> SmsVoiceDeleteRegistration::AlreadyDone(
+    absl::Status const& status) {
+  if (status.code() != absl::StatusCode::kNotFound) return std::nullopt;
+  v1::DeleteRegistrationResponse response;
+  response.set_already_deleted(true);
+  response.mutable_sms_voice();
+  return response;
+}
+
+}  // namespace linkgateway::adapters

@@ -1,0 +1,51 @@
+// AWS End User Messaging SMS and Voice v2: DeleteRegistration over the AWS
+// JSON 1.0 protocol (POST /, X-Amz-Target), signed with SigV4 for the
+// "sms-voice" service.
+#ifndef LINKGATEWAY_ADAPTERS_SMS_VOICE_SMS_VOICE_H_
+#define LINKGATEWAY_ADAPTERS_SMS_VOICE_SMS_VOICE_H_
+
+#include <optional>
+#include <string>
+
+#include "adapters/core/aws_credentials.h"
+#include "adapters/core/http.h"
+#include "adapters/operation.h"
+#include "linkgateway/v1/registrations.pb.h"
+
+namespace linkgateway::adapters {
+
+// The AWS error name from an error response: the X-Amzn-ErrorType header or
+// the body's __type or code, without a "namespace#" prefix or ":..." suffix.
+std::string AwsErrorName(core::HttpResponse const& response);
+
+// Parses a DeleteRegistrationResult (unknown members ignored, unknown status
+// values kept by name).
+absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view json);
+
+// One attempt of DeleteRegistration.
+class SmsVoiceDeleteRegistration final
+    : public Operation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse> {
+ public:
+  SmsVoiceDeleteRegistration(std::string endpoint, std::string region,
+                             core::HttpTransport& transport,
+                             core::AwsCredentialsProvider& credentials)
+      : endpoint_(std::move(endpoint)), region_(std::move(region)), transport_(transport),
+        credentials_(credentials) {}
+
+  void Start(CallContext const& context, v1::DeleteRegistrationRequest const& request,
+             Callback<v1::DeleteRegistrationResponse> done) override;
+
+  // After an attempt that may have succeeded, ResourceNotFoundException means
+  // it did.
+  static std::optional<v1::DeleteRegistrationResponse> AlreadyDone(absl::Status const& status);
+
+ private:
+  std::string const endpoint_;
+  std::string const region_;
+  core::HttpTransport& transport_;
+  core::AwsCredentialsProvider& credentials_;
+};
+
+}  // namespace linkgateway::adapters
+
+#endif  // LINKGATEWAY_ADAPTERS_SMS_VOICE_SMS_VOICE_H_
