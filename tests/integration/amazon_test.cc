@@ -6,7 +6,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -16,6 +15,7 @@
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "tests/testing/emulated_gateway.h"
+#include "tests/testing/rpc_status.h"
 
 namespace linkgateway {
 namespace {
@@ -24,32 +24,14 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::EmulatedGateway;
 using testing::EmulatedGatewayOptions;
+using testing::Emulator;
+using testing::ErrorInfoOf;
 
 constexpr char kDrsDeregisterResult[] = "com.amazon.dash.replenishment.DrsDeregisterResult@1.0";
 
-google::rpc::Status Details(grpc::Status const& status) {
-  google::rpc::Status details;
-  EXPECT_TRUE(details.ParseFromString(status.error_details()));
-  return details;
-}
-
-google::rpc::ErrorInfo ErrorInfoOf(grpc::Status const& status) {
-  google::rpc::ErrorInfo info;
-  google::rpc::Status details = Details(status);
-  for (auto const& any : details.details()) {
-    if (any.UnpackTo(&info)) return info;
-  }
-  ADD_FAILURE() << "no ErrorInfo in " << status.error_message();
-  return info;
-}
-
 bool HasRetryInfo(grpc::Status const& status) {
   google::rpc::RetryInfo info;
-  google::rpc::Status details = Details(status);
-  for (auto const& any : details.details()) {
-    if (any.UnpackTo(&info)) return true;
-  }
-  return false;
+  return testing::FindDetail(status, info);
 }
 
 std::string Field(google::protobuf::Struct const& s, std::string const& key) {
@@ -94,25 +76,12 @@ class AmazonTest : public ::testing::Test {
 
   void Scenario(std::string const& json) { ASSERT_TRUE(env_->Control("scenarios", json).ok()); }
 
-  // Requests the emulator received whose path starts with `prefix`.
   std::vector<google::protobuf::Struct> Received(std::string const& prefix) {
-    std::vector<google::protobuf::Struct> found;
-    auto all = env_->Control("requests");
-    EXPECT_TRUE(all.ok());
-    for (auto const& item : all->fields().at("items").list_value().values()) {
-      if (absl::StartsWith(Field(item.struct_value(), "path"), prefix)) {
-        found.push_back(item.struct_value());
-      }
-    }
-    return found;
+    return env_->Received(Emulator::kAmazon, prefix);
   }
 
   int StatusCount(std::string const& http_status) {
-    auto stats = env_->Control("stats");
-    EXPECT_TRUE(stats.ok());
-    auto const& counts = stats->fields().at("statusCounts").struct_value().fields();
-    auto it = counts.find(http_status);
-    return it == counts.end() ? 0 : static_cast<int>(it->second.number_value());
+    return env_->StatusCount(Emulator::kAmazon, std::stoi(http_status));
   }
 
   grpc::Status Deregister(v1::DashReplenishmentDevice const& device,

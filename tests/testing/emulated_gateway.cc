@@ -4,6 +4,7 @@
 #include <fstream>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
@@ -96,6 +97,28 @@ absl::StatusOr<google::protobuf::Struct> EmulatedGateway::Control(Emulator emula
     return absl::InternalError(absl::StrCat("emulator control ", path, ": bad JSON"));
   }
   return result;
+}
+
+std::vector<google::protobuf::Struct> EmulatedGateway::Received(Emulator emulator,
+                                                                std::string const& prefix) {
+  std::vector<google::protobuf::Struct> found;
+  auto all = Control(emulator, "requests");
+  if (!all.ok()) return found;
+  for (auto const& item : all->fields().at("items").list_value().values()) {
+    auto const& fields = item.struct_value().fields();
+    if (absl::StartsWith(fields.at("path").string_value(), prefix)) {
+      found.push_back(item.struct_value());
+    }
+  }
+  return found;
+}
+
+int EmulatedGateway::StatusCount(Emulator emulator, int http_status) {
+  auto stats = Control(emulator, "stats");
+  if (!stats.ok()) return -1;
+  auto const& counts = stats->fields().at("statusCounts").struct_value().fields();
+  auto it = counts.find(absl::StrCat(http_status));
+  return it == counts.end() ? 0 : static_cast<int>(it->second.number_value());
 }
 
 }  // namespace linkgateway::testing

@@ -67,6 +67,11 @@ class EmulatedGateway {
     return Control(Emulator::kAmazon, path, json);
   }
 
+  // The requests an emulator received whose path starts with `prefix`.
+  std::vector<google::protobuf::Struct> Received(Emulator emulator, std::string const& prefix);
+  // How many answers with `http_status` an emulator sent.
+  int StatusCount(Emulator emulator, int http_status);
+
  private:
   TestCertificates certs_;
   std::unique_ptr<ChildProcess> amazon_;
