@@ -26,6 +26,10 @@ PYTHON = "/usr/bin/python3"
 
 LWA_CLIENT_ID = "amzn1.application-oa2-client.demo"
 LWA_CLIENT_SECRET = "demo-lwa-client-secret"
+AWS_KEY_ID = "AKIDLINKGATEWAYDEMO1"
+AWS_SECRET = "demo-aws-secret-access-key"
+IMICONNECT_KEY = "demo-imiconnect-profile-key"
+IMICONNECT_APP = "a_635736738702976937"
 DEMO_SLOTS = {"slot1": {"subscribed": True, "productInfoList": [
     {"asin": "B000DEMO01", "quantity": 1, "unit": "count"}]},
               "slot2": {"subscribed": False}}
@@ -86,6 +90,21 @@ def main():
         control(amazon_url, ca, "subscriptions", {"notificationType": "ANY_OFFER_CHANGED",
                                                   "subscriptionId": "demo-subscription-1"})
 
+        sms, port = start([PYTHON, "-u", os.path.join(HERE, "sms_voice_emulator.py"),
+                           "--cert", cert, "--key", key, "--region", "us-east-1",
+                           "--key-id", AWS_KEY_ID, "--secret", AWS_SECRET])
+        children.append(sms)
+        sms_url = f"https://127.0.0.1:{port}"
+        control(sms_url, ca, "registrations", {"RegistrationId": "registration-demo-1"})
+
+        imiconnect, port = start([PYTHON, "-u", os.path.join(HERE, "imiconnect_emulator.py"),
+                                  "--cert", cert, "--key", key, "--profile-key", IMICONNECT_KEY,
+                                  "--queue-delay-ms", "2000"])
+        children.append(imiconnect)
+        imiconnect_url = f"https://127.0.0.1:{port}"
+        control(imiconnect_url, ca, "profiles", {"appId": IMICONNECT_APP, "customerId": "9876",
+                                                 "deviceId": "4451830998765"})
+
         secret_file = os.path.join(directory, "lwa_client_secret")
         with open(secret_file, "w") as f:
             f.write(LWA_CLIENT_SECRET + "\n")
@@ -104,16 +123,33 @@ selling_partner {{
   europe_endpoint: "{amazon_url}"
   far_east_endpoint: "{amazon_url}"
 }}
+sms_voice {{
+  region: "us-east-1"
+  endpoint: "{sms_url}"
+  credentials {{ from_environment: true }}
+}}
+imiconnect {{
+  base_url: "{imiconnect_url}"
+  profile_key {{ env: "LINKGATEWAY_DEMO_IMICONNECT_KEY" }}
+}}
 ''')
         os.environ["LINKGATEWAY_DEMO_LWA_CLIENT_ID"] = LWA_CLIENT_ID
+        os.environ["LINKGATEWAY_DEMO_IMICONNECT_KEY"] = IMICONNECT_KEY
+        os.environ["AWS_ACCESS_KEY_ID"] = AWS_KEY_ID
+        os.environ["AWS_SECRET_ACCESS_KEY"] = AWS_SECRET
+        os.environ.pop("AWS_SESSION_TOKEN", None)
         banner = "\n".join([
             "=" * 78,
             "EMULATOR MODE: no --config given, so every upstream is a LOCAL FAKE.",
             f"  Amazon (LWA, Dash Replenishment, SP-API) emulator: {amazon_url}",
+            f"  SMS and Voice v2 emulator: {sms_url}",
+            f"  IMIconnect emulator: {imiconnect_url}",
             f"  configuration: {config}",
             "  demo data:",
             f"    Dash Replenishment device token: {device['accessToken']}",
             "    SP-API subscription: ANY_OFFER_CHANGED / demo-subscription-1",
+            "    SMS and Voice registration: registration-demo-1",
+            f"    IMIconnect app profile: {IMICONNECT_APP} / 9876 / 4451830998765",
             "  Not for production: pass --config=FILE to call the real providers.",
             "=" * 78,
         ])

@@ -13,6 +13,7 @@ import grpc
 from google.rpc import error_details_pb2, status_pb2
 from linkgateway.v1 import subscriptions_pb2, subscriptions_pb2_grpc
 from linkgateway.v1 import registrations_pb2, registrations_pb2_grpc
+from linkgateway.v1 import app_profiles_pb2, app_profiles_pb2_grpc
 
 LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                         "emulators", "run_gateway.py")
@@ -73,6 +74,28 @@ class RunGatewayTest(unittest.TestCase):
         self.assertTrue(any(d.Unpack(info) for d in status.details))
         self.assertEqual(info.reason, "UPSTREAM_NOT_FOUND")
         self.assertEqual(info.metadata["upstreamCode"], "NotFound")
+
+    def test_delete_the_demo_sms_voice_registration(self):
+        stub = registrations_pb2_grpc.RegistrationServiceStub(self.channel)
+        request = registrations_pb2.DeleteRegistrationRequest()
+        request.sms_voice.registration_id = "registration-demo-1"
+        response = stub.DeleteRegistration(request, timeout=20)
+        self.assertEqual(response.sms_voice.registration_status,
+                         registrations_pb2.SMS_VOICE_REGISTRATION_STATUS_DELETED)
+
+    def test_delete_the_demo_app_profile_and_read_its_transaction(self):
+        stub = app_profiles_pb2_grpc.AppProfileServiceStub(self.channel)
+        request = app_profiles_pb2.DeleteAppProfileRequest()
+        request.imiconnect.app_id = "a_635736738702976937"
+        request.imiconnect.customer_id = "9876"
+        request.imiconnect.device_id = "4451830998765"
+        response = stub.DeleteAppProfile(request, timeout=20)
+        self.assertTrue(response.imiconnect.transaction_id)
+        status_request = app_profiles_pb2.GetProfileTransactionRequest()
+        status_request.imiconnect.transaction_id = response.imiconnect.transaction_id
+        transaction = stub.GetProfileTransaction(status_request, timeout=20)
+        self.assertEqual(transaction.imiconnect.state,
+                         app_profiles_pb2.PROFILE_TRANSACTION_STATE_PENDING_OR_UNKNOWN)
 
     def test_invalid_request_names_the_field(self):
         stub = registrations_pb2_grpc.RegistrationServiceStub(self.channel)
