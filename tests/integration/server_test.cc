@@ -19,6 +19,7 @@
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/rpc_status.h"
 
 namespace linkgateway {
 namespace {
@@ -29,6 +30,7 @@ using ::grpc::reflection::v1alpha::ServerReflectionResponse;
 using ::testing::HasSubstr;
 using ::testing::IsSupersetOf;
 using testing::ChildProcess;
+using testing::FindDetail;
 using testing::StartGateway;
 
 class ServerTest : public ::testing::Test {
@@ -62,20 +64,6 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<ChildProcess> gateway_;
   std::shared_ptr<grpc::Channel> channel_;
 };
-
-google::rpc::Status Details(grpc::Status const& status) {
-  google::rpc::Status details;
-  EXPECT_TRUE(details.ParseFromString(status.error_details()));
-  return details;
-}
-
-template <typename T>
-bool FindDetail(google::rpc::Status const& status, T& out) {
-  for (auto const& any : status.details()) {
-    if (any.UnpackTo(&out)) return true;
-  }
-  return false;
-}
 
 TEST_F(ServerTest, ReflectionListsEveryService) {
   ServerReflectionRequest request;
@@ -136,14 +124,13 @@ TEST_F(ServerTest, MalformedIdIsInvalidArgumentNamingTheField) {
   EXPECT_THAT(status.error_message(), HasSubstr("sms_voice.registration_id"));
   EXPECT_THAT(status.error_message(), HasSubstr("[A-Za-z0-9_:/-]+"));
 
-  google::rpc::Status details = Details(status);
-  EXPECT_EQ(details.code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(testing::DetailsOf(status).code(), grpc::StatusCode::INVALID_ARGUMENT);
   google::rpc::BadRequest bad_request;
-  ASSERT_TRUE(FindDetail(details, bad_request));
+  ASSERT_TRUE(FindDetail(status, bad_request));
   ASSERT_EQ(bad_request.field_violations_size(), 1);
   EXPECT_EQ(bad_request.field_violations(0).field(), "sms_voice.registration_id");
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(FindDetail(details, info));
+  ASSERT_TRUE(FindDetail(status, info));
   EXPECT_EQ(info.domain(), "linkgateway");
 }
 
@@ -171,7 +158,7 @@ TEST_F(ServerTest, ProviderWithoutConfigurationIsFailedPreconditionNamingIt) {
   ASSERT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(status.error_message(), HasSubstr("imiconnect.base_url"));
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(FindDetail(Details(status), info));
+  ASSERT_TRUE(FindDetail(status, info));
   EXPECT_EQ(info.reason(), "PROVIDER_NOT_CONFIGURED");
 }
 
