@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests and the gateway need, if
-# any is missing. Safe to run again; does nothing when all are present.
+# any is missing, and the Node example's npm packages. Safe to run again; does
+# nothing when all are present.
 set -euo pipefail
 
 PACKAGES=(
@@ -15,11 +16,22 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
 
-echo "Installing: ${missing[*]}" >&2
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+# The Node example's npm packages (optional: its test skips without node).
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -d "$root/clients/node/node_modules/@grpc/grpc-js" ] ||
+     [ "$root/clients/node/package-lock.json" -nt "$root/clients/node/node_modules" ]; then
+    (cd "$root/clients/node" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+else
+  echo "npm not found: the Node example (clients/node) will be skipped." >&2
+fi

@@ -45,6 +45,7 @@ class RunGatewayTest(unittest.TestCase):
         cls.channel.close()
         cls.process.terminate()
         cls.process.wait(timeout=30)
+        cls.process.stdout.close()
 
     def test_banner_says_emulator_mode(self):
         self.assertIn("EMULATOR MODE", "".join(self.output))

@@ -1,5 +1,6 @@
 #include "tests/testing/child_process.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,6 +124,45 @@ int ChildProcess::Wait() {
 std::string ChildProcess::Output() const {
   absl::MutexLock lock(&mu_);
   return output_;
+}
+
+absl::StatusOr<Completed> RunToCompletion(std::vector<std::string> argv, absl::Duration timeout) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return absl::InternalError("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork failed");
+  if (pid == 0) {
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    dup2(pipe_fds[1], STDERR_FILENO);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  Completed result;
+  absl::Time give_up = absl::Now() + timeout;
+  char buffer[4096];
+  for (;;) {
+    pollfd fd{pipe_fds[0], POLLIN, 0};
+    int ready = poll(&fd, 1, static_cast<int>(absl::ToInt64Milliseconds(give_up - absl::Now())));
+    if (ready <= 0) {  // timed out
+      kill(pid, SIGKILL);
+      break;
+    }
+    ssize_t n = read(pipe_fds[0], buffer, sizeof(buffer));
+    if (n <= 0) break;
+    result.output.append(buffer, static_cast<std::size_t>(n));
+  }
+  close(pipe_fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
 }
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> StartGateway(std::vector<std::string> args) {

@@ -54,6 +54,16 @@ class ChildProcess {
   std::thread reader_;
 };
 
+// The outcome of a program run to its end.
+struct Completed {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr, interleaved
+};
+
+// Runs argv to completion (killed after `timeout`).
+absl::StatusOr<Completed> RunToCompletion(std::vector<std::string> argv,
+                                          absl::Duration timeout = absl::Seconds(60));
+
 // Path of a file in this test's runfiles, e.g. "server/gateway".
 std::string RunfilePath(std::string const& workspace_relative);
 

@@ -1,0 +1,147 @@
+#include "clients/cpp/client.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace linkgateway::client {
+namespace {
+
+constexpr absl::string_view kDetailsPayload = "type.googleapis.com/google.rpc.Status";
+
+}  // namespace
+
+absl::Status FromGrpcStatus(grpc::Status const& status) {
+  if (status.ok()) return absl::OkStatus();
+  absl::Status result(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  if (!status.error_details().empty()) {
+    result.SetPayload(kDetailsPayload, absl::Cord(status.error_details()));
+  }
+  return result;
+}
+
+ErrorDetails Explain(absl::Status const& status) {
+  ErrorDetails out;
+  out.code = status.code();
+  out.message = std::string(status.message());
+  auto payload = status.GetPayload(kDetailsPayload);
+  google::rpc::Status rpc;
+  if (!payload || !rpc.ParseFromString(std::string(*payload))) return out;
+  for (auto const& any : rpc.details()) {
+    google::rpc::ErrorInfo info;
+    google::rpc::RetryInfo retry;
+    google::rpc::BadRequest bad_request;
+    google::rpc::RequestInfo request_info;
+    if (any.UnpackTo(&info)) {
+      out.reason = info.reason();
+      out.domain = info.domain();
+      out.metadata.insert(info.metadata().begin(), info.metadata().end());
+      if (auto it = info.metadata().find("upstreamRequestId"); it != info.metadata().end()) {
+        out.upstream_request_id = it->second;
+      }
+    } else if (any.UnpackTo(&retry)) {
+      out.retry_delay = absl::Seconds(retry.retry_delay().seconds()) +
+                        absl::Nanoseconds(retry.retry_delay().nanos());
+    } else if (any.UnpackTo(&bad_request)) {
+      for (auto const& v : bad_request.field_violations()) {
+        out.field_violations.emplace_back(v.field(), v.description());
+      }
+    } else if (any.UnpackTo(&request_info) && out.upstream_request_id.empty()) {
+      out.upstream_request_id = request_info.request_id();
+    }
+  }
+  return out;
+}
+
+std::string ErrorDetails::ToString() const {
+  std::string out = absl::StrCat(absl::StatusCodeToString(code), ": ", message, "\n");
+  if (!reason.empty()) absl::StrAppend(&out, "  reason: ", reason, " (", domain, ")\n");
+  if (!upstream_request_id.empty()) {
+    absl::StrAppend(&out, "  upstream request id: ", upstream_request_id, "\n");
+  }
+  if (retry_delay) absl::StrAppend(&out, "  retry after: ", absl::FormatDuration(*retry_delay), "\n");
+  for (auto const& [field, rule] : field_violations) {
+    absl::StrAppend(&out, "  field ", field, ": ", rule, "\n");
+  }
+  if (!metadata.empty()) {
+    absl::StrAppend(&out, "  metadata: ", absl::StrJoin(metadata, ", ", absl::PairFormatter("=")),
+                    "\n");
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (options.tls) {
+    grpc::SslCredentialsOptions ssl;
+    if (!options.ca_file.empty()) {
+      std::ifstream in(options.ca_file);
+      if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", options.ca_file));
+      std::stringstream pem;
+      pem << in.rdbuf();
+      ssl.pem_root_certs = pem.str();
+    }
+    credentials = grpc::SslCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  auto channel = grpc::CreateChannel(options.target, credentials);
+  return std::unique_ptr<Client>(new Client(std::move(options), std::move(channel)));
+}
+
+Client::Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
+    : options_(std::move(options)), channel_(std::move(channel)),
+      registrations_(v1::RegistrationService::NewStub(channel_)),
+      subscriptions_(v1::SubscriptionService::NewStub(channel_)),
+      app_profiles_(v1::AppProfileService::NewStub(channel_)) {}
+
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> Client::Call(
+    Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, Request const&, Response*),
+    Request const& request, absl::Duration timeout) {
+  grpc::ClientContext context;
+  if (timeout <= absl::ZeroDuration()) timeout = options_.default_timeout;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  Response response;
+  grpc::Status status = (stub.*method)(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::DeleteRegistrationResponse> Client::DeleteRegistration(
+    v1::DeleteRegistrationRequest const& request, absl::Duration timeout) {
+  return Call(*registrations_, &v1::RegistrationService::Stub::DeleteRegistration, request,
+              timeout);
+}
+
+absl::StatusOr<v1::SubscriptionInfo> Client::GetSubscriptionInfo(
+    v1::GetSubscriptionInfoRequest const& request, absl::Duration timeout) {
+  return Call(*subscriptions_, &v1::SubscriptionService::Stub::GetSubscriptionInfo, request,
+              timeout);
+}
+
+absl::StatusOr<v1::DeleteSubscriptionResponse> Client::DeleteSubscription(
+    v1::DeleteSubscriptionRequest const& request, absl::Duration timeout) {
+  return Call(*subscriptions_, &v1::SubscriptionService::Stub::DeleteSubscription, request,
+              timeout);
+}
+
+absl::StatusOr<v1::DeleteAppProfileResponse> Client::DeleteAppProfile(
+    v1::DeleteAppProfileRequest const& request, absl::Duration timeout) {
+  return Call(*app_profiles_, &v1::AppProfileService::Stub::DeleteAppProfile, request, timeout);
+}
+
+absl::StatusOr<v1::ProfileTransaction> Client::GetProfileTransaction(
+    v1::GetProfileTransactionRequest const& request, absl::Duration timeout) {
+  return Call(*app_profiles_, &v1::AppProfileService::Stub::GetProfileTransaction, request,
+              timeout);
+}
+
+}  // namespace linkgateway::client

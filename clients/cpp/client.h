@@ -1,0 +1,96 @@
+// A small C++ client for the linkgateway API over the generated stubs:
+// channel set-up (plaintext or TLS), a deadline on every call by default, and
+// errors with their google.rpc details unpacked into a readable form.
+//
+//   auto client = linkgateway::client::Client::Create({.target = "127.0.0.1:50051"});
+//   v1::DeleteSubscriptionRequest request;  // ...
+//   auto response = (*client)->DeleteSubscription(request);
+//   if (!response.ok()) std::cerr << client::Explain(response.status()).ToString();
+#ifndef LINKGATEWAY_CLIENTS_CPP_CLIENT_H_
+#define LINKGATEWAY_CLIENTS_CPP_CLIENT_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/support/status.h"
+#include "linkgateway/v1/app_profiles.grpc.pb.h"
+#include "linkgateway/v1/registrations.grpc.pb.h"
+#include "linkgateway/v1/subscriptions.grpc.pb.h"
+
+namespace linkgateway::client {
+
+struct ClientOptions {
+  std::string target = "127.0.0.1:50051";
+  // TLS to the gateway; `ca_file` (PEM) replaces the system roots when set.
+  bool tls = false;
+  std::string ca_file;
+  // Applied to calls that pass no timeout of their own.
+  absl::Duration default_timeout = absl::Seconds(30);
+};
+
+// An error's details in readable form.
+struct ErrorDetails {
+  absl::StatusCode code = absl::StatusCode::kUnknown;
+  std::string message;
+  std::string reason;  // ErrorInfo.reason, e.g. UPSTREAM_NOT_FOUND
+  std::string domain;  // ErrorInfo.domain: the provider, or "linkgateway"
+  std::map<std::string, std::string> metadata;
+  std::string upstream_request_id;  // for the provider's support
+  std::optional<absl::Duration> retry_delay;
+  std::vector<std::pair<std::string, std::string>> field_violations;  // field, rule
+
+  // Several lines: code and message, then the details that are present.
+  std::string ToString() const;
+};
+
+// Unpacks the google.rpc.Status details a failed call carried.
+ErrorDetails Explain(absl::Status const& status);
+
+class Client {
+ public:
+  static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
+
+  // A zero `timeout` means the default timeout.
+  absl::StatusOr<v1::DeleteRegistrationResponse> DeleteRegistration(
+      v1::DeleteRegistrationRequest const& request, absl::Duration timeout = {});
+  absl::StatusOr<v1::SubscriptionInfo> GetSubscriptionInfo(
+      v1::GetSubscriptionInfoRequest const& request, absl::Duration timeout = {});
+  absl::StatusOr<v1::DeleteSubscriptionResponse> DeleteSubscription(
+      v1::DeleteSubscriptionRequest const& request, absl::Duration timeout = {});
+  absl::StatusOr<v1::DeleteAppProfileResponse> DeleteAppProfile(
+      v1::DeleteAppProfileRequest const& request, absl::Duration timeout = {});
+  absl::StatusOr<v1::ProfileTransaction> GetProfileTransaction(
+      v1::GetProfileTransactionRequest const& request, absl::Duration timeout = {});
+
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+
+ private:
+  Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel);
+
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> Call(
+      Stub& stub,
+      grpc::Status (Stub::*method)(grpc::ClientContext*, Request const&, Response*),
+      Request const& request, absl::Duration timeout);
+
+  ClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::RegistrationService::Stub> registrations_;
+  std::unique_ptr<v1::SubscriptionService::Stub> subscriptions_;
+  std::unique_ptr<v1::AppProfileService::Stub> app_profiles_;
+};
+
+// grpc::Status -> absl::Status; the details travel as a google.rpc.Status
+// payload that Explain() reads.
+absl::Status FromGrpcStatus(grpc::Status const& status);
+
+}  // namespace linkgateway::client
+
+#endif  // LINKGATEWAY_CLIENTS_CPP_CLIENT_H_

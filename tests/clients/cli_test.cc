@@ -1,0 +1,96 @@
+// The C++ command-line client against the real gateway and emulators: every
+// verb, JSON output, error details on stderr, exit codes.
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/child_process.h"
+#include "tests/testing/emulated_gateway.h"
+
+namespace linkgateway {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Completed;
+using testing::EmulatedGateway;
+using testing::Emulator;
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto env = EmulatedGateway::Start();
+    ASSERT_TRUE(env.ok()) << env.status();
+    env_ = *std::move(env);
+  }
+
+  Completed Cli(std::string const& verb, std::string const& json) {
+    auto result = testing::RunToCompletion(
+        {testing::RunfilePath("clients/cpp/linkgateway_cli"),
+         "--target=" + env_->gateway().address(), verb, json});
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.value_or(Completed{});
+  }
+
+  std::unique_ptr<EmulatedGateway> env_;
+};
+
+TEST_F(CliTest, DeleteSubscriptionPrintsJsonThenTheErrorWithItsDetails) {
+  ASSERT_TRUE(env_->Control("subscriptions",
+                            R"({"notificationType":"ANY_OFFER_CHANGED","subscriptionId":"s-1"})")
+                  .ok());
+  std::string request =
+      R"({"sellingPartner":{"notificationType":"ANY_OFFER_CHANGED","subscriptionId":"s-1"}})";
+  Completed ok = Cli("delete-subscription", request);
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_THAT(ok.output, HasSubstr(R"("rateLimit": "1.0")"));
+
+  Completed gone = Cli("delete-subscription", request);
+  EXPECT_EQ(gone.exit_code, 5) << gone.output;  // NOT_FOUND
+  EXPECT_THAT(gone.output, HasSubstr("error: NOT_FOUND: Selling Partner API answered HTTP 404"));
+  EXPECT_THAT(gone.output, HasSubstr("reason: UPSTREAM_NOT_FOUND (sellingpartnerapi.amazon.com)"));
+  EXPECT_THAT(gone.output, HasSubstr("upstream request id: "));
+}
+
+TEST_F(CliTest, ValidationErrorNamesTheField) {
+  Completed bad = Cli("delete-registration", R"({"smsVoice":{"registrationId":"no spaces"}})");
+  EXPECT_EQ(bad.exit_code, 3) << bad.output;  // INVALID_ARGUMENT
+  EXPECT_THAT(bad.output, HasSubstr("field sms_voice.registration_id: must be 1-256"));
+}
+
+TEST_F(CliTest, EveryVerbReachesItsProvider) {
+  ASSERT_TRUE(env_->Control(Emulator::kSmsVoice, "registrations",
+                            R"({"RegistrationId":"registration-1"})").ok());
+  Completed sms = Cli("delete-registration", R"({"smsVoice":{"registrationId":"registration-1"}})");
+  EXPECT_EQ(sms.exit_code, 0) << sms.output;
+  EXPECT_THAT(sms.output, HasSubstr("SMS_VOICE_REGISTRATION_STATUS_DELETED"));
+
+  auto device = env_->Control("devices", R"({"model":"m","device":"d","slots":{"s1":{"subscribed":true}}})");
+  ASSERT_TRUE(device.ok());
+  std::string token = device->fields().at("accessToken").string_value();
+  Completed info = Cli("get-subscription-info",
+                       R"({"dashReplenishment":{"accessToken":")" + token + R"("}})");
+  EXPECT_EQ(info.exit_code, 0) << info.output;
+  EXPECT_THAT(info.output, HasSubstr(R"("subscribed": true)"));
+
+  Completed validate = Cli("delete-app-profile",
+                           R"({"imiconnect":{"appId":"a","customerId":"c","deviceId":"d"},"validateOnly":true})");
+  EXPECT_EQ(validate.exit_code, 0) << validate.output;
+  EXPECT_THAT(validate.output, HasSubstr(R"("validateOnly": true)"));
+
+  Completed status = Cli("get-profile-transaction", R"({"imiconnect":{"transactionId":"t-1"}})");
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("PROFILE_TRANSACTION_STATE_PENDING_OR_UNKNOWN"));
+
+  Completed deregister = Cli("delete-registration",
+                             R"({"dashReplenishment":{"accessToken":")" + token + R"("}})");
+  EXPECT_EQ(deregister.exit_code, 0) << deregister.output;
+}
+
+TEST_F(CliTest, UsageErrors) {
+  EXPECT_EQ(Cli("delete-subscription", "{not json").exit_code, 64);
+  EXPECT_EQ(Cli("no-such-verb", "{}").exit_code, 64);
+}
+
+}  // namespace
+}  // namespace linkgateway

@@ -1,0 +1,65 @@
+"""The Python example (clients/python/example.py) against the launcher of
+`bazel run //:gateway`: a success printed as JSON, then the error's details."""
+
+import contextlib
+import io
+import json
+import os
+import re
+import subprocess
+import unittest
+
+from clients.python import example
+
+LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "emulators", "run_gateway.py")
+
+
+class PythonExampleTest(unittest.TestCase):
+    def setUp(self):
+        self.process = subprocess.Popen(
+            ["/usr/bin/python3", "-u", LAUNCHER, "--listen=127.0.0.1:0"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.target = None
+        output = []
+        for line in self.process.stdout:
+            output.append(line)
+            found = re.search(r"linkgateway: listening on (127\.0\.0\.1:\d+)", line)
+            if found:
+                self.target = found.group(1)
+                break
+        self.assertIsNotNone(self.target, "".join(output))
+
+    def tearDown(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.process.stdout.close()
+
+    def run_example(self, *args):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = example.main(["--target", self.target, *args])
+        return code, out.getvalue()
+
+    def test_success_then_not_found_with_details(self):
+        code, out = self.run_example("delete-subscription", "ANY_OFFER_CHANGED",
+                                     "demo-subscription-1")
+        self.assertEqual(code, 0, out)
+        self.assertEqual(json.loads(out)["sellingPartner"]["rateLimit"], "1.0")
+        code, out = self.run_example("delete-subscription", "ANY_OFFER_CHANGED",
+                                     "demo-subscription-1")
+        self.assertEqual(code, 1)
+        error = json.loads(out)["error"]
+        self.assertEqual(error["code"], "NOT_FOUND")
+        self.assertEqual(error["reason"], "UPSTREAM_NOT_FOUND")
+        self.assertTrue(error["upstreamRequestId"])
+
+    def test_field_violation(self):
+        code, out = self.run_example("delete-registration", "bad id")
+        self.assertEqual(code, 1)
+        error = json.loads(out)["error"]
+        self.assertEqual(error["fieldViolations"][0]["field"], "sms_voice.registration_id")
+
+
+if __name__ == "__main__":
+    unittest.main()
