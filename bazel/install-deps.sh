@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   bazel-bootstrap g++ pkg-config unzip openssl ca-certificates
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev grpc-proto
-  libabsl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libcpp-httplib-dev
+  libabsl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libcpp-httplib-dev libevent-dev
   libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-botocore
 )

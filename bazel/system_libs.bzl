@@ -29,6 +29,7 @@ _LIBS = {
     "gtest_main": (["gtest_main"], []),
     "gmock": (["gmock"], []),
     "httplib": (["cpp-httplib"], []),
+    "libevent": (["libevent"], []),
 }
 
 def _pkg_config(rctx, args):

@@ -1,0 +1,176 @@
+// The benchmark's load generator: keeps --concurrency calls in flight for
+// --duration and prints one JSON line with throughput, latency percentiles and
+// errors by code.
+//
+//   load --mode=gateway --target=127.0.0.1:PORT ...   gRPC async (callback) API
+//   load --mode=direct  --target=http://127.0.0.1:PORT/registration ...
+//                                                      libcurl (multi) directly
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "adapters/core/curl_transport.h"
+#include "grpcpp/grpcpp.h"
+#include "linkgateway/v1/registrations.grpc.pb.h"
+
+ABSL_FLAG(std::string, mode, "gateway", "gateway | direct");
+ABSL_FLAG(std::string, target, "", "gateway host:port, or the upstream URL for direct");
+ABSL_FLAG(int, concurrency, 64, "Calls in flight.");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "Measured time.");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured time first.");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "Deadline per call.");
+
+namespace {
+
+// Shared by both modes: when to stop, and what was measured.
+class Recorder {
+ public:
+  Recorder(absl::Time measure_from, absl::Time stop_at)
+      : measure_from_(measure_from), stop_at_(stop_at) {}
+
+  // Records one finished call; false when no new call should start.
+  bool Done(absl::Time started, std::string const& outcome) {
+    absl::Time now = absl::Now();
+    if (started >= measure_from_ && now <= stop_at_) {
+      std::lock_guard<std::mutex> lock(mu_);
+      latencies_us_.push_back(absl::ToInt64Microseconds(now - started));
+      ++outcomes_[outcome];
+    }
+    if (now < stop_at_) return true;
+    if (--in_flight_ == 0) finished_.Notify();
+    return false;
+  }
+
+  void Started(int n) { in_flight_ = n; }
+  void Wait() { finished_.WaitForNotification(); }
+
+  std::string Json(std::string const& mode, int concurrency, absl::Duration measured) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::sort(latencies_us_.begin(), latencies_us_.end());
+    auto pct = [&](double p) -> std::int64_t {
+      if (latencies_us_.empty()) return 0;
+      std::size_t i = std::min(latencies_us_.size() - 1,
+                               static_cast<std::size_t>(p * latencies_us_.size()));
+      return latencies_us_[i];
+    };
+    std::int64_t ok = outcomes_["OK"];
+    std::vector<std::string> codes;
+    for (auto const& [code, n] : outcomes_) codes.push_back(absl::StrCat("\"", code, "\":", n));
+    return absl::StrCat(
+        R"({"mode":")", mode, R"(","concurrency":)", concurrency,
+        R"(,"seconds":)", absl::ToDoubleSeconds(measured), R"(,"calls":)", latencies_us_.size(),
+        R"(,"ok_per_second":)", ok / absl::ToDoubleSeconds(measured),
+        R"(,"p50_us":)", pct(0.50), R"(,"p90_us":)", pct(0.90), R"(,"p99_us":)", pct(0.99),
+        R"(,"max_us":)", latencies_us_.empty() ? 0 : latencies_us_.back(),
+        R"(,"outcomes":{)", absl::StrJoin(codes, ","), "}}");
+  }
+
+ private:
+  absl::Time const measure_from_;
+  absl::Time const stop_at_;
+  std::atomic<int> in_flight_{0};
+  absl::Notification finished_;
+  std::mutex mu_;
+  std::vector<std::int64_t> latencies_us_;
+  std::map<std::string, std::int64_t> outcomes_;
+};
+
+// One gRPC call after another on the same slot, until the recorder says stop.
+class GatewaySlot {
+ public:
+  GatewaySlot(linkgateway::v1::RegistrationService::Stub* stub, Recorder* recorder)
+      : stub_(stub), recorder_(recorder) {
+    request_.mutable_dash_replenishment()->set_access_token("Atza|benchmark-token");
+  }
+
+  void Next() {
+    context_ = std::make_unique<grpc::ClientContext>();
+    context_->set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
+    started_ = absl::Now();
+    stub_->async()->DeleteRegistration(context_.get(), &request_, &response_,
+                                       [this](grpc::Status status) {
+                                         std::string outcome =
+                                             status.ok() ? "OK" : absl::StrCat("grpc_", status.error_code());
+                                         if (recorder_->Done(started_, outcome)) Next();
+                                       });
+  }
+
+ private:
+  linkgateway::v1::RegistrationService::Stub* stub_;
+  Recorder* recorder_;
+  linkgateway::v1::DeleteRegistrationRequest request_;
+  linkgateway::v1::DeleteRegistrationResponse response_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  absl::Time started_;
+};
+
+void DirectSlot(linkgateway::core::CurlTransport* transport, Recorder* recorder,
+                std::string const& url) {
+  linkgateway::core::HttpRequest request;
+  request.method = "DELETE";
+  request.url = url;
+  request.headers = {{"Authorization", "Bearer Atza|benchmark-token"},
+                     {"x-amzn-type-version", "com.amazon.dash.replenishment.DrsDeregisterInput@2.0"},
+                     {"x-amzn-accept-type", "com.amazon.dash.replenishment.DrsDeregisterResult@1.0"},
+                     {"Accept", "application/json"}};
+  request.deadline = absl::Now() + absl::GetFlag(FLAGS_timeout);
+  absl::Time started = absl::Now();
+  transport->Send(request, nullptr,
+                  [transport, recorder, url, started](
+                      absl::StatusOr<linkgateway::core::HttpResponse> response) {
+                    std::string outcome =
+                        !response.ok()          ? "transport_error"
+                        : response->status == 200 ? "OK"
+                                                  : absl::StrCat("http_", response->status);
+                    if (recorder->Done(started, outcome)) DirectSlot(transport, recorder, url);
+                  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  std::string mode = absl::GetFlag(FLAGS_mode);
+  int concurrency = absl::GetFlag(FLAGS_concurrency);
+  absl::Time start = absl::Now();
+  absl::Time measure_from = start + absl::GetFlag(FLAGS_warmup);
+  absl::Duration measured = absl::GetFlag(FLAGS_duration);
+  Recorder recorder(measure_from, measure_from + measured);
+  recorder.Started(concurrency);
+
+  if (mode == "gateway") {
+    grpc::ChannelArguments args;
+    auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_target),
+                                             grpc::InsecureChannelCredentials(), args);
+    auto stub = linkgateway::v1::RegistrationService::NewStub(channel);
+    std::vector<std::unique_ptr<GatewaySlot>> slots;
+    for (int i = 0; i < concurrency; ++i) {
+      slots.push_back(std::make_unique<GatewaySlot>(stub.get(), &recorder));
+    }
+    for (auto& slot : slots) slot->Next();
+    recorder.Wait();
+  } else {
+    linkgateway::core::CurlTransportOptions options;
+    options.allow_plain_http = true;
+    linkgateway::core::CurlTransport transport(options);
+    for (int i = 0; i < concurrency; ++i) {
+      DirectSlot(&transport, &recorder, absl::GetFlag(FLAGS_target));
+    }
+    recorder.Wait();
+  }
+  std::cout << recorder.Json(mode, concurrency, measured) << std::endl;
+  return 0;
+}

@@ -1,0 +1,195 @@
+"""The load benchmark: the real gateway binary, driven by the async gRPC
+load generator, calling a minimal loopback upstream through the real Dash
+Replenishment adapter path (retries, transport, mapping) — and, as a baseline
+in the same run, the same load generator calling the upstream directly with
+libcurl at the same concurrency.
+
+    bazel run -c opt //tests/benchmarks:run -- [--duration 10] [--out DIR]
+
+Prints a Markdown table; writes results.json and results.md to --out
+(default: the current directory of `bazel run`, i.e. the workspace).
+Everything runs on 127.0.0.1.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+GATEWAY = os.path.join(ROOT, "server", "gateway")
+LOAD = os.path.join(HERE, "load")
+UPSTREAM = os.path.join(HERE, "upstream")
+
+SCENARIOS = [
+    # name, upstream latency (ms), in flight, fail every Nth call
+    ("a: zero latency, 64 in flight", 0, 64, 0),
+    ("b: 100 ms latency, 100 in flight", 100, 100, 0),
+    ("b: 100 ms latency, 1000 in flight", 100, 1000, 0),
+    ("b: 100 ms latency, 2000 in flight", 100, 2000, 0),
+    ("c: 503 + Retry-After to half the calls, 64 in flight", 0, 64, 2),
+]
+
+
+def start(argv, marker="listening on 127.0.0.1:"):
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in process.stdout:
+        if marker in line:
+            port = int(line.strip().rsplit(":", 1)[1])
+            # Keep draining output so the child never blocks on a full pipe.
+            threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+            return process, port
+    raise SystemExit(f"{argv[0]} did not start")
+
+
+def stop(process):
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def upstream_stats(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats", timeout=10) as r:
+        return json.load(r)
+
+
+class ProcessSampler(threading.Thread):
+    """Samples a process's threads while it runs; reads peak RSS and CPU."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.max_threads, self.running = pid, 0, True
+
+    def run(self):
+        while self.running:
+            try:
+                with open(f"/proc/{self.pid}/status") as f:
+                    for line in f:
+                        if line.startswith("Threads:"):
+                            self.max_threads = max(self.max_threads, int(line.split()[1]))
+            except OSError:
+                return
+            time.sleep(0.2)
+
+    def peak_rss_mb(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+        return 0.0
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def load(mode, target, concurrency, args):
+    out = subprocess.run(
+        [LOAD, f"--mode={mode}", f"--target={target}", f"--concurrency={concurrency}",
+         f"--duration={args.duration}s", f"--warmup={args.warmup}s"],
+        capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def scenario(name, latency_ms, concurrency, fail_every, args, workdir):
+    upstream_argv = [UPSTREAM, f"--latency_ms={latency_ms}", f"--fail_every={fail_every}",
+                     "--retry_after=0"]
+    # The gateway and its own upstream: fresh processes, so peaks are this scenario's.
+    upstream, port = start(upstream_argv)
+    config = os.path.join(workdir, f"gateway-{port}.textproto")
+    with open(config, "w") as f:
+        f.write(f'upstream {{ allow_plain_http: true }}\n'
+                f'dash_replenishment {{ endpoint: "http://127.0.0.1:{port}" }}\n')
+    gateway, gateway_port = start([GATEWAY, f"--config={config}", "--listen=127.0.0.1:0"],
+                                  marker="linkgateway: listening on 127.0.0.1:")
+    sampler = ProcessSampler(gateway.pid)
+    sampler.start()
+    cpu_before = sampler.cpu_seconds()
+    through = load("gateway", f"127.0.0.1:{gateway_port}", concurrency, args)
+    through["gateway_cpu_seconds"] = round(sampler.cpu_seconds() - cpu_before, 2)
+    through["gateway_peak_rss_mb"] = round(sampler.peak_rss_mb(), 1)
+    sampler.running = False
+    through["gateway_max_threads"] = sampler.max_threads
+    through["upstream_connections"] = upstream_stats(port)["connections"]
+    stop(gateway)
+    stop(upstream)
+
+    upstream, port = start(upstream_argv)
+    direct = load("direct", f"http://127.0.0.1:{port}/registration", concurrency, args)
+    direct["upstream_connections"] = upstream_stats(port)["connections"]
+    stop(upstream)
+
+    result = {"scenario": name, "upstream_latency_ms": latency_ms, "in_flight": concurrency,
+              "gateway": through, "direct": direct}
+    if latency_ms:
+        result["littles_law_rps"] = concurrency / (latency_ms / 1000.0)
+    return result
+
+
+def markdown(results, machine):
+    lines = [
+        f"Machine: {machine}. Each scenario: {results[0]['gateway']['seconds']:.0f} s measured "
+        "after a warm-up; gateway and direct-libcurl baseline in the same run.",
+        "",
+        "| scenario | path | ok/s | vs direct | vs Little's law | p50 | p90 | p99 | max | errors "
+        "| gateway peak RSS | gateway CPU s | gateway threads | upstream connections |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        for path in ("gateway", "direct"):
+            m = r[path]
+            errors = {k: v for k, v in m["outcomes"].items() if k != "OK"}
+            ratio = m["ok_per_second"] / max(r["direct"]["ok_per_second"], 1e-9)
+            little = (f"{m['ok_per_second'] / r['littles_law_rps']:.0%}"
+                      if "littles_law_rps" in r else "")
+            lines.append(
+                f"| {r['scenario'] if path == 'gateway' else ''} | {path} "
+                f"| {m['ok_per_second']:.0f} | {ratio:.0%} | {little} "
+                f"| {m['p50_us'] / 1000:.2f} ms | {m['p90_us'] / 1000:.2f} ms "
+                f"| {m['p99_us'] / 1000:.2f} ms | {m['max_us'] / 1000:.1f} ms "
+                f"| {json.dumps(errors) if errors else '-'} "
+                f"| {m.get('gateway_peak_rss_mb', '')} | {m.get('gateway_cpu_seconds', '')} "
+                f"| {m.get('gateway_max_threads', '')} | {m['upstream_connections']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="measured seconds per run")
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--out", default=os.environ.get("BUILD_WORKING_DIRECTORY", "."))
+    parser.add_argument("--only", default="", help="run scenarios whose name contains this")
+    args = parser.parse_args()
+
+    # 2000 in flight means thousands of sockets in each process.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
+    results = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for name, latency_ms, concurrency, fail_every in SCENARIOS:
+            if args.only and args.only not in name:
+                continue
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            results.append(scenario(name, latency_ms, concurrency, fail_every, args, workdir))
+    table = markdown(results, machine)
+    print(table)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump({"machine": machine, "results": results}, f, indent=2)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(table)
+
+
+if __name__ == "__main__":
+    main()
