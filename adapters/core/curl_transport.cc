@@ -137,8 +137,12 @@ class CurlTransport::Loop {
 
   CurlTransportOptions const options_;
 
+  // Wakes the loop unless a wake-up is already on its way (one per drain).
+  void Wake() ABSL_LOCKS_EXCLUDED(mu_);
+
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool wake_pending_ ABSL_GUARDED_BY(mu_) = false;
   std::uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::vector<std::unique_ptr<Transfer>> incoming_ ABSL_GUARDED_BY(mu_);
   std::vector<std::uint64_t> cancelled_ ABSL_GUARDED_BY(mu_);
@@ -199,6 +203,15 @@ void CurlTransport::Loop::Send(HttpRequest request, std::shared_ptr<Cancellation
                                                   "the gateway is shutting down"));
     return;
   }
+  Wake();
+}
+
+void CurlTransport::Loop::Wake() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (wake_pending_) return;
+    wake_pending_ = true;
+  }
   curl_multi_wakeup(multi_);
 }
 
@@ -207,7 +220,7 @@ void CurlTransport::Loop::RunAt(absl::Time when, absl::AnyInvocable<void() &&> f
     absl::MutexLock lock(&mu_);
     timers_.push(Timer{when, next_id_++, std::move(fn)});
   }
-  curl_multi_wakeup(multi_);
+  Wake();
 }
 
 void CurlTransport::Loop::Run() {
@@ -219,6 +232,7 @@ void CurlTransport::Loop::Run() {
     bool stopping;
     {
       absl::MutexLock lock(&mu_);
+      wake_pending_ = false;  // what is queued now is taken now
       starting.swap(incoming_);
       cancelled.swap(cancelled_);
       absl::Time now = absl::Now();
@@ -315,7 +329,7 @@ void CurlTransport::Loop::Start(std::unique_ptr<Transfer> transfer) {
         absl::MutexLock lock(&mu_);
         cancelled_.push_back(id);
       }
-      curl_multi_wakeup(multi_);
+      Wake();
     });
   }
 }
