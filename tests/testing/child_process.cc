@@ -18,6 +18,32 @@
 namespace linkgateway::testing {
 namespace {
 
+struct Spawned {
+  pid_t pid;
+  int output_fd;  // the child's stdout and stderr
+};
+
+// Starts argv (argv[0] is the program's path) with its output on a pipe.
+absl::StatusOr<Spawned> Spawn(std::vector<std::string> argv) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return absl::InternalError("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork failed");
+  if (pid == 0) {
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    dup2(pipe_fds[1], STDERR_FILENO);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  return Spawned{pid, pipe_fds[0]};
+}
+
 // The port from the gateway's "listening on 127.0.0.1:<port>" line, once the
 // whole line has arrived.
 std::optional<int> ListeningPort(absl::string_view output) {
@@ -45,25 +71,9 @@ std::string RunfilePath(std::string const& workspace_relative) {
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     std::vector<std::string> args, absl::Duration timeout) {
-  std::string binary = args.front();
-
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return absl::InternalError("pipe failed");
-  pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed");
-  if (pid == 0) {
-    dup2(pipe_fds[1], STDOUT_FILENO);
-    dup2(pipe_fds[1], STDERR_FILENO);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  std::unique_ptr<ChildProcess> process(new ChildProcess(pid, pipe_fds[0]));
+  auto spawned = Spawn(args);
+  if (!spawned.ok()) return spawned.status();
+  std::unique_ptr<ChildProcess> process(new ChildProcess(spawned->pid, spawned->output_fd));
 
   std::string output;
   {
@@ -127,37 +137,25 @@ std::string ChildProcess::Output() const {
 }
 
 absl::StatusOr<Completed> RunToCompletion(std::vector<std::string> argv, absl::Duration timeout) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return absl::InternalError("pipe failed");
-  pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed");
-  if (pid == 0) {
-    dup2(pipe_fds[1], STDOUT_FILENO);
-    dup2(pipe_fds[1], STDERR_FILENO);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(pipe_fds[1]);
+  auto spawned = Spawn(argv);
+  if (!spawned.ok()) return spawned.status();
+  pid_t pid = spawned->pid;
+  int output_fd = spawned->output_fd;
   Completed result;
   absl::Time give_up = absl::Now() + timeout;
   char buffer[4096];
   for (;;) {
-    pollfd fd{pipe_fds[0], POLLIN, 0};
+    pollfd fd{output_fd, POLLIN, 0};
     int ready = poll(&fd, 1, static_cast<int>(absl::ToInt64Milliseconds(give_up - absl::Now())));
     if (ready <= 0) {  // timed out
       kill(pid, SIGKILL);
       break;
     }
-    ssize_t n = read(pipe_fds[0], buffer, sizeof(buffer));
+    ssize_t n = read(output_fd, buffer, sizeof(buffer));
     if (n <= 0) break;
     result.output.append(buffer, static_cast<std::size_t>(n));
   }
-  close(pipe_fds[0]);
+  close(output_fd);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
