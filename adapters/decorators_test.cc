@@ -274,7 +274,7 @@ TEST(RateLimitedTest, CallThatCannotStartBeforeItsDeadlineFailsFast) {
   EXPECT_EQ(inner->starts.size(), 2u);
 }
 
-TEST(RateLimitedTest, CancelledWhileQueuedNeverStarts) {
+TEST(RateLimitedTest, CancelledWhileQueuedIsAnsweredAtOnceAndNeverStarts) {
   ManualScheduler clock;
   auto inner = std::make_shared<ScriptedOperation>(clock);
   RateLimitedOperation<Request, Response> limited(
@@ -285,11 +285,29 @@ TEST(RateLimitedTest, CancelledWhileQueuedNeverStarts) {
     limited.Start(CallContext{clock.Now() + absl::Seconds(10), cancellation}, Request{},
                   [&](absl::StatusOr<Response> r) { results.push_back(std::move(r)); });
   }
+  ASSERT_EQ(results.size(), 1u);
   cancellation->Cancel();
-  clock.AdvanceBy(absl::Seconds(1));
+  // No clock movement needed: the queued call answers as soon as it cancels.
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[1].status().code(), absl::StatusCode::kCancelled);
+  clock.AdvanceBy(absl::Seconds(1));
+  EXPECT_EQ(results.size(), 2u);
   EXPECT_EQ(inner->starts.size(), 1u);
+}
+
+TEST_F(RetryTest, CancelledDuringBackoffIsAnsweredAtOnce) {
+  auto cancellation = std::make_shared<core::Cancellation>();
+  inner_->script = {Upstream(503)};
+  std::optional<absl::StatusOr<Response>> result;
+  auto retrying = Retrying();
+  retrying->Start(CallContext{clock_.Now() + absl::Seconds(60), cancellation}, Request{"r-1"},
+                  [&](absl::StatusOr<Response> r) { result = std::move(r); });
+  ASSERT_FALSE(result.has_value());  // waiting to retry
+  cancellation->Cancel();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->status().code(), absl::StatusCode::kCancelled);
+  clock_.AdvanceBy(absl::Seconds(1));
+  EXPECT_EQ(inner_->starts.size(), 1u);
 }
 
 }  // namespace

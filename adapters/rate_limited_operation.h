@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "adapters/core/cancellable_timer.h"
 #include "adapters/core/scheduler.h"
 #include "adapters/core/status_details.h"
 #include "adapters/core/status_mapping.h"
@@ -39,13 +40,17 @@ class RateLimitedOperation final : public Operation<Request, Response> {
     auto start = bucket_->Reserve(latest);
     if (!start) return std::move(done)(Refused());
     if (*start <= now) return inner_->Start(context, request, std::move(done));
-    scheduler_.RunAt(*start, [inner = inner_, context, request,
-                              done = std::move(done)]() mutable {
-      if (context.cancellation && context.cancellation->IsCancelled()) {
-        return std::move(done)(absl::CancelledError("the call was cancelled while queued"));
-      }
-      inner->Start(context, request, std::move(done));
-    });
+    // Queued: the call starts at its turn, or is answered at once if the
+    // caller cancels while it waits.
+    auto pending = std::make_shared<Callback<Response>>(std::move(done));
+    core::RunAtUnlessCancelled(
+        scheduler_, *start, context.cancellation,
+        [inner = inner_, context, request, pending]() mutable {
+          inner->Start(context, request, std::move(*pending));
+        },
+        [pending] {
+          std::move(*pending)(absl::CancelledError("the call was cancelled while queued"));
+        });
   }
 
  private:

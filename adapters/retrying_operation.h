@@ -17,6 +17,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "adapters/core/cancellable_timer.h"
 #include "adapters/core/retry_policy.h"
 #include "adapters/core/scheduler.h"
 #include "adapters/core/status_mapping.h"
@@ -105,7 +106,12 @@ class RetryingOperation final : public Operation<Request, Response> {
       return Finish(*call, GiveUp(*call, std::move(status), retry_class, delay));
     }
     if (!not_sent) call->maybe_applied = true;
-    shared.scheduler.RunAt(next, [call]() mutable { Attempt(std::move(call)); });
+    auto cancellation = call->context.cancellation;
+    core::RunAtUnlessCancelled(
+        shared.scheduler, next, cancellation, [call]() mutable { Attempt(std::move(call)); },
+        [call] {
+          Finish(*call, absl::CancelledError("the call was cancelled while waiting to retry"));
+        });
   }
 
   // The last error, saying how many attempts were made; a throttle that

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -173,9 +174,14 @@ void ApplyDefaults(GatewayConfig& config) {
 
 absl::Status ValidateConfig(GatewayConfig const& config) {
   Checker check(config);
-  if (config.listen_address().empty() ||
-      config.listen_address().find(':') == std::string::npos) {
-    check.Fail("listen_address", "must be host:port");
+  {
+    auto colon = config.listen_address().rfind(':');
+    int port = -1;
+    if (colon == std::string::npos || colon == 0 ||
+        !absl::SimpleAtoi(config.listen_address().substr(colon + 1), &port) || port < 0 ||
+        port > 65535) {
+      check.Fail("listen_address", "must be host:port with a port from 0 to 65535");
+    }
   }
   check.Positive("default_deadline", config.default_deadline());
   check.Positive("shutdown_grace_period", config.shutdown_grace_period());

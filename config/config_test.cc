@@ -96,6 +96,15 @@ TEST(ConfigTest, MissingSecretFailsAtStartupWithoutItsValue) {
   EXPECT_THAT(status.message(), HasSubstr("LINKGATEWAY_TEST_UNSET_VARIABLE"));
 }
 
+TEST(ConfigTest, ListenAddressNeedsAValidPort) {
+  for (std::string address : {"127.0.0.1:notaport", "127.0.0.1:99999", ":50051", "localhost"}) {
+    GatewayConfig config = ParsedWithDefaults("listen_address: \"" + address + "\"");
+    EXPECT_THAT(ValidateConfig(config).message(), HasSubstr("listen_address")) << address;
+  }
+  GatewayConfig config = ParsedWithDefaults("listen_address: \"[::1]:0\"");
+  EXPECT_TRUE(ValidateConfig(config).ok());
+}
+
 TEST(ConfigTest, RetryPoliciesAreCheckedAndDefaulted) {
   GatewayConfig config = ParsedWithDefaults(R"(
     retry_policies { key: "selling_partner.DeleteSubscription" value { max_attempts: 5 } }

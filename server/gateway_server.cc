@@ -50,7 +50,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
 }
 
 void GatewayServer::Shutdown(absl::Duration grace) {
-  if (shut_down_) return;
+  if (shut_down_ || server_ == nullptr) return;  // never started (e.g. cannot bind)
   shut_down_ = true;
   // Load balancers stop sending before the listener closes.
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();

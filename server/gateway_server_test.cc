@@ -100,6 +100,17 @@ class GatewayServerTest : public ::testing::Test {
   std::unique_ptr<v1::RegistrationService::Stub> stub_;
 };
 
+TEST(GatewayServerStartTest, AddressThatCannotBeBoundIsAnErrorNotACrash) {
+  GatewayConfig config;
+  config.set_listen_address("127.0.0.1:notaport");
+  ApplyDefaults(config);
+  adapters::ProviderRegistry providers;
+  auto server = GatewayServer::Start(config, providers);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(server.status().message()),
+              ::testing::HasSubstr("cannot listen on 127.0.0.1:notaport"));
+}
+
 TEST_F(GatewayServerTest, CallersDeadlineReachesTheAdapter) {
   grpc::Status status;
   Response response;

@@ -1,5 +1,8 @@
 #include "adapters/imiconnect/imiconnect.h"
 
+#include <climits>
+#include <cmath>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -16,12 +19,22 @@ namespace {
 using core::Provider;
 using Fields = google::protobuf::Map<std::string, google::protobuf::Value>;
 
+// A JSON number that fits an int; nullopt otherwise (never cast out of range).
+std::optional<int> IntValue(google::protobuf::Value const& value) {
+  double n = value.number_value();
+  if (!value.has_number_value() || !std::isfinite(n) || n < INT_MIN || n > INT_MAX) {
+    return std::nullopt;
+  }
+  return static_cast<int>(n);
+}
+
 // Codes arrive as strings ("1000") and sometimes as numbers.
 std::string CodeText(Fields const& fields, char const* key) {
   auto it = fields.find(key);
   if (it == fields.end()) return "";
   if (it->second.has_number_value()) {
-    return absl::StrCat(static_cast<int64_t>(it->second.number_value()));
+    auto n = IntValue(it->second);
+    return n ? absl::StrCat(*n) : "";
   }
   return it->second.string_value();
 }
@@ -29,7 +42,7 @@ std::string CodeText(Fields const& fields, char const* key) {
 int Count(Fields const& fields, char const* key) {
   auto it = fields.find(key);
   if (it == fields.end()) return 0;
-  if (it->second.has_number_value()) return static_cast<int>(it->second.number_value());
+  if (it->second.has_number_value()) return IntValue(it->second).value_or(0);
   int value = 0;
   return absl::SimpleAtoi(it->second.string_value(), &value) ? value : 0;
 }

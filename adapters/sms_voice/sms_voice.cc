@@ -106,10 +106,14 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
   out.set_registration_type(Text(fields, "RegistrationType"));
   out.set_registration_status_name(Text(fields, "RegistrationStatus"));
   out.set_registration_status(StatusOf(out.registration_status_name()));
+  // JSON numbers within the model's ranges (epoch seconds fit easily); a
+  // value outside them is left unset rather than cast out of range.
   auto number = [&](char const* key) -> std::optional<double> {
     auto it = fields.find(key);
     if (it == fields.end() || !it->second.has_number_value()) return std::nullopt;
-    return it->second.number_value();
+    double v = it->second.number_value();
+    if (!std::isfinite(v) || v < -1e15 || v > 1e15) return std::nullopt;
+    return v;
   };
   if (auto v = number("CurrentVersionNumber")) out.set_current_version_number(static_cast<int64_t>(*v));
   if (auto v = number("ApprovedVersionNumber")) out.set_approved_version_number(static_cast<int64_t>(*v));
@@ -118,9 +122,14 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
   }
   if (auto v = number("CreatedTimestamp")) {
     // Epoch seconds, possibly fractional.
-    double seconds = std::floor(*v);
-    out.mutable_create_time()->set_seconds(static_cast<int64_t>(seconds));
-    out.mutable_create_time()->set_nanos(static_cast<int32_t>(std::llround((*v - seconds) * 1e9)));
+    int64_t seconds = static_cast<int64_t>(std::floor(*v));
+    int64_t nanos = std::llround((*v - std::floor(*v)) * 1e9);
+    if (nanos >= 1'000'000'000) {  // rounding carried into the next second
+      ++seconds;
+      nanos -= 1'000'000'000;
+    }
+    out.mutable_create_time()->set_seconds(seconds);
+    out.mutable_create_time()->set_nanos(static_cast<int32_t>(nanos));
   }
   if (auto it = fields.find("AdditionalAttributes"); it != fields.end()) {
     for (auto const& [key, value] : it->second.struct_value().fields()) {

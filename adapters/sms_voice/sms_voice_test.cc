@@ -73,6 +73,15 @@ TEST(ParseRegistrationTest, UnknownStatusIsKeptByName) {
   EXPECT_EQ(registration->registration_status_name(), "SOMETHING_NEW");
 }
 
+TEST(ParseRegistrationTest, OutOfRangeNumbersAreLeftUnset) {
+  auto registration = ParseRegistration(
+      R"({"RegistrationId":"r","RegistrationStatus":"DELETED","CurrentVersionNumber":1e300,)"
+      R"("CreatedTimestamp":1700000000.9999999999})");
+  ASSERT_TRUE(registration.ok());
+  EXPECT_EQ(registration->current_version_number(), 0);
+  EXPECT_LT(registration->create_time().nanos(), 1000000000);
+}
+
 TEST(ParseRegistrationTest, MalformedIsInternal) {
   EXPECT_EQ(ParseRegistration("<html>").status().code(), absl::StatusCode::kInternal);
   EXPECT_EQ(ParseRegistration("{}").status().code(), absl::StatusCode::kInternal);

@@ -175,6 +175,14 @@ TEST_F(ServerTest, SigtermStopsCleanlyAndRefusesNewCalls) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
 }
 
+TEST(ServerStartupTest, UnusableListenAddressIsAClearError) {
+  auto result = testing::RunToCompletion(
+      {testing::RunfilePath("server/gateway"), "--listen=127.0.0.1:99999"});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 2) << result->output;
+  EXPECT_THAT(result->output, HasSubstr("listen_address: must be host:port with a port"));
+}
+
 TEST(ServerStartupTest, UnknownConfigKeyIsAStartupErrorNamingIt) {
   std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/bad.textproto";
   FILE* f = fopen(path.c_str(), "w");
