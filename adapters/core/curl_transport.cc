@@ -94,7 +94,6 @@ class CurlTransport::Loop {
   struct Transfer {
     std::uint64_t id = 0;
     HttpRequest request;
-    std::string host;
     std::shared_ptr<Cancellation> cancellation;
     Cancellation::Id cancellation_id = 0;
     Done<HttpResponse> done;
@@ -186,7 +185,6 @@ CurlTransport::Loop::~Loop() {
 void CurlTransport::Loop::Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
                                Done<HttpResponse> done) {
   auto transfer = std::make_unique<Transfer>();
-  transfer->host = HostOf(request.url);
   transfer->request = std::move(request);
   transfer->cancellation = std::move(cancellation);
   transfer->done = std::move(done);
@@ -199,9 +197,7 @@ void CurlTransport::Loop::Send(HttpRequest request, std::shared_ptr<Cancellation
     }
   }
   if (transfer != nullptr) {  // stopping: the loop will not take it
-    std::move(transfer->done)(MapTransportFailure(TransportFailure::kCancelled, transfer->host,
-                                                  "the gateway is shutting down"));
-    return;
+    return Fail(std::move(transfer), TransportFailure::kCancelled, "the gateway is shutting down");
   }
   Wake();
 }
@@ -504,7 +500,8 @@ void CurlTransport::Loop::Abort(std::uint64_t id, TransportFailure failure,
 
 void CurlTransport::Loop::Fail(std::unique_ptr<Transfer> transfer, TransportFailure failure,
                                absl::string_view detail) {
-  absl::Status status = MapTransportFailure(failure, transfer->host, detail);
+  // The host is only needed for the error, so it is parsed only then.
+  absl::Status status = MapTransportFailure(failure, HostOf(transfer->request.url), detail);
   Complete(std::move(transfer), std::move(status));
 }
 

@@ -3,21 +3,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "adapters/core/json.h"
 #include "adapters/core/status_mapping.h"
 #include "adapters/core/url.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace linkgateway::core {
-namespace {
-
-std::string StringField(google::protobuf::Struct const& json, std::string const& name) {
-  auto it = json.fields().find(name);
-  return it != json.fields().end() && it->second.has_string_value() ? it->second.string_value()
-                                                                    : "";
-}
-
-}  // namespace
 
 LwaTokenSource::LwaTokenSource(LwaOptions options, HttpTransport& transport, Scheduler& clock)
     : options_(std::move(options)), transport_(transport), clock_(clock) {}
@@ -88,7 +80,7 @@ void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response) {
   } else {
     google::protobuf::Struct json;
     bool parsed = google::protobuf::util::JsonStringToMessage(response->body, &json).ok();
-    std::string token = parsed ? StringField(json, "access_token") : "";
+    std::string token = parsed ? StringField(json.fields(), "access_token") : "";
     auto expires = parsed ? json.fields().find("expires_in") : json.fields().end();
     if (response->status == 200 && !token.empty() && expires != json.fields().end() &&
         expires->second.has_number_value()) {
@@ -101,10 +93,10 @@ void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response) {
       UpstreamError error;
       error.provider = Provider::kLoginWithAmazon;
       error.http_status = response->status;
-      error.vendor_code = StringField(json, "error");
-      error.message = StringField(json, "error_description");
+      error.vendor_code = StringField(json.fields(), "error");
+      error.message = StringField(json.fields(), "error_description");
       error.request_id = response->Header("x-amzn-requestid");
-      if (error.request_id.empty()) error.request_id = StringField(json, "request_id");
+      if (error.request_id.empty()) error.request_id = StringField(json.fields(), "request_id");
       result = MapUpstreamError(error);
     }
   }

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "adapters/core/status_details.h"
+#include "adapters/core/json.h"
 #include "adapters/core/status_mapping.h"
 #include "adapters/core/url.h"
 #include "google/protobuf/struct.pb.h"
@@ -41,9 +42,8 @@ absl::Status DrsError(core::HttpResponse const& response) {
   google::protobuf::Struct json;
   if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
     for (char const* key : {"message", "Message", "error_description", "error"}) {
-      auto it = json.fields().find(key);
-      if (it != json.fields().end() && it->second.has_string_value()) {
-        error.message = core::TrimmedText(it->second.string_value());
+      if (auto text = core::StringField(json.fields(), key); !text.empty()) {
+        error.message = core::TrimmedText(text);
         break;
       }
     }

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "adapters/core/json.h"
 #include "adapters/core/status_mapping.h"
 #include "adapters/core/url.h"
 #include "google/protobuf/struct.pb.h"
@@ -17,7 +18,7 @@ namespace linkgateway::adapters {
 namespace {
 
 using core::Provider;
-using Fields = google::protobuf::Map<std::string, google::protobuf::Value>;
+using Fields = core::JsonFields;
 
 // A JSON number that fits an int; nullopt otherwise (never cast out of range).
 std::optional<int> IntValue(google::protobuf::Value const& value) {
@@ -94,8 +95,8 @@ absl::StatusOr<ImiconnectEnvelope> ParseImiconnectEnvelope(absl::string_view bod
   }
   ImiconnectEnvelope envelope;
   envelope.code = CodeText(*fields, "code");
-  envelope.description = fields->count("description") ? fields->at("description").string_value() : "";
-  envelope.transaction_id = fields->count("transid") ? fields->at("transid").string_value() : "";
+  envelope.description = core::StringField(*fields, "description");
+  envelope.transaction_id = core::StringField(*fields, "transid");
   envelope.total_count = Count(*fields, "TotalCount");
   envelope.success_count = Count(*fields, "SuccessCount");
   envelope.failure_count = Count(*fields, "FailureCount");
@@ -104,7 +105,7 @@ absl::StatusOr<ImiconnectEnvelope> ParseImiconnectEnvelope(absl::string_view bod
       auto const& item = value.struct_value().fields();
       v1::ImiconnectTransactionItem out;
       out.set_code(CodeText(item, "code"));
-      out.set_description(item.count("description") ? item.at("description").string_value() : "");
+      out.set_description(core::StringField(item, "description"));
       out.set_customer_id(CodeText(item, "customerId"));
       out.set_user_id(CodeText(item, "userId"));
       envelope.results.push_back(std::move(out));

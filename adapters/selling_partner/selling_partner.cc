@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "adapters/core/json.h"
 #include "adapters/core/status_mapping.h"
 #include "adapters/core/url.h"
 #include "google/protobuf/struct.pb.h"
@@ -27,13 +28,11 @@ absl::Status SellingPartnerError(core::HttpResponse const& response) {
     if (errors != json.fields().end() && errors->second.has_list_value() &&
         errors->second.list_value().values_size() > 0) {
       auto const& first = errors->second.list_value().values(0).struct_value().fields();
-      auto text = [&](char const* key) {
-        auto it = first.find(key);
-        return it == first.end() ? std::string() : it->second.string_value();
-      };
-      error.vendor_code = text("code");
-      error.message = core::TrimmedText(text("message"));
-      if (!text("details").empty()) error.metadata["upstreamDetails"] = core::TrimmedText(text("details"));
+      error.vendor_code = core::StringField(first, "code");
+      error.message = core::TrimmedText(core::StringField(first, "message"));
+      if (auto details = core::StringField(first, "details"); !details.empty()) {
+        error.metadata["upstreamDetails"] = core::TrimmedText(details);
+      }
       std::string all;
       if (google::protobuf::util::MessageToJsonString(errors->second, &all).ok()) {
         error.metadata["upstreamErrors"] = core::TrimmedText(all);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "adapters/core/status_details.h"
+#include "adapters/core/json.h"
 #include "adapters/core/status_mapping.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -16,12 +17,6 @@ namespace linkgateway::adapters {
 namespace {
 
 using core::Provider;
-using Fields = google::protobuf::Map<std::string, google::protobuf::Value>;
-
-std::string Text(Fields const& fields, char const* key) {
-  auto it = fields.find(key);
-  return it != fields.end() && it->second.has_string_value() ? it->second.string_value() : "";
-}
 
 // "ns#Name:suffix" -> "Name" (Smithy awsJson1_0 client rule).
 std::string Sanitize(absl::string_view name) {
@@ -46,13 +41,14 @@ absl::Status SmsVoiceError(core::HttpResponse const& response) {
   absl::Status status;
   if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
     auto const& fields = json.fields();
-    error.message = core::TrimmedText(
-        Text(fields, "Message").empty() ? Text(fields, "message") : Text(fields, "Message"));
+    std::string message = core::StringField(fields, "Message");
+    if (message.empty()) message = core::StringField(fields, "message");
+    error.message = core::TrimmedText(message);
     for (auto [member, key] : {std::pair{"Reason", "upstreamReason"},
                                std::pair{"ResourceType", "resourceType"},
                                std::pair{"ResourceId", "resourceId"},
                                std::pair{"RequestId", "upstreamFaultRequestId"}}) {
-      if (auto value = Text(fields, member); !value.empty()) error.metadata[key] = value;
+      if (auto value = core::StringField(fields, member); !value.empty()) error.metadata[key] = value;
     }
     status = core::MapUpstreamError(error);
     // ValidationException names the offending members.
@@ -60,8 +56,8 @@ absl::Status SmsVoiceError(core::HttpResponse const& response) {
       google::rpc::BadRequest bad_request;
       for (auto const& item : it->second.list_value().values()) {
         auto* violation = bad_request.add_field_violations();
-        violation->set_field(Text(item.struct_value().fields(), "Name"));
-        violation->set_description(Text(item.struct_value().fields(), "Message"));
+        violation->set_field(core::StringField(item.struct_value().fields(), "Name"));
+        violation->set_description(core::StringField(item.struct_value().fields(), "Message"));
       }
       core::AttachDetail(status, bad_request);
     }
@@ -86,8 +82,8 @@ std::string AwsErrorName(core::HttpResponse const& response) {
   google::protobuf::Struct json;
   if (!google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) return "";
   auto const& fields = json.fields();
-  std::string name = Text(fields, "__type");
-  if (name.empty()) name = Text(fields, "code");
+  std::string name = core::StringField(fields, "__type");
+  if (name.empty()) name = core::StringField(fields, "code");
   return Sanitize(name);
 }
 
@@ -101,10 +97,10 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
   }
   auto const& fields = json.fields();
   v1::SmsVoiceRegistration out;
-  out.set_registration_arn(Text(fields, "RegistrationArn"));
-  out.set_registration_id(Text(fields, "RegistrationId"));
-  out.set_registration_type(Text(fields, "RegistrationType"));
-  out.set_registration_status_name(Text(fields, "RegistrationStatus"));
+  out.set_registration_arn(core::StringField(fields, "RegistrationArn"));
+  out.set_registration_id(core::StringField(fields, "RegistrationId"));
+  out.set_registration_type(core::StringField(fields, "RegistrationType"));
+  out.set_registration_status_name(core::StringField(fields, "RegistrationStatus"));
   out.set_registration_status(StatusOf(out.registration_status_name()));
   // JSON numbers within the model's ranges (epoch seconds fit easily); a
   // value outside them is left unset rather than cast out of range.
