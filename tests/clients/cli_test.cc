@@ -7,22 +7,17 @@
 #include "gtest/gtest.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/emulated_gateway.h"
+#include "tests/testing/emulated_gateway_test.h"
 
 namespace linkgateway {
 namespace {
 
 using ::testing::HasSubstr;
 using testing::Completed;
-using testing::EmulatedGateway;
 using testing::Emulator;
 
-class CliTest : public ::testing::Test {
+class CliTest : public testing::EmulatedGatewayTest {
  protected:
-  void SetUp() override {
-    auto env = EmulatedGateway::Start();
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = *std::move(env);
-  }
 
   Completed Cli(std::string const& verb, std::string const& json) {
     auto result = testing::RunToCompletion(
@@ -32,7 +27,6 @@ class CliTest : public ::testing::Test {
     return result.value_or(Completed{});
   }
 
-  std::unique_ptr<EmulatedGateway> env_;
 };
 
 TEST_F(CliTest, DeleteSubscriptionPrintsJsonThenTheErrorWithItsDetails) {

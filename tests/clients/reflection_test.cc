@@ -17,6 +17,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/testing/emulated_gateway.h"
+#include "tests/testing/emulated_gateway_test.h"
 
 namespace linkgateway {
 namespace {
@@ -27,13 +28,8 @@ using ::grpc::reflection::v1alpha::ServerReflectionResponse;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
-class ReflectionTest : public ::testing::Test {
+class ReflectionTest : public testing::EmulatedGatewayTest {
  protected:
-  void SetUp() override {
-    auto env = testing::EmulatedGateway::Start();
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = *std::move(env);
-  }
 
   // One request on the reflection stream, as grpcurl sends it.
   ServerReflectionResponse Reflect(ServerReflectionRequest const& request) {
@@ -112,7 +108,6 @@ class ReflectionTest : public ::testing::Test {
     return status;
   }
 
-  std::unique_ptr<testing::EmulatedGateway> env_;
   google::protobuf::DescriptorPool pool_;
 };
 

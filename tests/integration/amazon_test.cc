@@ -15,6 +15,7 @@
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "tests/testing/emulated_gateway.h"
+#include "tests/testing/emulated_gateway_test.h"
 #include "tests/testing/rpc_status.h"
 
 namespace linkgateway {
@@ -22,7 +23,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::EmulatedGateway;
 using testing::EmulatedGatewayOptions;
 using testing::Emulator;
 using testing::ErrorInfoOf;
@@ -39,17 +39,11 @@ std::string Field(google::protobuf::Struct const& s, std::string const& key) {
   return it == s.fields().end() ? "" : it->second.string_value();
 }
 
-class AmazonTest : public ::testing::Test {
+class AmazonTest : public testing::EmulatedGatewayTest {
  protected:
-  void SetUp() override { StartWith({}); }
-
-  void StartWith(EmulatedGatewayOptions options) {
-    env_.reset();
-    auto env = EmulatedGateway::Start(std::move(options));
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = *std::move(env);
-    registrations_ = v1::RegistrationService::NewStub(env_->channel());
-    subscriptions_ = v1::SubscriptionService::NewStub(env_->channel());
+  void Connected(std::shared_ptr<grpc::Channel> const& channel) override {
+    registrations_ = v1::RegistrationService::NewStub(channel);
+    subscriptions_ = v1::SubscriptionService::NewStub(channel);
   }
 
   std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seconds(20)) {
@@ -113,7 +107,6 @@ class AmazonTest : public ::testing::Test {
     return subscriptions_->DeleteSubscription(context.get(), request, response);
   }
 
-  std::unique_ptr<EmulatedGateway> env_;
   std::unique_ptr<v1::RegistrationService::Stub> registrations_;
   std::unique_ptr<v1::SubscriptionService::Stub> subscriptions_;
 };

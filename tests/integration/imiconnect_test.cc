@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "linkgateway/v1/app_profiles.grpc.pb.h"
 #include "tests/testing/emulated_gateway.h"
+#include "tests/testing/emulated_gateway_test.h"
 #include "tests/testing/rpc_status.h"
 
 namespace linkgateway {
@@ -18,23 +19,16 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::EmulatedGateway;
 using testing::EmulatedGatewayOptions;
 using testing::Emulator;
 using testing::ErrorInfoOf;
 
 constexpr char kApp[] = "a_635736738702976937";
 
-class ImiconnectTest : public ::testing::Test {
+class ImiconnectTest : public testing::EmulatedGatewayTest {
  protected:
-  void SetUp() override { StartWith({}); }
-
-  void StartWith(EmulatedGatewayOptions options) {
-    env_.reset();
-    auto env = EmulatedGateway::Start(std::move(options));
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = *std::move(env);
-    stub_ = v1::AppProfileService::NewStub(env_->channel());
+  void Connected(std::shared_ptr<grpc::Channel> const& channel) override {
+    stub_ = v1::AppProfileService::NewStub(channel);
   }
 
   void Seed(std::string const& customer, std::string const& device) {
@@ -89,7 +83,6 @@ class ImiconnectTest : public ::testing::Test {
         env_->Received(Emulator::kImiconnect, "/resources/v2/customerappprofile/").size());
   }
 
-  std::unique_ptr<EmulatedGateway> env_;
   std::unique_ptr<v1::AppProfileService::Stub> stub_;
 };
 

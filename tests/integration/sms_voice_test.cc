@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "tests/testing/emulated_gateway.h"
+#include "tests/testing/emulated_gateway_test.h"
 #include "tests/testing/rpc_status.h"
 
 namespace linkgateway {
@@ -17,22 +18,15 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::EmulatedGateway;
 using testing::EmulatedGatewayOptions;
 using testing::Emulator;
 using testing::ErrorInfoOf;
 using testing::FindDetail;
 
-class SmsVoiceTest : public ::testing::Test {
+class SmsVoiceTest : public testing::EmulatedGatewayTest {
  protected:
-  void SetUp() override { StartWith({}); }
-
-  void StartWith(EmulatedGatewayOptions options) {
-    env_.reset();
-    auto env = EmulatedGateway::Start(std::move(options));
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = *std::move(env);
-    stub_ = v1::RegistrationService::NewStub(env_->channel());
+  void Connected(std::shared_ptr<grpc::Channel> const& channel) override {
+    stub_ = v1::RegistrationService::NewStub(channel);
   }
 
   void Seed(std::string const& json) {
@@ -49,7 +43,6 @@ class SmsVoiceTest : public ::testing::Test {
 
   int Calls() { return static_cast<int>(env_->Received(Emulator::kSmsVoice, "/").size()); }
 
-  std::unique_ptr<EmulatedGateway> env_;
   std::unique_ptr<v1::RegistrationService::Stub> stub_;
 };
 
