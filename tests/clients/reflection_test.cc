@@ -12,17 +12,16 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
-#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/testing/emulated_gateway.h"
+#include "tests/testing/reflection.h"
 #include "tests/testing/emulated_gateway_test.h"
 
 namespace linkgateway {
 namespace {
 
-using ::grpc::reflection::v1alpha::ServerReflection;
 using ::grpc::reflection::v1alpha::ServerReflectionRequest;
 using ::grpc::reflection::v1alpha::ServerReflectionResponse;
 using ::testing::Contains;
@@ -33,15 +32,7 @@ class ReflectionTest : public testing::EmulatedGatewayTest {
 
   // One request on the reflection stream, as grpcurl sends it.
   ServerReflectionResponse Reflect(ServerReflectionRequest const& request) {
-    auto stub = ServerReflection::NewStub(env_->channel());
-    grpc::ClientContext context;
-    auto stream = stub->ServerReflectionInfo(&context);
-    EXPECT_TRUE(stream->Write(request));
-    stream->WritesDone();
-    ServerReflectionResponse response;
-    EXPECT_TRUE(stream->Read(&response));
-    EXPECT_TRUE(stream->Finish().ok());
-    return response;
+    return testing::Reflect(env_->channel(), request);
   }
 
   // Loads every file the server sends for `symbol` into `pool_`, dependencies

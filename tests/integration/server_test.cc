@@ -12,19 +12,18 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "linkgateway/v1/app_profiles.grpc.pb.h"
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/reflection.h"
 #include "tests/testing/rpc_status.h"
 
 namespace linkgateway {
 namespace {
 
-using ::grpc::reflection::v1alpha::ServerReflection;
 using ::grpc::reflection::v1alpha::ServerReflectionRequest;
 using ::grpc::reflection::v1alpha::ServerReflectionResponse;
 using ::testing::HasSubstr;
@@ -48,17 +47,8 @@ class ServerTest : public ::testing::Test {
     return context;
   }
 
-  // One request/response on the reflection stream, as grpcurl sends it.
   ServerReflectionResponse Reflect(ServerReflectionRequest const& request) {
-    auto stub = ServerReflection::NewStub(channel_);
-    auto context = Context();
-    auto stream = stub->ServerReflectionInfo(context.get());
-    EXPECT_TRUE(stream->Write(request));
-    stream->WritesDone();
-    ServerReflectionResponse response;
-    EXPECT_TRUE(stream->Read(&response));
-    EXPECT_TRUE(stream->Finish().ok());
-    return response;
+    return testing::Reflect(channel_, request);
   }
 
   std::unique_ptr<ChildProcess> gateway_;
