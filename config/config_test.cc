@@ -44,95 +44,67 @@ TEST(ConfigTest, NestedUnknownKeyIsNamed) {
   EXPECT_THAT(config.status().message(), HasSubstr("\"key\""));
 }
 
-TEST(ConfigTest, DefaultsAreTheVendorsDocumentedValues) {
+absl::Status Validated(GatewayConfig const& config) {
+  Checker check(config);
+  ValidateConfig(config, check);
+  return check.Result();
+}
+
+TEST(ConfigTest, GatewayWideDefaults) {
   GatewayConfig config = ParsedWithDefaults("");
   EXPECT_EQ(config.listen_address(), "127.0.0.1:50051");
-  EXPECT_EQ(config.dash_replenishment().endpoint(),
-            "https://dash-replenishment-service-na.amazon.com");
-  EXPECT_EQ(config.login_with_amazon().token_endpoint(), "https://api.amazon.com/auth/o2/token");
-  EXPECT_EQ(config.selling_partner().europe_endpoint(), "https://sellingpartnerapi-eu.amazon.com");
-  EXPECT_EQ(config.selling_partner().delete_subscription_rate_limit().burst(), 5);
-  EXPECT_EQ(config.selling_partner().delete_subscription_rate_limit().requests_per_second(), 1.0);
-  EXPECT_EQ(config.sms_voice().endpoint(), "https://sms-voice.us-east-1.amazonaws.com");
-  EXPECT_TRUE(config.sms_voice().credentials().from_environment());
   EXPECT_EQ(ToDuration(config.default_deadline()), absl::Seconds(30));
-  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
-}
-
-TEST(ConfigTest, SmsVoiceEndpointFollowsTheRegion) {
-  GatewayConfig config = ParsedWithDefaults("sms_voice { region: \"eu-west-1\" }");
-  EXPECT_EQ(config.sms_voice().endpoint(), "https://sms-voice.eu-west-1.amazonaws.com");
-}
-
-TEST(ConfigTest, PlainHttpNeedsExplicitPermission) {
-  GatewayConfig config =
-      ParsedWithDefaults("dash_replenishment { endpoint: \"http://127.0.0.1:8080\" }");
-  absl::Status status = ValidateConfig(config);
-  EXPECT_THAT(status.message(), HasSubstr("dash_replenishment.endpoint"));
-  EXPECT_THAT(status.message(), HasSubstr("allow_plain_http"));
-
-  config.mutable_upstream()->set_allow_plain_http(true);
-  EXPECT_TRUE(ValidateConfig(config).ok());
-}
-
-TEST(ConfigTest, BadValuesAreNamed) {
-  GatewayConfig config = ParsedWithDefaults(R"(
-    listen_address: "nowhere"
-    selling_partner { far_east_endpoint: "ftp://x" }
-    default_deadline { seconds: -1 }
-  )");
-  absl::Status status = ValidateConfig(config);
-  EXPECT_THAT(status.message(), HasSubstr("listen_address"));
-  EXPECT_THAT(status.message(), HasSubstr("selling_partner.far_east_endpoint"));
-  EXPECT_THAT(status.message(), HasSubstr("default_deadline"));
-}
-
-TEST(ConfigTest, MissingSecretFailsAtStartupWithoutItsValue) {
-  GatewayConfig config = ParsedWithDefaults(
-      "imiconnect { base_url: \"https://api.imiconnect.io\" profile_key { env: "
-      "\"LINKGATEWAY_TEST_UNSET_VARIABLE\" } }");
-  absl::Status status = ValidateConfig(config);
-  EXPECT_THAT(status.message(), HasSubstr("imiconnect.profile_key"));
-  EXPECT_THAT(status.message(), HasSubstr("LINKGATEWAY_TEST_UNSET_VARIABLE"));
+  EXPECT_EQ(ToDuration(config.shutdown_grace_period()), absl::Seconds(10));
+  EXPECT_TRUE(Validated(config).ok()) << Validated(config);
 }
 
 TEST(ConfigTest, ListenAddressNeedsAValidPort) {
   for (std::string address : {"127.0.0.1:notaport", "127.0.0.1:99999", ":50051", "localhost"}) {
     GatewayConfig config = ParsedWithDefaults("listen_address: \"" + address + "\"");
-    EXPECT_THAT(ValidateConfig(config).message(), HasSubstr("listen_address")) << address;
+    EXPECT_THAT(Validated(config).message(), HasSubstr("listen_address")) << address;
   }
   GatewayConfig config = ParsedWithDefaults("listen_address: \"[::1]:0\"");
-  EXPECT_TRUE(ValidateConfig(config).ok());
+  EXPECT_TRUE(Validated(config).ok());
 }
 
-TEST(ConfigTest, RetryPoliciesAreCheckedAndDefaulted) {
+TEST(ConfigTest, BadValuesAreNamedTogether) {
   GatewayConfig config = ParsedWithDefaults(R"(
-    retry_policies { key: "selling_partner.DeleteSubscription" value { max_attempts: 5 } }
+    listen_address: "nowhere"
+    default_deadline { seconds: -1 }
+    upstream { max_response_bytes: -1 connect_timeout { seconds: -2 } }
   )");
-  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
-  auto policy = RetryPolicyFor(config, "selling_partner.DeleteSubscription");
-  EXPECT_EQ(policy.max_attempts(), 5);
-  EXPECT_EQ(ToDuration(policy.initial_backoff()), absl::Milliseconds(100));
-  EXPECT_EQ(RetryPolicyFor(config, "imiconnect.DeleteAppProfile").max_attempts(), 3);
-
-  config = ParsedWithDefaults(R"(
-    retry_policies { key: "selling_partner.DeleteSubscriptions" value {} }
-    retry_policies { key: "sms_voice.DeleteRegistration" value { max_attempts: -1 } }
-  )");
-  absl::Status status = ValidateConfig(config);
-  EXPECT_THAT(status.message(),
-              HasSubstr("retry_policies[\"selling_partner.DeleteSubscriptions\"]: unknown"));
-  EXPECT_THAT(status.message(),
-              HasSubstr("retry_policies[\"sms_voice.DeleteRegistration\"].max_attempts"));
+  absl::Status status = Validated(config);
+  EXPECT_THAT(status.message(), HasSubstr("listen_address"));
+  EXPECT_THAT(status.message(), HasSubstr("default_deadline"));
+  EXPECT_THAT(status.message(), HasSubstr("upstream.max_response_bytes"));
+  EXPECT_THAT(status.message(), HasSubstr("upstream.connect_timeout"));
 }
 
-TEST(ConfigTest, ExampleFileParsesAndValidates) {
-  auto config = LoadConfigFile("config/gateway.example.textproto");
-  ASSERT_TRUE(config.ok()) << config.status();
-  ApplyDefaults(*config);
-  EXPECT_EQ(config->sms_voice().endpoint(), "https://sms-voice.eu-west-1.amazonaws.com");
-  // Its secrets point at the environment and files of a real deployment.
-  EXPECT_THAT(ValidateConfig(*config).message(), HasSubstr("LWA_CLIENT_ID"));
+TEST(CheckerTest, PlainHttpNeedsExplicitPermission) {
+  GatewayConfig config;
+  {
+    Checker check(config);
+    check.Url("x.endpoint", "http://127.0.0.1:8080");
+    EXPECT_THAT(check.Result().message(), HasSubstr("x.endpoint"));
+    EXPECT_THAT(check.Result().message(), HasSubstr("allow_plain_http"));
+  }
+  config.mutable_upstream()->set_allow_plain_http(true);
+  Checker check(config);
+  check.Url("x.endpoint", "http://127.0.0.1:8080");
+  check.Url("y.endpoint", "https://example.com");
+  EXPECT_TRUE(check.Result().ok());
+  check.Url("z.endpoint", "ftp://x");
+  EXPECT_THAT(check.Result().message(), HasSubstr("z.endpoint: must be an https:// URL"));
+}
+
+TEST(CheckerTest, MissingSecretNamesKeyAndSourceNotValue) {
+  GatewayConfig config;
+  Checker check(config);
+  v1::SecretRef ref;
+  ref.set_env("LINKGATEWAY_TEST_UNSET_VARIABLE");
+  check.Secret("x.key", ref);
+  EXPECT_THAT(check.Result().message(), HasSubstr("x.key"));
+  EXPECT_THAT(check.Result().message(), HasSubstr("LINKGATEWAY_TEST_UNSET_VARIABLE"));
 }
 
 TEST(SecretsTest, FromEnvironment) {
@@ -163,10 +135,11 @@ TEST(SecretsTest, EmptyOrMissingIsAnErrorThatHidesNothingSecret) {
 
   setenv("LINKGATEWAY_TEST_SECRET2", "hunter2", 1);
   ref.set_env("LINKGATEWAY_TEST_SECRET2");
-  GatewayConfig config = ParsedWithDefaults("");
-  *config.mutable_imiconnect()->mutable_profile_key() = ref;
-  config.mutable_imiconnect()->set_base_url("http://insecure");
-  EXPECT_THAT(ValidateConfig(config).message(), Not(HasSubstr("hunter2")));
+  GatewayConfig config;
+  Checker check(config);
+  check.Secret("x.key", ref);
+  check.Url("x.endpoint", "http://insecure");
+  EXPECT_THAT(check.Result().message(), Not(HasSubstr("hunter2")));
 }
 
 }  // namespace

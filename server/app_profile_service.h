@@ -3,7 +3,7 @@
 #define LINKGATEWAY_SERVER_APP_PROFILE_SERVICE_H_
 
 #include "absl/time/time.h"
-#include "adapters/provider_registry.h"
+#include "adapters/operation/provider_registry.h"
 #include "linkgateway/v1/app_profiles.grpc.pb.h"
 
 namespace linkgateway::server {

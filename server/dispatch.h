@@ -1,5 +1,6 @@
-// The one path every RPC takes: validate, find the provider's operation,
-// start it, finish the reactor with its outcome.
+// The one path every RPC takes: check the target, find the provider's
+// operation, run the provider's validation, start it, finish the reactor
+// with its outcome.
 #ifndef LINKGATEWAY_SERVER_DISPATCH_H_
 #define LINKGATEWAY_SERVER_DISPATCH_H_
 
@@ -12,9 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "adapters/core/cancellation.h"
-#include "adapters/core/status_details.h"
-#include "adapters/operation.h"
+#include "adapters/async/cancellation.h"
+#include "adapters/errors/reasons.h"
+#include "adapters/errors/status_details.h"
+#include "adapters/operation/operation.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/grpc_status.h"
@@ -41,7 +43,7 @@ absl::Status ProviderNotServed(Request const& request) {
       absl::UnimplementedError(absl::StrCat("provider \"", provider, "\" does not serve ",
                                             request.GetDescriptor()->name(),
                                             " in this gateway yet")),
-      "PROVIDER_NOT_IMPLEMENTED", core::kGatewayDomain, {{"provider", provider}});
+      core::reason::kProviderNotImplemented, core::kGatewayDomain, {{"provider", provider}});
 }
 
 // One unary call: finishes with the operation's outcome, and turns the
@@ -75,19 +77,24 @@ grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context,
                                    adapters::OperationTable<Request, Response> const& table,
                                    absl::Duration default_deadline) {
   auto* call = new UnaryCall<Response>(response);
-  if (absl::Status valid = ValidateRequest(*request); !valid.ok()) {
+  if (absl::Status valid = ValidateTarget(*request); !valid.ok()) {
     call->Complete(std::move(valid));
     return call;
   }
-  auto* operation = table.Find(request->target_case());
-  if (operation == nullptr) {
+  auto const* entry = table.Find(request->target_case());
+  if (entry == nullptr) {
     call->Complete(ProviderNotServed(*request));
+    return call;
+  }
+  if (absl::Status valid = entry->validate(*request); !valid.ok()) {
+    call->Complete(std::move(valid));
     return call;
   }
   adapters::CallContext call_context{EffectiveDeadline(*context, default_deadline),
                                      call->cancellation()};
-  operation->Start(call_context, *request,
-                   [call](absl::StatusOr<Response> result) { call->Complete(std::move(result)); });
+  entry->operation->Start(
+      call_context, *request,
+      [call](absl::StatusOr<Response> result) { call->Complete(std::move(result)); });
   return call;
 }
 

@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "adapters/provider_registry.h"
+#include "adapters/operation/provider_registry.h"
 #include "grpcpp/server.h"
 #include "server/app_profile_service.h"
 #include "config/config.h"

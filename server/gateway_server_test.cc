@@ -66,7 +66,8 @@ class GatewayServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     operation_ = std::make_shared<HeldOperation>();
-    providers_.delete_registration.Add(Request::kSmsVoice, operation_);
+    providers_.delete_registration.Add(
+        Request::kSmsVoice, [](Request const&) { return absl::OkStatus(); }, operation_);
     config_.set_listen_address("127.0.0.1:0");
     ApplyDefaults(config_);
     auto server = GatewayServer::Start(config_, providers_);

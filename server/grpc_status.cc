@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "adapters/core/status_details.h"
+#include "adapters/errors/status_details.h"
 
 namespace linkgateway::server {
 

@@ -14,8 +14,8 @@
 #include "absl/flags/usage.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/status/statusor.h"
-#include "adapters/providers.h"
 #include "config/config.h"
+#include "server/composition_root.h"
 #include "server/gateway_server.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -36,8 +36,7 @@ absl::StatusOr<GatewayConfig> LoadConfig() {
   if (std::string listen = absl::GetFlag(FLAGS_listen); !listen.empty()) {
     config.set_listen_address(listen);
   }
-  linkgateway::config::ApplyDefaults(config);
-  if (absl::Status valid = linkgateway::config::ValidateConfig(config); !valid.ok()) {
+  if (absl::Status valid = linkgateway::server::PrepareConfig(config); !valid.ok()) {
     return valid;
   }
   return config;
@@ -67,7 +66,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto providers = linkgateway::adapters::Providers::Create(*config);
+  auto providers = linkgateway::server::Providers::Create(*config);
   if (!providers.ok()) {
     std::cerr << "linkgateway: " << providers.status().message() << "\n";
     return 2;

@@ -3,7 +3,7 @@
 #define LINKGATEWAY_SERVER_SUBSCRIPTION_SERVICE_H_
 
 #include "absl/time/time.h"
-#include "adapters/provider_registry.h"
+#include "adapters/operation/provider_registry.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 
 namespace linkgateway::server {

@@ -5,20 +5,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
-#include "adapters/core/status_details.h"
-#include "adapters/core/json.h"
-#include "adapters/core/status_mapping.h"
-#include "adapters/core/url.h"
+#include "adapters/dash_replenishment/errors.h"
+#include "adapters/errors/status_details.h"
+#include "adapters/transport/json.h"
+#include "adapters/errors/status_mapping.h"
+#include "adapters/transport/url.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::dash_replenishment {
 namespace {
 
 constexpr char kPrefix[] = "com.amazon.dash.replenishment.";
 constexpr char kDeregisterResult[] = "com.amazon.dash.replenishment.DrsDeregisterResult@1.0";
-
-using core::Provider;
 
 core::HttpRequest BaseRequest(std::string method, std::string url, std::string const& token,
                               std::string type_version, std::string accept_type,
@@ -38,7 +37,7 @@ core::HttpRequest BaseRequest(std::string method, std::string url, std::string c
 // message field, or the text itself.
 absl::Status DrsError(core::HttpResponse const& response) {
   core::UpstreamError error =
-      core::ErrorFromResponse(Provider::kDashReplenishment, response, absl::Now());
+      core::ErrorFromResponse(Errors(), response, absl::Now());
   google::protobuf::Struct json;
   if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
     for (char const* key : {"message", "Message", "error_description", "error"}) {
@@ -53,14 +52,11 @@ absl::Status DrsError(core::HttpResponse const& response) {
   return core::MapUpstreamError(error);
 }
 
-absl::Status Malformed(absl::string_view what) {
-  return core::MapTransportFailure(core::TransportFailure::kMalformedResponse,
-                                   core::Domain(Provider::kDashReplenishment), what);
-}
+absl::Status Malformed(absl::string_view what) { return core::MalformedResponse(Errors(), what); }
 
 }  // namespace
 
-void DashReplenishmentDeregistration::Start(CallContext const& context,
+void Deregistration::Start(CallContext const& context,
                                             v1::DeleteRegistrationRequest const& request,
                                             Callback<v1::DeleteRegistrationResponse> done) {
   auto const& device = request.dash_replenishment();
@@ -76,7 +72,7 @@ void DashReplenishmentDeregistration::Start(CallContext const& context,
       context.deadline);
   transport_.Send(std::move(http), context.cancellation,
                   [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-                    if (!response.ok()) return std::move(done)(response.status());
+                    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
                     if (response->status != 200) return std::move(done)(DrsError(*response));
                     v1::DeleteRegistrationResponse result;
                     result.mutable_dash_replenishment()->set_result_type_version(
@@ -85,7 +81,7 @@ void DashReplenishmentDeregistration::Start(CallContext const& context,
                   });
 }
 
-std::optional<v1::DeleteRegistrationResponse> DashReplenishmentDeregistration::AlreadyDone(
+std::optional<v1::DeleteRegistrationResponse> Deregistration::AlreadyDone(
     absl::Status const& status) {
   if (status.code() != absl::StatusCode::kInvalidArgument) return std::nullopt;
   v1::DeleteRegistrationResponse response;
@@ -94,7 +90,7 @@ std::optional<v1::DeleteRegistrationResponse> DashReplenishmentDeregistration::A
   return response;
 }
 
-void DashReplenishmentSubscriptionInfo::Start(CallContext const& context,
+void GetSubscriptionInfo::Start(CallContext const& context,
                                               v1::GetSubscriptionInfoRequest const& request,
                                               Callback<v1::SubscriptionInfo> done) {
   auto const& key = request.dash_replenishment();
@@ -107,7 +103,7 @@ void DashReplenishmentSubscriptionInfo::Start(CallContext const& context,
                           context.deadline);
   transport_.Send(std::move(http), context.cancellation,
                   [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-    if (!response.ok()) return std::move(done)(response.status());
+    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
     if (response->status != 200) return std::move(done)(DrsError(*response));
 
     google::protobuf::Struct json;
@@ -157,4 +153,4 @@ void DashReplenishmentSubscriptionInfo::Start(CallContext const& context,
   });
 }
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::dash_replenishment

@@ -6,20 +6,21 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
-#include "adapters/core/http.h"
-#include "adapters/operation.h"
+#include "adapters/transport/http.h"
+#include "adapters/operation/operation.h"
 #include "linkgateway/v1/registrations.pb.h"
 #include "linkgateway/v1/subscriptions.pb.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::dash_replenishment {
 
 // One attempt of DELETE /registration (2.0) or
 // DELETE /deviceModels/{model}/devices/{device}/registration (1.0).
-class DashReplenishmentDeregistration final
+class Deregistration final
     : public Operation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse> {
  public:
-  DashReplenishmentDeregistration(std::string endpoint, core::HttpTransport& transport)
+  Deregistration(std::string endpoint, core::HttpTransport& transport)
       : endpoint_(std::move(endpoint)), transport_(transport) {}
 
   void Start(CallContext const& context, v1::DeleteRegistrationRequest const& request,
@@ -35,10 +36,10 @@ class DashReplenishmentDeregistration final
 };
 
 // One attempt of GET /subscriptionInfo.
-class DashReplenishmentSubscriptionInfo final
+class GetSubscriptionInfo final
     : public Operation<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo> {
  public:
-  DashReplenishmentSubscriptionInfo(std::string endpoint, core::HttpTransport& transport)
+  GetSubscriptionInfo(std::string endpoint, core::HttpTransport& transport)
       : endpoint_(std::move(endpoint)), transport_(transport) {}
 
   void Start(CallContext const& context, v1::GetSubscriptionInfoRequest const& request,
@@ -49,6 +50,6 @@ class DashReplenishmentSubscriptionInfo final
   core::HttpTransport& transport_;
 };
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::dash_replenishment
 
 #endif  // LINKGATEWAY_ADAPTERS_DASH_REPLENISHMENT_DASH_REPLENISHMENT_H_

@@ -8,16 +8,16 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "adapters/core/json.h"
-#include "adapters/core/status_mapping.h"
-#include "adapters/core/url.h"
+#include "adapters/imiconnect/errors.h"
+#include "adapters/transport/json.h"
+#include "adapters/errors/status_mapping.h"
+#include "adapters/transport/url.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::imiconnect {
 namespace {
 
-using core::Provider;
 using Fields = core::JsonFields;
 
 // A JSON number that fits an int; nullopt otherwise (never cast out of range).
@@ -48,10 +48,7 @@ int Count(Fields const& fields, char const* key) {
   return absl::SimpleAtoi(it->second.string_value(), &value) ? value : 0;
 }
 
-absl::Status Malformed(absl::string_view what) {
-  return core::MapTransportFailure(core::TransportFailure::kMalformedResponse,
-                                   core::Domain(Provider::kImiconnect), what);
-}
+absl::Status Malformed(absl::string_view what) { return core::MalformedResponse(Errors(), what); }
 
 core::HttpRequest BaseRequest(std::string method, std::string url, std::string const& key,
                               absl::Time deadline) {
@@ -67,8 +64,8 @@ core::HttpRequest BaseRequest(std::string method, std::string url, std::string c
 // The error for an answer whose code is not a success, or a non-2xx without
 // a code.
 absl::Status ImiconnectError(core::HttpResponse const& response,
-                             absl::StatusOr<ImiconnectEnvelope> const& envelope) {
-  core::UpstreamError error = core::ErrorFromResponse(Provider::kImiconnect, response, absl::Now());
+                             absl::StatusOr<Envelope> const& envelope) {
+  core::UpstreamError error = core::ErrorFromResponse(Errors(), response, absl::Now());
   if (envelope.ok()) {
     error.vendor_code = envelope->code;
     error.message = core::TrimmedText(envelope->description);
@@ -84,7 +81,7 @@ absl::Status ImiconnectError(core::HttpResponse const& response,
 
 }  // namespace
 
-absl::StatusOr<ImiconnectEnvelope> ParseImiconnectEnvelope(absl::string_view body) {
+absl::StatusOr<Envelope> ParseEnvelope(absl::string_view body) {
   google::protobuf::Struct json;
   if (!google::protobuf::util::JsonStringToMessage(std::string(body), &json).ok()) {
     return Malformed("the answer is not JSON");
@@ -93,7 +90,7 @@ absl::StatusOr<ImiconnectEnvelope> ParseImiconnectEnvelope(absl::string_view bod
   if (auto it = fields->find("response"); it != fields->end() && it->second.has_struct_value()) {
     fields = &it->second.struct_value().fields();  // the legacy envelope
   }
-  ImiconnectEnvelope envelope;
+  Envelope envelope;
   envelope.code = CodeText(*fields, "code");
   envelope.description = core::StringField(*fields, "description");
   envelope.transaction_id = core::StringField(*fields, "transid");
@@ -114,7 +111,7 @@ absl::StatusOr<ImiconnectEnvelope> ParseImiconnectEnvelope(absl::string_view bod
   return envelope;
 }
 
-void ImiconnectDeleteAppProfile::Start(CallContext const& context,
+void DeleteAppProfile::Start(CallContext const& context,
                                        v1::DeleteAppProfileRequest const& request,
                                        Callback<v1::DeleteAppProfileResponse> done) {
   auto const& key = request.imiconnect();
@@ -130,8 +127,8 @@ void ImiconnectDeleteAppProfile::Start(CallContext const& context,
   http.at_most_once = true;  // irreversible: never let libcurl send it twice
   transport_.Send(std::move(http), context.cancellation,
                   [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-    if (!response.ok()) return std::move(done)(response.status());
-    auto envelope = ParseImiconnectEnvelope(response->body);
+    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
+    auto envelope = ParseEnvelope(response->body);
     bool queued = envelope.ok() && (envelope->code == "1000" || envelope->code == "1001");
     if (!queued || response->status < 200 || response->status >= 300) {
       return std::move(done)(ImiconnectError(*response, envelope));
@@ -148,7 +145,7 @@ void ImiconnectDeleteAppProfile::Start(CallContext const& context,
   });
 }
 
-void ImiconnectProfileStatus::Start(CallContext const& context,
+void GetProfileTransaction::Start(CallContext const& context,
                                     v1::GetProfileTransactionRequest const& request,
                                     Callback<v1::ProfileTransaction> done) {
   std::string transaction_id = request.imiconnect().transaction_id();
@@ -159,8 +156,8 @@ void ImiconnectProfileStatus::Start(CallContext const& context,
                   context.cancellation,
                   [done = std::move(done), transaction_id](
                       absl::StatusOr<core::HttpResponse> response) mutable {
-    if (!response.ok()) return std::move(done)(response.status());
-    auto envelope = ParseImiconnectEnvelope(response->body);
+    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
+    auto envelope = ParseEnvelope(response->body);
     bool known = envelope.ok() &&
                  (envelope->code == "1000" || envelope->code == "1002" || envelope->code == "7600");
     if (!known || response->status < 200 || response->status >= 300) {
@@ -189,4 +186,4 @@ void ImiconnectProfileStatus::Start(CallContext const& context,
   });
 }
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::imiconnect

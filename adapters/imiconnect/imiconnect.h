@@ -5,15 +5,16 @@
 #define LINKGATEWAY_ADAPTERS_IMICONNECT_IMICONNECT_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "adapters/core/http.h"
-#include "adapters/operation.h"
+#include "adapters/transport/http.h"
+#include "adapters/operation/operation.h"
 #include "linkgateway/v1/app_profiles.pb.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::imiconnect {
 
-struct ImiconnectOptions {
+struct Options {
   std::string base_url;     // e.g. https://api.imiconnect.io
   std::string profile_key;  // never logged
 };
@@ -21,7 +22,7 @@ struct ImiconnectOptions {
 // Both documented answer shapes, reduced to what the gateway needs:
 // {"response":{"code","description","transid"}} (legacy) and top-level
 // code/description/transid/TotalCount/SuccessCount/FailureCount/Results.
-struct ImiconnectEnvelope {
+struct Envelope {
   std::string code;
   std::string description;
   std::string transaction_id;
@@ -30,41 +31,41 @@ struct ImiconnectEnvelope {
   int failure_count = 0;
   std::vector<v1::ImiconnectTransactionItem> results;
 };
-absl::StatusOr<ImiconnectEnvelope> ParseImiconnectEnvelope(absl::string_view body);
+absl::StatusOr<Envelope> ParseEnvelope(absl::string_view body);
 
 // One attempt of DELETE /resources/v2/customerappprofile/{app}/{customer}/{device}.
 // The request is sent at most once; business errors are decided by the
 // answer's code, not by the HTTP status they ride on.
-class ImiconnectDeleteAppProfile final
+class DeleteAppProfile final
     : public Operation<v1::DeleteAppProfileRequest, v1::DeleteAppProfileResponse> {
  public:
-  ImiconnectDeleteAppProfile(ImiconnectOptions options, core::HttpTransport& transport)
+  DeleteAppProfile(Options options, core::HttpTransport& transport)
       : options_(std::move(options)), transport_(transport) {}
 
   void Start(CallContext const& context, v1::DeleteAppProfileRequest const& request,
              Callback<v1::DeleteAppProfileResponse> done) override;
 
  private:
-  ImiconnectOptions const options_;
+  Options const options_;
   core::HttpTransport& transport_;
 };
 
 // One attempt of GET /resources/v2/profile/status/{transid}. Code 7600 (no
 // result: still queued, or unknown) is a state, not an error.
-class ImiconnectProfileStatus final
+class GetProfileTransaction final
     : public Operation<v1::GetProfileTransactionRequest, v1::ProfileTransaction> {
  public:
-  ImiconnectProfileStatus(ImiconnectOptions options, core::HttpTransport& transport)
+  GetProfileTransaction(Options options, core::HttpTransport& transport)
       : options_(std::move(options)), transport_(transport) {}
 
   void Start(CallContext const& context, v1::GetProfileTransactionRequest const& request,
              Callback<v1::ProfileTransaction> done) override;
 
  private:
-  ImiconnectOptions const options_;
+  Options const options_;
   core::HttpTransport& transport_;
 };
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::imiconnect
 
 #endif  // LINKGATEWAY_ADAPTERS_IMICONNECT_IMICONNECT_H_

@@ -6,22 +6,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "adapters/core/json.h"
-#include "adapters/core/status_mapping.h"
-#include "adapters/core/url.h"
+#include "adapters/selling_partner/errors.h"
+#include "adapters/transport/json.h"
+#include "adapters/errors/status_mapping.h"
+#include "adapters/transport/url.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::selling_partner {
 namespace {
-
-using core::Provider;
 
 // SP-API errors: {"errors":[{"code","message","details"?}]}. The first one
 // names the error; all of them travel on in ErrorInfo.metadata.
 absl::Status SellingPartnerError(core::HttpResponse const& response) {
   core::UpstreamError error =
-      core::ErrorFromResponse(Provider::kSellingPartner, response, absl::Now());
+      core::ErrorFromResponse(Errors(), response, absl::Now());
   google::protobuf::Struct json;
   if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
     auto errors = json.fields().find("errors");
@@ -52,7 +51,7 @@ absl::Status SellingPartnerError(core::HttpResponse const& response) {
   return core::MapUpstreamError(error);
 }
 
-std::string const& Endpoint(SellingPartnerEndpoints const& endpoints,
+std::string const& Endpoint(Endpoints const& endpoints,
                              v1::SellingPartnerRegion region) {
   if (region == v1::SELLING_PARTNER_REGION_UNSPECIFIED) region = endpoints.default_region;
   switch (region) {
@@ -81,61 +80,56 @@ bool TokenRejected(core::HttpResponse const& response) {
 
 }  // namespace
 
-struct SellingPartnerDeleteSubscription::Call {
-  CallContext context;
-  std::string url;
-  Callback<v1::DeleteSubscriptionResponse> done;
-  bool reauthorized = false;
-};
-
-void SellingPartnerDeleteSubscription::Start(CallContext const& context,
-                                             v1::DeleteSubscriptionRequest const& request,
-                                             Callback<v1::DeleteSubscriptionResponse> done) {
+void DeleteSubscription::Start(CallContext const& context,
+                               v1::DeleteSubscriptionRequest const& request,
+                               Callback<v1::DeleteSubscriptionResponse> done) {
   auto const& key = request.selling_partner();
   auto url = core::JoinPath(Endpoint(endpoints_, key.region()),
                             {"notifications", "v1", "subscriptions", key.notification_type(),
                              key.subscription_id()});
   if (!url.ok()) return std::move(done)(url.status());
-  auto call = std::make_shared<Call>(Call{context, *std::move(url), std::move(done)});
-  tokens_.GetToken(context.deadline, [this, call](absl::StatusOr<std::string> token) mutable {
-    if (!token.ok()) return std::move(call->done)(token.status());
-    Send(std::move(call), *std::move(token));
-  });
+  tokens_.GetToken(context.deadline, context.cancellation,
+                   [this, context, url = *std::move(url), done = std::move(done)](
+                       absl::StatusOr<std::string> token) mutable {
+                     if (!token.ok()) return std::move(done)(token.status());
+                     Send(context, std::move(url), *std::move(token), std::move(done));
+                   });
 }
 
-void SellingPartnerDeleteSubscription::Send(std::shared_ptr<Call> call, std::string token) {
+void DeleteSubscription::Send(CallContext const& context, std::string url, std::string token,
+                              Callback<v1::DeleteSubscriptionResponse> done) {
   core::HttpRequest http;
   http.method = "DELETE";
-  http.url = call->url;
+  http.url = std::move(url);
   http.headers = {{"x-amz-access-token", token},
                   {"x-amz-date", absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(),
                                                   absl::UTCTimeZone())},
                   {"Accept", "application/json"}};
-  http.deadline = call->context.deadline;
-  transport_.Send(std::move(http), call->context.cancellation,
-                  [this, call, token](absl::StatusOr<core::HttpResponse> response) mutable {
-    if (!response.ok()) return std::move(call->done)(response.status());
+  http.deadline = context.deadline;
+  transport_.Send(std::move(http), context.cancellation,
+                  [this, token = std::move(token), done = std::move(done)](
+                      absl::StatusOr<core::HttpResponse> response) mutable {
+    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
     if (response->status == 200) {
       v1::DeleteSubscriptionResponse result;
       auto* deletion = result.mutable_selling_partner();
       deletion->set_upstream_request_id(response->Header("x-amzn-requestid"));
       deletion->set_rate_limit(response->Header("x-amzn-ratelimit-limit"));
-      return std::move(call->done)(std::move(result));
+      return std::move(done)(std::move(result));
     }
-    if (TokenRejected(*response) && !call->reauthorized) {
-      call->reauthorized = true;
+    absl::Status status = SellingPartnerError(*response);
+    if (TokenRejected(*response)) {
+      // The token was refused before anything was applied: drop it, and let
+      // the retry decorator repeat the attempt once with a fresh one.
       tokens_.Invalidate(token);
-      return tokens_.GetToken(call->context.deadline,
-                              [this, call](absl::StatusOr<std::string> fresh) mutable {
-                                if (!fresh.ok()) return std::move(call->done)(fresh.status());
-                                Send(std::move(call), *std::move(fresh));
-                              });
+      core::SetRetryClass(status, core::RetryClass::kRefreshedCredentials);
+      core::MarkNotSent(status);
     }
-    std::move(call->done)(SellingPartnerError(*response));
+    std::move(done)(std::move(status));
   });
 }
 
-std::optional<v1::DeleteSubscriptionResponse> SellingPartnerDeleteSubscription::AlreadyDone(
+std::optional<v1::DeleteSubscriptionResponse> DeleteSubscription::AlreadyDone(
     absl::Status const& status) {
   if (status.code() != absl::StatusCode::kNotFound) return std::nullopt;
   v1::DeleteSubscriptionResponse response;
@@ -144,4 +138,4 @@ std::optional<v1::DeleteSubscriptionResponse> SellingPartnerDeleteSubscription::
   return response;
 }
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::selling_partner

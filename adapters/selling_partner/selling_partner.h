@@ -6,15 +6,16 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
-#include "adapters/core/access_token_source.h"
-#include "adapters/core/http.h"
-#include "adapters/operation.h"
+#include "adapters/auth/access_token_source.h"
+#include "adapters/transport/http.h"
+#include "adapters/operation/operation.h"
 #include "linkgateway/v1/subscriptions.pb.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::selling_partner {
 
-struct SellingPartnerEndpoints {
+struct Endpoints {
   std::string north_america;
   std::string europe;
   std::string far_east;
@@ -23,12 +24,13 @@ struct SellingPartnerEndpoints {
 
 // One attempt of DELETE /notifications/v1/subscriptions/{type}/{id}. When the
 // upstream rejects the token (403 Unauthorized / MissingAuthenticationToken)
-// the attempt gets a fresh token once and repeats; that is authentication,
-// not a retry.
-class SellingPartnerDeleteSubscription final
+// the token is dropped and the attempt fails with RetryClass
+// kRefreshedCredentials: the retry decorator repeats it once, through the
+// rate limiter and within the attempt budget, with a fresh token.
+class DeleteSubscription final
     : public Operation<v1::DeleteSubscriptionRequest, v1::DeleteSubscriptionResponse> {
  public:
-  SellingPartnerDeleteSubscription(SellingPartnerEndpoints endpoints,
+  DeleteSubscription(Endpoints endpoints,
                                    core::HttpTransport& transport,
                                    core::AccessTokenSource& tokens)
       : endpoints_(std::move(endpoints)), transport_(transport), tokens_(tokens) {}
@@ -40,14 +42,14 @@ class SellingPartnerDeleteSubscription final
   static std::optional<v1::DeleteSubscriptionResponse> AlreadyDone(absl::Status const& status);
 
  private:
-  struct Call;
-  void Send(std::shared_ptr<Call> call, std::string token);
+  void Send(CallContext const& context, std::string url, std::string token,
+            Callback<v1::DeleteSubscriptionResponse> done);
 
-  SellingPartnerEndpoints const endpoints_;
+  Endpoints const endpoints_;
   core::HttpTransport& transport_;
   core::AccessTokenSource& tokens_;
 };
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::selling_partner
 
 #endif  // LINKGATEWAY_ADAPTERS_SELLING_PARTNER_SELLING_PARTNER_H_

@@ -6,17 +6,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "adapters/core/status_details.h"
-#include "adapters/core/json.h"
-#include "adapters/core/status_mapping.h"
+#include "adapters/auth/aws_sigv4.h"
+#include "adapters/errors/reasons.h"
+#include "adapters/errors/status_details.h"
+#include "adapters/sms_voice/errors.h"
+#include "adapters/transport/json.h"
+#include "adapters/errors/status_mapping.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::sms_voice {
 namespace {
-
-using core::Provider;
 
 // "ns#Name:suffix" -> "Name" (Smithy awsJson1_0 client rule).
 std::string Sanitize(absl::string_view name) {
@@ -35,7 +36,7 @@ v1::SmsVoiceRegistrationStatus StatusOf(absl::string_view name) {
 }
 
 absl::Status SmsVoiceError(core::HttpResponse const& response) {
-  core::UpstreamError error = core::ErrorFromResponse(Provider::kSmsVoice, response, absl::Now());
+  core::UpstreamError error = core::ErrorFromResponse(Errors(), response, absl::Now());
   error.vendor_code = AwsErrorName(response);
   google::protobuf::Struct json;
   absl::Status status;
@@ -91,9 +92,7 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
   google::protobuf::Struct json;
   google::protobuf::util::JsonParseOptions options;
   if (!google::protobuf::util::JsonStringToMessage(std::string(body), &json, options).ok()) {
-    return core::MapTransportFailure(core::TransportFailure::kMalformedResponse,
-                                     core::Domain(Provider::kSmsVoice),
-                                     "the DeleteRegistration result is not JSON");
+    return core::MalformedResponse(Errors(), "the DeleteRegistration result is not JSON");
   }
   auto const& fields = json.fields();
   v1::SmsVoiceRegistration out;
@@ -133,20 +132,19 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
     }
   }
   if (out.registration_id().empty() || out.registration_status_name().empty()) {
-    return core::MapTransportFailure(core::TransportFailure::kMalformedResponse,
-                                     core::Domain(Provider::kSmsVoice),
-                                     "the DeleteRegistration result lacks required members");
+    return core::MalformedResponse(Errors(),
+                                   "the DeleteRegistration result lacks required members");
   }
   return out;
 }
 
-void SmsVoiceDeleteRegistration::Start(CallContext const& context,
+void DeleteRegistration::Start(CallContext const& context,
                                        v1::DeleteRegistrationRequest const& request,
                                        Callback<v1::DeleteRegistrationResponse> done) {
   auto credentials = credentials_.Get();
   if (!credentials.ok()) {
-    absl::Status status = core::WithErrorInfo(credentials.status(), "GATEWAY_CREDENTIALS_MISSING",
-                                              core::kGatewayDomain);
+    absl::Status status = core::WithErrorInfo(
+        credentials.status(), core::reason::kGatewayCredentialsMissing, core::kGatewayDomain);
     return std::move(done)(status);
   }
   google::protobuf::Struct body;
@@ -159,10 +157,14 @@ void SmsVoiceDeleteRegistration::Start(CallContext const& context,
                   {"X-Amz-Target", "PinpointSMSVoiceV2.DeleteRegistration"}};
   (void)google::protobuf::util::MessageToJsonString(body, &http.body);
   http.deadline = context.deadline;
-  http.sigv4 = core::AwsSigV4{region_, "sms-voice", *std::move(credentials)};
+  if (absl::Status signed_ok =
+          core::SignSigV4(http, {region_, "sms-voice"}, *credentials, absl::Now());
+      !signed_ok.ok()) {
+    return std::move(done)(signed_ok);
+  }
   transport_.Send(std::move(http), context.cancellation,
                   [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-                    if (!response.ok()) return std::move(done)(response.status());
+                    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
                     if (response->status != 200) return std::move(done)(SmsVoiceError(*response));
                     auto registration = ParseRegistration(response->body);
                     if (!registration.ok()) return std::move(done)(registration.status());
@@ -173,7 +175,7 @@ void SmsVoiceDeleteRegistration::Start(CallContext const& context,
                   });
 }
 
-std::optional<v1::DeleteRegistrationResponse> SmsVoiceDeleteRegistration::AlreadyDone(
+std::optional<v1::DeleteRegistrationResponse> DeleteRegistration::AlreadyDone(
     absl::Status const& status) {
   if (status.code() != absl::StatusCode::kNotFound) return std::nullopt;
   v1::DeleteRegistrationResponse response;
@@ -182,4 +184,4 @@ std::optional<v1::DeleteRegistrationResponse> SmsVoiceDeleteRegistration::Alread
   return response;
 }
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::sms_voice

@@ -6,13 +6,14 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
-#include "adapters/core/aws_credentials.h"
-#include "adapters/core/http.h"
-#include "adapters/operation.h"
+#include "adapters/auth/aws_credentials.h"
+#include "adapters/transport/http.h"
+#include "adapters/operation/operation.h"
 #include "linkgateway/v1/registrations.pb.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::sms_voice {
 
 // The AWS error name from an error response: the X-Amzn-ErrorType header or
 // the body's __type or code, without a "namespace#" prefix or ":..." suffix.
@@ -23,10 +24,10 @@ std::string AwsErrorName(core::HttpResponse const& response);
 absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view json);
 
 // One attempt of DeleteRegistration.
-class SmsVoiceDeleteRegistration final
+class DeleteRegistration final
     : public Operation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse> {
  public:
-  SmsVoiceDeleteRegistration(std::string endpoint, std::string region,
+  DeleteRegistration(std::string endpoint, std::string region,
                              core::HttpTransport& transport,
                              core::AwsCredentialsProvider& credentials)
       : endpoint_(std::move(endpoint)), region_(std::move(region)), transport_(transport),
@@ -46,6 +47,6 @@ class SmsVoiceDeleteRegistration final
   core::AwsCredentialsProvider& credentials_;
 };
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::sms_voice
 
 #endif  // LINKGATEWAY_ADAPTERS_SMS_VOICE_SMS_VOICE_H_

@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::sms_voice {
 namespace {
 
 core::HttpResponse Error(std::string body, core::HttpHeaders headers = {}) {
@@ -88,4 +88,4 @@ TEST(ParseRegistrationTest, MalformedIsInternal) {
 }
 
 }  // namespace
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::sms_voice

@@ -22,7 +22,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "adapters/core/curl_transport.h"
+#include "adapters/transport/curl_transport.h"
 #include "grpcpp/grpcpp.h"
 #include "linkgateway/v1/registrations.grpc.pb.h"
 

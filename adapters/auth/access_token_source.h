@@ -1,0 +1,31 @@
+// OAuth access tokens for upstream calls.
+#ifndef LINKGATEWAY_ADAPTERS_AUTH_ACCESS_TOKEN_SOURCE_H_
+#define LINKGATEWAY_ADAPTERS_AUTH_ACCESS_TOKEN_SOURCE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "adapters/async/cancellation.h"
+#include "adapters/transport/http.h"
+
+namespace linkgateway::core {
+
+class AccessTokenSource {
+ public:
+  virtual ~AccessTokenSource() = default;
+
+  // A valid token, from the cache or a refresh; `done` runs exactly once, on
+  // any thread (inline when cached). Errors are mapped statuses. A caller
+  // waiting for a refresh is answered DEADLINE_EXCEEDED at `deadline` and
+  // CANCELLED when `cancellation` (may be null) fires, whichever is first.
+  virtual void GetToken(absl::Time deadline, std::shared_ptr<Cancellation> cancellation,
+                        Done<std::string> done) = 0;
+
+  // The upstream said `token` is no longer valid: the next GetToken refreshes.
+  virtual void Invalidate(std::string const& token) = 0;
+};
+
+}  // namespace linkgateway::core
+
+#endif  // LINKGATEWAY_ADAPTERS_AUTH_ACCESS_TOKEN_SOURCE_H_

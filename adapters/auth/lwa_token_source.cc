@@ -1,0 +1,171 @@
+#include "adapters/auth/lwa_token_source.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "adapters/auth/lwa_errors.h"
+#include "adapters/errors/reasons.h"
+#include "adapters/errors/status_details.h"
+#include "adapters/errors/status_mapping.h"
+#include "adapters/transport/json.h"
+#include "adapters/transport/url.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace linkgateway::core {
+namespace {
+
+// A wait that ended before the token came: the operation's upstream was
+// never called.
+absl::Status GaveUpWaiting(absl::StatusCode code, absl::string_view reason,
+                           absl::string_view why) {
+  absl::Status status = WithErrorInfo(
+      absl::Status(code, absl::StrCat(why, " while waiting for a Login with Amazon token")),
+      reason, kGatewayDomain);
+  MarkNotSent(status);
+  return status;
+}
+
+}  // namespace
+
+LwaTokenSource::LwaTokenSource(LwaOptions options, HttpTransport& transport, Scheduler& clock)
+    : options_(std::move(options)), transport_(transport), clock_(clock) {}
+
+// The refresh is shared by every waiter, so it runs on its own timeout; each
+// waiter leaves at its own deadline or cancellation.
+void LwaTokenSource::GetToken(absl::Time deadline, std::shared_ptr<Cancellation> cancellation,
+                              Done<std::string> done) {
+  std::string token;
+  bool refresh = false;
+  std::uint64_t id = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    absl::Time now = clock_.Now();
+    if (!token_.empty() && now < expires_at_ - options_.expiry_margin) {
+      token = token_;
+    } else {
+      id = next_waiter_++;
+      waiters_[id] = Waiter{std::move(done), cancellation};
+    }
+    // Refresh if none runs and the token is missing or in its last minutes.
+    if (!refreshing_ && (token.empty() || now >= expires_at_ - options_.refresh_ahead)) {
+      refreshing_ = refresh = true;
+      ++requests_sent_;
+    }
+  }
+  if (refresh) Refresh();
+  if (!token.empty()) return std::move(done)(std::move(token));
+
+  if (deadline != absl::InfiniteFuture()) {
+    clock_.RunAt(deadline, [this, id] {
+      Answer(id, GaveUpWaiting(absl::StatusCode::kDeadlineExceeded, reason::kDeadlineExceeded,
+                               "the call's deadline passed"));
+    });
+  }
+  if (cancellation) {
+    Cancellation::Id cancel_id = cancellation->OnCancel([this, id] {
+      Answer(id, GaveUpWaiting(absl::StatusCode::kCancelled, reason::kCancelled,
+                               "the call was cancelled"));
+    });
+    absl::MutexLock lock(&mu_);
+    if (auto it = waiters_.find(id); it != waiters_.end()) it->second.cancellation_id = cancel_id;
+  }
+}
+
+void LwaTokenSource::Answer(std::uint64_t id, absl::Status result) {
+  Waiter waiter;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = waiters_.find(id);
+    if (it == waiters_.end()) return;  // already answered
+    waiter = std::move(it->second);
+    waiters_.erase(it);
+  }
+  std::move(waiter.done)(std::move(result));
+}
+
+void LwaTokenSource::Prefetch() {
+  GetToken(absl::InfiniteFuture(), nullptr, [](absl::StatusOr<std::string>) {});
+}
+
+void LwaTokenSource::Invalidate(std::string const& token) {
+  absl::MutexLock lock(&mu_);
+  if (token == token_) token_.clear();
+}
+
+int LwaTokenSource::requests_sent() const {
+  absl::MutexLock lock(&mu_);
+  return requests_sent_;
+}
+
+void LwaTokenSource::Refresh() {
+  std::vector<std::pair<std::string, std::string>> form;
+  if (!options_.refresh_token.empty()) {
+    form = {{"grant_type", "refresh_token"}, {"refresh_token", options_.refresh_token}};
+  } else {
+    form = {{"grant_type", "client_credentials"}, {"scope", options_.scope}};
+  }
+  form.emplace_back("client_id", options_.client_id);
+  form.emplace_back("client_secret", options_.client_secret);
+
+  HttpRequest request;
+  request.method = "POST";
+  request.url = options_.token_endpoint;
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded;charset=UTF-8"},
+                     {"Accept", "application/json"}};
+  request.body = FormEncode(form);
+  request.deadline = clock_.Now() + options_.request_timeout;
+  transport_.Send(std::move(request), nullptr,
+                  [this](absl::StatusOr<HttpResponse> response) { OnResponse(std::move(response)); });
+}
+
+void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response) {
+  absl::StatusOr<std::string> result;
+  absl::Duration lifetime;
+  if (!response.ok()) {
+    result = AttributeTo(LwaErrors(), response.status());
+  } else {
+    google::protobuf::Struct json;
+    bool parsed = google::protobuf::util::JsonStringToMessage(response->body, &json).ok();
+    std::string token = parsed ? StringField(json.fields(), "access_token") : "";
+    auto expires = parsed ? json.fields().find("expires_in") : json.fields().end();
+    if (response->status == 200 && !token.empty() && expires != json.fields().end() &&
+        expires->second.has_number_value()) {
+      result = std::move(token);
+      lifetime = absl::Seconds(expires->second.number_value());
+    } else if (response->status == 200) {
+      result = MalformedResponse(LwaErrors(),
+                                 "the token response has no access_token or expires_in");
+    } else {
+      UpstreamError error = ErrorFromResponse(LwaErrors(), *response, clock_.Now());
+      error.vendor_code = StringField(json.fields(), "error");
+      error.message = StringField(json.fields(), "error_description");
+      if (error.request_id.empty()) error.request_id = StringField(json.fields(), "request_id");
+      result = MapUpstreamError(error);
+    }
+  }
+  // A token request never reaches the operation's upstream.
+  if (!result.ok()) {
+    absl::Status status = result.status();
+    MarkNotSent(status);
+    result = status;
+  }
+
+  absl::flat_hash_map<std::uint64_t, Waiter> waiters;
+  {
+    absl::MutexLock lock(&mu_);
+    if (result.ok()) {
+      token_ = *result;
+      expires_at_ = clock_.Now() + lifetime;
+    }
+    refreshing_ = false;
+    waiters.swap(waiters_);
+  }
+  for (auto& [id, waiter] : waiters) {
+    if (waiter.cancellation) waiter.cancellation->Remove(waiter.cancellation_id);
+    std::move(waiter.done)(result);
+  }
+}
+
+}  // namespace linkgateway::core

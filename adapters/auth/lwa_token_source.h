@@ -1,0 +1,90 @@
+// Login with Amazon access tokens (POST /auth/o2/token, form-encoded):
+// the refresh-token grant, or the client-credentials grant with a scope for
+// grantless Selling Partner API operations.
+//
+// Tokens are cached until 60 s before `expires_in` runs out (as the official
+// SP-API SDK does). When many calls need a token at once, one refresh serves
+// them all; each waiting call still gives up at its own deadline or
+// cancellation. A token in its last minutes is still handed out while a
+// refresh runs in the background, so calls rarely wait for the token endpoint.
+#ifndef LINKGATEWAY_ADAPTERS_AUTH_LWA_TOKEN_SOURCE_H_
+#define LINKGATEWAY_ADAPTERS_AUTH_LWA_TOKEN_SOURCE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "adapters/async/cancellation.h"
+#include "adapters/auth/access_token_source.h"
+#include "adapters/transport/http.h"
+#include "adapters/async/scheduler.h"
+
+namespace linkgateway::core {
+
+// Login with Amazon's documented token endpoint.
+inline constexpr char kDefaultLwaTokenEndpoint[] = "https://api.amazon.com/auth/o2/token";
+
+struct LwaOptions {
+  std::string token_endpoint = kDefaultLwaTokenEndpoint;
+  std::string client_id;
+  std::string client_secret;
+  // Set for the refresh-token grant ...
+  std::string refresh_token;
+  // ... or a scope for the client-credentials grant, e.g.
+  // "sellingpartnerapi::notifications".
+  std::string scope;
+  // Stop using a token this long before it expires.
+  absl::Duration expiry_margin = absl::Seconds(60);
+  // Start a background refresh this long before the token expires.
+  absl::Duration refresh_ahead = absl::Minutes(5);
+  // Bound for one token request.
+  absl::Duration request_timeout = absl::Seconds(10);
+};
+
+class LwaTokenSource final : public AccessTokenSource {
+ public:
+  // `transport` and `clock` must outlive this object.
+  LwaTokenSource(LwaOptions options, HttpTransport& transport, Scheduler& clock);
+
+  void GetToken(absl::Time deadline, std::shared_ptr<Cancellation> cancellation,
+                Done<std::string> done) override;
+  void Invalidate(std::string const& token) override;
+
+  // Fetches a token now (e.g. at start-up), so the first call does not wait.
+  void Prefetch();
+
+  // Token requests sent so far (for tests).
+  int requests_sent() const;
+
+ private:
+  struct Waiter {
+    Done<std::string> done;
+    std::shared_ptr<Cancellation> cancellation;
+    Cancellation::Id cancellation_id = 0;
+  };
+
+  void Refresh();
+  void OnResponse(absl::StatusOr<HttpResponse> response);
+  // Answers waiter `id` with `result` unless it was answered already.
+  void Answer(std::uint64_t id, absl::Status result) ABSL_LOCKS_EXCLUDED(mu_);
+
+  LwaOptions const options_;
+  HttpTransport& transport_;
+  Scheduler& clock_;
+
+  mutable absl::Mutex mu_;
+  std::string token_ ABSL_GUARDED_BY(mu_);
+  absl::Time expires_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool refreshing_ ABSL_GUARDED_BY(mu_) = false;
+  std::uint64_t next_waiter_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::flat_hash_map<std::uint64_t, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
+  int requests_sent_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace linkgateway::core
+
+#endif  // LINKGATEWAY_ADAPTERS_AUTH_LWA_TOKEN_SOURCE_H_

@@ -1,0 +1,242 @@
+#include "adapters/auth/lwa_token_source.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapters/errors/status_details.h"
+#include "adapters/errors/status_mapping.h"
+#include "adapters/testing/fake_http_transport.h"
+#include "adapters/testing/manual_scheduler.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "gtest/gtest.h"
+
+namespace linkgateway::core {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::FakeHttpTransport;
+using testing::ManualScheduler;
+using testing::Response;
+
+constexpr char kGranted[] =
+    R"({"access_token":"Atza|grantless-1","token_type":"bearer","expires_in":3600,)"
+    R"("scope":"sellingpartnerapi::notifications"})";
+
+class LwaTokenSourceTest : public ::testing::Test {
+ protected:
+  LwaOptions Grantless() {
+    LwaOptions options;
+    options.token_endpoint = "https://127.0.0.1:1/auth/o2/token";
+    options.client_id = "amzn1.application-oa2-client.test";
+    options.client_secret = "very-secret value&=";
+    options.scope = "sellingpartnerapi::notifications";
+    return options;
+  }
+
+  // The outcome of one GetToken so far ("pending" while it waits).
+  absl::StatusOr<std::string> Get(LwaTokenSource& source) { return *Start(source); }
+
+  // Starts a GetToken; the result fills in when it is answered.
+  std::shared_ptr<absl::StatusOr<std::string>> Start(
+      LwaTokenSource& source, absl::Duration timeout = absl::Seconds(5),
+      std::shared_ptr<Cancellation> cancellation = nullptr) {
+    auto result = std::make_shared<absl::StatusOr<std::string>>(absl::UnknownError("pending"));
+    source.GetToken(clock_.Now() + timeout, std::move(cancellation),
+                    [result](absl::StatusOr<std::string> r) { *result = std::move(r); });
+    return result;
+  }
+
+  FakeHttpTransport transport_;
+  ManualScheduler clock_;
+};
+
+TEST_F(LwaTokenSourceTest, ClientCredentialsGrantIsFormEncoded) {
+  transport_.SetResponder([](HttpRequest const&) { return Response(200, kGranted); });
+  LwaTokenSource source(Grantless(), transport_, clock_);
+  auto token = Get(source);
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(*token, "Atza|grantless-1");
+
+  auto requests = transport_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].url, "https://127.0.0.1:1/auth/o2/token");
+  EXPECT_EQ(requests[0].body,
+            "grant_type=client_credentials&scope=sellingpartnerapi%3A%3Anotifications"
+            "&client_id=amzn1.application-oa2-client.test"
+            "&client_secret=very-secret%20value%26%3D");
+  EXPECT_THAT(requests[0].headers,
+              ::testing::Contains(::testing::Pair(
+                  "Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")));
+}
+
+TEST_F(LwaTokenSourceTest, RefreshTokenGrant) {
+  transport_.SetResponder([](HttpRequest const&) {
+    return Response(200, R"({"access_token":"Atza|a","refresh_token":"Atzr|r",)"
+                         R"("token_type":"bearer","expires_in":3600})");
+  });
+  LwaOptions options = Grantless();
+  options.scope.clear();
+  options.refresh_token = "Atzr|r";
+  LwaTokenSource source(options, transport_, clock_);
+  ASSERT_TRUE(Get(source).ok());
+  EXPECT_THAT(transport_.requests()[0].body,
+              HasSubstr("grant_type=refresh_token&refresh_token=Atzr%7Cr&client_id="));
+}
+
+TEST_F(LwaTokenSourceTest, CachedThenRefreshedAheadThenNeverUsedInItsLastMinute) {
+  LwaTokenSource source(Grantless(), transport_, clock_);
+  source.Prefetch();
+  ASSERT_TRUE(transport_.RespondNext(Response(200, kGranted)));
+  // Cached: no request.
+  clock_.AdvanceBy(absl::Seconds(3299));
+  ASSERT_TRUE(Get(source).ok());
+  EXPECT_EQ(source.requests_sent(), 1);
+  // Five minutes before expiry: the cached token still answers at once while
+  // one refresh starts in the background.
+  clock_.AdvanceBy(absl::Seconds(1));
+  auto token = Get(source);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(*token, "Atza|grantless-1");
+  ASSERT_TRUE(Get(source).ok());
+  EXPECT_EQ(source.requests_sent(), 2);
+  EXPECT_EQ(transport_.waiting(), 1);
+  // The refresh never came back; in the last minute the old token is not used.
+  clock_.AdvanceBy(absl::Seconds(240));
+  auto waiting = Get(source);
+  EXPECT_FALSE(waiting.ok());  // still waiting for the refresh
+  ASSERT_TRUE(transport_.RespondNext(Response(
+      200, R"({"access_token":"Atza|grantless-2","token_type":"bearer","expires_in":3600})")));
+  token = Get(source);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(*token, "Atza|grantless-2");
+  EXPECT_EQ(source.requests_sent(), 2);
+}
+
+TEST_F(LwaTokenSourceTest, ConcurrentCallersShareOneRefresh) {
+  LwaTokenSource source(Grantless(), transport_, clock_);
+  std::vector<std::shared_ptr<absl::StatusOr<std::string>>> results;
+  for (int i = 0; i < 50; ++i) results.push_back(Start(source));
+  EXPECT_EQ(transport_.waiting(), 1);
+  ASSERT_TRUE(transport_.RespondNext(Response(200, kGranted)));
+  for (auto const& result : results) {
+    ASSERT_TRUE(result->ok()) << result->status();
+    EXPECT_EQ(**result, "Atza|grantless-1");
+  }
+  EXPECT_EQ(source.requests_sent(), 1);
+}
+
+TEST_F(LwaTokenSourceTest, AWaitingCallerLeavesAtItsDeadline) {
+  LwaTokenSource source(Grantless(), transport_, clock_);
+  auto short_wait = Start(source, absl::Seconds(2));
+  auto long_wait = Start(source, absl::Seconds(30));
+  clock_.AdvanceBy(absl::Seconds(2));
+  ASSERT_EQ(short_wait->status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(ProvablyNotSent(short_wait->status()));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(FindDetail(short_wait->status(), info));
+  EXPECT_EQ(info.reason(), "DEADLINE_EXCEEDED");
+  EXPECT_EQ(long_wait->status().message(), "pending");
+  // The shared refresh goes on and serves whoever still waits.
+  ASSERT_TRUE(transport_.RespondNext(Response(200, kGranted)));
+  ASSERT_TRUE(long_wait->ok());
+  EXPECT_EQ(short_wait->status().code(), absl::StatusCode::kDeadlineExceeded);  // answered once
+  clock_.AdvanceBy(absl::Seconds(60));  // the long wait's timer finds nothing to do
+  EXPECT_TRUE(long_wait->ok());
+}
+
+TEST_F(LwaTokenSourceTest, AWaitingCallerLeavesAtOnceWhenCancelled) {
+  LwaTokenSource source(Grantless(), transport_, clock_);
+  auto cancellation = std::make_shared<Cancellation>();
+  auto cancelled = Start(source, absl::Seconds(30), cancellation);
+  auto other = Start(source);
+  cancellation->Cancel();
+  EXPECT_EQ(cancelled->status().code(), absl::StatusCode::kCancelled);
+  EXPECT_TRUE(ProvablyNotSent(cancelled->status()));
+  EXPECT_EQ(other->status().message(), "pending");
+  ASSERT_TRUE(transport_.RespondNext(Response(200, kGranted)));
+  EXPECT_TRUE(other->ok());
+  EXPECT_EQ(cancelled->status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(LwaTokenSourceTest, InvalidateForcesARefresh) {
+  transport_.SetResponder([](HttpRequest const&) { return Response(200, kGranted); });
+  LwaTokenSource source(Grantless(), transport_, clock_);
+  ASSERT_TRUE(Get(source).ok());
+  source.Invalidate("Atza|some-older-token");
+  ASSERT_TRUE(Get(source).ok());
+  EXPECT_EQ(source.requests_sent(), 1);
+  source.Invalidate("Atza|grantless-1");
+  ASSERT_TRUE(Get(source).ok());
+  EXPECT_EQ(source.requests_sent(), 2);
+}
+
+struct ErrorCase {
+  int http_status;
+  std::string body;
+  absl::StatusCode code;
+  RetryClass retry;
+};
+
+class LwaErrorTest : public LwaTokenSourceTest,
+                     public ::testing::WithParamInterface<ErrorCase> {};
+
+TEST_P(LwaErrorTest, TokenEndpointErrorsAreMappedAndNeverCached) {
+  auto const& c = GetParam();
+  transport_.SetResponder([&c](HttpRequest const&) {
+    return Response(c.http_status, c.body, {{"x-amzn-requestid", "lwa-req-9"}});
+  });
+  LwaTokenSource source(Grantless(), transport_, clock_);
+  auto token = Get(source);
+  ASSERT_FALSE(token.ok());
+  EXPECT_EQ(token.status().code(), c.code) << token.status();
+  EXPECT_EQ(RetryClassOf(token.status()), c.retry);
+  // The call to the real upstream never happened.
+  EXPECT_TRUE(ProvablyNotSent(token.status()));
+  EXPECT_THAT(token.status().message(), Not(HasSubstr("very-secret")));
+  EXPECT_THAT(ToRpcStatus(token.status()).SerializeAsString(), Not(HasSubstr("very-secret")));
+  EXPECT_FALSE(Get(source).ok());
+  EXPECT_EQ(source.requests_sent(), 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Documented, LwaErrorTest,
+    ::testing::Values(
+        ErrorCase{401, R"({"error_description":"Client authentication failed","error":"invalid_client"})",
+                  absl::StatusCode::kUnauthenticated, RetryClass::kNone},
+        ErrorCase{400,
+                  R"({"error_description":"The request has an invalid grant parameter : refresh_token","error":"invalid_grant"})",
+                  absl::StatusCode::kUnauthenticated, RetryClass::kNone},
+        ErrorCase{400, R"({"error":"invalid_scope","error_description":"bad scope"})",
+                  absl::StatusCode::kPermissionDenied, RetryClass::kNone},
+        ErrorCase{400, R"({"error":"invalid_request","error_description":"missing grant_type"})",
+                  absl::StatusCode::kInternal, RetryClass::kNone},
+        ErrorCase{500, R"({"error":"server_error","error_description":"oops"})",
+                  absl::StatusCode::kUnavailable, RetryClass::kTransient},
+        ErrorCase{503, R"({"error":"temporarily_unavailable","error_description":"later"})",
+                  absl::StatusCode::kUnavailable, RetryClass::kTransient},
+        ErrorCase{502, "<html>bad gateway</html>", absl::StatusCode::kUnavailable,
+                  RetryClass::kTransient},
+        ErrorCase{200, R"({"token_type":"bearer"})", absl::StatusCode::kInternal,
+                  RetryClass::kNone}));
+
+TEST_F(LwaTokenSourceTest, ErrorDetailsNameTheLwaCodeAndRequestId) {
+  transport_.SetResponder([](HttpRequest const&) {
+    return Response(401, R"({"error_description":"Client authentication failed","error":"invalid_client"})",
+                    {{"x-amzn-requestid", "lwa-req-9"}});
+  });
+  LwaTokenSource source(Grantless(), transport_, clock_);
+  auto token = Get(source);
+  EXPECT_EQ(token.status().message(),
+            "Login with Amazon answered HTTP 401 invalid_client: Client authentication failed");
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(FindDetail(token.status(), info));
+  EXPECT_EQ(info.reason(), "UPSTREAM_CREDENTIALS_REJECTED");
+  EXPECT_EQ(info.metadata().at("upstreamRequestId"), "lwa-req-9");
+}
+
+}  // namespace
+}  // namespace linkgateway::core

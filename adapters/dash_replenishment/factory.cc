@@ -1,0 +1,54 @@
+// Registers Dash Replenishment's operations: deregistration and subscription
+// info, retried (a repeated deregistration cannot deregister twice). The
+// caller's token comes with each request: nothing to configure but the host.
+#include <memory>
+
+#include "adapters/dash_replenishment/config.h"
+#include "adapters/dash_replenishment/dash_replenishment.h"
+#include "adapters/dash_replenishment/validation.h"
+#include "adapters/operation/provider_factory.h"
+#include "adapters/policies/retry_policy_config.h"
+#include "adapters/policies/retrying_operation.h"
+
+namespace linkgateway::adapters::dash_replenishment {
+namespace {
+
+constexpr OperationId kDeleteRegistration{"dash_replenishment", "DeleteRegistration"};
+constexpr OperationId kGetSubscriptionInfo{"dash_replenishment", "GetSubscriptionInfo"};
+
+class Factory final : public ProviderFactory {
+ public:
+  absl::string_view name() const override { return "dash_replenishment"; }
+  std::vector<OperationId> operations() const override {
+    return {kDeleteRegistration, kGetSubscriptionInfo};
+  }
+  void ApplyDefaults(config::v1::GatewayConfig& config) const override {
+    dash_replenishment::ApplyDefaults(config);
+  }
+  void Validate(config::v1::GatewayConfig const& config, config::Checker& check) const override {
+    dash_replenishment::Validate(config, check);
+  }
+
+  absl::Status Register(ProviderContext& context) const override {
+    std::string const& endpoint = context.config.dash_replenishment().endpoint();
+    context.registry.delete_registration.Add(
+        v1::DeleteRegistrationRequest::kDashReplenishment, &ValidateDeregistration,
+        std::make_shared<
+            RetryingOperation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>>(
+            std::make_shared<Deregistration>(endpoint, context.transport),
+            core::RetryPolicyFor(context.config, kDeleteRegistration),
+            core::Idempotency::kIdempotent, context.scheduler, &Deregistration::AlreadyDone));
+    context.registry.get_subscription_info.Add(
+        v1::GetSubscriptionInfoRequest::kDashReplenishment, &ValidateSubscriptionInfo,
+        std::make_shared<RetryingOperation<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo>>(
+            std::make_shared<GetSubscriptionInfo>(endpoint, context.transport),
+            core::RetryPolicyFor(context.config, kGetSubscriptionInfo),
+            core::Idempotency::kIdempotent, context.scheduler));
+    return absl::OkStatus();
+  }
+};
+
+LINKGATEWAY_REGISTER_PROVIDER(Factory);
+
+}  // namespace
+}  // namespace linkgateway::adapters::dash_replenishment

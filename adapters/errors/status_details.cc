@@ -1,0 +1,75 @@
+#include "adapters/errors/status_details.h"
+
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "adapters/errors/reasons.h"
+#include "google/rpc/error_details.pb.h"
+
+namespace linkgateway::core {
+namespace {
+
+constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com/";
+
+}  // namespace
+
+void AttachDetail(absl::Status& status, google::protobuf::Message const& detail) {
+  if (status.ok()) return;
+  status.SetPayload(absl::StrCat(kTypeUrlPrefix, detail.GetDescriptor()->full_name()),
+                    absl::Cord(detail.SerializeAsString()));
+}
+
+absl::Status WithErrorInfo(absl::Status status, absl::string_view reason,
+                           absl::string_view domain,
+                           std::map<std::string, std::string> metadata) {
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(domain));
+  for (auto& [key, value] : metadata) {
+    (*info.mutable_metadata())[key] = std::move(value);
+  }
+  AttachDetail(status, info);
+  return status;
+}
+
+absl::Status InvalidArgument(absl::string_view what,
+                             std::vector<FieldViolation> const& violations) {
+  google::rpc::BadRequest bad_request;
+  std::vector<std::string> parts;
+  for (auto const& v : violations) {
+    auto* fv = bad_request.add_field_violations();
+    fv->set_field(v.field);
+    fv->set_description(v.description);
+    parts.push_back(absl::StrCat(v.field, ": ", v.description));
+  }
+  absl::Status status = absl::InvalidArgumentError(
+      absl::StrCat(what, " is invalid: ", absl::StrJoin(parts, "; ")));
+  AttachDetail(status, bad_request);
+  std::map<std::string, std::string> metadata;
+  if (!violations.empty()) metadata["field"] = violations.front().field;
+  return WithErrorInfo(std::move(status), reason::kInvalidArgument, kGatewayDomain,
+                       std::move(metadata));
+}
+
+std::vector<google::protobuf::Any> Details(absl::Status const& status) {
+  std::vector<google::protobuf::Any> details;
+  status.ForEachPayload([&](absl::string_view type_url, absl::Cord const& value) {
+    if (!absl::StartsWith(type_url, kTypeUrlPrefix)) return;
+    google::protobuf::Any any;
+    any.set_type_url(std::string(type_url));
+    any.set_value(std::string(value));
+    details.push_back(std::move(any));
+  });
+  return details;
+}
+
+google::rpc::Status ToRpcStatus(absl::Status const& status) {
+  google::rpc::Status rpc;
+  rpc.set_code(static_cast<int>(status.code()));
+  rpc.set_message(std::string(status.message()));
+  for (auto& any : Details(status)) *rpc.add_details() = std::move(any);
+  return rpc;
+}
+
+}  // namespace linkgateway::core

@@ -1,0 +1,14 @@
+// The IMIconnect's error vocabulary: its ErrorInfo domain and the rows
+// of the status mapping for its vendor error codes.
+#ifndef LINKGATEWAY_ADAPTERS_IMICONNECT_ERRORS_H_
+#define LINKGATEWAY_ADAPTERS_IMICONNECT_ERRORS_H_
+
+#include "adapters/errors/status_mapping.h"
+
+namespace linkgateway::adapters::imiconnect {
+
+core::ProviderErrors const& Errors();
+
+}  // namespace linkgateway::adapters::imiconnect
+
+#endif  // LINKGATEWAY_ADAPTERS_IMICONNECT_ERRORS_H_

@@ -1,0 +1,75 @@
+// Registers IMIconnect's delete app profile (irreversible and queued: repeated
+// only when it provably never left, or was explicitly refused) and profile
+// transaction status (a GET: retried).
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "adapters/imiconnect/config.h"
+#include "adapters/imiconnect/imiconnect.h"
+#include "adapters/imiconnect/validation.h"
+#include "adapters/operation/not_configured.h"
+#include "adapters/operation/provider_factory.h"
+#include "adapters/policies/retry_policy_config.h"
+#include "adapters/policies/retrying_operation.h"
+#include "config/secrets.h"
+
+namespace linkgateway::adapters::imiconnect {
+namespace {
+
+constexpr OperationId kDeleteAppProfile{"imiconnect", "DeleteAppProfile"};
+constexpr OperationId kGetProfileTransaction{"imiconnect", "GetProfileTransaction"};
+
+using DeleteRequest = v1::DeleteAppProfileRequest;
+using DeleteResponse = v1::DeleteAppProfileResponse;
+using StatusRequest = v1::GetProfileTransactionRequest;
+
+class Factory final : public ProviderFactory {
+ public:
+  absl::string_view name() const override { return "imiconnect"; }
+  std::vector<OperationId> operations() const override {
+    return {kDeleteAppProfile, kGetProfileTransaction};
+  }
+  void ApplyDefaults(config::v1::GatewayConfig&) const override {}
+  void Validate(config::v1::GatewayConfig const& config, config::Checker& check) const override {
+    imiconnect::Validate(config, check);
+  }
+
+  absl::Status Register(ProviderContext& context) const override {
+    auto const& imi = context.config.imiconnect();
+    auto& registry = context.registry;
+    if (imi.base_url().empty() || !imi.has_profile_key()) {
+      std::string what =
+          "imiconnect needs imiconnect.base_url and imiconnect.profile_key in the gateway "
+          "configuration";
+      registry.delete_app_profile.Add(
+          DeleteRequest::kImiconnect, &ValidateDeleteAppProfile,
+          std::make_shared<NotConfigured<DeleteRequest, DeleteResponse>>(what));
+      registry.get_profile_transaction.Add(
+          StatusRequest::kImiconnect, &ValidateGetProfileTransaction,
+          std::make_shared<NotConfigured<StatusRequest, v1::ProfileTransaction>>(what));
+      return absl::OkStatus();
+    }
+    auto key = config::ResolveSecret(imi.profile_key(), "imiconnect.profile_key");
+    if (!key.ok()) return key.status();
+    Options options{imi.base_url(), *std::move(key)};
+    registry.delete_app_profile.Add(
+        DeleteRequest::kImiconnect, &ValidateDeleteAppProfile,
+        std::make_shared<RetryingOperation<DeleteRequest, DeleteResponse>>(
+            std::make_shared<DeleteAppProfile>(options, context.transport),
+            core::RetryPolicyFor(context.config, kDeleteAppProfile),
+            core::Idempotency::kNonIdempotent, context.scheduler));
+    registry.get_profile_transaction.Add(
+        StatusRequest::kImiconnect, &ValidateGetProfileTransaction,
+        std::make_shared<RetryingOperation<StatusRequest, v1::ProfileTransaction>>(
+            std::make_shared<GetProfileTransaction>(options, context.transport),
+            core::RetryPolicyFor(context.config, kGetProfileTransaction),
+            core::Idempotency::kIdempotent, context.scheduler));
+    return absl::OkStatus();
+  }
+};
+
+LINKGATEWAY_REGISTER_PROVIDER(Factory);
+
+}  // namespace
+}  // namespace linkgateway::adapters::imiconnect

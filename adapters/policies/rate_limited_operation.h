@@ -1,0 +1,82 @@
+// A decorator that keeps an operation within the upstream's usage plan
+// (client-side token bucket), so the gateway queues calls instead of earning
+// 429s. A call that could not start before its deadline (or the configured
+// longest wait) fails fast: RESOURCE_EXHAUSTED with RetryInfo, never sent.
+#ifndef LINKGATEWAY_ADAPTERS_POLICIES_RATE_LIMITED_OPERATION_H_
+#define LINKGATEWAY_ADAPTERS_POLICIES_RATE_LIMITED_OPERATION_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "adapters/async/cancellable_timer.h"
+#include "adapters/async/scheduler.h"
+#include "adapters/errors/status_details.h"
+#include "adapters/errors/status_mapping.h"
+#include "adapters/policies/token_bucket.h"
+#include "adapters/operation/operation.h"
+
+namespace linkgateway::adapters {
+
+template <typename Request, typename Response>
+class RateLimitedOperation final : public Operation<Request, Response> {
+ public:
+  using Inner = Operation<Request, Response>;
+
+  // `name` (e.g. "Selling Partner API deleteSubscriptionById") appears in the
+  // error; `max_wait` caps how long a call may queue.
+  RateLimitedOperation(std::shared_ptr<Inner> inner, std::shared_ptr<core::TokenBucket> bucket,
+                       core::Scheduler& scheduler, std::string name,
+                       absl::Duration max_wait = absl::InfiniteDuration())
+      : inner_(std::move(inner)), bucket_(std::move(bucket)), scheduler_(scheduler),
+        name_(std::move(name)), max_wait_(max_wait) {}
+
+  void Start(CallContext const& context, Request const& request,
+             Callback<Response> done) override {
+    absl::Time now = scheduler_.Now();
+    absl::Time latest = std::min(context.deadline, now + max_wait_);
+    auto start = bucket_->Reserve(latest);
+    if (!start) return std::move(done)(Refused());
+    if (*start <= now) return inner_->Start(context, request, std::move(done));
+    // Queued: the call starts at its turn, or is answered at once if the
+    // caller cancels while it waits.
+    auto pending = std::make_shared<Callback<Response>>(std::move(done));
+    core::RunAtUnlessCancelled(
+        scheduler_, *start, context.cancellation,
+        [inner = inner_, context, request, pending]() mutable {
+          inner->Start(context, request, std::move(*pending));
+        },
+        [pending] {
+          std::move(*pending)(absl::CancelledError("the call was cancelled while queued"));
+        });
+  }
+
+ private:
+  absl::Status Refused() const {
+    absl::Status status = core::WithErrorInfo(
+        absl::ResourceExhaustedError(absl::StrFormat(
+            "%s is limited to %g requests/s (burst %d); this call could not start before its "
+            "deadline",
+            name_, bucket_->rate(), bucket_->burst())),
+        "CLIENT_RATE_LIMITED", core::kGatewayDomain,
+        {{"operation", name_},
+         {"ratePerSecond", absl::StrCat(bucket_->rate())},
+         {"burst", absl::StrCat(bucket_->burst())}});
+    core::SetRetryClass(status, core::RetryClass::kThrottle);
+    core::MarkNotSent(status);
+    core::SetRetryDelay(status, bucket_->WaitForNext());
+    return status;
+  }
+
+  std::shared_ptr<Inner> inner_;
+  std::shared_ptr<core::TokenBucket> bucket_;
+  core::Scheduler& scheduler_;
+  std::string const name_;
+  absl::Duration const max_wait_;
+};
+
+}  // namespace linkgateway::adapters
+
+#endif  // LINKGATEWAY_ADAPTERS_POLICIES_RATE_LIMITED_OPERATION_H_

@@ -1,0 +1,151 @@
+// A decorator that retries an operation's retryable failures.
+//
+// Retryable means the mapped status says so (status_mapping.h: throttling,
+// 429, 408, 500, 502-504, connection failures; and once, at once, an attempt
+// whose rejected credentials were refreshed). The retry loop lives here, not
+// in adapters: an adapter makes exactly one attempt. Bounded by attempts and by
+// the call's deadline; honours the upstream's retry delay; stops when the call
+// is cancelled; never repeats a non-idempotent call that may have been applied
+// upstream (only calls that provably never left, or were throttled, are).
+#ifndef LINKGATEWAY_ADAPTERS_POLICIES_RETRYING_OPERATION_H_
+#define LINKGATEWAY_ADAPTERS_POLICIES_RETRYING_OPERATION_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "adapters/async/cancellable_timer.h"
+#include "adapters/policies/retry_policy.h"
+#include "adapters/async/scheduler.h"
+#include "adapters/errors/status_mapping.h"
+#include "adapters/operation/operation.h"
+
+namespace linkgateway::adapters {
+
+// A uniform random number in [0, 1), for jitter.
+inline double JitterRandom() {
+  thread_local absl::BitGen gen;
+  return absl::Uniform(gen, 0.0, 1.0);
+}
+
+template <typename Request, typename Response>
+class RetryingOperation final : public Operation<Request, Response> {
+ public:
+  using Inner = Operation<Request, Response>;
+  // Turns a failure into the answer when an earlier attempt may already have
+  // done the work (e.g. a retried delete that now finds the target gone →
+  // success with already_deleted). Only consulted after such an attempt.
+  using AlreadyDone = std::function<std::optional<Response>(absl::Status const&)>;
+
+  RetryingOperation(std::shared_ptr<Inner> inner, core::RetryPolicy policy,
+                    core::Idempotency idempotency, core::Scheduler& scheduler,
+                    AlreadyDone already_done = nullptr,
+                    std::function<double()> random = JitterRandom)
+      : shared_(std::make_shared<Shared>(Shared{std::move(inner), policy, idempotency,
+                                                scheduler, std::move(already_done),
+                                                std::move(random)})) {}
+
+  void Start(CallContext const& context, Request const& request,
+             Callback<Response> done) override {
+    auto call = std::make_shared<Call>(Call{shared_, context, request, std::move(done)});
+    Attempt(std::move(call));
+  }
+
+ private:
+  struct Shared {
+    std::shared_ptr<Inner> inner;
+    core::RetryPolicy policy;
+    core::Idempotency idempotency;
+    core::Scheduler& scheduler;
+    AlreadyDone already_done;
+    std::function<double()> random;
+  };
+
+  // One gRPC call's retry state.
+  struct Call {
+    std::shared_ptr<Shared> shared;
+    CallContext context;
+    Request request;
+    Callback<Response> done;
+    int attempts = 0;
+    bool maybe_applied = false;  // an earlier attempt may have reached the upstream
+    bool reauthorized = false;   // the one repeat after refreshed credentials is used
+  };
+
+  static void Attempt(std::shared_ptr<Call> call) {
+    ++call->attempts;
+    auto* inner = call->shared->inner.get();
+    inner->Start(call->context, call->request,
+                 [call](absl::StatusOr<Response> result) mutable {
+                   OnResult(std::move(call), std::move(result));
+                 });
+  }
+
+  static void OnResult(std::shared_ptr<Call> call, absl::StatusOr<Response> result) {
+    Shared& shared = *call->shared;
+    if (result.ok()) return Finish(*call, std::move(result));
+    absl::Status status = result.status();
+    if ((call->maybe_applied || core::AnsweredAResend(status)) && shared.already_done) {
+      if (auto answer = shared.already_done(status)) return Finish(*call, *std::move(answer));
+    }
+    core::RetryClass retry_class = core::RetryClassOf(status);
+    // Rejected credentials were refreshed: one immediate repeat, no more.
+    bool reauthorize = retry_class == core::RetryClass::kRefreshedCredentials;
+    if (reauthorize && call->reauthorized) retry_class = core::RetryClass::kNone;
+    // A throttle is an explicit refusal: the upstream did not apply the call.
+    bool not_sent = core::ProvablyNotSent(status) || retry_class == core::RetryClass::kThrottle;
+    bool cancelled = call->context.cancellation && call->context.cancellation->IsCancelled();
+    bool may_repeat = shared.idempotency == core::Idempotency::kIdempotent || not_sent;
+
+    absl::Duration delay = reauthorize ? absl::ZeroDuration()
+                                       : core::BackoffDelay(shared.policy, call->attempts,
+                                                            shared.random());
+    if (auto asked = core::RetryDelayOf(status)) delay = std::max(delay, *asked);
+    absl::Time next = shared.scheduler.Now() + delay;
+
+    if (retry_class == core::RetryClass::kNone || cancelled || !may_repeat ||
+        call->attempts >= shared.policy.max_attempts || next >= call->context.deadline) {
+      return Finish(*call, GiveUp(*call, std::move(status), retry_class, delay));
+    }
+    if (!not_sent) call->maybe_applied = true;
+    if (reauthorize) call->reauthorized = true;
+    auto cancellation = call->context.cancellation;
+    core::RunAtUnlessCancelled(
+        shared.scheduler, next, cancellation, [call]() mutable { Attempt(std::move(call)); },
+        [call] {
+          Finish(*call, absl::CancelledError("the call was cancelled while waiting to retry"));
+        });
+  }
+
+  // The last error, saying how many attempts were made; a throttle that
+  // outlived the retries tells the caller when to come back.
+  static absl::Status GiveUp(Call const& call, absl::Status status,
+                             core::RetryClass retry_class, absl::Duration next_delay) {
+    if (call.attempts > 1) {
+      absl::Status annotated(status.code(), absl::StrCat(status.message(), " (gave up after ",
+                                                         call.attempts, " attempts)"));
+      status.ForEachPayload([&](absl::string_view key, absl::Cord const& value) {
+        annotated.SetPayload(key, value);
+      });
+      status = std::move(annotated);
+    }
+    if (retry_class == core::RetryClass::kThrottle && !core::RetryDelayOf(status)) {
+      core::SetRetryDelay(status, next_delay);
+    }
+    return status;
+  }
+
+  static void Finish(Call& call, absl::StatusOr<Response> result) {
+    std::move(call.done)(std::move(result));
+  }
+
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace linkgateway::adapters
+
+#endif  // LINKGATEWAY_ADAPTERS_POLICIES_RETRYING_OPERATION_H_

@@ -1,0 +1,90 @@
+// Registers the Selling Partner API's deleteSubscriptionById: a grantless
+// Login with Amazon token, the documented usage plan as a client-side token
+// bucket, then retries (a DELETE by id may be repeated):
+// Retrying(RateLimited(adapter)), so every attempt, re-authentication
+// included, waits for its turn in the bucket.
+#include <memory>
+#include <utility>
+
+#include "adapters/auth/lwa_token_source.h"
+#include "adapters/operation/not_configured.h"
+#include "adapters/operation/provider_factory.h"
+#include "adapters/policies/rate_limited_operation.h"
+#include "adapters/policies/retry_policy_config.h"
+#include "adapters/policies/retrying_operation.h"
+#include "adapters/policies/token_bucket.h"
+#include "adapters/selling_partner/config.h"
+#include "adapters/selling_partner/selling_partner.h"
+#include "adapters/selling_partner/validation.h"
+#include "config/secrets.h"
+
+namespace linkgateway::adapters::selling_partner {
+namespace {
+
+using Request = v1::DeleteSubscriptionRequest;
+using Response = v1::DeleteSubscriptionResponse;
+
+constexpr OperationId kDeleteSubscription{"selling_partner", "DeleteSubscription"};
+
+class Factory final : public ProviderFactory {
+ public:
+  absl::string_view name() const override { return "selling_partner"; }
+  std::vector<OperationId> operations() const override { return {kDeleteSubscription}; }
+  void ApplyDefaults(config::v1::GatewayConfig& config) const override {
+    selling_partner::ApplyDefaults(config);
+  }
+  void Validate(config::v1::GatewayConfig const& config, config::Checker& check) const override {
+    selling_partner::Validate(config, check);
+  }
+
+  absl::Status Register(ProviderContext& context) const override {
+    auto const& lwa = context.config.login_with_amazon();
+    if (!lwa.has_client_id() || !lwa.has_client_secret()) {
+      context.registry.delete_subscription.Add(
+          Request::kSellingPartner, &ValidateDeleteSubscription,
+          std::make_shared<NotConfigured<Request, Response>>(
+              "selling_partner needs login_with_amazon.client_id and client_secret in the "
+              "gateway configuration"));
+      return absl::OkStatus();
+    }
+    auto client_id = config::ResolveSecret(lwa.client_id(), "login_with_amazon.client_id");
+    if (!client_id.ok()) return client_id.status();
+    auto client_secret =
+        config::ResolveSecret(lwa.client_secret(), "login_with_amazon.client_secret");
+    if (!client_secret.ok()) return client_secret.status();
+    core::LwaOptions options;
+    options.token_endpoint = lwa.token_endpoint();
+    options.client_id = *std::move(client_id);
+    options.client_secret = *std::move(client_secret);
+    options.scope = "sellingpartnerapi::notifications";
+    auto tokens = std::make_shared<core::LwaTokenSource>(std::move(options), context.transport,
+                                                         context.scheduler);
+    context.resources.push_back(tokens);
+    // The first call should not wait for the token endpoint (nor see its
+    // latency eat into the usage plan's spacing).
+    tokens->Prefetch();
+
+    auto const& sp = context.config.selling_partner();
+    Endpoints endpoints{sp.north_america_endpoint(), sp.europe_endpoint(), sp.far_east_endpoint(),
+                        sp.default_region()};
+    auto limit = sp.delete_subscription_rate_limit();
+    std::shared_ptr<Operation<Request, Response>> operation =
+        std::make_shared<DeleteSubscription>(std::move(endpoints), context.transport, *tokens);
+    operation = std::make_shared<RateLimitedOperation<Request, Response>>(
+        std::move(operation),
+        std::make_shared<core::TokenBucket>(limit.requests_per_second(), limit.burst(),
+                                            context.scheduler),
+        context.scheduler, "Selling Partner API deleteSubscriptionById");
+    context.registry.delete_subscription.Add(
+        Request::kSellingPartner, &ValidateDeleteSubscription,
+        std::make_shared<RetryingOperation<Request, Response>>(
+            std::move(operation), core::RetryPolicyFor(context.config, kDeleteSubscription),
+            core::Idempotency::kIdempotent, context.scheduler, &DeleteSubscription::AlreadyDone));
+    return absl::OkStatus();
+  }
+};
+
+LINKGATEWAY_REGISTER_PROVIDER(Factory);
+
+}  // namespace
+}  // namespace linkgateway::adapters::selling_partner

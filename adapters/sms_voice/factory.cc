@@ -1,0 +1,53 @@
+// Registers SMS and Voice v2 DeleteRegistration: SigV4 with the gateway's AWS
+// credentials, retried (a delete by id may be repeated; a repeat that finds
+// the registration gone proves the first worked).
+#include <memory>
+
+#include "adapters/auth/aws_credentials.h"
+#include "adapters/operation/provider_factory.h"
+#include "adapters/policies/retry_policy_config.h"
+#include "adapters/policies/retrying_operation.h"
+#include "adapters/sms_voice/config.h"
+#include "adapters/sms_voice/sms_voice.h"
+#include "adapters/sms_voice/validation.h"
+
+namespace linkgateway::adapters::sms_voice {
+namespace {
+
+constexpr OperationId kDeleteRegistration{"sms_voice", "DeleteRegistration"};
+
+class Factory final : public ProviderFactory {
+ public:
+  absl::string_view name() const override { return "sms_voice"; }
+  std::vector<OperationId> operations() const override { return {kDeleteRegistration}; }
+  void ApplyDefaults(config::v1::GatewayConfig& config) const override {
+    sms_voice::ApplyDefaults(config);
+  }
+  void Validate(config::v1::GatewayConfig const& config, config::Checker& check) const override {
+    sms_voice::Validate(config, check);
+  }
+
+  absl::Status Register(ProviderContext& context) const override {
+    auto const& sms = context.config.sms_voice();
+    std::shared_ptr<core::AwsCredentialsProvider> credentials =
+        sms.credentials().has_file()
+            ? core::MakeFileAwsCredentials(sms.credentials().file().path(),
+                                           sms.credentials().file().profile())
+            : core::MakeEnvironmentAwsCredentials();
+    context.resources.push_back(credentials);
+    context.registry.delete_registration.Add(
+        v1::DeleteRegistrationRequest::kSmsVoice, &ValidateDeleteRegistration,
+        std::make_shared<
+            RetryingOperation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>>(
+            std::make_shared<DeleteRegistration>(sms.endpoint(), sms.region(), context.transport,
+                                                 *credentials),
+            core::RetryPolicyFor(context.config, kDeleteRegistration),
+            core::Idempotency::kIdempotent, context.scheduler, &DeleteRegistration::AlreadyDone));
+    return absl::OkStatus();
+  }
+};
+
+LINKGATEWAY_REGISTER_PROVIDER(Factory);
+
+}  // namespace
+}  // namespace linkgateway::adapters::sms_voice

@@ -1,0 +1,327 @@
+// CurlTransport against real HTTPS servers on 127.0.0.1, trusted through a
+// test CA made at test time.
+#include "adapters/transport/curl_transport.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "adapters/async/cancellation.h"
+#include "adapters/errors/status_details.h"
+#include "adapters/errors/status_mapping.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "gtest/gtest.h"
+#include "tests/testing/https_test_server.h"
+#include "tests/testing/test_ca.h"
+
+namespace linkgateway::core {
+namespace {
+
+using ::testing::HasSubstr;
+using linkgateway::testing::HttpsTestServer;
+using linkgateway::testing::MakeTestCertificates;
+using linkgateway::testing::TestCertificates;
+
+// Waits for one transfer's outcome.
+struct Result {
+  absl::Notification done;
+  absl::StatusOr<HttpResponse> value = absl::UnknownError("not finished");
+
+  Done<HttpResponse> Callback() {
+    return [this](absl::StatusOr<HttpResponse> r) {
+      value = std::move(r);
+      done.Notify();
+    };
+  }
+  absl::StatusOr<HttpResponse> const& Wait() {
+    done.WaitForNotification();
+    return value;
+  }
+};
+
+std::string ReasonOf(absl::Status const& status) {
+  google::rpc::ErrorInfo info;
+  return FindDetail(status, info) ? info.reason() : "";
+}
+
+class CurlTransportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto certs = MakeTestCertificates();
+    ASSERT_TRUE(certs.ok()) << certs.status();
+    certs_ = *certs;
+    server_ = std::make_unique<HttpsTestServer>(certs_);
+    auto& s = server_->server();
+    s.Get("/hello", [](httplib::Request const&, httplib::Response& res) {
+      res.set_header("x-amzn-RequestId", "req-1");
+      res.set_content("hello", "text/plain");
+    });
+    s.Get("/unavailable", [](httplib::Request const&, httplib::Response& res) {
+      res.status = 503;
+      res.set_content(R"({"errors":[{"code":"ServiceUnavailable","message":"later"}]})",
+                      "application/json");
+    });
+    s.Post("/echo", [](httplib::Request const& req, httplib::Response& res) {
+      res.set_content(absl::StrCat(req.method, " ", req.get_header_value("x-test"), " ",
+                                   req.get_header_value("Content-Type"), " ", req.body),
+                      "text/plain");
+    });
+    s.Delete("/thing", [](httplib::Request const& req, httplib::Response& res) {
+      res.set_content(absl::StrCat(req.method, " ", req.body.size()), "text/plain");
+    });
+    s.Get("/big", [](httplib::Request const&, httplib::Response& res) {
+      res.set_content(std::string(4096, 'x'), "text/plain");
+    });
+    s.Get("/big-chunked", [](httplib::Request const&, httplib::Response& res) {
+      res.set_chunked_content_provider("text/plain", [](size_t, httplib::DataSink& sink) {
+        std::string chunk(1024, 'y');
+        for (int i = 0; i < 4; ++i) sink.write(chunk.data(), chunk.size());
+        sink.done();
+        return true;
+      });
+    });
+    // Sends headers and a first chunk, then stalls until released.
+    s.Get("/stall", [this](httplib::Request const&, httplib::Response& res) {
+      stalled_.Notify();
+      res.set_chunked_content_provider("text/plain", [this](size_t offset, httplib::DataSink& sink) {
+        if (offset == 0) {
+          sink.write("partial", 7);
+          return true;
+        }
+        release_.WaitForNotificationWithTimeout(absl::Seconds(20));
+        sink.done();
+        return true;
+      });
+    });
+    server_->Start();
+  }
+
+  void TearDown() override {
+    release_.Notify();
+    server_.reset();
+  }
+
+  std::unique_ptr<CurlTransport> Transport(std::string ca = "") {
+    CurlTransportOptions options;
+    options.ca_bundle_file = ca.empty() ? certs_.ca_cert : ca;
+    options.max_response_bytes = 1024;
+    return std::make_unique<CurlTransport>(options);
+  }
+
+  HttpRequest Get(std::string const& path, absl::Duration timeout = absl::Seconds(10)) {
+    HttpRequest request;
+    request.method = "GET";
+    request.url = server_->base_url() + path;
+    request.deadline = absl::Now() + timeout;
+    return request;
+  }
+
+  TestCertificates certs_;
+  std::unique_ptr<HttpsTestServer> server_;
+  absl::Notification stalled_;
+  absl::Notification release_;
+};
+
+TEST_F(CurlTransportTest, SequentialCallsReuseOneConnection) {
+  auto transport = Transport();
+  for (int i = 0; i < 5; ++i) {
+    Result result;
+    transport->Send(Get(i % 2 ? "/unavailable" : "/hello"), nullptr, result.Callback());
+    ASSERT_TRUE(result.Wait().ok()) << result.Wait().status();
+  }
+  EXPECT_EQ(server_->connections_seen(), 1);
+  EXPECT_EQ(transport->connections_opened(), 1);
+}
+
+TEST_F(CurlTransportTest, ResponseCarriesStatusHeadersAndBody) {
+  auto transport = Transport();
+  Result result;
+  transport->Send(Get("/hello"), nullptr, result.Callback());
+  ASSERT_TRUE(result.Wait().ok());
+  EXPECT_EQ(result.value->status, 200);
+  EXPECT_EQ(result.value->body, "hello");
+  EXPECT_EQ(result.value->Header("X-AMZN-REQUESTID"), "req-1");
+}
+
+TEST_F(CurlTransportTest, HttpErrorIsASuccessfulTransportResult) {
+  auto transport = Transport();
+  Result result;
+  transport->Send(Get("/unavailable"), nullptr, result.Callback());
+  ASSERT_TRUE(result.Wait().ok());
+  EXPECT_EQ(result.value->status, 503);
+  EXPECT_THAT(result.value->body, HasSubstr("ServiceUnavailable"));
+}
+
+TEST_F(CurlTransportTest, PostSendsBodyAndHeaders) {
+  auto transport = Transport();
+  HttpRequest request = Get("/echo");
+  request.method = "POST";
+  request.headers = {{"x-test", "yes"}, {"Content-Type", "application/x-amz-json-1.0"}};
+  request.body = R"({"RegistrationId":"r-1"})";
+  Result result;
+  transport->Send(request, nullptr, result.Callback());
+  ASSERT_TRUE(result.Wait().ok());
+  EXPECT_EQ(result.value->body, R"(POST yes application/x-amz-json-1.0 {"RegistrationId":"r-1"})");
+}
+
+TEST_F(CurlTransportTest, DeleteWithoutBody) {
+  auto transport = Transport();
+  HttpRequest request = Get("/thing");
+  request.method = "DELETE";
+  Result result;
+  transport->Send(request, nullptr, result.Callback());
+  ASSERT_TRUE(result.Wait().ok());
+  EXPECT_EQ(result.value->body, "DELETE 0");
+}
+
+TEST_F(CurlTransportTest, DeadlineExpiresMidBody) {
+  auto transport = Transport();
+  Result result;
+  transport->Send(Get("/stall", absl::Milliseconds(500)), nullptr, result.Callback());
+  auto const& value = result.Wait();
+  EXPECT_TRUE(stalled_.HasBeenNotified());
+  EXPECT_EQ(value.status().code(), absl::StatusCode::kDeadlineExceeded) << value.status();
+  EXPECT_EQ(ReasonOf(value.status()), "DEADLINE_EXCEEDED");
+}
+
+TEST_F(CurlTransportTest, PassedDeadlineNeverCallsUpstream) {
+  auto transport = Transport();
+  Result result;
+  transport->Send(Get("/hello", -absl::Seconds(1)), nullptr, result.Callback());
+  EXPECT_EQ(result.Wait().status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(server_->connections_seen(), 0);
+}
+
+TEST_F(CurlTransportTest, CancellationAbortsTheTransfer) {
+  auto transport = Transport();
+  auto cancellation = std::make_shared<Cancellation>();
+  Result result;
+  transport->Send(Get("/stall", absl::Seconds(30)), cancellation, result.Callback());
+  stalled_.WaitForNotification();
+  cancellation->Cancel();
+  EXPECT_EQ(result.Wait().status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(CurlTransportTest, AlreadyCancelledCallNeverStarts) {
+  auto transport = Transport();
+  auto cancellation = std::make_shared<Cancellation>();
+  cancellation->Cancel();
+  Result result;
+  transport->Send(Get("/hello"), cancellation, result.Callback());
+  EXPECT_EQ(result.Wait().status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(CurlTransportTest, OversizeBodyIsCutOff) {
+  auto transport = Transport();
+  for (std::string path : {"/big", "/big-chunked"}) {
+    Result result;
+    transport->Send(Get(path), nullptr, result.Callback());
+    auto const& value = result.Wait();
+    EXPECT_EQ(value.status().code(), absl::StatusCode::kInternal) << path;
+    EXPECT_EQ(ReasonOf(value.status()), "UPSTREAM_RESPONSE_TOO_LARGE") << path;
+    EXPECT_THAT(value.status().message(), HasSubstr("1024 bytes")) << path;
+  }
+}
+
+TEST_F(CurlTransportTest, ConnectionRefusedIsUnavailableAndNotSent) {
+  // A port that was free a moment ago and has no listener.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+
+  auto transport = Transport();
+  HttpRequest request = Get("/hello");
+  request.url = absl::StrCat("https://127.0.0.1:", ntohs(address.sin_port), "/hello");
+  Result result;
+  transport->Send(request, nullptr, result.Callback());
+  auto const& value = result.Wait();
+  EXPECT_EQ(value.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(value.status()), "UPSTREAM_CONNECT_FAILED");
+  EXPECT_TRUE(ProvablyNotSent(value.status()));
+  EXPECT_EQ(RetryClassOf(value.status()), RetryClass::kTransient);
+}
+
+TEST_F(CurlTransportTest, UntrustedCertificateFails) {
+  auto other = MakeTestCertificates();
+  ASSERT_TRUE(other.ok());
+  auto transport = Transport(other->ca_cert);
+  Result result;
+  transport->Send(Get("/hello"), nullptr, result.Callback());
+  auto const& value = result.Wait();
+  EXPECT_EQ(value.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(value.status()), "UPSTREAM_TLS_UNTRUSTED");
+  EXPECT_EQ(RetryClassOf(value.status()), RetryClass::kNone);
+}
+
+TEST_F(CurlTransportTest, PlainHttpIsRefusedUnlessAllowed) {
+  auto transport = Transport();
+  HttpRequest request = Get("/hello");
+  request.url = absl::StrCat("http://127.0.0.1:", server_->port(), "/hello");
+  Result result;
+  transport->Send(request, nullptr, result.Callback());
+  EXPECT_EQ(ReasonOf(result.Wait().status()), "GATEWAY_BAD_UPSTREAM_REQUEST");
+}
+
+TEST_F(CurlTransportTest, ConcurrentCallsQueueForTheHostConnectionLimit) {
+  CurlTransportOptions options;
+  options.ca_bundle_file = certs_.ca_cert;
+  options.max_connections_per_host = 4;
+  auto transport = std::make_unique<CurlTransport>(options);
+  constexpr int kCalls = 200;
+  std::vector<Result> results(kCalls);
+  for (auto& result : results) transport->Send(Get("/hello"), nullptr, result.Callback());
+  int ok = 0;
+  for (auto& result : results) ok += result.Wait().ok();
+  EXPECT_EQ(ok, kCalls);
+  EXPECT_LE(transport->connections_opened(), 4);
+  EXPECT_LE(server_->connections_seen(), 4);
+  // Later calls reuse the pooled connections.
+  auto before = transport->connections_opened();
+  for (int i = 0; i < 10; ++i) {
+    Result result;
+    transport->Send(Get("/hello"), nullptr, result.Callback());
+    ASSERT_TRUE(result.Wait().ok());
+  }
+  EXPECT_EQ(transport->connections_opened(), before);
+}
+
+TEST_F(CurlTransportTest, TimersRunInOrderOnTheLoop) {
+  auto transport = Transport();
+  std::vector<int> order;
+  absl::Notification done;
+  absl::Time now = transport->Now();
+  transport->RunAt(now + absl::Milliseconds(30), [&] {
+    order.push_back(2);
+    done.Notify();
+  });
+  transport->RunAt(now + absl::Milliseconds(10), [&] { order.push_back(1); });
+  transport->RunAt(now - absl::Seconds(1), [&] { order.push_back(0); });
+  done.WaitForNotification();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
+  EXPECT_GE(transport->Now(), now + absl::Milliseconds(30));
+}
+
+TEST_F(CurlTransportTest, DestructionAnswersEverythingInFlight) {
+  Result result;
+  {
+    auto transport = Transport();
+    transport->Send(Get("/stall", absl::Seconds(30)), nullptr, result.Callback());
+    stalled_.WaitForNotification();
+  }
+  EXPECT_EQ(result.Wait().status().code(), absl::StatusCode::kCancelled);
+}
+
+}  // namespace
+}  // namespace linkgateway::core

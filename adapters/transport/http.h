@@ -1,0 +1,74 @@
+// The upstream HTTP transport interface, vendor-neutral: authentication
+// (tokens, API keys, SigV4 signatures) is in the request's headers by the time
+// it gets here (adapters/auth).
+//
+// As in google-cloud-cpp's RestClient, an HTTP 4xx/5xx response is a
+// *successful* transport result: turning it into a status is the mapping's
+// job (status_mapping.h). Transport errors (DNS, connect, TLS, timeout, reset,
+// oversize body, cancellation) arrive already mapped to a status.
+#ifndef LINKGATEWAY_ADAPTERS_TRANSPORT_HTTP_H_
+#define LINKGATEWAY_ADAPTERS_TRANSPORT_HTTP_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace linkgateway::core {
+
+class Cancellation;
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  HttpHeaders headers;
+  std::string body;
+  // The whole exchange must end by then (the caller's deadline).
+  absl::Time deadline = absl::InfiniteFuture();
+  // libcurl silently sends a request again when a reused connection dies
+  // before any answer. For a call that must not be repeated (irreversible,
+  // not idempotent) that second send is refused and the call fails instead.
+  bool at_most_once = false;
+};
+
+struct HttpResponse {
+  int status = 0;
+  HttpHeaders headers;  // names lower-cased, in arrival order
+  std::string body;
+  // How often the request went out: 2 when libcurl resent it on a fresh
+  // connection after a reused one died (the first may have been applied).
+  int sends = 1;
+
+  // The first value of header `name` (any case), or "".
+  std::string Header(absl::string_view name) const;
+};
+
+// The upstream's Retry-After (delta-seconds or an HTTP-date, RFC 9110), as a
+// wait from `now`; nullopt when absent or unparsable.
+std::optional<absl::Duration> RetryAfter(HttpResponse const& response, absl::Time now);
+
+template <typename T>
+using Done = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
+
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+
+  // Starts `request` and returns at once; `done` runs exactly once, on the
+  // transport's thread, so it must not block. A `cancellation` (may be null)
+  // aborts the transfer with CANCELLED.
+  virtual void Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
+                    Done<HttpResponse> done) = 0;
+};
+
+}  // namespace linkgateway::core
+
+#endif  // LINKGATEWAY_ADAPTERS_TRANSPORT_HTTP_H_

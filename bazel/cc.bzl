@@ -1,0 +1,21 @@
+"""cc_* macros for the project's own C++ (not generated code): they carry the
+warning flags, so BUILD files list only what a target is made of."""
+
+WARNING_COPTS = [
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+]
+
+def _with_warnings(kwargs):
+    kwargs["copts"] = WARNING_COPTS + kwargs.get("copts", [])
+    return kwargs
+
+def lg_cc_library(name, **kwargs):
+    native.cc_library(name = name, **_with_warnings(kwargs))
+
+def lg_cc_binary(name, **kwargs):
+    native.cc_binary(name = name, **_with_warnings(kwargs))
+
+def lg_cc_test(name, **kwargs):
+    native.cc_test(name = name, **_with_warnings(kwargs))

@@ -1,7 +1,0 @@
-"""Compiler flags for the project's own C++ targets (not generated code)."""
-
-WARNING_COPTS = [
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-]

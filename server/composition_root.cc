@@ -1,0 +1,76 @@
+#include "server/composition_root.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "adapters/operation/provider_factory.h"
+#include "adapters/policies/retry_policy_config.h"
+
+namespace linkgateway::server {
+namespace {
+
+using adapters::ProviderFactories;
+using config::GatewayConfig;
+
+// Unset upstream values keep the transport's own defaults.
+core::CurlTransportOptions TransportOptions(GatewayConfig const& config) {
+  auto const& upstream = config.upstream();
+  core::CurlTransportOptions options;
+  options.ca_bundle_file = upstream.ca_bundle_file();
+  options.allow_plain_http = upstream.allow_plain_http();
+  if (upstream.max_response_bytes() > 0) {
+    options.max_response_bytes = upstream.max_response_bytes();
+  }
+  if (auto timeout = config::ToDuration(upstream.connect_timeout());
+      timeout > absl::ZeroDuration()) {
+    options.connect_timeout = timeout;
+  }
+  options.max_connections_per_host = upstream.max_connections_per_host();
+  return options;
+}
+
+void CheckRetryPolicies(GatewayConfig const& config, config::Checker& check) {
+  std::vector<std::string> known;
+  for (auto const* factory : ProviderFactories()) {
+    for (auto const& operation : factory->operations()) known.push_back(operation.key());
+  }
+  std::sort(known.begin(), known.end());
+  for (auto const& [operation, policy] : config.retry_policies()) {
+    std::string key = absl::StrCat("retry_policies[\"", operation, "\"]");
+    if (!std::binary_search(known.begin(), known.end(), operation)) {
+      check.Fail(key, absl::StrCat("unknown operation; known: ", absl::StrJoin(known, ", ")));
+      continue;
+    }
+    core::CheckRetryPolicy(policy, key, check);
+  }
+}
+
+}  // namespace
+
+absl::Status PrepareConfig(GatewayConfig& config) {
+  config::ApplyDefaults(config);
+  for (auto const* factory : ProviderFactories()) factory->ApplyDefaults(config);
+  config::Checker check(config);
+  config::ValidateConfig(config, check);
+  CheckRetryPolicies(config, check);
+  for (auto const* factory : ProviderFactories()) factory->Validate(config, check);
+  return check.Result();
+}
+
+Providers::~Providers() { transport_.reset(); }
+
+absl::StatusOr<std::unique_ptr<Providers>> Providers::Create(GatewayConfig const& config) {
+  std::unique_ptr<Providers> providers(new Providers());
+  providers->transport_ = std::make_unique<core::CurlTransport>(TransportOptions(config));
+  adapters::ProviderContext context{config, *providers->transport_, *providers->transport_,
+                                    providers->registry_, providers->resources_};
+  for (auto const* factory : ProviderFactories()) {
+    if (absl::Status status = factory->Register(context); !status.ok()) return status;
+  }
+  return providers;
+}
+
+}  // namespace linkgateway::server
