@@ -7,10 +7,13 @@ set -euo pipefail
 PACKAGES=(
   bazel-bootstrap g++ pkg-config unzip openssl ca-certificates
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev grpc-proto
-  libabsl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libcpp-httplib-dev libevent-dev
+  libabsl-dev libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libcpp-httplib-dev libevent-dev
   libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-botocore
 )
+# The Node client's test needs Node.js; Debian's packages unless one is on PATH.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -25,13 +28,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# The Node example's npm packages (optional: its test skips without node).
+# The Node example's npm packages.
 root="$(cd "$(dirname "$0")/.." && pwd)"
-if command -v npm >/dev/null 2>&1; then
-  if [ ! -d "$root/clients/node/node_modules/@grpc/grpc-js" ] ||
-     [ "$root/clients/node/package-lock.json" -nt "$root/clients/node/node_modules" ]; then
-    (cd "$root/clients/node" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-else
-  echo "npm not found: the Node example (clients/node) will be skipped." >&2
+if [ ! -d "$root/clients/node/node_modules/@grpc/grpc-js" ] ||
+   [ "$root/clients/node/package-lock.json" -nt "$root/clients/node/node_modules" ]; then
+  (cd "$root/clients/node" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -38,8 +38,7 @@ class FileProvider : public AwsCredentialsProvider {
   absl::StatusOr<AwsCredentials> Get() override {
     struct stat info {};
     if (stat(path_.c_str(), &info) != 0) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("AWS credentials: cannot read ", path_));
+      return absl::FailedPreconditionError(absl::StrCat("AWS credentials: cannot read ", path_));
     }
     absl::MutexLock lock(&mu_);
     if (!cached_.ok() || info.st_mtim.tv_sec != mtime_.tv_sec ||
@@ -83,7 +82,8 @@ absl::StatusOr<AwsCredentials> ParseAwsCredentialsFile(std::string const& conten
       continue;
     }
     if (!in_profile) continue;
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(line, absl::MaxSplits('=', 1));
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(line, absl::MaxSplits('=', 1));
     absl::string_view key = absl::StripAsciiWhitespace(kv.first);
     std::string value(absl::StripAsciiWhitespace(kv.second));
     if (key == "aws_access_key_id") credentials.access_key_id = value;
@@ -92,8 +92,8 @@ absl::StatusOr<AwsCredentials> ParseAwsCredentialsFile(std::string const& conten
   }
   if (!found) return absl::NotFoundError(absl::StrCat("no profile [", profile, "]"));
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "profile [", profile, "] needs aws_access_key_id and aws_secret_access_key"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("profile [", profile, "] needs aws_access_key_id and aws_secret_access_key"));
   }
   return credentials;
 }

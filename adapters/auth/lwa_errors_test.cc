@@ -19,16 +19,24 @@ TEST_P(LwaErrorsTest, MapsCodeRetryClassReasonAndDomain) {
 
 INSTANTIATE_TEST_SUITE_P(
     Rows, LwaErrorsTest,
-    ::testing::Values(
-        VendorRow{401, "invalid_client", Code::kUnauthenticated, R::kNone, "UPSTREAM_CREDENTIALS_REJECTED"},
-        VendorRow{400, "unauthorized_client", Code::kUnauthenticated, R::kNone, "UPSTREAM_CREDENTIALS_REJECTED"},
-        VendorRow{400, "invalid_grant", Code::kUnauthenticated, R::kNone, "UPSTREAM_CREDENTIALS_REJECTED"},
-        VendorRow{400, "invalid_scope", Code::kPermissionDenied, R::kNone, "UPSTREAM_PERMISSION_DENIED"},
-        VendorRow{400, "access_denied", Code::kPermissionDenied, R::kNone, "UPSTREAM_PERMISSION_DENIED"},
-        VendorRow{400, "invalid_request", Code::kInternal, R::kNone, "UPSTREAM_REJECTED_GATEWAY_REQUEST"},
-        VendorRow{400, "unsupported_grant_type", Code::kInternal, R::kNone, "UPSTREAM_REJECTED_GATEWAY_REQUEST"},
-        VendorRow{500, "server_error", Code::kUnavailable, R::kTransient, "UPSTREAM_UNAVAILABLE"},
-        VendorRow{503, "temporarily_unavailable", Code::kUnavailable, R::kTransient, "UPSTREAM_UNAVAILABLE"}));
+    ::testing::Values(VendorRow{401, "invalid_client", Code::kUnauthenticated, R::kNone,
+                                "UPSTREAM_CREDENTIALS_REJECTED"},
+                      VendorRow{400, "unauthorized_client", Code::kUnauthenticated, R::kNone,
+                                "UPSTREAM_CREDENTIALS_REJECTED"},
+                      VendorRow{400, "invalid_grant", Code::kUnauthenticated, R::kNone,
+                                "UPSTREAM_CREDENTIALS_REJECTED"},
+                      VendorRow{400, "invalid_scope", Code::kPermissionDenied, R::kNone,
+                                "UPSTREAM_PERMISSION_DENIED"},
+                      VendorRow{400, "access_denied", Code::kPermissionDenied, R::kNone,
+                                "UPSTREAM_PERMISSION_DENIED"},
+                      VendorRow{400, "invalid_request", Code::kInternal, R::kNone,
+                                "UPSTREAM_REJECTED_GATEWAY_REQUEST"},
+                      VendorRow{400, "unsupported_grant_type", Code::kInternal, R::kNone,
+                                "UPSTREAM_REJECTED_GATEWAY_REQUEST"},
+                      VendorRow{500, "server_error", Code::kUnavailable, R::kTransient,
+                                "UPSTREAM_UNAVAILABLE"},
+                      VendorRow{503, "temporarily_unavailable", Code::kUnavailable, R::kTransient,
+                                "UPSTREAM_UNAVAILABLE"}));
 
 }  // namespace
 }  // namespace linkgateway::core

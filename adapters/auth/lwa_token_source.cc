@@ -18,11 +18,10 @@ namespace {
 
 // A wait that ended before the token came: the operation's upstream was
 // never called.
-absl::Status GaveUpWaiting(absl::StatusCode code, absl::string_view reason,
-                           absl::string_view why) {
+absl::Status GaveUpWaiting(absl::StatusCode code, absl::string_view reason, absl::string_view why) {
   absl::Status status = WithErrorInfo(
-      absl::Status(code, absl::StrCat(why, " while waiting for a Login with Amazon token")),
-      reason, kGatewayDomain);
+      absl::Status(code, absl::StrCat(why, " while waiting for a Login with Amazon token")), reason,
+      kGatewayDomain);
   MarkNotSent(status);
   return status;
 }
@@ -116,8 +115,9 @@ void LwaTokenSource::Refresh() {
                      {"Accept", "application/json"}};
   request.body = FormEncode(form);
   request.deadline = clock_.Now() + options_.request_timeout;
-  transport_.Send(std::move(request), nullptr,
-                  [this](absl::StatusOr<HttpResponse> response) { OnResponse(std::move(response)); });
+  transport_.Send(std::move(request), nullptr, [this](absl::StatusOr<HttpResponse> response) {
+    OnResponse(std::move(response));
+  });
 }
 
 void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response) {
@@ -135,8 +135,8 @@ void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response) {
       result = std::move(token);
       lifetime = absl::Seconds(expires->second.number_value());
     } else if (response->status == 200) {
-      result = MalformedResponse(LwaErrors(),
-                                 "the token response has no access_token or expires_in");
+      result =
+          MalformedResponse(LwaErrors(), "the token response has no access_token or expires_in");
     } else {
       UpstreamError error = ErrorFromResponse(LwaErrors(), *response, clock_.Now());
       error.vendor_code = StringField(json.fields(), "error");

@@ -15,10 +15,10 @@
 namespace linkgateway::core {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::FakeHttpTransport;
+using ::testing::HasSubstr;
 using testing::ManualScheduler;
+using ::testing::Not;
 using testing::Response;
 
 constexpr char kGranted[] =
@@ -181,8 +181,7 @@ struct ErrorCase {
   RetryClass retry;
 };
 
-class LwaErrorTest : public LwaTokenSourceTest,
-                     public ::testing::WithParamInterface<ErrorCase> {};
+class LwaErrorTest : public LwaTokenSourceTest, public ::testing::WithParamInterface<ErrorCase> {};
 
 TEST_P(LwaErrorTest, TokenEndpointErrorsAreMappedAndNeverCached) {
   auto const& c = GetParam();
@@ -205,11 +204,13 @@ TEST_P(LwaErrorTest, TokenEndpointErrorsAreMappedAndNeverCached) {
 INSTANTIATE_TEST_SUITE_P(
     Documented, LwaErrorTest,
     ::testing::Values(
-        ErrorCase{401, R"({"error_description":"Client authentication failed","error":"invalid_client"})",
-                  absl::StatusCode::kUnauthenticated, RetryClass::kNone},
-        ErrorCase{400,
-                  R"({"error_description":"The request has an invalid grant parameter : refresh_token","error":"invalid_grant"})",
-                  absl::StatusCode::kUnauthenticated, RetryClass::kNone},
+        ErrorCase{
+            401, R"({"error_description":"Client authentication failed","error":"invalid_client"})",
+            absl::StatusCode::kUnauthenticated, RetryClass::kNone},
+        ErrorCase{
+            400,
+            R"({"error_description":"The request has an invalid grant parameter : refresh_token","error":"invalid_grant"})",
+            absl::StatusCode::kUnauthenticated, RetryClass::kNone},
         ErrorCase{400, R"({"error":"invalid_scope","error_description":"bad scope"})",
                   absl::StatusCode::kPermissionDenied, RetryClass::kNone},
         ErrorCase{400, R"({"error":"invalid_request","error_description":"missing grant_type"})",
@@ -225,8 +226,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST_F(LwaTokenSourceTest, ErrorDetailsNameTheLwaCodeAndRequestId) {
   transport_.SetResponder([](HttpRequest const&) {
-    return Response(401, R"({"error_description":"Client authentication failed","error":"invalid_client"})",
-                    {{"x-amzn-requestid", "lwa-req-9"}});
+    return Response(
+        401, R"({"error_description":"Client authentication failed","error":"invalid_client"})",
+        {{"x-amzn-requestid", "lwa-req-9"}});
   });
   LwaTokenSource source(Grantless(), transport_, clock_);
   auto token = Get(source);

@@ -2,13 +2,13 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "adapters/dash_replenishment/errors.h"
 #include "adapters/errors/status_details.h"
-#include "adapters/transport/json.h"
 #include "adapters/errors/status_mapping.h"
+#include "adapters/transport/json.h"
 #include "adapters/transport/url.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -36,8 +36,7 @@ core::HttpRequest BaseRequest(std::string method, std::string url, std::string c
 // DRS documents only 400 and 500, with a "best effort" body: pass on its
 // message field, or the text itself.
 absl::Status DrsError(core::HttpResponse const& response) {
-  core::UpstreamError error =
-      core::ErrorFromResponse(Errors(), response, absl::Now());
+  core::UpstreamError error = core::ErrorFromResponse(Errors(), response, absl::Now());
   google::protobuf::Struct json;
   if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
     for (char const* key : {"message", "Message", "error_description", "error"}) {
@@ -56,9 +55,8 @@ absl::Status Malformed(absl::string_view what) { return core::MalformedResponse(
 
 }  // namespace
 
-void Deregistration::Start(CallContext const& context,
-                                            v1::DeleteRegistrationRequest const& request,
-                                            Callback<v1::DeleteRegistrationResponse> done) {
+void Deregistration::Start(CallContext const& context, v1::DeleteRegistrationRequest const& request,
+                           Callback<v1::DeleteRegistrationResponse> done) {
   auto const& device = request.dash_replenishment();
   bool v1_0 = device.api_version() == v1::DASH_REPLENISHMENT_API_VERSION_1_0;
   absl::StatusOr<std::string> url =
@@ -66,13 +64,13 @@ void Deregistration::Start(CallContext const& context,
                                         device.device_identifier(), "registration"})
            : core::JoinPath(endpoint_, {"registration"});
   if (!url.ok()) return std::move(done)(url.status());
-  auto http = BaseRequest(
-      "DELETE", *std::move(url), device.access_token(),
-      absl::StrCat(kPrefix, "DrsDeregisterInput@", v1_0 ? "1.0" : "2.0"), kDeregisterResult,
-      context.deadline);
+  auto http = BaseRequest("DELETE", *std::move(url), device.access_token(),
+                          absl::StrCat(kPrefix, "DrsDeregisterInput@", v1_0 ? "1.0" : "2.0"),
+                          kDeregisterResult, context.deadline);
   transport_.Send(std::move(http), context.cancellation,
                   [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-                    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
+                    if (!response.ok())
+                      return std::move(done)(core::AttributeTo(Errors(), response.status()));
                     if (response->status != 200) return std::move(done)(DrsError(*response));
                     v1::DeleteRegistrationResponse result;
                     result.mutable_dash_replenishment()->set_result_type_version(
@@ -91,8 +89,8 @@ std::optional<v1::DeleteRegistrationResponse> Deregistration::AlreadyDone(
 }
 
 void GetSubscriptionInfo::Start(CallContext const& context,
-                                              v1::GetSubscriptionInfoRequest const& request,
-                                              Callback<v1::SubscriptionInfo> done) {
+                                v1::GetSubscriptionInfoRequest const& request,
+                                Callback<v1::SubscriptionInfo> done) {
   auto const& key = request.dash_replenishment();
   bool v1_0 = key.result_version() == v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_1_0;
   auto url = core::JoinPath(endpoint_, {"subscriptionInfo"});
@@ -101,56 +99,57 @@ void GetSubscriptionInfo::Start(CallContext const& context,
                           absl::StrCat(kPrefix, "DrsSubscriptionInfoInput@1.0"),
                           absl::StrCat(kPrefix, "DrsSubscriptionInfoResult@", v1_0 ? "1.0" : "2.0"),
                           context.deadline);
-  transport_.Send(std::move(http), context.cancellation,
-                  [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
-    if (response->status != 200) return std::move(done)(DrsError(*response));
+  transport_.Send(
+      std::move(http), context.cancellation,
+      [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
+        if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
+        if (response->status != 200) return std::move(done)(DrsError(*response));
 
-    google::protobuf::Struct json;
-    if (!google::protobuf::util::JsonStringToMessage(response->body, &json).ok()) {
-      return std::move(done)(Malformed("the subscription info is not JSON"));
-    }
-    auto slots = json.fields().find("slotsSubscriptionStatus");
-    if (slots == json.fields().end() || !slots->second.has_struct_value()) {
-      return std::move(done)(Malformed("the subscription info has no slotsSubscriptionStatus"));
-    }
-    v1::SubscriptionInfo info;
-    auto* drs = info.mutable_dash_replenishment();
-    // The answer's own type version says which shape it is.
-    bool answered_v2 = absl::EndsWith(response->Header("x-amzn-type-version"), "@2.0");
-    drs->set_result_version(answered_v2 ? v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0
-                                        : v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_1_0);
-    for (auto const& [slot_id, value] : slots->second.struct_value().fields()) {
-      v1::DashReplenishmentSlot& slot = (*drs->mutable_slots())[slot_id];
-      if (value.has_bool_value()) {  // result 1.0: slot -> subscribed
-        slot.set_subscribed(value.bool_value());
-        continue;
-      }
-      if (!value.has_struct_value()) {
-        return std::move(done)(Malformed(absl::StrCat("slot ", slot_id, " has no status")));
-      }
-      auto const& fields = value.struct_value().fields();
-      if (auto it = fields.find("subscribed"); it != fields.end()) {
-        slot.set_subscribed(it->second.bool_value());
-      }
-      auto products = fields.find("productInfoList");
-      if (products == fields.end()) continue;
-      for (auto const& item : products->second.list_value().values()) {
-        auto const& product = item.struct_value().fields();
-        auto* out = slot.add_products();
-        if (auto it = product.find("asin"); it != product.end()) {
-          out->set_asin(it->second.string_value());
+        google::protobuf::Struct json;
+        if (!google::protobuf::util::JsonStringToMessage(response->body, &json).ok()) {
+          return std::move(done)(Malformed("the subscription info is not JSON"));
         }
-        if (auto it = product.find("quantity"); it != product.end()) {
-          out->set_quantity(it->second.number_value());
+        auto slots = json.fields().find("slotsSubscriptionStatus");
+        if (slots == json.fields().end() || !slots->second.has_struct_value()) {
+          return std::move(done)(Malformed("the subscription info has no slotsSubscriptionStatus"));
         }
-        if (auto it = product.find("unit"); it != product.end()) {
-          out->set_unit(it->second.string_value());
+        v1::SubscriptionInfo info;
+        auto* drs = info.mutable_dash_replenishment();
+        // The answer's own type version says which shape it is.
+        bool answered_v2 = absl::EndsWith(response->Header("x-amzn-type-version"), "@2.0");
+        drs->set_result_version(answered_v2 ? v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0
+                                            : v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_1_0);
+        for (auto const& [slot_id, value] : slots->second.struct_value().fields()) {
+          v1::DashReplenishmentSlot& slot = (*drs->mutable_slots())[slot_id];
+          if (value.has_bool_value()) {  // result 1.0: slot -> subscribed
+            slot.set_subscribed(value.bool_value());
+            continue;
+          }
+          if (!value.has_struct_value()) {
+            return std::move(done)(Malformed(absl::StrCat("slot ", slot_id, " has no status")));
+          }
+          auto const& fields = value.struct_value().fields();
+          if (auto it = fields.find("subscribed"); it != fields.end()) {
+            slot.set_subscribed(it->second.bool_value());
+          }
+          auto products = fields.find("productInfoList");
+          if (products == fields.end()) continue;
+          for (auto const& item : products->second.list_value().values()) {
+            auto const& product = item.struct_value().fields();
+            auto* out = slot.add_products();
+            if (auto it = product.find("asin"); it != product.end()) {
+              out->set_asin(it->second.string_value());
+            }
+            if (auto it = product.find("quantity"); it != product.end()) {
+              out->set_quantity(it->second.number_value());
+            }
+            if (auto it = product.find("unit"); it != product.end()) {
+              out->set_unit(it->second.string_value());
+            }
+          }
         }
-      }
-    }
-    std::move(done)(std::move(info));
-  });
+        std::move(done)(std::move(info));
+      });
 }
 
 }  // namespace linkgateway::adapters::dash_replenishment

@@ -8,9 +8,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "adapters/errors/status_mapping.h"
 #include "adapters/imiconnect/errors.h"
 #include "adapters/transport/json.h"
-#include "adapters/errors/status_mapping.h"
 #include "adapters/transport/url.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -55,8 +55,8 @@ core::HttpRequest BaseRequest(std::string method, std::string url, std::string c
   core::HttpRequest request;
   request.method = std::move(method);
   request.url = std::move(url);
-  request.headers = {{"key", key}, {"Content-Type", "application/json"},
-                     {"Accept", "application/json"}};
+  request.headers = {
+      {"key", key}, {"Content-Type", "application/json"}, {"Accept", "application/json"}};
   request.deadline = deadline;
   return request;
 }
@@ -69,7 +69,8 @@ absl::Status ImiconnectError(core::HttpResponse const& response,
   if (envelope.ok()) {
     error.vendor_code = envelope->code;
     error.message = core::TrimmedText(envelope->description);
-    if (!envelope->transaction_id.empty()) error.metadata["transactionId"] = envelope->transaction_id;
+    if (!envelope->transaction_id.empty())
+      error.metadata["transactionId"] = envelope->transaction_id;
   } else {
     error.message = core::TrimmedText(response.body);
   }
@@ -111,9 +112,8 @@ absl::StatusOr<Envelope> ParseEnvelope(absl::string_view body) {
   return envelope;
 }
 
-void DeleteAppProfile::Start(CallContext const& context,
-                                       v1::DeleteAppProfileRequest const& request,
-                                       Callback<v1::DeleteAppProfileResponse> done) {
+void DeleteAppProfile::Start(CallContext const& context, v1::DeleteAppProfileRequest const& request,
+                             Callback<v1::DeleteAppProfileResponse> done) {
   auto const& key = request.imiconnect();
   auto url = core::JoinPath(options_.base_url, {"resources", "v2", "customerappprofile",
                                                 key.app_id(), key.customer_id(), key.device_id()});
@@ -127,63 +127,66 @@ void DeleteAppProfile::Start(CallContext const& context,
   http.at_most_once = true;  // irreversible: never let libcurl send it twice
   transport_.Send(std::move(http), context.cancellation,
                   [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
-    auto envelope = ParseEnvelope(response->body);
-    bool queued = envelope.ok() && (envelope->code == "1000" || envelope->code == "1001");
-    if (!queued || response->status < 200 || response->status >= 300) {
-      return std::move(done)(ImiconnectError(*response, envelope));
-    }
-    if (envelope->transaction_id.empty()) {
-      return std::move(done)(Malformed("a queued deletion without transid"));
-    }
-    v1::DeleteAppProfileResponse result;
-    auto* transaction = result.mutable_imiconnect();
-    transaction->set_transaction_id(envelope->transaction_id);
-    transaction->set_code(envelope->code);
-    transaction->set_description(envelope->description);
-    std::move(done)(std::move(result));
-  });
+                    if (!response.ok())
+                      return std::move(done)(core::AttributeTo(Errors(), response.status()));
+                    auto envelope = ParseEnvelope(response->body);
+                    bool queued =
+                        envelope.ok() && (envelope->code == "1000" || envelope->code == "1001");
+                    if (!queued || response->status < 200 || response->status >= 300) {
+                      return std::move(done)(ImiconnectError(*response, envelope));
+                    }
+                    if (envelope->transaction_id.empty()) {
+                      return std::move(done)(Malformed("a queued deletion without transid"));
+                    }
+                    v1::DeleteAppProfileResponse result;
+                    auto* transaction = result.mutable_imiconnect();
+                    transaction->set_transaction_id(envelope->transaction_id);
+                    transaction->set_code(envelope->code);
+                    transaction->set_description(envelope->description);
+                    std::move(done)(std::move(result));
+                  });
 }
 
 void GetProfileTransaction::Start(CallContext const& context,
-                                    v1::GetProfileTransactionRequest const& request,
-                                    Callback<v1::ProfileTransaction> done) {
+                                  v1::GetProfileTransactionRequest const& request,
+                                  Callback<v1::ProfileTransaction> done) {
   std::string transaction_id = request.imiconnect().transaction_id();
-  auto url = core::JoinPath(options_.base_url,
-                            {"resources", "v2", "profile", "status", transaction_id});
+  auto url =
+      core::JoinPath(options_.base_url, {"resources", "v2", "profile", "status", transaction_id});
   if (!url.ok()) return std::move(done)(url.status());
-  transport_.Send(BaseRequest("GET", *std::move(url), options_.profile_key, context.deadline),
-                  context.cancellation,
-                  [done = std::move(done), transaction_id](
-                      absl::StatusOr<core::HttpResponse> response) mutable {
-    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
-    auto envelope = ParseEnvelope(response->body);
-    bool known = envelope.ok() &&
-                 (envelope->code == "1000" || envelope->code == "1002" || envelope->code == "7600");
-    if (!known || response->status < 200 || response->status >= 300) {
-      return std::move(done)(ImiconnectError(*response, envelope));
-    }
-    v1::ProfileTransaction result;
-    auto* status = result.mutable_imiconnect();
-    status->set_transaction_id(envelope->transaction_id.empty() ? transaction_id
-                                                                : envelope->transaction_id);
-    status->set_code(envelope->code);
-    status->set_description(envelope->description);
-    status->set_total_count(envelope->total_count);
-    status->set_success_count(envelope->success_count);
-    status->set_failure_count(envelope->failure_count);
-    for (auto& item : envelope->results) *status->add_results() = std::move(item);
-    if (envelope->code == "7600") {
-      status->set_state(v1::PROFILE_TRANSACTION_STATE_PENDING_OR_UNKNOWN);
-    } else if (envelope->failure_count > 0) {
-      status->set_state(envelope->success_count > 0
-                            ? v1::PROFILE_TRANSACTION_STATE_PARTIALLY_SUCCEEDED
-                            : v1::PROFILE_TRANSACTION_STATE_FAILED);
-    } else {
-      status->set_state(v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
-    }
-    std::move(done)(std::move(result));
-  });
+  transport_.Send(
+      BaseRequest("GET", *std::move(url), options_.profile_key, context.deadline),
+      context.cancellation,
+      [done = std::move(done),
+       transaction_id](absl::StatusOr<core::HttpResponse> response) mutable {
+        if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
+        auto envelope = ParseEnvelope(response->body);
+        bool known = envelope.ok() && (envelope->code == "1000" || envelope->code == "1002" ||
+                                       envelope->code == "7600");
+        if (!known || response->status < 200 || response->status >= 300) {
+          return std::move(done)(ImiconnectError(*response, envelope));
+        }
+        v1::ProfileTransaction result;
+        auto* status = result.mutable_imiconnect();
+        status->set_transaction_id(envelope->transaction_id.empty() ? transaction_id
+                                                                    : envelope->transaction_id);
+        status->set_code(envelope->code);
+        status->set_description(envelope->description);
+        status->set_total_count(envelope->total_count);
+        status->set_success_count(envelope->success_count);
+        status->set_failure_count(envelope->failure_count);
+        for (auto& item : envelope->results) *status->add_results() = std::move(item);
+        if (envelope->code == "7600") {
+          status->set_state(v1::PROFILE_TRANSACTION_STATE_PENDING_OR_UNKNOWN);
+        } else if (envelope->failure_count > 0) {
+          status->set_state(envelope->success_count > 0
+                                ? v1::PROFILE_TRANSACTION_STATE_PARTIALLY_SUCCEEDED
+                                : v1::PROFILE_TRANSACTION_STATE_FAILED);
+        } else {
+          status->set_state(v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
+        }
+        std::move(done)(std::move(result));
+      });
 }
 
 }  // namespace linkgateway::adapters::imiconnect

@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "adapters/async/cancellable_timer.h"
 #include "adapters/async/scheduler.h"
+#include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
 #include "adapters/errors/status_mapping.h"
 #include "adapters/policies/token_bucket.h"
@@ -60,7 +61,7 @@ class RateLimitedOperation final : public Operation<Request, Response> {
             "%s is limited to %g requests/s (burst %d); this call could not start before its "
             "deadline",
             name_, bucket_->rate(), bucket_->burst())),
-        "CLIENT_RATE_LIMITED", core::kGatewayDomain,
+        core::reason::kClientRateLimited, core::kGatewayDomain,
         {{"operation", name_},
          {"ratePerSecond", absl::StrCat(bucket_->rate())},
          {"burst", absl::StrCat(bucket_->burst())}});

@@ -29,8 +29,8 @@ struct RetryPolicy {
 // The wait after failed attempt `attempt` (1-based), `random01` in [0, 1].
 inline absl::Duration BackoffDelay(RetryPolicy const& policy, int attempt, double random01) {
   double cap = absl::ToDoubleSeconds(policy.max_backoff);
-  double ceiling = std::min(
-      cap, absl::ToDoubleSeconds(policy.initial_backoff) * std::pow(policy.multiplier, attempt - 1));
+  double ceiling = std::min(cap, absl::ToDoubleSeconds(policy.initial_backoff) *
+                                     std::pow(policy.multiplier, attempt - 1));
   return absl::Seconds(std::clamp(random01, 0.0, 1.0) * ceiling);
 }
 

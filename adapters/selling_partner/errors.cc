@@ -13,7 +13,8 @@ namespace reason = core::reason;
 constexpr core::VendorErrorRow kRows[] = {
     {"InvalidInput", Code::kInvalidArgument, R::kNone, reason::kUpstreamInvalidArgument},
     {"Unauthorized", Code::kPermissionDenied, R::kNone, reason::kUpstreamPermissionDenied},
-    {"MissingAuthenticationToken", Code::kUnauthenticated, R::kNone, reason::kUpstreamCredentialsRejected},
+    {"MissingAuthenticationToken", Code::kUnauthenticated, R::kNone,
+     reason::kUpstreamCredentialsRejected},
     {"NotFound", Code::kNotFound, R::kNone, reason::kUpstreamNotFound},
     {"Conflict", Code::kFailedPrecondition, R::kNone, reason::kUpstreamConflict},
     {"QuotaExceeded", Code::kResourceExhausted, R::kThrottle, reason::kUpstreamThrottled},
@@ -24,7 +25,8 @@ constexpr core::VendorErrorRow kRows[] = {
 }  // namespace
 
 core::ProviderErrors const& Errors() {
-  static constexpr core::ProviderErrors kErrors{"sellingpartnerapi.amazon.com", "Selling Partner API", kRows};
+  static constexpr core::ProviderErrors kErrors{"sellingpartnerapi.amazon.com",
+                                                "Selling Partner API", kRows};
   return kErrors;
 }
 

@@ -6,9 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "adapters/errors/status_mapping.h"
 #include "adapters/selling_partner/errors.h"
 #include "adapters/transport/json.h"
-#include "adapters/errors/status_mapping.h"
 #include "adapters/transport/url.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -19,8 +19,7 @@ namespace {
 // SP-API errors: {"errors":[{"code","message","details"?}]}. The first one
 // names the error; all of them travel on in ErrorInfo.metadata.
 absl::Status SellingPartnerError(core::HttpResponse const& response) {
-  core::UpstreamError error =
-      core::ErrorFromResponse(Errors(), response, absl::Now());
+  core::UpstreamError error = core::ErrorFromResponse(Errors(), response, absl::Now());
   google::protobuf::Struct json;
   if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
     auto errors = json.fields().find("errors");
@@ -42,8 +41,8 @@ absl::Status SellingPartnerError(core::HttpResponse const& response) {
   }
   // AWS's own front end names some errors only in this header.
   if (error.vendor_code.empty()) {
-    error.vendor_code = std::string(
-        absl::StripSuffix(response.Header("x-amzn-errortype"), "Exception"));
+    error.vendor_code =
+        std::string(absl::StripSuffix(response.Header("x-amzn-errortype"), "Exception"));
   }
   if (auto limit = response.Header("x-amzn-ratelimit-limit"); !limit.empty()) {
     error.metadata["rateLimit"] = limit;
@@ -51,8 +50,7 @@ absl::Status SellingPartnerError(core::HttpResponse const& response) {
   return core::MapUpstreamError(error);
 }
 
-std::string const& Endpoint(Endpoints const& endpoints,
-                             v1::SellingPartnerRegion region) {
+std::string const& Endpoint(Endpoints const& endpoints, v1::SellingPartnerRegion region) {
   if (region == v1::SELLING_PARTNER_REGION_UNSPECIFIED) region = endpoints.default_region;
   switch (region) {
     case v1::SELLING_PARTNER_REGION_EUROPE:
@@ -84,13 +82,13 @@ void DeleteSubscription::Start(CallContext const& context,
                                v1::DeleteSubscriptionRequest const& request,
                                Callback<v1::DeleteSubscriptionResponse> done) {
   auto const& key = request.selling_partner();
-  auto url = core::JoinPath(Endpoint(endpoints_, key.region()),
-                            {"notifications", "v1", "subscriptions", key.notification_type(),
-                             key.subscription_id()});
+  auto url = core::JoinPath(
+      Endpoint(endpoints_, key.region()),
+      {"notifications", "v1", "subscriptions", key.notification_type(), key.subscription_id()});
   if (!url.ok()) return std::move(done)(url.status());
   tokens_.GetToken(context.deadline, context.cancellation,
-                   [this, context, url = *std::move(url), done = std::move(done)](
-                       absl::StatusOr<std::string> token) mutable {
+                   [this, context, url = *std::move(url),
+                    done = std::move(done)](absl::StatusOr<std::string> token) mutable {
                      if (!token.ok()) return std::move(done)(token.status());
                      Send(context, std::move(url), *std::move(token), std::move(done));
                    });
@@ -101,32 +99,33 @@ void DeleteSubscription::Send(CallContext const& context, std::string url, std::
   core::HttpRequest http;
   http.method = "DELETE";
   http.url = std::move(url);
-  http.headers = {{"x-amz-access-token", token},
-                  {"x-amz-date", absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(),
-                                                  absl::UTCTimeZone())},
-                  {"Accept", "application/json"}};
+  http.headers = {
+      {"x-amz-access-token", token},
+      {"x-amz-date", absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone())},
+      {"Accept", "application/json"}};
   http.deadline = context.deadline;
   transport_.Send(std::move(http), context.cancellation,
-                  [this, token = std::move(token), done = std::move(done)](
-                      absl::StatusOr<core::HttpResponse> response) mutable {
-    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
-    if (response->status == 200) {
-      v1::DeleteSubscriptionResponse result;
-      auto* deletion = result.mutable_selling_partner();
-      deletion->set_upstream_request_id(response->Header("x-amzn-requestid"));
-      deletion->set_rate_limit(response->Header("x-amzn-ratelimit-limit"));
-      return std::move(done)(std::move(result));
-    }
-    absl::Status status = SellingPartnerError(*response);
-    if (TokenRejected(*response)) {
-      // The token was refused before anything was applied: drop it, and let
-      // the retry decorator repeat the attempt once with a fresh one.
-      tokens_.Invalidate(token);
-      core::SetRetryClass(status, core::RetryClass::kRefreshedCredentials);
-      core::MarkNotSent(status);
-    }
-    std::move(done)(std::move(status));
-  });
+                  [this, token = std::move(token),
+                   done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
+                    if (!response.ok())
+                      return std::move(done)(core::AttributeTo(Errors(), response.status()));
+                    if (response->status == 200) {
+                      v1::DeleteSubscriptionResponse result;
+                      auto* deletion = result.mutable_selling_partner();
+                      deletion->set_upstream_request_id(response->Header("x-amzn-requestid"));
+                      deletion->set_rate_limit(response->Header("x-amzn-ratelimit-limit"));
+                      return std::move(done)(std::move(result));
+                    }
+                    absl::Status status = SellingPartnerError(*response);
+                    if (TokenRejected(*response)) {
+                      // The token was refused before anything was applied: drop it, and let
+                      // the retry decorator repeat the attempt once with a fresh one.
+                      tokens_.Invalidate(token);
+                      core::SetRetryClass(status, core::RetryClass::kRefreshedCredentials);
+                      core::MarkNotSent(status);
+                    }
+                    std::move(done)(std::move(status));
+                  });
 }
 
 std::optional<v1::DeleteSubscriptionResponse> DeleteSubscription::AlreadyDone(

@@ -5,13 +5,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "adapters/auth/aws_sigv4.h"
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
+#include "adapters/errors/status_mapping.h"
 #include "adapters/sms_voice/errors.h"
 #include "adapters/transport/json.h"
-#include "adapters/errors/status_mapping.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
@@ -45,11 +46,12 @@ absl::Status SmsVoiceError(core::HttpResponse const& response) {
     std::string message = core::StringField(fields, "Message");
     if (message.empty()) message = core::StringField(fields, "message");
     error.message = core::TrimmedText(message);
-    for (auto [member, key] : {std::pair{"Reason", "upstreamReason"},
-                               std::pair{"ResourceType", "resourceType"},
-                               std::pair{"ResourceId", "resourceId"},
-                               std::pair{"RequestId", "upstreamFaultRequestId"}}) {
-      if (auto value = core::StringField(fields, member); !value.empty()) error.metadata[key] = value;
+    for (auto [member, key] :
+         {std::pair{"Reason", "upstreamReason"}, std::pair{"ResourceType", "resourceType"},
+          std::pair{"ResourceId", "resourceId"},
+          std::pair{"RequestId", "upstreamFaultRequestId"}}) {
+      if (auto value = core::StringField(fields, member); !value.empty())
+        error.metadata[key] = value;
     }
     status = core::MapUpstreamError(error);
     // ValidationException names the offending members.
@@ -110,8 +112,10 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
     if (!std::isfinite(v) || v < -1e15 || v > 1e15) return std::nullopt;
     return v;
   };
-  if (auto v = number("CurrentVersionNumber")) out.set_current_version_number(static_cast<int64_t>(*v));
-  if (auto v = number("ApprovedVersionNumber")) out.set_approved_version_number(static_cast<int64_t>(*v));
+  if (auto v = number("CurrentVersionNumber"))
+    out.set_current_version_number(static_cast<int64_t>(*v));
+  if (auto v = number("ApprovedVersionNumber"))
+    out.set_approved_version_number(static_cast<int64_t>(*v));
   if (auto v = number("LatestDeniedVersionNumber")) {
     out.set_latest_denied_version_number(static_cast<int64_t>(*v));
   }
@@ -139,8 +143,8 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
 }
 
 void DeleteRegistration::Start(CallContext const& context,
-                                       v1::DeleteRegistrationRequest const& request,
-                                       Callback<v1::DeleteRegistrationResponse> done) {
+                               v1::DeleteRegistrationRequest const& request,
+                               Callback<v1::DeleteRegistrationResponse> done) {
   auto credentials = credentials_.Get();
   if (!credentials.ok()) {
     absl::Status status = core::WithErrorInfo(
@@ -152,7 +156,8 @@ void DeleteRegistration::Start(CallContext const& context,
       request.sms_voice().registration_id());
   core::HttpRequest http;
   http.method = "POST";
-  http.url = absl::StrCat(endpoint_, "/");
+  // An endpoint override may end in "/"; the request line stays "POST /".
+  http.url = absl::StrCat(absl::StripSuffix(endpoint_, "/"), "/");
   http.headers = {{"Content-Type", "application/x-amz-json-1.0"},
                   {"X-Amz-Target", "PinpointSMSVoiceV2.DeleteRegistration"}};
   (void)google::protobuf::util::MessageToJsonString(body, &http.body);
@@ -164,7 +169,8 @@ void DeleteRegistration::Start(CallContext const& context,
   }
   transport_.Send(std::move(http), context.cancellation,
                   [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-                    if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
+                    if (!response.ok())
+                      return std::move(done)(core::AttributeTo(Errors(), response.status()));
                     if (response->status != 200) return std::move(done)(SmsVoiceError(*response));
                     auto registration = ParseRegistration(response->body);
                     if (!registration.ok()) return std::move(done)(registration.status());

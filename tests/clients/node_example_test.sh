@@ -4,8 +4,8 @@
 set -euo pipefail
 
 if ! command -v node >/dev/null 2>&1; then
-  echo "SKIPPED: node is not installed, so the Node example cannot run."
-  exit 0
+  echo "node is not installed: run bash bazel/install-deps.sh (installs Debian's nodejs and npm)" >&2
+  exit 1
 fi
 
 runfiles="${TEST_SRCDIR}/${TEST_WORKSPACE}"

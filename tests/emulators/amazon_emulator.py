@@ -72,11 +72,12 @@ class State(https_emulator.EmulatorState):
     def __init__(self, args):
         self.clients = dict(c.split(":", 1) for c in args.lwa_client)
         self.token_lifetime = args.token_lifetime
-        self.sp_bucket = TokenBucket(args.sp_rate, args.sp_burst)
+        self.sp_rate, self.sp_burst = args.sp_rate, args.sp_burst
         super().__init__()
 
     def reset(self):
         super().reset()
+        self.sp_bucket = TokenBucket(self.sp_rate, self.sp_burst)
         self.access_tokens = {}   # token -> {"expires", "kind", "device", "client_id"}
         self.refresh_tokens = {}  # refresh token -> {"device", "client_id"}
         self.devices = {}         # device key -> {"model", "device", "registered", "slots"}

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 
 namespace linkgateway::testing {
 namespace {
@@ -30,6 +32,9 @@ absl::StatusOr<Spawned> Spawn(std::vector<std::string> argv) {
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
+    // A child never outlives the test that started it, even if the test
+    // crashes or Bazel kills it at its timeout.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
     close(pipe_fds[0]);
@@ -116,15 +121,26 @@ void ChildProcess::ReadOutput(int fd) {
 
 std::string ChildProcess::address() const { return absl::StrCat("127.0.0.1:", port_); }
 
-int ChildProcess::Stop(int signal) {
+int ChildProcess::Stop(int signal, absl::Duration timeout) {
   if (!exited_) kill(pid_, signal);
-  return Wait();
+  return Wait(timeout);
 }
 
-int ChildProcess::Wait() {
+int ChildProcess::Wait(absl::Duration timeout) {
   if (exited_) return exit_code_;
   int status = 0;
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  // Bounded: a child that ignores the signal is killed at the timeout.
+  absl::Time give_up = absl::Now() + timeout;
+  for (;;) {
+    pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_ || (done < 0 && errno != EINTR)) break;
+    if (absl::Now() >= give_up) {
+      kill(pid_, SIGKILL);
+      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(5));
   }
   exited_ = true;
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

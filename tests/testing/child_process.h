@@ -32,9 +32,9 @@ class ChildProcess {
   std::string address() const;
   int port() const { return port_; }
 
-  // Sends `signal` and waits for the exit; returns the exit code (128 + signal
-  // number when the signal killed it).
-  int Stop(int signal);
+  // Sends `signal` and waits (up to `timeout`, then SIGKILL) for the exit;
+  // returns the exit code (128 + signal number when a signal killed it).
+  int Stop(int signal, absl::Duration timeout = absl::Seconds(20));
 
   // Everything the child printed so far (stdout and stderr).
   std::string Output() const;
@@ -42,7 +42,7 @@ class ChildProcess {
  private:
   ChildProcess(pid_t pid, int output_fd);
   void ReadOutput(int fd);
-  int Wait();
+  int Wait(absl::Duration timeout);
 
   pid_t pid_;
   int port_ = 0;

@@ -4,8 +4,10 @@
 #include <fstream>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -13,60 +15,150 @@
 
 namespace linkgateway::testing {
 
+// The three emulators of one test binary, shared by its tests.
+class Emulators {
+ public:
+  // The running emulators, each (re)started when its arguments differ from
+  // what it runs with, and reset otherwise.
+  static absl::StatusOr<std::shared_ptr<Emulators>> Get(EmulatedGatewayOptions const& options);
+
+  TestCertificates const& certs() const { return certs_; }
+  ChildProcess& process(Emulator emulator) { return *slots_[Index(emulator)].process; }
+
+  absl::StatusOr<google::protobuf::Struct> Control(Emulator emulator, std::string const& path,
+                                                   std::string const& json);
+
+ private:
+  struct Slot {
+    std::vector<std::string> args;
+    std::unique_ptr<ChildProcess> process;
+  };
+
+  static int Index(Emulator emulator) { return static_cast<int>(emulator); }
+  absl::Status Ensure(Emulator emulator, std::string const& script,
+                      std::vector<std::string> args);
+
+  TestCertificates certs_;
+  Slot slots_[3];
+};
+
+namespace {
+
+// Destroyed when the test binary exits, which stops the emulators.
+absl::Mutex shared_mu;
+std::shared_ptr<Emulators> shared ABSL_GUARDED_BY(shared_mu);
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<Emulators>> Emulators::Get(EmulatedGatewayOptions const& options) {
+  absl::MutexLock lock(&shared_mu);
+  if (shared == nullptr) {
+    auto certs = MakeTestCertificates();
+    if (!certs.ok()) return certs.status();
+    auto emulators = std::make_shared<Emulators>();
+    emulators->certs_ = *std::move(certs);
+    shared = std::move(emulators);
+  }
+  Emulators& e = *shared;
+  std::vector<std::string> tls = {"--cert", e.certs_.server_cert, "--key", e.certs_.server_key};
+
+  std::vector<std::string> args = tls;
+  args.insert(args.end(), {"--lwa-client", absl::StrCat(kLwaClientId, ":", kLwaClientSecret)});
+  args.insert(args.end(), options.amazon_args.begin(), options.amazon_args.end());
+  if (auto s = e.Ensure(Emulator::kAmazon, "amazon_emulator.py", args); !s.ok()) return s;
+
+  args = tls;
+  args.insert(args.end(), {"--region", "us-east-1", "--key-id", kAwsKeyId, "--secret",
+                           kAwsSecret, "--session-token", kAwsSessionToken});
+  args.insert(args.end(), options.sms_voice_args.begin(), options.sms_voice_args.end());
+  if (auto s = e.Ensure(Emulator::kSmsVoice, "sms_voice_emulator.py", args); !s.ok()) return s;
+
+  args = tls;
+  args.insert(args.end(), {"--profile-key", kImiconnectKey});
+  args.insert(args.end(), options.imiconnect_args.begin(), options.imiconnect_args.end());
+  if (auto s = e.Ensure(Emulator::kImiconnect, "imiconnect_emulator.py", args); !s.ok()) {
+    return s;
+  }
+  return shared;
+}
+
+absl::Status Emulators::Ensure(Emulator emulator, std::string const& script,
+                               std::vector<std::string> args) {
+  Slot& slot = slots_[Index(emulator)];
+  if (slot.process != nullptr && slot.args == args) {
+    // Same emulator: forget what earlier tests did to it.
+    if (Control(emulator, "reset", "{}").ok()) return absl::OkStatus();
+  }
+  slot.process.reset();
+  auto process = StartEmulator(script, args);
+  if (!process.ok()) return process.status();
+  slot.process = *std::move(process);
+  slot.args = std::move(args);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<google::protobuf::Struct> Emulators::Control(Emulator emulator,
+                                                            std::string const& path,
+                                                            std::string const& json) {
+  httplib::SSLClient client("127.0.0.1", process(emulator).port());
+  client.set_ca_cert_path(certs_.ca_cert.c_str());
+  client.enable_server_certificate_verification(true);
+  // Every wait is bounded: a stuck emulator fails the test with a message.
+  client.set_connection_timeout(5, 0);
+  client.set_read_timeout(10, 0);
+  client.set_write_timeout(10, 0);
+  auto response = client.Post(("/__emulator/" + path).c_str(), json, "application/json");
+  if (!response || response->status != 200) {
+    return absl::InternalError(absl::StrCat("emulator control ", path, " failed"));
+  }
+  std::string body = response->body;
+  if (!body.empty() && body[0] == '[') body = absl::StrCat("{\"items\":", body, "}");
+  google::protobuf::Struct result;
+  if (!google::protobuf::util::JsonStringToMessage(body, &result).ok()) {
+    return absl::InternalError(absl::StrCat("emulator control ", path, ": bad JSON"));
+  }
+  return result;
+}
+
+EmulatedGateway::~EmulatedGateway() = default;
+
+ChildProcess& EmulatedGateway::amazon() { return emulators_->process(Emulator::kAmazon); }
+
 absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
     EmulatedGatewayOptions options) {
   auto gateway = std::unique_ptr<EmulatedGateway>(new EmulatedGateway());
-  auto certs = MakeTestCertificates();
-  if (!certs.ok()) return certs.status();
-  gateway->certs_ = *certs;
-
-  std::vector<std::string> args = {"--cert", certs->server_cert, "--key", certs->server_key,
-                                   "--lwa-client",
-                                   absl::StrCat(kLwaClientId, ":", kLwaClientSecret)};
-  args.insert(args.end(), options.amazon_args.begin(), options.amazon_args.end());
-  auto amazon = StartEmulator("amazon_emulator.py", std::move(args));
-  if (!amazon.ok()) return amazon.status();
-  gateway->amazon_ = *std::move(amazon);
-
-  args = {"--cert", certs->server_cert, "--key", certs->server_key, "--region", "us-east-1",
-          "--key-id", kAwsKeyId, "--secret", kAwsSecret, "--session-token", kAwsSessionToken};
-  args.insert(args.end(), options.sms_voice_args.begin(), options.sms_voice_args.end());
-  auto sms_voice = StartEmulator("sms_voice_emulator.py", std::move(args));
-  if (!sms_voice.ok()) return sms_voice.status();
-  gateway->sms_voice_ = *std::move(sms_voice);
-
-  args = {"--cert", certs->server_cert, "--key", certs->server_key, "--profile-key",
-          kImiconnectKey};
-  args.insert(args.end(), options.imiconnect_args.begin(), options.imiconnect_args.end());
-  auto imiconnect = StartEmulator("imiconnect_emulator.py", std::move(args));
-  if (!imiconnect.ok()) return imiconnect.status();
-  gateway->imiconnect_ = *std::move(imiconnect);
+  auto emulators = Emulators::Get(options);
+  if (!emulators.ok()) return emulators.status();
+  gateway->emulators_ = *std::move(emulators);
+  Emulators& e = *gateway->emulators_;
+  ChildProcess& amazon = e.process(Emulator::kAmazon);
 
   // Secrets reach the gateway the production way: environment and files.
   std::string dir = std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp";
-  std::string secret_file = absl::StrCat(dir, "/lwa_secret.", gateway->amazon_->port());
+  std::string secret_file = absl::StrCat(dir, "/lwa_secret.", amazon.port());
   std::ofstream(secret_file) << options.lwa_client_secret << "\n";
   setenv("LINKGATEWAY_TEST_LWA_CLIENT_ID", kLwaClientId, 1);
-  std::string aws_file = absl::StrCat(dir, "/aws_credentials.", gateway->amazon_->port());
+  std::string aws_file = absl::StrCat(dir, "/aws_credentials.", amazon.port());
   std::ofstream(aws_file) << "[gateway]\naws_access_key_id = " << kAwsKeyId
                           << "\naws_secret_access_key = " << options.aws_secret
                           << "\naws_session_token = " << options.aws_session_token << "\n";
   setenv("LINKGATEWAY_TEST_IMICONNECT_KEY", options.imiconnect_key.c_str(), 1);
 
-  std::string url = absl::StrCat("https://", gateway->amazon_->address());
+  std::string url = absl::StrCat("https://", amazon.address());
   std::string config = absl::StrCat(
-      "upstream { ca_bundle_file: \"", certs->ca_cert, "\" }\n",
+      "upstream { ca_bundle_file: \"", e.certs().ca_cert, "\" }\n",
       "dash_replenishment { endpoint: \"", url, "\" }\n",
       "login_with_amazon {\n  token_endpoint: \"", url, "/auth/o2/token\"\n",
       "  client_id { env: \"LINKGATEWAY_TEST_LWA_CLIENT_ID\" }\n",
       "  client_secret { file: \"", secret_file, "\" }\n}\n",
       "selling_partner {\n  north_america_endpoint: \"", url, "\"\n  europe_endpoint: \"", url,
       "\"\n  far_east_endpoint: \"", url, "\"\n", options.selling_partner_config, "}\n",
-      "sms_voice {\n  region: \"us-east-1\"\n  endpoint: \"https://", gateway->sms_voice_->address(),
-      "\"\n  credentials { file { path: \"", aws_file, "\" profile: \"gateway\" } }\n}\n",
-      "imiconnect {\n  base_url: \"https://", gateway->imiconnect_->address(), "\"\n",
+      "sms_voice {\n  region: \"us-east-1\"\n  endpoint: \"https://",
+      e.process(Emulator::kSmsVoice).address(), "\"\n  credentials { file { path: \"", aws_file,
+      "\" profile: \"gateway\" } }\n}\n",
+      "imiconnect {\n  base_url: \"https://", e.process(Emulator::kImiconnect).address(), "\"\n",
       "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n}\n", options.extra_config);
-  std::string config_file = absl::StrCat(dir, "/gateway.", gateway->amazon_->port(), ".textproto");
+  std::string config_file = absl::StrCat(dir, "/gateway.", amazon.port(), ".textproto");
   std::ofstream(config_file) << config;
 
   auto process = StartGateway({"--config=" + config_file});
@@ -80,23 +172,7 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
 absl::StatusOr<google::protobuf::Struct> EmulatedGateway::Control(Emulator emulator,
                                                                   std::string const& path,
                                                                   std::string const& json) {
-  ChildProcess const& process = emulator == Emulator::kAmazon     ? *amazon_
-                                : emulator == Emulator::kSmsVoice ? *sms_voice_
-                                                                  : *imiconnect_;
-  httplib::SSLClient client("127.0.0.1", process.port());
-  client.set_ca_cert_path(certs_.ca_cert.c_str());
-  client.enable_server_certificate_verification(true);
-  auto response = client.Post(("/__emulator/" + path).c_str(), json, "application/json");
-  if (!response || response->status != 200) {
-    return absl::InternalError(absl::StrCat("emulator control ", path, " failed"));
-  }
-  std::string body = response->body;
-  if (!body.empty() && body[0] == '[') body = absl::StrCat("{\"items\":", body, "}");
-  google::protobuf::Struct result;
-  if (!google::protobuf::util::JsonStringToMessage(body, &result).ok()) {
-    return absl::InternalError(absl::StrCat("emulator control ", path, ": bad JSON"));
-  }
-  return result;
+  return emulators_->Control(emulator, path, json);
 }
 
 std::vector<google::protobuf::Struct> EmulatedGateway::Received(Emulator emulator,

@@ -1,6 +1,11 @@
 // The real gateway binary wired to the HTTPS emulators, for integration
-// tests: a fresh test CA, the emulators and the gateway on free loopback
-// ports, and a config file pointing the gateway at them.
+// tests: a test CA, the emulators and the gateway on free loopback ports, and
+// a config file pointing the gateway at them.
+//
+// The emulators start once per test binary and are reset (their state
+// forgotten) for each new EmulatedGateway; one is restarted only when a test
+// asks for other emulator arguments. The gateway itself starts fresh every
+// time, so no token cache or rate-limit bucket carries over between tests.
 #ifndef LINKGATEWAY_TESTS_TESTING_EMULATED_GATEWAY_H_
 #define LINKGATEWAY_TESTS_TESTING_EMULATED_GATEWAY_H_
 
@@ -49,14 +54,17 @@ struct EmulatedGatewayOptions {
   std::string imiconnect_key = kImiconnectKey;
 };
 
+class Emulators;
+
 class EmulatedGateway {
  public:
   static absl::StatusOr<std::unique_ptr<EmulatedGateway>> Start(
       EmulatedGatewayOptions options = {});
+  ~EmulatedGateway();
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   ChildProcess& gateway() { return *gateway_; }
-  ChildProcess& amazon() { return *amazon_; }
+  ChildProcess& amazon();
 
   // POSTs `json` to an emulator's /__emulator/<path> and returns the parsed
   // answer (arrays come back under the key "items").
@@ -73,10 +81,7 @@ class EmulatedGateway {
   int StatusCount(Emulator emulator, int http_status);
 
  private:
-  TestCertificates certs_;
-  std::unique_ptr<ChildProcess> amazon_;
-  std::unique_ptr<ChildProcess> sms_voice_;
-  std::unique_ptr<ChildProcess> imiconnect_;
+  std::shared_ptr<Emulators> emulators_;
   std::unique_ptr<ChildProcess> gateway_;
   std::shared_ptr<grpc::Channel> channel_;
 };
