@@ -117,7 +117,8 @@ TEST_F(GatewayServerTest, CallersDeadlineReachesTheAdapter) {
   Response response;
   absl::Time before = absl::Now();
   std::thread call = CallInBackground(absl::Seconds(7), status, response);
-  operation_->started_.WaitForNotification();
+  EXPECT_TRUE(operation_->started_.WaitForNotificationWithTimeout(absl::Seconds(30)))
+      << "timed out waiting for operation_->started_";
   absl::Duration left = operation_->deadline() - before;
   EXPECT_GT(left, absl::Seconds(6));
   EXPECT_LE(left, absl::Seconds(8));
@@ -131,7 +132,8 @@ TEST_F(GatewayServerTest, NoDeadlineGetsTheConfiguredDefault) {
   Response response;
   absl::Time before = absl::Now();
   std::thread call = CallInBackground(std::nullopt, status, response);
-  operation_->started_.WaitForNotification();
+  EXPECT_TRUE(operation_->started_.WaitForNotificationWithTimeout(absl::Seconds(30)))
+      << "timed out waiting for operation_->started_";
   absl::Duration left = operation_->deadline() - before;
   EXPECT_GT(left, ToDuration(config_.default_deadline()) - absl::Seconds(1));
   EXPECT_LE(left, ToDuration(config_.default_deadline()) + absl::Seconds(1));
@@ -156,9 +158,11 @@ TEST_F(GatewayServerTest, CallerCancellationReachesTheAdapter) {
   grpc::Status status;
   Response response;
   std::thread call([&] { status = stub_->DeleteRegistration(&context, ValidRequest(), &response); });
-  operation_->started_.WaitForNotification();
+  EXPECT_TRUE(operation_->started_.WaitForNotificationWithTimeout(absl::Seconds(30)))
+      << "timed out waiting for operation_->started_";
   context.TryCancel();
-  operation_->cancelled_.WaitForNotification();
+  EXPECT_TRUE(operation_->cancelled_.WaitForNotificationWithTimeout(absl::Seconds(30)))
+      << "timed out waiting for operation_->cancelled_";
   operation_->Complete(absl::CancelledError("aborted upstream"));
   call.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
@@ -168,7 +172,8 @@ TEST_F(GatewayServerTest, ShutdownLetsInFlightCallsFinishAndRefusesNewOnes) {
   grpc::Status status;
   Response response;
   std::thread call = CallInBackground(absl::Seconds(30), status, response);
-  operation_->started_.WaitForNotification();
+  EXPECT_TRUE(operation_->started_.WaitForNotificationWithTimeout(absl::Seconds(30)))
+      << "timed out waiting for operation_->started_";
 
   std::thread shutdown([this] { server_->Shutdown(absl::Seconds(30)); });
 

@@ -41,7 +41,8 @@ struct Result {
     };
   }
   absl::StatusOr<HttpResponse> const& Wait() {
-    done.WaitForNotification();
+    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)))
+        << "timed out waiting for done";
     return value;
   }
 };
@@ -204,7 +205,8 @@ TEST_F(CurlTransportTest, CancellationAbortsTheTransfer) {
   auto cancellation = std::make_shared<Cancellation>();
   Result result;
   transport->Send(Get("/stall", absl::Seconds(30)), cancellation, result.Callback());
-  stalled_.WaitForNotification();
+  EXPECT_TRUE(stalled_.WaitForNotificationWithTimeout(absl::Seconds(30)))
+      << "timed out waiting for stalled_";
   cancellation->Cancel();
   EXPECT_EQ(result.Wait().status().code(), absl::StatusCode::kCancelled);
 }
@@ -308,7 +310,8 @@ TEST_F(CurlTransportTest, TimersRunInOrderOnTheLoop) {
   });
   transport->RunAt(now + absl::Milliseconds(10), [&] { order.push_back(1); });
   transport->RunAt(now - absl::Seconds(1), [&] { order.push_back(0); });
-  done.WaitForNotification();
+  EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)))
+      << "timed out waiting for done";
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
   EXPECT_GE(transport->Now(), now + absl::Milliseconds(30));
 }
@@ -318,7 +321,8 @@ TEST_F(CurlTransportTest, DestructionAnswersEverythingInFlight) {
   {
     auto transport = Transport();
     transport->Send(Get("/stall", absl::Seconds(30)), nullptr, result.Callback());
-    stalled_.WaitForNotification();
+    EXPECT_TRUE(stalled_.WaitForNotificationWithTimeout(absl::Seconds(30)))
+        << "timed out waiting for stalled_";
   }
   EXPECT_EQ(result.Wait().status().code(), absl::StatusCode::kCancelled);
 }

@@ -88,7 +88,8 @@ class ReflectionTest : public testing::EmulatedGatewayTest {
                      status = std::move(s);
                      done.Notify();
                    });
-    done.WaitForNotification();
+    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)))
+        << "timed out waiting for done";
     if (!status.ok()) return status;
     std::vector<grpc::Slice> slices;
     EXPECT_TRUE(response_bytes.Dump(&slices).ok());

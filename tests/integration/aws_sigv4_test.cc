@@ -61,7 +61,8 @@ class SigV4Test : public ::testing::Test {
       result = std::move(r);
       done.Notify();
     });
-    done.WaitForNotification();
+    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)))
+        << "timed out waiting for done";
     return result;
   }
 
