@@ -2,17 +2,14 @@
 #ifndef LINKGATEWAY_SERVER_APP_PROFILE_SERVICE_H_
 #define LINKGATEWAY_SERVER_APP_PROFILE_SERVICE_H_
 
-#include "absl/time/time.h"
-#include "adapters/operation/provider_registry.h"
+#include "server/serving.h"
 #include "linkgateway/v1/app_profiles.grpc.pb.h"
 
 namespace linkgateway::server {
 
 class AppProfileService final : public v1::AppProfileService::CallbackService {
  public:
-  AppProfileService(adapters::ProviderRegistry const& providers,
-                    absl::Duration default_deadline)
-      : providers_(providers), default_deadline_(default_deadline) {}
+  explicit AppProfileService(Serving const& serving) : serving_(serving) {}
 
   grpc::ServerUnaryReactor* DeleteAppProfile(
       grpc::CallbackServerContext* context, v1::DeleteAppProfileRequest const* request,
@@ -23,8 +20,7 @@ class AppProfileService final : public v1::AppProfileService::CallbackService {
       v1::ProfileTransaction* response) override;
 
  private:
-  adapters::ProviderRegistry const& providers_;
-  absl::Duration default_deadline_;
+  Serving const& serving_;
 };
 
 }  // namespace linkgateway::server

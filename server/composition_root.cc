@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "adapters/operation/provider_factory.h"
 #include "adapters/policies/retry_policy_config.h"
+#include "server/limits.h"
 
 namespace linkgateway::server {
 namespace {
@@ -29,6 +30,7 @@ core::CurlTransportOptions TransportOptions(GatewayConfig const& config) {
     options.connect_timeout = timeout;
   }
   options.max_connections_per_host = upstream.max_connections_per_host();
+  options.max_total_connections = upstream.max_total_connections();
   return options;
 }
 
@@ -51,10 +53,13 @@ void CheckRetryPolicies(GatewayConfig const& config, config::Checker& check) {
 }  // namespace
 
 absl::Status PrepareConfig(GatewayConfig& config) {
+  std::uint64_t open_files = CurrentOpenFileLimit();
   config::ApplyDefaults(config);
+  ApplyLimitDefaults(config, open_files);
   for (auto const* factory : ProviderFactories()) factory->ApplyDefaults(config);
   config::Checker check(config);
   config::ValidateConfig(config, check);
+  CheckLimits(config, open_files, check);
   CheckRetryPolicies(config, check);
   for (auto const* factory : ProviderFactories()) factory->Validate(config, check);
   return check.Result();

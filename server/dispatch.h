@@ -1,6 +1,6 @@
-// The one path every RPC takes: check the target, find the provider's
-// operation, run the provider's validation, start it, finish the reactor
-// with its outcome.
+// The one path every RPC takes: take a slot (or shed the call), check the
+// target and enums, find the provider's operation, run the provider's
+// validation, start it, finish the reactor with its outcome.
 #ifndef LINKGATEWAY_SERVER_DISPATCH_H_
 #define LINKGATEWAY_SERVER_DISPATCH_H_
 
@@ -20,6 +20,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/grpc_status.h"
+#include "server/serving.h"
 #include "server/validation.h"
 
 namespace linkgateway::server {
@@ -46,13 +47,15 @@ absl::Status ProviderNotServed(Request const& request) {
       core::reason::kProviderNotImplemented, core::kGatewayDomain, {{"provider", provider}});
 }
 
-// One unary call: finishes with the operation's outcome, and turns the
-// caller's cancellation into the adapters' Cancellation.
+// One unary call: finishes with the operation's outcome, turns the caller's
+// cancellation into the adapters' Cancellation, and holds a slot of the
+// limiter (if it got one) until gRPC is done with the call.
 template <typename Response>
 class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
-  explicit UnaryCall(Response* response)
-      : response_(response), cancellation_(std::make_shared<core::Cancellation>()) {}
+  UnaryCall(Response* response, CallLimiter* slot)
+      : response_(response), slot_(slot),
+        cancellation_(std::make_shared<core::Cancellation>()) {}
 
   std::shared_ptr<core::Cancellation> const& cancellation() const { return cancellation_; }
 
@@ -64,10 +67,14 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   }
 
   void OnCancel() override { cancellation_->Cancel(); }
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    if (slot_ != nullptr) slot_->Release();
+    delete this;
+  }
 
  private:
   Response* response_;
+  CallLimiter* slot_;
   std::shared_ptr<core::Cancellation> cancellation_;
 };
 
@@ -75,11 +82,18 @@ template <typename Request, typename Response>
 grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context,
                                    Request const* request, Response* response,
                                    adapters::OperationTable<Request, Response> const& table,
-                                   absl::Duration default_deadline) {
-  auto* call = new UnaryCall<Response>(response);
-  if (absl::Status valid = ValidateTarget(*request); !valid.ok()) {
-    call->Complete(std::move(valid));
-    return call;
+                                   Serving const& serving) {
+  if (!serving.limiter.TryAcquire()) {
+    auto* shed = new UnaryCall<Response>(response, nullptr);
+    shed->Complete(serving.limiter.Overloaded());
+    return shed;
+  }
+  auto* call = new UnaryCall<Response>(response, &serving.limiter);
+  for (auto const& check : {&ValidateTarget, &ValidateEnums}) {
+    if (absl::Status valid = check(*request); !valid.ok()) {
+      call->Complete(std::move(valid));
+      return call;
+    }
   }
   auto const* entry = table.Find(request->target_case());
   if (entry == nullptr) {
@@ -90,7 +104,7 @@ grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context,
     call->Complete(std::move(valid));
     return call;
   }
-  adapters::CallContext call_context{EffectiveDeadline(*context, default_deadline),
+  adapters::CallContext call_context{EffectiveDeadline(*context, serving.default_deadline),
                                      call->cancellation()};
   entry->operation->Start(
       call_context, *request,

@@ -1,43 +1,94 @@
 #include "server/gateway_server.h"
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/resource_quota.h"
 #include "grpcpp/server_builder.h"
+#include "server/limits.h"
 
 namespace linkgateway::server {
 
 using config::ToDuration;
 
+namespace {
+
+int Milliseconds(google::protobuf::Duration const& d) {
+  return static_cast<int>(
+      std::min<std::int64_t>(absl::ToInt64Milliseconds(ToDuration(d)), INT_MAX));
+}
+
+// gRPC's own controls for what one caller may hold.
+void ApplyLimits(config::v1::Limits const& limits, grpc::ServerBuilder& builder) {
+  grpc::ResourceQuota quota("linkgateway");
+  quota.Resize(static_cast<std::size_t>(limits.memory_quota_bytes()));
+  builder.SetResourceQuota(quota);
+  builder.SetMaxReceiveMessageSize(limits.max_receive_message_bytes());
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, limits.max_concurrent_streams());
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, limits.max_metadata_bytes());
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             Milliseconds(limits.max_connection_idle()));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                             Milliseconds(limits.max_connection_age()));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             Milliseconds(limits.max_connection_age_grace()));
+  // Keepalive enforcement: pings more often than this (or without calls)
+  // count as strikes, and two strikes close the connection.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             Milliseconds(limits.min_keepalive_ping_interval()));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+}
+
+}  // namespace
+
 GatewayServer::GatewayServer(GatewayConfig const& config,
                              adapters::ProviderRegistry const& providers)
-    : registrations_(providers, ToDuration(config.default_deadline())),
-      subscriptions_(providers, ToDuration(config.default_deadline())),
-      app_profiles_(providers, ToDuration(config.default_deadline())) {}
+    : limiter_(config.limits().max_calls_in_flight()),
+      serving_{providers, ToDuration(config.default_deadline()), limiter_},
+      registrations_(serving_),
+      subscriptions_(serving_),
+      app_profiles_(serving_) {}
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
-    GatewayConfig const& config, adapters::ProviderRegistry const& providers) {
+    GatewayConfig const& given, adapters::ProviderRegistry const& providers) {
+  GatewayConfig config = given;  // limits left unset take their defaults
+  ApplyLimitDefaults(config, CurrentOpenFileLimit());
   // Both are process-wide switches that must be set before the builder exists.
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   std::unique_ptr<GatewayServer> gateway(new GatewayServer(config, providers));
+  // The gateway accepts connections itself (listener.h): caller connections
+  // stay below their descriptor bound and an exhausted descriptor table never
+  // stops the listener.
+  auto const& limits = config.limits();
+  auto listener = Listener::Bind(
+      {config.listen_address(), kReservedDescriptors + limits.max_connections()});
+  if (!listener.ok()) return listener.status();
+  gateway->listener_ = *std::move(listener);
+
   grpc::ServerBuilder builder;
   // TLS for callers is left to the deployment (mesh or proxy); see README.
-  builder.AddListeningPort(config.listen_address(), grpc::InsecureServerCredentials(),
-                           &gateway->port_);
+  auto acceptor = builder.experimental().AddExternalConnectionAcceptor(
+      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
+      grpc::InsecureServerCredentials());
+  ApplyLimits(limits, builder);
   builder.RegisterService(&gateway->registrations_);
   builder.RegisterService(&gateway->subscriptions_);
   builder.RegisterService(&gateway->app_profiles_);
   gateway->server_ = builder.BuildAndStart();
-  if (gateway->server_ == nullptr || gateway->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", config.listen_address()));
+  if (gateway->server_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot serve on ", config.listen_address()));
   }
+  gateway->listener_->Start(std::move(acceptor));
   // Per-service health, so a probe can ask for the service it depends on.
   if (auto* health = gateway->server_->GetHealthCheckService()) {
     for (char const* service : {v1::RegistrationService::service_full_name(),
@@ -54,6 +105,7 @@ void GatewayServer::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   // Load balancers stop sending before the listener closes.
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  listener_->Stop();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
 }

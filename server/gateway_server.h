@@ -1,4 +1,5 @@
-// The gRPC server: the three API services, health and reflection.
+// The gRPC server: the three API services, health and reflection, behind
+// the gateway's own listener and its limits (README "Limits and overload").
 #ifndef LINKGATEWAY_SERVER_GATEWAY_SERVER_H_
 #define LINKGATEWAY_SERVER_GATEWAY_SERVER_H_
 
@@ -9,6 +10,9 @@
 #include "adapters/operation/provider_registry.h"
 #include "grpcpp/server.h"
 #include "server/app_profile_service.h"
+#include "server/call_limiter.h"
+#include "server/listener.h"
+#include "server/serving.h"
 #include "config/config.h"
 #include "server/registration_service.h"
 #include "server/subscription_service.h"
@@ -19,15 +23,18 @@ using config::GatewayConfig;
 
 class GatewayServer {
  public:
-  // Starts serving on config.listen_address(). `providers` must outlive the
-  // server.
+  // Starts serving on config.listen_address() with config.limits (defaults
+  // applied). `providers` must outlive the server.
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
       GatewayConfig const& config, adapters::ProviderRegistry const& providers);
 
   ~GatewayServer();
 
   // The port actually bound (useful with port 0).
-  int port() const { return port_; }
+  int port() const { return listener_->port(); }
+
+  CallLimiter const& limiter() const { return limiter_; }
+  Listener const& listener() const { return *listener_; }
 
   // Reports NOT_SERVING to health checks, refuses new calls, lets in-flight
   // calls finish for up to `grace`, then cancels the rest. Returns when done.
@@ -36,11 +43,13 @@ class GatewayServer {
  private:
   GatewayServer(GatewayConfig const& config, adapters::ProviderRegistry const& providers);
 
+  CallLimiter limiter_;
+  Serving serving_;
   RegistrationService registrations_;
   SubscriptionService subscriptions_;
   AppProfileService app_profiles_;
+  std::unique_ptr<Listener> listener_;
   std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
   bool shut_down_ = false;
 };
 

@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "server/composition_root.h"
 #include "server/gateway_server.h"
+#include "server/limits.h"
 
 ABSL_FLAG(std::string, config, "",
           "Path of a GatewayConfig text-format file; empty uses the defaults.");
@@ -60,6 +61,12 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // More descriptors make descriptor floods need far more connections; the
+  // limits below are sized to what the process got.
+  auto files = linkgateway::server::RaiseOpenFileLimit();
+  std::cerr << "linkgateway: open-file limit " << files.before << " raised to " << files.soft
+            << " (hard " << files.hard << ")" << std::endl;
+
   auto config = LoadConfig();
   if (!config.ok()) {
     std::cerr << "linkgateway: " << config.status().message() << "\n";
@@ -78,6 +85,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string host = config->listen_address().substr(0, config->listen_address().rfind(':'));
+  auto const& limits = config->limits();
+  std::cerr << "linkgateway: limits: " << limits.max_calls_in_flight() << " calls in flight, "
+            << limits.max_connections() << " caller connections, "
+            << config->upstream().max_total_connections() << " upstream connections, "
+            << limits.max_concurrent_streams() << " streams per connection, "
+            << (limits.memory_quota_bytes() >> 20) << " MiB gRPC memory" << std::endl;
   std::cerr << "linkgateway: listening on " << host << ":" << (*server)->port() << std::endl;
 
   int signal = 0;

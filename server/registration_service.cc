@@ -7,8 +7,7 @@ namespace linkgateway::server {
 grpc::ServerUnaryReactor* RegistrationService::DeleteRegistration(
     grpc::CallbackServerContext* context, v1::DeleteRegistrationRequest const* request,
     v1::DeleteRegistrationResponse* response) {
-  return Dispatch(context, request, response, providers_.delete_registration,
-                  default_deadline_);
+  return Dispatch(context, request, response, serving_.providers.delete_registration, serving_);
 }
 
 }  // namespace linkgateway::server

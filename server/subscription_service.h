@@ -2,17 +2,14 @@
 #ifndef LINKGATEWAY_SERVER_SUBSCRIPTION_SERVICE_H_
 #define LINKGATEWAY_SERVER_SUBSCRIPTION_SERVICE_H_
 
-#include "absl/time/time.h"
-#include "adapters/operation/provider_registry.h"
+#include "server/serving.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 
 namespace linkgateway::server {
 
 class SubscriptionService final : public v1::SubscriptionService::CallbackService {
  public:
-  SubscriptionService(adapters::ProviderRegistry const& providers,
-                      absl::Duration default_deadline)
-      : providers_(providers), default_deadline_(default_deadline) {}
+  explicit SubscriptionService(Serving const& serving) : serving_(serving) {}
 
   grpc::ServerUnaryReactor* GetSubscriptionInfo(
       grpc::CallbackServerContext* context, v1::GetSubscriptionInfoRequest const* request,
@@ -23,8 +20,7 @@ class SubscriptionService final : public v1::SubscriptionService::CallbackServic
       v1::DeleteSubscriptionResponse* response) override;
 
  private:
-  adapters::ProviderRegistry const& providers_;
-  absl::Duration default_deadline_;
+  Serving const& serving_;
 };
 
 }  // namespace linkgateway::server

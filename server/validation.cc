@@ -23,4 +23,50 @@ absl::Status ValidateTarget(google::protobuf::Message const& request) {
       {{"target", absl::StrCat("exactly one of ", absl::StrJoin(names, ", "), " must be set")}});
 }
 
+namespace {
+
+void CollectUnknownEnums(google::protobuf::Message const& message, std::string const& prefix,
+                         std::vector<core::FieldViolation>& violations) {
+  auto const* reflection = message.GetReflection();
+  std::vector<google::protobuf::FieldDescriptor const*> fields;
+  reflection->ListFields(message, &fields);
+  for (auto const* field : fields) {
+    std::string path = absl::StrCat(prefix, field->name());
+    if (field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+      if (field->is_map()) continue;  // the API has no maps of enums or messages with enums
+      if (field->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+          CollectUnknownEnums(reflection->GetRepeatedMessage(message, field, i),
+                              absl::StrCat(path, "[", i, "]."), violations);
+        }
+      } else {
+        CollectUnknownEnums(reflection->GetMessage(message, field), path + ".", violations);
+      }
+      continue;
+    }
+    if (field->type() != google::protobuf::FieldDescriptor::TYPE_ENUM) continue;
+    auto check = [&](int number, std::string const& where) {
+      if (field->enum_type()->FindValueByNumber(number) != nullptr) return;
+      violations.push_back({where, absl::StrCat("unknown value ", number, " of enum ",
+                                                field->enum_type()->full_name())});
+    };
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        check(reflection->GetRepeatedEnumValue(message, field, i), absl::StrCat(path, "[", i, "]"));
+      }
+    } else {
+      check(reflection->GetEnumValue(message, field), path);
+    }
+  }
+}
+
+}  // namespace
+
+absl::Status ValidateEnums(google::protobuf::Message const& request) {
+  std::vector<core::FieldViolation> violations;
+  CollectUnknownEnums(request, "", violations);
+  if (violations.empty()) return absl::OkStatus();
+  return core::InvalidArgument(request.GetDescriptor()->name(), violations);
+}
+
 }  // namespace linkgateway::server

@@ -12,6 +12,7 @@ inline constexpr absl::string_view kInvalidArgument = "INVALID_ARGUMENT";
 inline constexpr absl::string_view kProviderNotConfigured = "PROVIDER_NOT_CONFIGURED";
 inline constexpr absl::string_view kProviderNotImplemented = "PROVIDER_NOT_IMPLEMENTED";
 inline constexpr absl::string_view kClientRateLimited = "CLIENT_RATE_LIMITED";
+inline constexpr absl::string_view kOverloaded = "OVERLOADED";
 inline constexpr absl::string_view kGatewayCredentialsMissing = "GATEWAY_CREDENTIALS_MISSING";
 inline constexpr absl::string_view kGatewayBadUpstreamRequest = "GATEWAY_BAD_UPSTREAM_REQUEST";
 inline constexpr absl::string_view kDeadlineExceeded = "DEADLINE_EXCEEDED";
@@ -41,6 +42,10 @@ inline constexpr absl::string_view kUpstreamCredentialsMissing = "UPSTREAM_CREDE
 inline constexpr absl::string_view kUpstreamRequestExpired = "UPSTREAM_REQUEST_EXPIRED";
 inline constexpr absl::string_view kUpstreamSourceIpNotAllowed = "UPSTREAM_SOURCE_IP_NOT_ALLOWED";
 inline constexpr absl::string_view kUpstreamProfileNotLinked = "UPSTREAM_PROFILE_NOT_LINKED";
+// The request may or may not have been applied upstream, and nothing the
+// gateway received proves which (details in ErrorInfo.metadata). Not
+// retryable by standard gRPC retry policies: check the target's state first.
+inline constexpr absl::string_view kUpstreamOutcomeUnknown = "UPSTREAM_OUTCOME_UNKNOWN";
 
 // Below HTTP (ErrorInfo.domain: the provider's; the host is in metadata).
 inline constexpr absl::string_view kUpstreamDnsFailed = "UPSTREAM_DNS_FAILED";

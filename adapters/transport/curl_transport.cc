@@ -160,8 +160,14 @@ class CurlTransport::Loop {
 CurlTransport::Loop::Loop(CurlTransportOptions options) : options_(std::move(options)) {
   EnsureCurlGlobalInit();
   multi_ = curl_multi_init();
-  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_idle_connections);
+  // Idle connections kept for reuse hold descriptors too: never more than
+  // the total allowed.
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
+                    options_.max_idle_connections > 0
+                        ? std::min(options_.max_idle_connections, options_.max_total_connections)
+                        : options_.max_total_connections);
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_connections_per_host);
+  curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, options_.max_total_connections);
   // Handles in one multi already share connections and DNS; the share handle
   // adds TLS sessions, so a new connection resumes instead of a full handshake.
   share_ = curl_share_init();

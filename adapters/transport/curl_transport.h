@@ -26,12 +26,15 @@ struct CurlTransportOptions {
   // Bodies larger than this end the transfer with RESPONSE_TOO_LARGE.
   std::int64_t max_response_bytes = 1 << 20;
   absl::Duration connect_timeout = absl::Seconds(5);
-  // Idle connections kept for reuse, across all hosts. 0 = libcurl's default
-  // (four per transfer in progress), which follows the load.
+  // Idle connections kept for reuse, across all hosts. 0 = up to
+  // max_total_connections.
   long max_idle_connections = 0;
   // Connections to one host at once; further calls queue inside libcurl until
   // one is free. 0 = no limit (one connection per concurrent HTTP/1.1 call).
   long max_connections_per_host = 0;
+  // Connections at once, all hosts together (each holds a descriptor);
+  // further calls queue inside libcurl. Idle ones kept for reuse count too.
+  long max_total_connections = 1024;
   std::string user_agent = "linkgateway/1.0 (Language=C++; Platform=Linux)";
 };
 
