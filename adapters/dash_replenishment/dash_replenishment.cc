@@ -79,13 +79,15 @@ void Deregistration::Start(CallContext const& context, v1::DeleteRegistrationReq
                   });
 }
 
-std::optional<v1::DeleteRegistrationResponse> Deregistration::AlreadyDone(
+std::optional<absl::StatusOr<v1::DeleteRegistrationResponse>> Deregistration::AlreadyDone(
     absl::Status const& status) {
   if (status.code() != absl::StatusCode::kInvalidArgument) return std::nullopt;
-  v1::DeleteRegistrationResponse response;
-  response.set_already_deleted(true);
-  response.mutable_dash_replenishment();
-  return response;
+  // DRS answers 400 both for a token that died with a successful
+  // deregistration and for one that was never valid: nothing proves which.
+  return core::OutcomeUnknown(
+      status, "Dash Replenishment answered 400 after an attempt that may have deregistered "
+              "the device; a 400 cannot tell a token consumed by that deregistration from one "
+              "that never worked");
 }
 
 void GetSubscriptionInfo::Start(CallContext const& context,

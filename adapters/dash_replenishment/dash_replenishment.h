@@ -8,8 +8,8 @@
 #include <string>
 #include <utility>
 
-#include "adapters/transport/http.h"
 #include "adapters/operation/operation.h"
+#include "adapters/transport/http.h"
 #include "linkgateway/v1/registrations.pb.h"
 #include "linkgateway/v1/subscriptions.pb.h"
 
@@ -26,9 +26,11 @@ class Deregistration final
   void Start(CallContext const& context, v1::DeleteRegistrationRequest const& request,
              Callback<v1::DeleteRegistrationResponse> done) override;
 
-  // After an attempt that may have succeeded, a 400 means the first attempt
-  // deregistered the device (its token died with it): already deleted.
-  static std::optional<v1::DeleteRegistrationResponse> AlreadyDone(absl::Status const& status);
+  // After an attempt that may have succeeded, a 400 proves nothing: the
+  // token may have died with that deregistration, or never been valid. The
+  // outcome is reported unknown (core::OutcomeUnknown), never OK.
+  static std::optional<absl::StatusOr<v1::DeleteRegistrationResponse>> AlreadyDone(
+      absl::Status const& status);
 
  private:
   std::string const endpoint_;

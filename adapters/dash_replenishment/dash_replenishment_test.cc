@@ -664,8 +664,9 @@ INSTANTIATE_TEST_SUITE_P(
     CaseName<MalformedCase>);
 
 // ---------------------------------------------------------------------------
-// AlreadyDone: after an attempt that may have deregistered the device, its
-// token is dead, so a 400 means the work is done.
+// AlreadyDone: after an attempt that may have deregistered the device, a 400
+// cannot tell a token consumed by that deregistration from one that never
+// worked: the outcome is unknown, never OK.
 // ---------------------------------------------------------------------------
 
 struct AlreadyDoneCase {
@@ -678,13 +679,17 @@ void PrintTo(AlreadyDoneCase const& c, std::ostream* os) { *os << c.name; }
 
 class DeregistrationAlreadyDoneTest : public ::testing::TestWithParam<AlreadyDoneCase> {};
 
-TEST_P(DeregistrationAlreadyDoneTest, OnlyInvalidArgumentMeansDeleted) {
+TEST_P(DeregistrationAlreadyDoneTest, OnlyInvalidArgumentIsOutcomeUnknown) {
   auto const& c = GetParam();
   auto answer = Deregistration::AlreadyDone(c.status);
   ASSERT_EQ(answer.has_value(), c.done);
   if (!c.done) return;
-  EXPECT_TRUE(answer->already_deleted());
-  EXPECT_TRUE(answer->has_dash_replenishment());
+  ASSERT_FALSE(answer->ok());
+  EXPECT_EQ(answer->status().code(), absl::StatusCode::kUnknown);
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(core::FindDetail(answer->status(), info));
+  EXPECT_EQ(info.reason(), "UPSTREAM_OUTCOME_UNKNOWN");
+  EXPECT_EQ(info.metadata().at("causeCode"), "INVALID_ARGUMENT");
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -700,14 +705,20 @@ INSTANTIATE_TEST_SUITE_P(
                       AlreadyDoneCase{"Ok", absl::OkStatus(), false}),
     CaseName<AlreadyDoneCase>);
 
-TEST(DeregistrationReplayTest, AMapped400IsAlreadyDone) {
+TEST(DeregistrationReplayTest, AMapped400IsOutcomeUnknownWithTheEvidence) {
   FakeHttpTransport transport;
   transport.SetResponder([](core::HttpRequest const&) {
     return core::testing::Response(400, R"({"message": "Invalid token"})");
   });
   auto answer = Deregistration::AlreadyDone(Deregister(transport, Device("")).status());
   ASSERT_TRUE(answer.has_value());
-  EXPECT_TRUE(answer->already_deleted());
+  ASSERT_EQ(answer->status().code(), absl::StatusCode::kUnknown);
+  EXPECT_THAT(std::string(answer->status().message()), HasSubstr("Invalid token"));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(core::FindDetail(answer->status(), info));
+  EXPECT_EQ(info.domain(), "dash-replenishment-service.amazon.com");
+  EXPECT_EQ(info.metadata().at("causeReason"), "UPSTREAM_INVALID_ARGUMENT");
+  EXPECT_EQ(info.metadata().at("httpStatus"), "400");
 }
 
 }  // namespace

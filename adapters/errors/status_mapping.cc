@@ -102,7 +102,6 @@ constexpr TransportRow kTransportRows[] = {
 // reach the caller (status_details.cc only forwards google.rpc types).
 constexpr absl::string_view kRetryClassKey = "linkgateway.internal/retry-class";
 constexpr absl::string_view kNotSentKey = "linkgateway.internal/not-sent";
-constexpr absl::string_view kResentKey = "linkgateway.internal/resent";
 
 absl::Status Build(Code code, absl::string_view message, absl::string_view reason,
                    absl::string_view domain, RetryClass retry,
@@ -156,7 +155,6 @@ absl::Status MapUpstreamError(UpstreamError const& error) {
     AttachDetail(status, info);
   }
   if (error.retry_after) SetRetryDelay(status, *error.retry_after);
-  if (error.resent) status.SetPayload(kResentKey, absl::Cord("1"));
   return status;
 }
 
@@ -167,7 +165,6 @@ UpstreamError ErrorFromResponse(ProviderErrors const& provider, HttpResponse con
   error.http_status = response.status;
   error.request_id = response.Header("x-amzn-requestid");
   error.retry_after = RetryAfter(response, now);
-  error.resent = response.sends > 1;
   return error;
 }
 
@@ -207,6 +204,23 @@ absl::Status AttributeTo(ProviderErrors const& provider, absl::Status status) {
   return status;
 }
 
+absl::Status OutcomeUnknown(absl::Status const& cause, absl::string_view why) {
+  google::rpc::ErrorInfo info;
+  bool has_info = FindDetail(cause, info);
+  std::map<std::string, std::string> metadata(info.metadata().begin(), info.metadata().end());
+  metadata["causeCode"] = absl::StatusCodeToString(cause.code());
+  if (has_info) metadata["causeReason"] = info.reason();
+  metadata["why"] = std::string(why);
+  absl::Status status = WithErrorInfo(
+      absl::UnknownError(absl::StrCat("the outcome is unknown: ", why, " (", cause.message(),
+                                      "); check the target's state before repeating the call")),
+      reason::kUpstreamOutcomeUnknown, has_info ? info.domain() : kGatewayDomain,
+      std::move(metadata));
+  google::rpc::RequestInfo request_info;
+  if (FindDetail(cause, request_info)) AttachDetail(status, request_info);
+  return status;
+}
+
 RetryClass RetryClassOf(absl::Status const& status) {
   auto payload = status.GetPayload(kRetryClassKey);
   if (!payload) return R::kNone;
@@ -218,10 +232,6 @@ RetryClass RetryClassOf(absl::Status const& status) {
 
 bool ProvablyNotSent(absl::Status const& status) {
   return status.GetPayload(kNotSentKey).has_value();
-}
-
-bool AnsweredAResend(absl::Status const& status) {
-  return status.GetPayload(kResentKey).has_value();
 }
 
 std::optional<absl::Duration> RetryDelayOf(absl::Status const& status) {

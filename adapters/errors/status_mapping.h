@@ -71,9 +71,6 @@ struct UpstreamError {
   std::optional<absl::Duration> retry_after;
   // Further vendor fields for ErrorInfo.metadata (lowerCamelCase keys).
   std::map<std::string, std::string> metadata;
-  // The transport sent the request twice (HttpResponse::sends): the answer
-  // may describe the state after the first send.
-  bool resent = false;
 };
 
 absl::Status MapUpstreamError(UpstreamError const& error);
@@ -122,11 +119,16 @@ absl::Status MalformedResponse(ProviderErrors const& provider, absl::string_view
 // unchanged.
 absl::Status AttributeTo(ProviderErrors const& provider, absl::Status status);
 
+// The outcome of a call that may have been applied upstream, when nothing
+// received proves whether it was: UNKNOWN, reason UPSTREAM_OUTCOME_UNKNOWN
+// (standard gRPC retry policies do not retry it), the cause's domain and
+// metadata plus `causeCode`, `causeReason` and `why` as evidence, its
+// RequestInfo; never RetryInfo.
+absl::Status OutcomeUnknown(absl::Status const& cause, absl::string_view why);
+
 // What the retry decorator reads back from a mapped status.
 RetryClass RetryClassOf(absl::Status const& status);
 bool ProvablyNotSent(absl::Status const& status);
-// The upstream answered a repeated send (see UpstreamError::resent).
-bool AnsweredAResend(absl::Status const& status);
 std::optional<absl::Duration> RetryDelayOf(absl::Status const& status);
 
 // Marks `status` (e.g. from a local rate limiter or a failed token fetch) with

@@ -124,7 +124,6 @@ void DeleteAppProfile::Start(CallContext const& context, v1::DeleteAppProfileReq
     return std::move(done)(std::move(response));
   }
   auto http = BaseRequest("DELETE", *std::move(url), options_.profile_key, context.deadline);
-  http.at_most_once = true;  // irreversible: never let libcurl send it twice
   transport_.Send(std::move(http), context.cancellation,
                   [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
                     if (!response.ok())

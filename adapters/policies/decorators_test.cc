@@ -7,10 +7,10 @@
 
 #include "adapters/errors/status_details.h"
 #include "adapters/errors/status_mapping.h"
-#include "adapters/testing/manual_scheduler.h"
-#include "adapters/policies/token_bucket.h"
 #include "adapters/policies/rate_limited_operation.h"
 #include "adapters/policies/retrying_operation.h"
+#include "adapters/policies/token_bucket.h"
+#include "adapters/testing/manual_scheduler.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
@@ -18,8 +18,8 @@
 namespace linkgateway::adapters {
 namespace {
 
-using ::testing::HasSubstr;
 using core::testing::ManualScheduler;
+using ::testing::HasSubstr;
 
 struct Request {
   std::string id;
@@ -37,8 +37,8 @@ class ScriptedOperation : public Operation<Request, Response> {
   void Start(CallContext const&, Request const& request, Callback<Response> done) override {
     starts.push_back(clock_.Now());
     ids.push_back(request.id);
-    absl::StatusOr<Response> next = script.empty() ? absl::StatusOr<Response>(Response{"ok"})
-                                                   : script.front();
+    absl::StatusOr<Response> next =
+        script.empty() ? absl::StatusOr<Response>(Response{"ok"}) : script.front();
     if (!script.empty()) script.pop_front();
     std::move(done)(std::move(next));
   }
@@ -71,8 +71,7 @@ class RetryTest : public ::testing::Test {
       core::Idempotency idempotency = core::Idempotency::kIdempotent,
       RetryingOperation<Request, Response>::AlreadyDone already_done = nullptr) {
     return std::make_unique<RetryingOperation<Request, Response>>(
-        inner_, policy_, idempotency, clock_, std::move(already_done),
-        [this] { return random_; });
+        inner_, policy_, idempotency, clock_, std::move(already_done), [this] { return random_; });
   }
 
   // Starts a call and runs every timer until it finishes.
@@ -160,9 +159,26 @@ TEST_F(RetryTest, ThrottleThatOutlivesRetriesIsResourceExhaustedWithRetryInfo) {
 TEST_F(RetryTest, NonIdempotentCallIsRetriedOnlyWhenItNeverLeft) {
   inner_->script = {Transport(core::TransportFailure::kConnect), Upstream(503)};
   auto result = Run(*Retrying(core::Idempotency::kNonIdempotent));
-  // Connect failed (never sent): retried. The 503 may have been applied: not.
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
+  // Connect failed (never sent): retried. The 503 may have been applied: not
+  // retried, and reported as an unknown outcome, which standard client retry
+  // policies do not repeat either (they would repeat UNAVAILABLE).
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnknown);
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(core::FindDetail(result.status(), info));
+  EXPECT_EQ(info.reason(), "UPSTREAM_OUTCOME_UNKNOWN");
+  EXPECT_EQ(info.domain(), "upstream.example");
+  EXPECT_EQ(info.metadata().at("causeCode"), "UNAVAILABLE");
+  EXPECT_EQ(info.metadata().at("causeReason"), "UPSTREAM_UNAVAILABLE");
+  EXPECT_EQ(info.metadata().at("httpStatus"), "503");
+  EXPECT_FALSE(core::RetryDelayOf(result.status()).has_value());
   EXPECT_EQ(inner_->starts.size(), 2u);
+}
+
+TEST_F(RetryTest, NonIdempotentCallRejectedOutrightKeepsItsCode) {
+  inner_->script = {Upstream(404, "NotFound")};
+  auto result = Run(*Retrying(core::Idempotency::kNonIdempotent));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(inner_->starts.size(), 1u);
 }
 
 TEST_F(RetryTest, NonIdempotentCallIsRetriedAfterAnExplicitThrottle) {
@@ -172,7 +188,7 @@ TEST_F(RetryTest, NonIdempotentCallIsRetriedAfterAnExplicitThrottle) {
 }
 
 TEST_F(RetryTest, RetriedDeleteThatFindsTheTargetGoneSaysSo) {
-  auto gone = [](absl::Status const& status) -> std::optional<Response> {
+  auto gone = [](absl::Status const& status) -> std::optional<absl::StatusOr<Response>> {
     if (status.code() != absl::StatusCode::kNotFound) return std::nullopt;
     return Response{"", true};
   };
@@ -183,14 +199,18 @@ TEST_F(RetryTest, RetriedDeleteThatFindsTheTargetGoneSaysSo) {
 }
 
 TEST_F(RetryTest, NotFoundOnTheFirstAttemptStaysNotFound) {
-  auto gone = [](absl::Status const&) -> std::optional<Response> { return Response{"", true}; };
+  auto gone = [](absl::Status const&) -> std::optional<absl::StatusOr<Response>> {
+    return Response{"", true};
+  };
   inner_->script = {Upstream(404, "NotFound")};
   EXPECT_EQ(Run(*Retrying(core::Idempotency::kIdempotent, gone)).status().code(),
             absl::StatusCode::kNotFound);
 }
 
 TEST_F(RetryTest, NotFoundAfterOnlyUnsentAttemptsStaysNotFound) {
-  auto gone = [](absl::Status const&) -> std::optional<Response> { return Response{"", true}; };
+  auto gone = [](absl::Status const&) -> std::optional<absl::StatusOr<Response>> {
+    return Response{"", true};
+  };
   inner_->script = {Transport(core::TransportFailure::kConnect), Upstream(404, "NotFound")};
   EXPECT_EQ(Run(*Retrying(core::Idempotency::kIdempotent, gone)).status().code(),
             absl::StatusCode::kNotFound);

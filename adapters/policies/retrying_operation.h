@@ -36,10 +36,13 @@ template <typename Request, typename Response>
 class RetryingOperation final : public Operation<Request, Response> {
  public:
   using Inner = Operation<Request, Response>;
-  // Turns a failure into the answer when an earlier attempt may already have
-  // done the work (e.g. a retried delete that now finds the target gone →
-  // success with already_deleted). Only consulted after such an attempt.
-  using AlreadyDone = std::function<std::optional<Response>(absl::Status const&)>;
+  // Decides what a failure means when an earlier attempt may already have
+  // done the work: the answer (a retried delete that now finds the target
+  // gone proves it: success with already_deleted), an error (e.g. the
+  // outcome cannot be told: core::OutcomeUnknown), or nullopt (no special
+  // meaning). Only consulted after such an attempt.
+  using AlreadyDone =
+      std::function<std::optional<absl::StatusOr<Response>>(absl::Status const&)>;
 
   RetryingOperation(std::shared_ptr<Inner> inner, core::RetryPolicy policy,
                     core::Idempotency idempotency, core::Scheduler& scheduler,
@@ -89,7 +92,7 @@ class RetryingOperation final : public Operation<Request, Response> {
     Shared& shared = *call->shared;
     if (result.ok()) return Finish(*call, std::move(result));
     absl::Status status = result.status();
-    if ((call->maybe_applied || core::AnsweredAResend(status)) && shared.already_done) {
+    if (call->maybe_applied && shared.already_done) {
       if (auto answer = shared.already_done(status)) return Finish(*call, *std::move(answer));
     }
     core::RetryClass retry_class = core::RetryClassOf(status);
@@ -107,6 +110,13 @@ class RetryingOperation final : public Operation<Request, Response> {
     if (auto asked = core::RetryDelayOf(status)) delay = std::max(delay, *asked);
     absl::Time next = shared.scheduler.Now() + delay;
 
+    if (!may_repeat && retry_class == core::RetryClass::kTransient) {
+      // Not repeatable and maybe applied: the caller must not repeat it
+      // blindly either (a standard retry policy would, on UNAVAILABLE).
+      return Finish(*call, core::OutcomeUnknown(
+                               status, "the request may have been applied before it failed, "
+                                       "and this operation must not be repeated"));
+    }
     if (retry_class == core::RetryClass::kNone || cancelled || !may_repeat ||
         call->attempts >= shared.policy.max_attempts || next >= call->context.deadline) {
       return Finish(*call, GiveUp(*call, std::move(status), retry_class, delay));

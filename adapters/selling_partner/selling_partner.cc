@@ -128,7 +128,7 @@ void DeleteSubscription::Send(CallContext const& context, std::string url, std::
                   });
 }
 
-std::optional<v1::DeleteSubscriptionResponse> DeleteSubscription::AlreadyDone(
+std::optional<absl::StatusOr<v1::DeleteSubscriptionResponse>> DeleteSubscription::AlreadyDone(
     absl::Status const& status) {
   if (status.code() != absl::StatusCode::kNotFound) return std::nullopt;
   v1::DeleteSubscriptionResponse response;

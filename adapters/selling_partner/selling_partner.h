@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "adapters/auth/access_token_source.h"
-#include "adapters/transport/http.h"
 #include "adapters/operation/operation.h"
+#include "adapters/transport/http.h"
 #include "linkgateway/v1/subscriptions.pb.h"
 
 namespace linkgateway::adapters::selling_partner {
@@ -30,16 +30,16 @@ struct Endpoints {
 class DeleteSubscription final
     : public Operation<v1::DeleteSubscriptionRequest, v1::DeleteSubscriptionResponse> {
  public:
-  DeleteSubscription(Endpoints endpoints,
-                                   core::HttpTransport& transport,
-                                   core::AccessTokenSource& tokens)
+  DeleteSubscription(Endpoints endpoints, core::HttpTransport& transport,
+                     core::AccessTokenSource& tokens)
       : endpoints_(std::move(endpoints)), transport_(transport), tokens_(tokens) {}
 
   void Start(CallContext const& context, v1::DeleteSubscriptionRequest const& request,
              Callback<v1::DeleteSubscriptionResponse> done) override;
 
   // After an attempt that may have succeeded, NOT_FOUND means it did.
-  static std::optional<v1::DeleteSubscriptionResponse> AlreadyDone(absl::Status const& status);
+  static std::optional<absl::StatusOr<v1::DeleteSubscriptionResponse>> AlreadyDone(
+      absl::Status const& status);
 
  private:
   void Send(CallContext const& context, std::string url, std::string token,

@@ -529,8 +529,9 @@ TEST_P(DeleteSubscriptionAlreadyDoneTest, OnlyNotFoundMeansDeleted) {
   auto answer = DeleteSubscription::AlreadyDone(c.status);
   ASSERT_EQ(answer.has_value(), c.done);
   if (!c.done) return;
-  EXPECT_TRUE(answer->already_deleted());
-  EXPECT_TRUE(answer->has_selling_partner());
+  ASSERT_TRUE(answer->ok());
+  EXPECT_TRUE((*answer)->already_deleted());
+  EXPECT_TRUE((*answer)->has_selling_partner());
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -181,7 +181,7 @@ void DeleteRegistration::Start(CallContext const& context,
                   });
 }
 
-std::optional<v1::DeleteRegistrationResponse> DeleteRegistration::AlreadyDone(
+std::optional<absl::StatusOr<v1::DeleteRegistrationResponse>> DeleteRegistration::AlreadyDone(
     absl::Status const& status) {
   if (status.code() != absl::StatusCode::kNotFound) return std::nullopt;
   v1::DeleteRegistrationResponse response;

@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "adapters/auth/aws_credentials.h"
-#include "adapters/transport/http.h"
 #include "adapters/operation/operation.h"
+#include "adapters/transport/http.h"
 #include "linkgateway/v1/registrations.pb.h"
 
 namespace linkgateway::adapters::sms_voice {
@@ -27,10 +27,11 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view jso
 class DeleteRegistration final
     : public Operation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse> {
  public:
-  DeleteRegistration(std::string endpoint, std::string region,
-                             core::HttpTransport& transport,
-                             core::AwsCredentialsProvider& credentials)
-      : endpoint_(std::move(endpoint)), region_(std::move(region)), transport_(transport),
+  DeleteRegistration(std::string endpoint, std::string region, core::HttpTransport& transport,
+                     core::AwsCredentialsProvider& credentials)
+      : endpoint_(std::move(endpoint)),
+        region_(std::move(region)),
+        transport_(transport),
         credentials_(credentials) {}
 
   void Start(CallContext const& context, v1::DeleteRegistrationRequest const& request,
@@ -38,7 +39,8 @@ class DeleteRegistration final
 
   // After an attempt that may have succeeded, ResourceNotFoundException means
   // it did.
-  static std::optional<v1::DeleteRegistrationResponse> AlreadyDone(absl::Status const& status);
+  static std::optional<absl::StatusOr<v1::DeleteRegistrationResponse>> AlreadyDone(
+      absl::Status const& status);
 
  private:
   std::string const endpoint_;

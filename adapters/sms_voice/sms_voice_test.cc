@@ -619,9 +619,9 @@ TEST_F(DeleteRegistrationTest, NotFoundAnswerMeansAlreadyDone) {
       400, R"({"__type":"ResourceNotFoundException","ResourceId":"reg-1"})"));
   ASSERT_EQ(response.status().code(), absl::StatusCode::kNotFound);
   auto done = DeleteRegistration::AlreadyDone(response.status());
-  ASSERT_TRUE(done.has_value());
-  EXPECT_TRUE(done->already_deleted());
-  EXPECT_TRUE(done->has_sms_voice());
+  ASSERT_TRUE(done.has_value() && done->ok());
+  EXPECT_TRUE((*done)->already_deleted());
+  EXPECT_TRUE((*done)->has_sms_voice());
 }
 
 struct AlreadyDoneCase {
@@ -641,9 +641,9 @@ TEST_P(AlreadyDoneTest, OnlyNotFoundMeansDeleted) {
     EXPECT_FALSE(done.has_value());
     return;
   }
-  ASSERT_TRUE(done.has_value());
-  EXPECT_TRUE(done->already_deleted());
-  EXPECT_EQ(done->result_case(), v1::DeleteRegistrationResponse::kSmsVoice);
+  ASSERT_TRUE(done.has_value() && done->ok());
+  EXPECT_TRUE((*done)->already_deleted());
+  EXPECT_EQ((*done)->result_case(), v1::DeleteRegistrationResponse::kSmsVoice);
 }
 
 INSTANTIATE_TEST_SUITE_P(

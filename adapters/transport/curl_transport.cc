@@ -423,7 +423,11 @@ std::size_t CurlTransport::Loop::OnHeader(char* data, std::size_t size, std::siz
 // Runs right before the request goes out, once per send.
 int CurlTransport::Loop::OnPrereq(void* user, char*, char*, int, int) {
   auto* t = static_cast<Transfer*>(user);
-  if (++t->sends > 1 && t->request.at_most_once) {
+  // libcurl silently sends a request again when a reused connection dies
+  // before any answer; the first may have been applied. One Send is one
+  // request on the wire: repeating is the retry policy's decision, which
+  // knows whether the operation may be repeated and counts attempts.
+  if (++t->sends > 1) {
     t->resend_refused = true;
     return CURL_PREREQFUNC_ABORT;
   }
@@ -459,7 +463,6 @@ void CurlTransport::Loop::OnDone(CURL* easy, CURLcode code) {
   if (transfer == nullptr) return;
   if (code == CURLE_OK) {
     transfer->response.status = static_cast<int>(http_status);
-    transfer->response.sends = transfer->sends;
     HttpResponse response = std::move(transfer->response);
     return Complete(std::move(transfer), std::move(response));
   }

@@ -33,19 +33,12 @@ struct HttpRequest {
   std::string body;
   // The whole exchange must end by then (the caller's deadline).
   absl::Time deadline = absl::InfiniteFuture();
-  // libcurl silently sends a request again when a reused connection dies
-  // before any answer. For a call that must not be repeated (irreversible,
-  // not idempotent) that second send is refused and the call fails instead.
-  bool at_most_once = false;
 };
 
 struct HttpResponse {
   int status = 0;
   HttpHeaders headers;  // names lower-cased, in arrival order
   std::string body;
-  // How often the request went out: 2 when libcurl resent it on a fresh
-  // connection after a reused one died (the first may have been applied).
-  int sends = 1;
 
   // The first value of header `name` (any case), or "".
   std::string Header(absl::string_view name) const;

@@ -202,14 +202,32 @@ TEST_F(AmazonTest, DeregisterTransientErrorThenSuccess) {
   EXPECT_EQ(Received("/registration").size(), 2u);
 }
 
-TEST_F(AmazonTest, DeregisterWhoseAnswerWasLostReportsAlreadyDeleted) {
+// A 400 after an attempt that may have deregistered proves nothing: the
+// token may have died with that deregistration or never worked. Never OK.
+void ExpectOutcomeUnknown(grpc::Status const& status) {
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN) << status.error_message();
+  auto info = ErrorInfoOf(status);
+  EXPECT_EQ(info.reason(), "UPSTREAM_OUTCOME_UNKNOWN");
+  EXPECT_EQ(info.domain(), "dash-replenishment-service.amazon.com");
+  EXPECT_EQ(info.metadata().at("causeCode"), "INVALID_ARGUMENT");
+  EXPECT_EQ(info.metadata().at("httpStatus"), "400");
+}
+
+TEST_F(AmazonTest, DeregisterWhoseAnswerWasLostIsOutcomeUnknown) {
   std::string token = NewDevice("model-a", "serial-1");
   // The emulator deregisters, then drops the connection instead of answering.
   Scenario(R"({"path":"^/registration$","dropResponse":true,"times":1})");
   v1::DeleteRegistrationResponse response;
-  grpc::Status status = Deregister(V2Device(token), &response);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_TRUE(response.already_deleted());
+  ExpectOutcomeUnknown(Deregister(V2Device(token), &response));
+  EXPECT_EQ(Received("/registration").size(), 2u);
+}
+
+TEST_F(AmazonTest, InvalidTokenWhoseFirstAttemptWasDroppedIsNeverOk) {
+  // The same call without the drop is INVALID_ARGUMENT; with it, the 400 of
+  // the retry cannot be told from a token consumed by the first attempt.
+  Scenario(R"({"path":"^/registration$","drop":true,"times":1})");
+  v1::DeleteRegistrationResponse response;
+  ExpectOutcomeUnknown(Deregister(V2Device("Atza|not-a-valid-token"), &response));
   EXPECT_EQ(Received("/registration").size(), 2u);
 }
 

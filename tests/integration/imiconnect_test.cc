@@ -240,7 +240,10 @@ TEST_F(ImiconnectTest, LostAnswerIsNeverRetried) {
   Scenario(R"({"path":"customerappprofile","dropResponse":true,"times":1})");
   v1::DeleteAppProfileResponse response;
   grpc::Status status = Delete("c-1", "d-1", &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  // Not UNAVAILABLE: standard retry policies would repeat an irreversible call.
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN) << status.error_message();
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_OUTCOME_UNKNOWN");
+  EXPECT_EQ(ErrorInfoOf(status).metadata().at("causeReason"), "UPSTREAM_CONNECTION_LOST");
   EXPECT_EQ(Deletes(), 1);
 }
 
@@ -250,7 +253,8 @@ TEST_F(ImiconnectTest, TransientErrorAfterSendingIsNotRetried) {
            R"("body":{"response":{"code":"7006","description":"Internal error"}}})");
   v1::DeleteAppProfileResponse response;
   grpc::Status status = Delete("c-1", "d-1", &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_OUTCOME_UNKNOWN");
   EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), "7006");
   EXPECT_EQ(Deletes(), 1);
 }
