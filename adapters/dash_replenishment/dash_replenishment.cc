@@ -8,6 +8,7 @@
 #include "adapters/dash_replenishment/errors.h"
 #include "adapters/errors/status_details.h"
 #include "adapters/errors/status_mapping.h"
+#include "adapters/errors/upstream_text.h"
 #include "adapters/transport/json.h"
 #include "adapters/transport/url.h"
 #include "google/protobuf/struct.pb.h"
@@ -73,8 +74,8 @@ void Deregistration::Start(CallContext const& context, v1::DeleteRegistrationReq
                       return std::move(done)(core::AttributeTo(Errors(), response.status()));
                     if (response->status != 200) return std::move(done)(DrsError(*response));
                     v1::DeleteRegistrationResponse result;
-                    result.mutable_dash_replenishment()->set_result_type_version(
-                        response->Header("x-amzn-type-version"));
+                    result.mutable_dash_replenishment()->set_result_type_version(core::SafeText(
+                        response->Header("x-amzn-type-version"), core::kMaxUpstreamIdBytes));
                     std::move(done)(std::move(result));
                   });
 }
@@ -85,9 +86,10 @@ std::optional<absl::StatusOr<v1::DeleteRegistrationResponse>> Deregistration::Al
   // DRS answers 400 both for a token that died with a successful
   // deregistration and for one that was never valid: nothing proves which.
   return core::OutcomeUnknown(
-      status, "Dash Replenishment answered 400 after an attempt that may have deregistered "
-              "the device; a 400 cannot tell a token consumed by that deregistration from one "
-              "that never worked");
+      status,
+      "Dash Replenishment answered 400 after an attempt that may have deregistered "
+      "the device; a 400 cannot tell a token consumed by that deregistration from one "
+      "that never worked");
 }
 
 void GetSubscriptionInfo::Start(CallContext const& context,
@@ -103,7 +105,7 @@ void GetSubscriptionInfo::Start(CallContext const& context,
                           context.deadline);
   transport_.Send(
       std::move(http), context.cancellation,
-      [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
+      [done = std::move(done), v1_0](absl::StatusOr<core::HttpResponse> response) mutable {
         if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
         if (response->status != 200) return std::move(done)(DrsError(*response));
 
@@ -117,8 +119,10 @@ void GetSubscriptionInfo::Start(CallContext const& context,
         }
         v1::SubscriptionInfo info;
         auto* drs = info.mutable_dash_replenishment();
-        // The answer's own type version says which shape it is.
-        bool answered_v2 = absl::EndsWith(response->Header("x-amzn-type-version"), "@2.0");
+        // The answer's own type version says which shape it is; without one,
+        // the version asked for.
+        std::string answered = response->Header("x-amzn-type-version");
+        bool answered_v2 = answered.empty() ? !v1_0 : absl::EndsWith(answered, "@2.0");
         drs->set_result_version(answered_v2 ? v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0
                                             : v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_1_0);
         for (auto const& [slot_id, value] : slots->second.struct_value().fields()) {

@@ -342,6 +342,11 @@ INSTANTIATE_TEST_SUITE_P(
                        R"({"slotsSubscriptionStatus": {"slot1": true}})",
                        R"(result_version: DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_1_0
                           slots { key: "slot1" value { subscribed: true } })"},
+        // Without a type version, the version asked for.
+        InfoAnswerCase{"AskedV2NoTypeVersion", kAsk2, "",
+                       R"({"slotsSubscriptionStatus": {"s": {"subscribed": true}}})",
+                       R"(result_version: DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0
+                          slots { key: "s" value { subscribed: true } })"},
         InfoAnswerCase{"AskedV1AnsweredV2", kAsk1, kInfoResult2,
                        R"({"slotsSubscriptionStatus": {"slot1": {"subscribed": true,
                              "productInfoList": [{"asin": "B0TESTASIN", "quantity": 1,

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
+#include "adapters/errors/upstream_text.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace linkgateway::core {
@@ -136,22 +137,30 @@ absl::Status MapUpstreamError(UpstreamError const& error) {
     }
   }
 
+  // Whatever the upstream sent reaches the caller bounded and valid UTF-8.
+  std::string vendor_code = SafeText(error.vendor_code, kMaxUpstreamIdBytes);
+  std::string request_id = SafeText(error.request_id, kMaxUpstreamIdBytes);
   std::string message = absl::StrCat(error.provider->display_name, " answered");
   if (error.http_status != 0) absl::StrAppend(&message, " HTTP ", error.http_status);
-  if (!error.vendor_code.empty()) absl::StrAppend(&message, " ", error.vendor_code);
-  if (!error.message.empty()) absl::StrAppend(&message, ": ", error.message);
+  if (!vendor_code.empty()) absl::StrAppend(&message, " ", vendor_code);
+  if (!error.message.empty()) {
+    absl::StrAppend(&message, ": ", SafeText(error.message, kMaxUpstreamMessageBytes));
+  }
 
-  std::map<std::string, std::string> metadata = error.metadata;
+  std::map<std::string, std::string> metadata;
+  for (auto const& [key, value] : error.metadata) {
+    metadata[key] = SafeText(value, kMaxUpstreamValueBytes);
+  }
   metadata["provider"] = std::string(error.provider->display_name);
   if (error.http_status != 0) metadata["httpStatus"] = absl::StrCat(error.http_status);
-  if (!error.vendor_code.empty()) metadata["upstreamCode"] = error.vendor_code;
-  if (!error.request_id.empty()) metadata["upstreamRequestId"] = error.request_id;
+  if (!vendor_code.empty()) metadata["upstreamCode"] = vendor_code;
+  if (!request_id.empty()) metadata["upstreamRequestId"] = request_id;
 
   absl::Status status =
       Build(code, message, reason, error.provider->domain, retry, std::move(metadata));
-  if (!error.request_id.empty()) {
+  if (!request_id.empty()) {
     google::rpc::RequestInfo info;
-    info.set_request_id(error.request_id);
+    info.set_request_id(request_id);
     AttachDetail(status, info);
   }
   if (error.retry_after) SetRetryDelay(status, *error.retry_after);
@@ -169,18 +178,17 @@ UpstreamError ErrorFromResponse(ProviderErrors const& provider, HttpResponse con
 }
 
 std::string TrimmedText(absl::string_view text) {
-  text = absl::StripAsciiWhitespace(text);
-  if (text.size() <= 512) return std::string(text);
-  return absl::StrCat(text.substr(0, 509), "...");
+  return SafeText(text, kMaxUpstreamMessageBytes);
 }
 
 absl::Status MapTransportFailure(TransportFailure failure, absl::string_view host,
                                  absl::string_view detail) {
   for (auto const& row : kTransportRows) {
     if (row.failure != failure) continue;
-    absl::Status status =
-        Build(row.code, absl::StrCat("upstream ", host, ": ", detail), row.reason, host,
-              row.retry, {{"upstreamHost", std::string(host)}});
+    std::string safe_host = SafeText(host, kMaxUpstreamValueBytes);
+    absl::Status status = Build(
+        row.code, absl::StrCat("upstream ", safe_host, ": ", SafeText(detail, 512)), row.reason,
+        safe_host, row.retry, {{"upstreamHost", safe_host}});
     if (row.not_sent) MarkNotSent(status);
     return status;
   }

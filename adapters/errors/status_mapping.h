@@ -81,7 +81,7 @@ absl::Status MapUpstreamError(UpstreamError const& error);
 UpstreamError ErrorFromResponse(ProviderErrors const& provider, HttpResponse const& response,
                                 absl::Time now);
 
-// The upstream's error text for a message: trimmed, at most 512 bytes.
+// The upstream's error text for a message: SafeText, at most 512 bytes.
 std::string TrimmedText(absl::string_view text);
 
 // Failures below HTTP. The transport tells kDeadline (the caller's deadline

@@ -2,6 +2,7 @@
 
 #include <climits>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <utility>
 
@@ -9,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "adapters/errors/status_mapping.h"
+#include "adapters/errors/upstream_text.h"
 #include "adapters/imiconnect/errors.h"
 #include "adapters/transport/json.h"
 #include "adapters/transport/url.h"
@@ -29,15 +31,21 @@ std::optional<int> IntValue(google::protobuf::Value const& value) {
   return static_cast<int>(n);
 }
 
-// Codes arrive as strings ("1000") and sometimes as numbers.
+// Codes and ids arrive as strings ("1000") and sometimes as numbers: whole
+// numbers up to 2^53 are kept exactly, anything else is dropped.
 std::string CodeText(Fields const& fields, char const* key) {
   auto it = fields.find(key);
   if (it == fields.end()) return "";
   if (it->second.has_number_value()) {
-    auto n = IntValue(it->second);
-    return n ? absl::StrCat(*n) : "";
+    double n = it->second.number_value();
+    if (!std::isfinite(n) || n != std::floor(n) || std::fabs(n) > 9007199254740992.0) return "";
+    return absl::StrCat(static_cast<std::int64_t>(n));
   }
-  return it->second.string_value();
+  return core::SafeText(it->second.string_value(), core::kMaxUpstreamIdBytes);
+}
+
+std::string Text(Fields const& fields, char const* key) {
+  return core::SafeText(core::StringField(fields, key), core::kMaxUpstreamMessageBytes);
 }
 
 int Count(Fields const& fields, char const* key) {
@@ -93,8 +101,8 @@ absl::StatusOr<Envelope> ParseEnvelope(absl::string_view body) {
   }
   Envelope envelope;
   envelope.code = CodeText(*fields, "code");
-  envelope.description = core::StringField(*fields, "description");
-  envelope.transaction_id = core::StringField(*fields, "transid");
+  envelope.description = Text(*fields, "description");
+  envelope.transaction_id = CodeText(*fields, "transid");
   envelope.total_count = Count(*fields, "TotalCount");
   envelope.success_count = Count(*fields, "SuccessCount");
   envelope.failure_count = Count(*fields, "FailureCount");
@@ -103,7 +111,7 @@ absl::StatusOr<Envelope> ParseEnvelope(absl::string_view body) {
       auto const& item = value.struct_value().fields();
       v1::ImiconnectTransactionItem out;
       out.set_code(CodeText(item, "code"));
-      out.set_description(core::StringField(item, "description"));
+      out.set_description(Text(item, "description"));
       out.set_customer_id(CodeText(item, "customerId"));
       out.set_user_id(CodeText(item, "userId"));
       envelope.results.push_back(std::move(out));
@@ -175,12 +183,15 @@ void GetProfileTransaction::Start(CallContext const& context,
         status->set_success_count(envelope->success_count);
         status->set_failure_count(envelope->failure_count);
         for (auto& item : envelope->results) *status->add_results() = std::move(item);
+        // SUCCEEDED only when the answer says so: 1000 with no failure.
+        // 1002 ("partial success") is never read as success, whatever its
+        // counts say or omit.
         if (envelope->code == "7600") {
           status->set_state(v1::PROFILE_TRANSACTION_STATE_PENDING_OR_UNKNOWN);
-        } else if (envelope->failure_count > 0) {
-          status->set_state(envelope->success_count > 0
-                                ? v1::PROFILE_TRANSACTION_STATE_PARTIALLY_SUCCEEDED
-                                : v1::PROFILE_TRANSACTION_STATE_FAILED);
+        } else if (envelope->code == "1002" || envelope->failure_count > 0) {
+          status->set_state(envelope->failure_count > 0 && envelope->success_count == 0
+                                ? v1::PROFILE_TRANSACTION_STATE_FAILED
+                                : v1::PROFILE_TRANSACTION_STATE_PARTIALLY_SUCCEEDED);
         } else {
           status->set_state(v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
         }

@@ -505,7 +505,15 @@ INSTANTIATE_TEST_SUITE_P(
                       results { code: "1000" description: "SUCCESS" customer_id: "2022" }
                       results { code: "7015" description: "customer already exists"
                                 customer_id: "2023" })"},
-        // Numbers that fit no int32 are ignored, never cast.
+        // "Partial success" without readable counts is never success.
+        StatusCase{"PartialSuccessWithoutCountsIsNotSuccess", 200,
+                   R"({"code":"1002","description":"Partial success","transid":"tx-status-1",)"
+                   R"("FailureCount":"many"})",
+                   R"(transaction_id: "tx-status-1"
+                      state: PROFILE_TRANSACTION_STATE_PARTIALLY_SUCCEEDED
+                      code: "1002" description: "Partial success")"},
+        // Counts that fit no int32 are ignored, never cast; ids are kept
+        // exactly up to 2^53 and dropped beyond.
         StatusCase{"OutOfRangeNumbersAreIgnored", 200,
                    R"({"TotalCount":1e12,"code":1000,"FailureCount":-3e9,)"
                    R"("SuccessCount":"99999999999","description":"SUCCESS",)"
@@ -513,7 +521,7 @@ INSTANTIATE_TEST_SUITE_P(
                    R"("userId":4294967296}]})",
                    R"(transaction_id: "tx-status-1" state: PROFILE_TRANSACTION_STATE_SUCCEEDED
                       code: "1000" description: "SUCCESS"
-                      results { description: "x" })"},
+                      results { description: "x" user_id: "4294967296" })"},
         StatusCase{"SucceededOnHttp202", 202,
                    R"({"code":"1000","description":"SUCCESS","transid":"tx-status-1",)"
                    R"("TotalCount":2,"SuccessCount":2,"FailureCount":0})",

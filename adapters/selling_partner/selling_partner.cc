@@ -6,12 +6,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "adapters/errors/status_details.h"
 #include "adapters/errors/status_mapping.h"
+#include "adapters/errors/upstream_text.h"
 #include "adapters/selling_partner/errors.h"
 #include "adapters/transport/json.h"
 #include "adapters/transport/url.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
 
 namespace linkgateway::adapters::selling_partner {
 namespace {
@@ -62,18 +65,15 @@ std::string const& Endpoint(Endpoints const& endpoints, v1::SellingPartnerRegion
   }
 }
 
-bool TokenRejected(core::HttpResponse const& response) {
+// A 403 that refuses the grantless token (named in errors[0].code or, from
+// AWS's front end, only in x-amzn-ErrorType): `status` is its mapped error.
+bool TokenRejected(core::HttpResponse const& response, absl::Status const& status) {
   if (response.status != 403) return false;
-  google::protobuf::Struct json;
-  if (!google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) return false;
-  auto errors = json.fields().find("errors");
-  if (errors == json.fields().end() || errors->second.list_value().values_size() == 0) {
-    return false;
-  }
-  auto const& first = errors->second.list_value().values(0).struct_value().fields();
-  auto code = first.find("code");
-  return code != first.end() && (code->second.string_value() == "Unauthorized" ||
-                                 code->second.string_value() == "MissingAuthenticationToken");
+  google::rpc::ErrorInfo info;
+  if (!core::FindDetail(status, info)) return false;
+  auto code = info.metadata().find("upstreamCode");
+  return code != info.metadata().end() &&
+         (code->second == "Unauthorized" || code->second == "MissingAuthenticationToken");
 }
 
 }  // namespace
@@ -112,12 +112,14 @@ void DeleteSubscription::Send(CallContext const& context, std::string url, std::
                     if (response->status == 200) {
                       v1::DeleteSubscriptionResponse result;
                       auto* deletion = result.mutable_selling_partner();
-                      deletion->set_upstream_request_id(response->Header("x-amzn-requestid"));
-                      deletion->set_rate_limit(response->Header("x-amzn-ratelimit-limit"));
+                      deletion->set_upstream_request_id(core::SafeText(
+                          response->Header("x-amzn-requestid"), core::kMaxUpstreamIdBytes));
+                      deletion->set_rate_limit(core::SafeText(
+                          response->Header("x-amzn-ratelimit-limit"), core::kMaxUpstreamIdBytes));
                       return std::move(done)(std::move(result));
                     }
                     absl::Status status = SellingPartnerError(*response);
-                    if (TokenRejected(*response)) {
+                    if (TokenRejected(*response, status)) {
                       // The token was refused before anything was applied: drop it, and let
                       // the retry decorator repeat the attempt once with a fresh one.
                       tokens_.Invalidate(token);

@@ -446,6 +446,18 @@ TEST_F(SellingPartnerTest, ErrorNamedOnlyInTheHeader) {
   auto info = ErrorInfoOf(status);
   EXPECT_EQ(info.reason(), "UPSTREAM_CREDENTIALS_REJECTED");
   EXPECT_EQ(Metadata(info)["upstreamCode"], "MissingAuthenticationToken");
+  // Named only in the header, it is still a refused token: drop it, repeat once.
+  EXPECT_EQ(tokens_.invalidated, std::vector<std::string>{"token-1"});
+  EXPECT_EQ(core::RetryClassOf(status), core::RetryClass::kRefreshedCredentials);
+  EXPECT_TRUE(core::ProvablyNotSent(status));
+}
+
+TEST_F(SellingPartnerTest, ForbiddenForAnotherReasonKeepsTheToken) {
+  Answer(403, R"({"errors": [{"code": "AccessDenied", "message": "No access."}]})", Headers());
+  auto status = Delete(AnyOfferChanged()).status();
+  EXPECT_EQ(status.code(), Code::kPermissionDenied) << status;
+  EXPECT_TRUE(tokens_.invalidated.empty());
+  EXPECT_EQ(core::RetryClassOf(status), core::RetryClass::kNone);
 }
 
 TEST_F(SellingPartnerTest, EveryUpstreamErrorTravelsInMetadata) {

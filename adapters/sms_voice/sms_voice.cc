@@ -11,6 +11,7 @@
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
 #include "adapters/errors/status_mapping.h"
+#include "adapters/errors/upstream_text.h"
 #include "adapters/sms_voice/errors.h"
 #include "adapters/transport/json.h"
 #include "google/protobuf/struct.pb.h"
@@ -174,7 +175,8 @@ void DeleteRegistration::Start(CallContext const& context,
                     if (response->status != 200) return std::move(done)(SmsVoiceError(*response));
                     auto registration = ParseRegistration(response->body);
                     if (!registration.ok()) return std::move(done)(registration.status());
-                    registration->set_upstream_request_id(response->Header("x-amzn-requestid"));
+                    registration->set_upstream_request_id(core::SafeText(
+                        response->Header("x-amzn-requestid"), core::kMaxUpstreamIdBytes));
                     v1::DeleteRegistrationResponse result;
                     *result.mutable_sms_voice() = *std::move(registration);
                     std::move(done)(std::move(result));
