@@ -124,6 +124,20 @@ TEST(SecretsTest, FromFileWithoutTrailingNewline) {
   EXPECT_EQ(*value, "abc123");
 }
 
+TEST(SecretsTest, BlankOrControlCharactersFailNamingTheKey) {
+  v1::SecretRef ref;
+  setenv("LINKGATEWAY_TEST_BLANK", "   ", 1);
+  ref.set_env("LINKGATEWAY_TEST_BLANK");
+  auto blank = ResolveSecret(ref, "imiconnect.profile_key");
+  EXPECT_EQ(blank.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(blank.status().message(), HasSubstr("imiconnect.profile_key: the secret is blank"));
+  setenv("LINKGATEWAY_TEST_CRLF", "key\r\nX-Evil: 1", 1);
+  ref.set_env("LINKGATEWAY_TEST_CRLF");
+  auto split = ResolveSecret(ref, "k");
+  EXPECT_THAT(split.status().message(), HasSubstr("control characters"));
+  EXPECT_THAT(split.status().message(), Not(HasSubstr("X-Evil")));
+}
+
 TEST(SecretsTest, EmptyOrMissingIsAnErrorThatHidesNothingSecret) {
   v1::SecretRef ref;
   ref.set_file(WriteTempFile("empty.txt", "\n"));

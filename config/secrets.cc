@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -41,6 +42,18 @@ absl::StatusOr<std::string> ResolveSecret(v1::SecretRef const& ref,
   }
   if (value.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(key, ": the secret is empty"));
+  }
+  // Secrets travel in headers and forms: a blank one is dropped by libcurl
+  // (every call would then fail upstream), a control character could split
+  // a header. Refuse both at start-up.
+  if (absl::StripAsciiWhitespace(value).empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(key, ": the secret is blank"));
+  }
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7F) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(key, ": the secret contains control characters"));
+    }
   }
   return value;
 }

@@ -1,9 +1,11 @@
 #include "adapters/sms_voice/sms_voice.h"
 
+#include <charconv>
 #include <cmath>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -79,6 +81,41 @@ absl::Status SmsVoiceError(core::HttpResponse const& response) {
 
 }  // namespace
 
+google::protobuf::Timestamp EpochSecondsToTimestamp(double value) {
+  // The decimal text the upstream most likely sent: the shortest fixed-point
+  // text that reads back as the same double (1700000000.123, not
+  // 1700000000.1229999...). Its digits are split, never multiplied in binary.
+  char text[64];
+  auto [end, error] = std::to_chars(text, text + sizeof(text), value, std::chars_format::fixed);
+  absl::string_view digits(text, error == std::errc() ? end - text : 0);
+  bool negative = absl::ConsumePrefix(&digits, "-");
+  absl::string_view whole = digits.substr(0, digits.find('.'));
+  absl::string_view fraction =
+      whole.size() < digits.size() ? digits.substr(whole.size() + 1) : absl::string_view();
+  int64_t seconds = 0;
+  (void)absl::SimpleAtoi(whole, &seconds);
+  int64_t nanos = 0;
+  for (int i = 0; i < 9; ++i) {
+    nanos = nanos * 10 + (i < static_cast<int>(fraction.size()) ? fraction[i] - '0' : 0);
+  }
+  if (fraction.size() > 9 && fraction[9] >= '5') ++nanos;  // round the tenth digit
+  if (nanos == 1'000'000'000) {
+    ++seconds;
+    nanos = 0;
+  }
+  if (negative) {  // Timestamp nanos count forward from the (earlier) second
+    seconds = -seconds;
+    if (nanos > 0) {
+      --seconds;
+      nanos = 1'000'000'000 - nanos;
+    }
+  }
+  google::protobuf::Timestamp timestamp;
+  timestamp.set_seconds(seconds);
+  timestamp.set_nanos(static_cast<int32_t>(nanos));
+  return timestamp;
+}
+
 std::string AwsErrorName(core::HttpResponse const& response) {
   if (auto header = response.Header("x-amzn-errortype"); !header.empty()) {
     return Sanitize(header);
@@ -121,15 +158,7 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
     out.set_latest_denied_version_number(static_cast<int64_t>(*v));
   }
   if (auto v = number("CreatedTimestamp")) {
-    // Epoch seconds, possibly fractional.
-    int64_t seconds = static_cast<int64_t>(std::floor(*v));
-    int64_t nanos = std::llround((*v - std::floor(*v)) * 1e9);
-    if (nanos >= 1'000'000'000) {  // rounding carried into the next second
-      ++seconds;
-      nanos -= 1'000'000'000;
-    }
-    out.mutable_create_time()->set_seconds(seconds);
-    out.mutable_create_time()->set_nanos(static_cast<int32_t>(nanos));
+    *out.mutable_create_time() = EpochSecondsToTimestamp(*v);
   }
   if (auto it = fields.find("AdditionalAttributes"); it != fields.end()) {
     for (auto const& [key, value] : it->second.struct_value().fields()) {

@@ -11,6 +11,7 @@
 #include "adapters/auth/aws_credentials.h"
 #include "adapters/operation/operation.h"
 #include "adapters/transport/http.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "linkgateway/v1/registrations.pb.h"
 
 namespace linkgateway::adapters::sms_voice {
@@ -18,6 +19,10 @@ namespace linkgateway::adapters::sms_voice {
 // The AWS error name from an error response: the X-Amzn-ErrorType header or
 // the body's __type or code, without a "namespace#" prefix or ":..." suffix.
 std::string AwsErrorName(core::HttpResponse const& response);
+
+// Epoch seconds (possibly fractional, as AWS JSON sends timestamps) to a
+// Timestamp without binary rounding: 1700000000.123 -> ...:20.123Z.
+google::protobuf::Timestamp EpochSecondsToTimestamp(double value);
 
 // Parses a DeleteRegistrationResult (unknown members ignored, unknown status
 // values kept by name).

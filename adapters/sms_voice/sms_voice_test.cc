@@ -660,5 +660,29 @@ INSTANTIATE_TEST_SUITE_P(
         AlreadyDoneCase{"Unknown", absl::UnknownError("x"), false}),
     [](auto const& info) { return info.param.name; });
 
+struct TimestampCase {
+  std::string name;
+  double epoch_seconds;
+  std::int64_t seconds;
+  std::int32_t nanos;
+};
+
+class EpochSecondsTest : public ::testing::TestWithParam<TimestampCase> {};
+
+TEST_P(EpochSecondsTest, ConvertsTheDecimalTextExactly) {
+  auto t = EpochSecondsToTimestamp(GetParam().epoch_seconds);
+  EXPECT_EQ(t.seconds(), GetParam().seconds);
+  EXPECT_EQ(t.nanos(), GetParam().nanos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, EpochSecondsTest,
+    ::testing::Values(TimestampCase{"Milliseconds", 1700000000.123, 1700000000, 123000000},
+                      TimestampCase{"Whole", 1700000000, 1700000000, 0},
+                      TimestampCase{"Microseconds", 1700000000.000001, 1700000000, 1000},
+                      TimestampCase{"Tenth", 0.1, 0, 100000000},
+                      TimestampCase{"Negative", -1.25, -2, 750000000}),
+    [](auto const& info) { return info.param.name; });
+
 }  // namespace
 }  // namespace linkgateway::adapters::sms_voice

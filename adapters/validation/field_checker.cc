@@ -1,5 +1,6 @@
 #include "adapters/validation/field_checker.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -15,9 +16,19 @@ std::size_t CharacterCount(absl::string_view s) {
   return n;
 }
 
+// Control characters in the Unicode sense: C0, DEL and C1 (category Cc,
+// U+0085 among them), and the line and paragraph separators U+2028/U+2029.
+// `s` is valid UTF-8 (protobuf checked it), so sequences decode by length.
 bool HasControlCharacter(absl::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7F) return true;
+  for (std::size_t i = 0; i < s.size();) {
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    unsigned char lead = b(0);
+    std::size_t length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (i + length > s.size()) return true;  // not UTF-8 after all: refuse
+    std::uint32_t cp = length == 1 ? lead : lead & (0x7F >> length);
+    for (std::size_t k = 1; k < length; ++k) cp = (cp << 6) | (b(k) & 0x3F);
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029) return true;
+    i += length;
   }
   return false;
 }

@@ -30,10 +30,18 @@ TEST(FieldCheckerTest, EachRule) {
   check.Pattern("pattern_ok", "ANY_OFFER", 16, "_", "[A-Z_]+");
   check.Pattern("pattern_bad", "A/B", 16, "_", "[A-Z_]+");
   check.Empty("empty_bad", "x", "for version 2");
+  // Unicode control and separator characters, not only ASCII ones.
+  check.PathSegment("segment_c1_nel", "a\xC2\x85" "b");
+  check.PathSegment("segment_line_separator", "a\xE2\x80\xA8" "b");
+  check.PathSegment("segment_paragraph_separator", "a\xE2\x80\xA9" "b");
+  check.PathSegment("segment_del", "a\x7F");
+  check.PathSegment("segment_emoji_ok", "a\xF0\x9F\x98\x80");
   EXPECT_THAT(Fields(check),
               ::testing::ElementsAre("key.token_space", "key.segment_dotdot",
                                      "key.segment_control", "key.segment_long",
-                                     "key.pattern_bad", "key.empty_bad"));
+                                     "key.pattern_bad", "key.empty_bad", "key.segment_c1_nel",
+                                     "key.segment_line_separator",
+                                     "key.segment_paragraph_separator", "key.segment_del"));
 }
 
 TEST(FieldCheckerTest, ResultNamesTheMessageAndEveryViolation) {
