@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -26,6 +27,7 @@ using ::testing::Not;
 using testing::EmulatedGatewayOptions;
 using testing::Emulator;
 using testing::ErrorInfoOf;
+using testing::FindDetail;
 
 constexpr char kDrsDeregisterResult[] = "com.amazon.dash.replenishment.DrsDeregisterResult@1.0";
 
@@ -502,6 +504,76 @@ TEST_F(AmazonTest, BurstBeyondTheDeadlineFailsFastWithoutReachingTheUpstream) {
   EXPECT_EQ(ok, 6);
   EXPECT_EQ(limited, 2);
   EXPECT_EQ(StatusCount("429"), 0);
+}
+
+// ------------------------------------------------------- limits and overload
+
+TEST_F(AmazonTest, HugeUpstreamRequestIdStillDeliversTheRealStatus) {
+  NewSubscription("ANY_OFFER_CHANGED", "sub-big-id");
+  // 20 KB would exceed the caller's metadata limit if copied into trailers.
+  Scenario(absl::StrCat(R"({"path":"^/notifications/","status":404,"times":1,)",
+                        R"("headers":{"x-amzn-RequestId":")", std::string(20000, 'r'), R"("},)",
+                        R"("body":{"errors":[{"code":"NotFound","message":"gone"}]}})"));
+  v1::DeleteSubscriptionResponse response;
+  grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-big-id", &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+  auto info = ErrorInfoOf(status);
+  EXPECT_LE(info.metadata().at("upstreamRequestId").size(), 128u);
+  EXPECT_LT(status.error_details().size(), 4096u);
+}
+
+TEST_F(AmazonTest, UpstreamRequestIdThatIsNotUtf8IsMadeValid) {
+  NewSubscription("ANY_OFFER_CHANGED", "sub-latin1");
+  // The emulator writes headers as Latin-1: U+00FF U+00FE arrive as bytes
+  // FF FE, which are not UTF-8.
+  Scenario(R"({"path":"^/notifications/","status":404,"times":1,)"
+           R"("headers":{"x-amzn-RequestId":"req-ÿþ-1"},)"
+           R"("body":{"errors":[{"code":"NotFound","message":"gone"}]}})");
+  v1::DeleteSubscriptionResponse response;
+  grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-latin1", &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+  // Strict UTF-8 parsing of the details (what the Python client does) works.
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  google::rpc::RequestInfo request_info;
+  ASSERT_TRUE(FindDetail(status, request_info));
+  EXPECT_EQ(request_info.request_id(), "req-\xEF\xBF\xBD\xEF\xBF\xBD-1");
+}
+
+TEST_F(AmazonTest, CallsBeyondTheInFlightCapAreShedAtOnceWhileOthersComplete) {
+  EmulatedGatewayOptions options;
+  options.extra_config = "limits { max_calls_in_flight: 3 }";
+  StartWith(options);
+  std::string token = NewDevice("model-a", "serial-1");
+  Scenario(R"({"path":"^/subscriptionInfo$","delayMs":1500,"times":3})");
+  std::vector<std::thread> held;
+  std::vector<grpc::Status> results(3);
+  for (int i = 0; i < 3; ++i) {
+    held.emplace_back([&, i] {
+      v1::SubscriptionInfo info;
+      results[i] = SubscriptionInfo(token, v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0,
+                                    &info);
+    });
+  }
+  // Wait (bounded) until the three calls reached the emulator.
+  absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (Received("/subscriptionInfo").size() < 3 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(Received("/subscriptionInfo").size(), 3u);
+  absl::Time start = absl::Now();
+  v1::SubscriptionInfo info;
+  grpc::Status shed =
+      SubscriptionInfo(token, v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0, &info);
+  absl::Duration shed_after = absl::Now() - start;
+  for (auto& t : held) t.join();
+  ASSERT_EQ(shed.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << shed.error_message();
+  EXPECT_EQ(ErrorInfoOf(shed).reason(), "OVERLOADED");
+  google::rpc::RetryInfo retry;
+  EXPECT_TRUE(FindDetail(shed, retry));
+  EXPECT_LT(shed_after, absl::Milliseconds(1000)) << "shed only after the held calls finished";
+  for (auto const& r : results) EXPECT_TRUE(r.ok()) << r.error_message();
+  EXPECT_EQ(Received("/subscriptionInfo").size(), 3u);  // the shed call never went upstream
 }
 
 }  // namespace

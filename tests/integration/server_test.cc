@@ -165,6 +165,66 @@ TEST_F(ServerTest, SigtermStopsCleanlyAndRefusesNewCalls) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
 }
 
+TEST_F(ServerTest, UnknownEnumNumbersAreRefusedNamingTheField) {
+  // An irreversible call must never fall back to the default region or
+  // version: numbers outside the enums are INVALID_ARGUMENT.
+  auto stub = v1::SubscriptionService::NewStub(channel_);
+  v1::DeleteSubscriptionRequest request;
+  request.mutable_selling_partner()->set_notification_type("ANY_OFFER_CHANGED");
+  request.mutable_selling_partner()->set_subscription_id("sub-1");
+  request.mutable_selling_partner()->set_region(static_cast<v1::SellingPartnerRegion>(99));
+  v1::DeleteSubscriptionResponse response;
+  auto context = Context();
+  grpc::Status status = stub->DeleteSubscription(context.get(), request, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(FindDetail(status, bad_request));
+  EXPECT_EQ(bad_request.field_violations(0).field(), "selling_partner.region");
+  EXPECT_THAT(bad_request.field_violations(0).description(), HasSubstr("unknown value 99"));
+
+  auto registrations = v1::RegistrationService::NewStub(channel_);
+  v1::DeleteRegistrationRequest deregister;
+  deregister.mutable_dash_replenishment()->set_access_token("Atza|token");
+  deregister.mutable_dash_replenishment()->set_api_version(
+      static_cast<v1::DashReplenishmentApiVersion>(99));
+  v1::DeleteRegistrationResponse deregistered;
+  auto context2 = Context();
+  status = registrations->DeleteRegistration(context2.get(), deregister, &deregistered);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(FindDetail(status, bad_request));
+  EXPECT_EQ(bad_request.field_violations(0).field(), "dash_replenishment.api_version");
+}
+
+TEST_F(ServerTest, UnicodeControlAndSeparatorCharactersAreRefused) {
+  auto stub = v1::AppProfileService::NewStub(channel_);
+  for (std::string bad : {"c\xC2\x85" "1", "c\xE2\x80\xA8" "1", "c\xE2\x80\xA9" "1"}) {
+    v1::DeleteAppProfileRequest request;
+    request.mutable_imiconnect()->set_app_id("a_1");
+    request.mutable_imiconnect()->set_customer_id(bad);
+    request.mutable_imiconnect()->set_device_id("d-1");
+    v1::DeleteAppProfileResponse response;
+    auto context = Context();
+    grpc::Status status = stub->DeleteAppProfile(context.get(), request, &response);
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_THAT(status.error_message(),
+                HasSubstr("imiconnect.customer_id: must not contain control characters"));
+  }
+}
+
+TEST(ServerStartupTest, BlankSecretIsAStartupErrorNamingItsKey) {
+  std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/blank.textproto";
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("imiconnect { base_url: \"https://imi.example\" "
+        "profile_key { env: \"LINKGATEWAY_TEST_BLANK_KEY\" } }\n", f);
+  fclose(f);
+  setenv("LINKGATEWAY_TEST_BLANK_KEY", "    ", 1);
+  auto process = StartGateway({"--config=" + path});
+  ASSERT_FALSE(process.ok());
+  EXPECT_THAT(process.status().message(), HasSubstr("exit code 2"));
+  EXPECT_THAT(process.status().message(), HasSubstr("imiconnect.profile_key: the secret is blank"));
+}
+
 TEST(ServerStartupTest, UnusableListenAddressIsAClearError) {
   auto result = testing::RunToCompletion(
       {testing::RunfilePath("server/gateway"), "--listen=127.0.0.1:99999"});

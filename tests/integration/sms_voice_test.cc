@@ -239,5 +239,30 @@ TEST_F(SmsVoiceTest, MissingSessionTokenIsRejected) {
   EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), "UnrecognizedClientException");
 }
 
+TEST_F(SmsVoiceTest, FractionalTimestampKeepsItsDecimalDigits) {
+  Seed(R"({"RegistrationId":"registration-ms","CreatedTimestamp":1700000000.123})");
+  v1::DeleteRegistrationResponse response;
+  ASSERT_TRUE(Delete("registration-ms", &response).ok());
+  EXPECT_EQ(response.sms_voice().create_time().seconds(), 1700000000);
+  EXPECT_EQ(response.sms_voice().create_time().nanos(), 123000000);  // not 122999907
+}
+
+TEST_F(SmsVoiceTest, AConnectionThatKeepsDroppingCostsAtMostMaxAttemptsSends) {
+  Seed(R"({"RegistrationId":"registration-1"})");
+  Seed(R"({"RegistrationId":"registration-2"})");
+  // A first call leaves a connection to reuse: libcurl silently resends a
+  // request whose reused connection dies, up to five times. One RPC must
+  // never cost more than max_attempts (3) sends.
+  v1::DeleteRegistrationResponse response;
+  ASSERT_TRUE(Delete("registration-1", &response).ok());
+  ASSERT_TRUE(
+      env_->Control(Emulator::kSmsVoice, "scenarios", R"({"path":"^/$","drop":true,"times":50})")
+          .ok());
+  grpc::Status status = Delete("registration-2", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_CONNECTION_LOST");
+  EXPECT_EQ(Calls(), 1 + 3);
+}
+
 }  // namespace
 }  // namespace linkgateway
