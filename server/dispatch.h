@@ -1,6 +1,9 @@
-// The one path every RPC takes: take a slot (or shed the call), check the
-// target and enums, find the provider's operation, run the provider's
-// validation, start it, finish the reactor with its outcome.
+// The one path every RPC takes, from the moment its stream starts
+// (stream_start_service.h): take a slot on the caller's connection and one
+// of the gateway's (or answer RESOURCE_EXHAUSTED at once), read the request,
+// check its target and enums, run the provider's validation, start the
+// provider's operation with the caller's deadline and cancellation, and
+// answer with its outcome.
 #ifndef LINKGATEWAY_SERVER_DISPATCH_H_
 #define LINKGATEWAY_SERVER_DISPATCH_H_
 
@@ -18,9 +21,13 @@
 #include "adapters/errors/status_details.h"
 #include "adapters/operation/operation.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/grpc_status.h"
 #include "server/serving.h"
+#include "server/stream_start_service.h"
 #include "server/validation.h"
 
 namespace linkgateway::server {
@@ -47,69 +54,117 @@ absl::Status ProviderNotServed(Request const& request) {
       core::reason::kProviderNotImplemented, core::kGatewayDomain, {{"provider", provider}});
 }
 
-// One unary call: finishes with the operation's outcome, turns the caller's
-// cancellation into the adapters' Cancellation, and holds a slot of the
-// limiter (if it got one) until gRPC is done with the call.
-template <typename Response>
-class UnaryCall final : public grpc::ServerUnaryReactor {
+// A call refused at its start: answered at once, nothing read.
+class RejectedCall final : public StreamStartService::Reactor {
  public:
-  UnaryCall(Response* response, CallLimiter* slot)
-      : response_(response), slot_(slot),
-        cancellation_(std::make_shared<core::Cancellation>()) {}
-
-  std::shared_ptr<core::Cancellation> const& cancellation() const { return cancellation_; }
-
-  // Exactly once; `response_` stays valid until then.
-  void Complete(absl::StatusOr<Response> result) {
-    if (!result.ok()) return Finish(ToGrpcStatus(result.status()));
-    *response_ = *std::move(result);
-    Finish(grpc::Status::OK);
+  // `connection` (when set) is told once the answer has been delivered.
+  RejectedCall(absl::Status const& status, ConnectionLimiter* connections = nullptr,
+               std::string connection = "")
+      : connections_(connections), connection_(std::move(connection)) {
+    Finish(ToGrpcStatus(status));
   }
-
-  void OnCancel() override { cancellation_->Cancel(); }
   void OnDone() override {
-    if (slot_ != nullptr) slot_->Release();
+    if (connections_ != nullptr) connections_->RefusalDone(connection_);
     delete this;
   }
 
  private:
-  Response* response_;
-  CallLimiter* slot_;
-  std::shared_ptr<core::Cancellation> cancellation_;
+  ConnectionLimiter* const connections_;
+  std::string const connection_;
 };
 
+// One unary call over the stream: one request message in, one answer out.
 template <typename Request, typename Response>
-grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context,
-                                   Request const* request, Response* response,
-                                   adapters::OperationTable<Request, Response> const& table,
-                                   Serving const& serving) {
-  if (!serving.limiter.TryAcquire()) {
-    auto* shed = new UnaryCall<Response>(response, nullptr);
-    shed->Complete(serving.limiter.Overloaded());
-    return shed;
-  }
-  auto* call = new UnaryCall<Response>(response, &serving.limiter);
-  for (auto const& check : {&ValidateTarget, &ValidateEnums}) {
-    if (absl::Status valid = check(*request); !valid.ok()) {
-      call->Complete(std::move(valid));
-      return call;
+class UnaryCall final : public StreamStartService::Reactor {
+ public:
+  using Table = adapters::OperationTable<Request, Response>;
+
+  // The reactor for a stream that just started.
+  static StreamStartService::Reactor* Start(grpc::CallbackServerContext* context,
+                                            Table const& table, Serving const& serving) {
+    std::string connection = context->peer();
+    if (!serving.connections.TryAcquire(connection)) {
+      return new RejectedCall(serving.connections.TooManyStreams(), &serving.connections,
+                              std::move(connection));
     }
+    if (!serving.limiter.TryAcquire()) {
+      serving.connections.Release(connection);
+      return new RejectedCall(serving.limiter.Overloaded());
+    }
+    return new UnaryCall(context, table, serving, std::move(connection));
   }
-  auto const* entry = table.Find(request->target_case());
-  if (entry == nullptr) {
-    call->Complete(ProviderNotServed(*request));
-    return call;
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      return Complete(core::InvalidArgument(Request::descriptor()->name(),
+                                            {{"request", "the message is missing"}}));
+    }
+    grpc::ProtoBufferReader reader(&request_buffer_);
+    if (!request_.ParseFromZeroCopyStream(&reader)) {
+      return Complete(absl::InvalidArgumentError(
+          absl::StrCat("the request is not a valid ", Request::descriptor()->full_name())));
+    }
+    request_buffer_.Clear();
+    for (auto const& check : {&ValidateTarget, &ValidateEnums}) {
+      if (absl::Status valid = check(request_); !valid.ok()) return Complete(std::move(valid));
+    }
+    auto const* entry = table_.Find(request_.target_case());
+    if (entry == nullptr) return Complete(ProviderNotServed(request_));
+    if (absl::Status valid = entry->validate(request_); !valid.ok()) {
+      return Complete(std::move(valid));
+    }
+    adapters::CallContext call_context{EffectiveDeadline(*context_, serving_.default_deadline),
+                                       cancellation_};
+    entry->operation->Start(call_context, request_,
+                            [this](absl::StatusOr<Response> result) { Complete(std::move(result)); });
   }
-  if (absl::Status valid = entry->validate(*request); !valid.ok()) {
-    call->Complete(std::move(valid));
-    return call;
+
+  void OnCancel() override { cancellation_->Cancel(); }
+
+  void OnDone() override {
+    serving_.limiter.Release();
+    serving_.connections.Release(connection_);
+    delete this;
   }
-  adapters::CallContext call_context{EffectiveDeadline(*context, serving.default_deadline),
-                                     call->cancellation()};
-  entry->operation->Start(
-      call_context, *request,
-      [call](absl::StatusOr<Response> result) { call->Complete(std::move(result)); });
-  return call;
+
+ private:
+  UnaryCall(grpc::CallbackServerContext* context, Table const& table, Serving const& serving,
+            std::string connection)
+      : context_(context), table_(table), serving_(serving), connection_(std::move(connection)),
+        cancellation_(std::make_shared<core::Cancellation>()) {
+    StartRead(&request_buffer_);
+  }
+
+  // Exactly once per call.
+  void Complete(absl::StatusOr<Response> result) {
+    if (!result.ok()) return Finish(ToGrpcStatus(result.status()));
+    grpc::ProtoBufferWriter writer(&response_buffer_, grpc::kProtoBufferWriterMaxBufferLength,
+                                   static_cast<int>(result->ByteSizeLong()));
+    if (!result->SerializeToZeroCopyStream(&writer)) {
+      return Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the response"));
+    }
+    StartWriteAndFinish(&response_buffer_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  grpc::CallbackServerContext* const context_;
+  Table const& table_;
+  Serving const& serving_;
+  std::string const connection_;
+  std::shared_ptr<core::Cancellation> const cancellation_;
+  grpc::ByteBuffer request_buffer_;
+  grpc::ByteBuffer response_buffer_;
+  Request request_;
+};
+
+// Serves `table` as method `name` of `service`.
+template <typename Request, typename Response>
+void AddUnary(StreamStartService& service, std::string const& service_name,
+              std::string const& method, adapters::OperationTable<Request, Response> const& table,
+              Serving const& serving) {
+  service.Add(absl::StrCat("/", service_name, "/", method),
+              [&table, &serving](grpc::CallbackServerContext* context) {
+                return UnaryCall<Request, Response>::Start(context, table, serving);
+              });
 }
 
 }  // namespace linkgateway::server

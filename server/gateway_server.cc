@@ -4,6 +4,7 @@
 #include <chrono>
 #include <climits>
 #include <cstdint>
+#include <iostream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,10 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/server_builder.h"
+#include "linkgateway/v1/app_profiles.grpc.pb.h"
+#include "linkgateway/v1/registrations.grpc.pb.h"
+#include "linkgateway/v1/subscriptions.grpc.pb.h"
+#include "server/dispatch.h"
 #include "server/limits.h"
 
 namespace linkgateway::server {
@@ -52,10 +57,29 @@ void ApplyLimits(config::v1::Limits const& limits, grpc::ServerBuilder& builder)
 GatewayServer::GatewayServer(GatewayConfig const& config,
                              adapters::ProviderRegistry const& providers)
     : limiter_(config.limits().max_calls_in_flight()),
-      serving_{providers, ToDuration(config.default_deadline()), limiter_},
-      registrations_(serving_),
-      subscriptions_(serving_),
-      app_profiles_(serving_) {}
+      // Looser than the HTTP/2 setting gRPC enforces for clients that
+      // acknowledged it: gRPC frees a stream slot a moment before OnDone.
+      connections_(2 * config.limits().max_concurrent_streams(),
+                   [this](std::string const& peer) {
+                     if (listener_ && listener_->CloseConnection(peer)) {
+                       std::cerr << "linkgateway: closed connection " << peer
+                                 << ": it kept opening calls beyond its limit without reading "
+                                    "the answers"
+                                 << std::endl;
+                     }
+                   }),
+      serving_{providers, ToDuration(config.default_deadline()), limiter_, connections_} {
+  AddUnary(registrations_, v1::RegistrationService::service_full_name(), "DeleteRegistration",
+           providers.delete_registration, serving_);
+  AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(), "GetSubscriptionInfo",
+           providers.get_subscription_info, serving_);
+  AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(), "DeleteSubscription",
+           providers.delete_subscription, serving_);
+  AddUnary(app_profiles_, v1::AppProfileService::service_full_name(), "DeleteAppProfile",
+           providers.delete_app_profile, serving_);
+  AddUnary(app_profiles_, v1::AppProfileService::service_full_name(), "GetProfileTransaction",
+           providers.get_profile_transaction, serving_);
+}
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     GatewayConfig const& given, adapters::ProviderRegistry const& providers) {

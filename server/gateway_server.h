@@ -9,13 +9,12 @@
 #include "absl/time/time.h"
 #include "adapters/operation/provider_registry.h"
 #include "grpcpp/server.h"
-#include "server/app_profile_service.h"
 #include "server/call_limiter.h"
+#include "server/connection_limiter.h"
 #include "server/listener.h"
 #include "server/serving.h"
 #include "config/config.h"
-#include "server/registration_service.h"
-#include "server/subscription_service.h"
+#include "server/stream_start_service.h"
 
 namespace linkgateway::server {
 
@@ -44,10 +43,12 @@ class GatewayServer {
   GatewayServer(GatewayConfig const& config, adapters::ProviderRegistry const& providers);
 
   CallLimiter limiter_;
+  ConnectionLimiter connections_;
   Serving serving_;
-  RegistrationService registrations_;
-  SubscriptionService subscriptions_;
-  AppProfileService app_profiles_;
+  // The API's three services, served from each call's stream start.
+  StreamStartService registrations_;
+  StreamStartService subscriptions_;
+  StreamStartService app_profiles_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<grpc::Server> server_;
   bool shut_down_ = false;

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -61,6 +62,29 @@ absl::StatusOr<int> BindSocket(std::string const& address, int backlog) {
   return absl::UnavailableError(absl::StrCat("cannot listen on ", address, ": ", error));
 }
 
+// The peer as gRPC names it (grpc_sockaddr_to_uri): "ipv4:a.b.c.d:port" (also
+// for v4-mapped IPv6) or "ipv6:[addr]:port".
+std::string PeerName(sockaddr_storage const& addr) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET) {
+    auto const* in = reinterpret_cast<sockaddr_in const*>(&addr);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+    return absl::StrCat("ipv4:", text, ":", ntohs(in->sin_port));
+  }
+  auto const* in6 = reinterpret_cast<sockaddr_in6 const*>(&addr);
+  if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+    inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], text, sizeof(text));
+    return absl::StrCat("ipv4:", text, ":", ntohs(in6->sin6_port));
+  }
+  inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+  return absl::StrCat("ipv6:[", text, "]:", ntohs(in6->sin6_port));
+}
+
+ino_t InodeOf(int fd) {
+  struct stat st {};
+  return fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
 int LocalPort(int fd) {
   sockaddr_storage addr{};
   socklen_t len = sizeof(addr);
@@ -110,6 +134,23 @@ void Listener::Stop() {
   close(fd_);
 }
 
+bool Listener::CloseConnection(std::string const& peer) {
+  absl::MutexLock lock(&mu_);
+  auto it = by_peer_.find(peer);
+  if (it == by_peer_.end()) return false;
+  Handed handed = it->second;
+  // Still the same socket, and still that peer's?
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (InodeOf(handed.fd) != handed.inode ||
+      getpeername(handed.fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      PeerName(addr) != peer) {
+    return false;
+  }
+  shutdown(handed.fd, SHUT_RDWR);
+  return true;
+}
+
 void Listener::Run() {
   while (!stopping_.load()) {
     pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
@@ -126,7 +167,10 @@ void Listener::Run() {
 }
 
 bool Listener::AcceptOne() {
-  int fd = accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  sockaddr_storage peer{};
+  socklen_t peer_len = sizeof(peer);
+  int fd = accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len,
+                   SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
     if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) return true;
@@ -153,6 +197,17 @@ bool Listener::AcceptOne() {
   }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  {
+    absl::MutexLock lock(&mu_);
+    // The descriptor's previous connection, if any, is closed.
+    if (auto old = peer_by_fd_.find(fd); old != peer_by_fd_.end()) {
+      by_peer_.erase(old->second);
+      peer_by_fd_.erase(old);
+    }
+    std::string name = PeerName(peer);
+    by_peer_[name] = Handed{fd, InodeOf(fd)};
+    peer_by_fd_[fd] = std::move(name);
+  }
   grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters params;
   params.listener_fd = fd_;
   params.fd = fd;

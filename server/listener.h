@@ -22,7 +22,12 @@
 #include <string>
 #include <thread>
 
+#include <sys/types.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/server_builder.h"
 
 namespace linkgateway::server {
@@ -52,6 +57,12 @@ class Listener {
   // connections are gRPC's. Idempotent.
   void Stop();
 
+  // Shuts down the connection gRPC knows by `peer` ("ipv4:1.2.3.4:5678",
+  // "ipv6:[::1]:5678"), e.g. one abusing its streams: gRPC then closes it and
+  // frees everything it held. The socket is checked to still be that
+  // connection (descriptor numbers are reused); false when it is gone.
+  bool CloseConnection(std::string const& peer) ABSL_LOCKS_EXCLUDED(mu_);
+
   // Connections handed to gRPC, and those refused because of the descriptor
   // bound or an accept error.
   std::int64_t accepted() const { return accepted_.load(); }
@@ -73,6 +84,17 @@ class Listener {
   std::atomic<bool> stopping_{false};
   std::atomic<std::int64_t> accepted_{0};
   std::atomic<std::int64_t> refused_{0};
+
+  // Connections handed to gRPC, by peer: the descriptor and its socket's
+  // inode, which tells a reused descriptor apart. An entry is replaced when
+  // its descriptor is reused, so there are never more than descriptors.
+  struct Handed {
+    int fd;
+    ino_t inode;
+  };
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Handed> by_peer_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<int, std::string> peer_by_fd_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace linkgateway::server

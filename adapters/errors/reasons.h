@@ -13,6 +13,7 @@ inline constexpr absl::string_view kProviderNotConfigured = "PROVIDER_NOT_CONFIG
 inline constexpr absl::string_view kProviderNotImplemented = "PROVIDER_NOT_IMPLEMENTED";
 inline constexpr absl::string_view kClientRateLimited = "CLIENT_RATE_LIMITED";
 inline constexpr absl::string_view kOverloaded = "OVERLOADED";
+inline constexpr absl::string_view kTooManyStreams = "TOO_MANY_STREAMS";
 inline constexpr absl::string_view kGatewayCredentialsMissing = "GATEWAY_CREDENTIALS_MISSING";
 inline constexpr absl::string_view kGatewayBadUpstreamRequest = "GATEWAY_BAD_UPSTREAM_REQUEST";
 inline constexpr absl::string_view kDeadlineExceeded = "DEADLINE_EXCEEDED";
