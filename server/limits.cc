@@ -10,7 +10,7 @@ namespace linkgateway::server {
 namespace {
 
 constexpr int kDefaultMaxCallsInFlight = 2048;
-constexpr int kDefaultMaxConcurrentStreams = 100;
+constexpr int kDefaultMaxConcurrentStreams = 256;
 constexpr int kDefaultMaxReceiveMessageBytes = 64 << 10;
 constexpr int kDefaultMaxMetadataBytes = 16 << 10;
 constexpr std::int64_t kDefaultMemoryQuotaBytes = std::int64_t{256} << 20;

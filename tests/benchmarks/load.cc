@@ -152,13 +152,19 @@ int main(int argc, char** argv) {
   recorder.Started(concurrency);
 
   if (mode == "gateway") {
-    grpc::ChannelArguments args;
-    auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_target),
-                                             grpc::InsecureChannelCredentials(), args);
-    auto stub = linkgateway::v1::RegistrationService::NewStub(channel);
+    // One connection per 200 calls in flight, as a client that needs many
+    // calls at once pools channels: the gateway allows 256 per connection.
+    std::vector<std::unique_ptr<linkgateway::v1::RegistrationService::Stub>> stubs;
+    for (int i = 0; i < (concurrency + 199) / 200; ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt("linkgateway.benchmark.channel", i);  // a connection of its own
+      stubs.push_back(linkgateway::v1::RegistrationService::NewStub(grpc::CreateCustomChannel(
+          absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), args)));
+    }
     std::vector<std::unique_ptr<GatewaySlot>> slots;
     for (int i = 0; i < concurrency; ++i) {
-      slots.push_back(std::make_unique<GatewaySlot>(stub.get(), &recorder));
+      slots.push_back(
+          std::make_unique<GatewaySlot>(stubs[i % stubs.size()].get(), &recorder));
     }
     for (auto& slot : slots) slot->Next();
     recorder.Wait();
