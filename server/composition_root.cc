@@ -9,6 +9,7 @@
 #include "adapters/operation/provider_factory.h"
 #include "adapters/policies/retry_policy_config.h"
 #include "server/limits.h"
+#include "server/security/listener_security.h"
 
 namespace linkgateway::server {
 namespace {
@@ -60,6 +61,7 @@ absl::Status PrepareConfig(GatewayConfig& config) {
   config::Checker check(config);
   config::ValidateConfig(config, check);
   CheckLimits(config, open_files, check);
+  security::CheckSecurity(config, check);
   CheckRetryPolicies(config, check);
   for (auto const* factory : ProviderFactories()) factory->Validate(config, check);
   return check.Result();

@@ -29,8 +29,18 @@ TEST(CompositionRootTest, EveryProviderIsRegisteredOnce) {
                                             "selling_partner", "sms_voice"));
 }
 
-TEST(CompositionRootTest, EmptyConfigurationGetsEveryDefaultAndIsValid) {
+TEST(CompositionRootTest, TransportSecurityMustBeChosen) {
   config::GatewayConfig config;
+  EXPECT_THAT(PrepareConfig(config).message(),
+              HasSubstr("security: configure tls, or set plaintext: true"));
+  config = Parsed(R"(listen_address: "0.0.0.0:50051" security { plaintext: true })");
+  absl::Status status = PrepareConfig(config);
+  EXPECT_THAT(status.message(), HasSubstr("also needs allow_plaintext_off_loopback"));
+  EXPECT_THAT(status.message(), HasSubstr("must authenticate"));
+}
+
+TEST(CompositionRootTest, MinimalConfigurationGetsEveryDefaultAndIsValid) {
+  config::GatewayConfig config = Parsed("security { plaintext: true }");
   ASSERT_TRUE(PrepareConfig(config).ok()) << PrepareConfig(config);
   EXPECT_EQ(config.listen_address(), "127.0.0.1:50051");
   // Each provider filled its own section.
@@ -56,6 +66,7 @@ TEST(CompositionRootTest, ProblemsFromEveryLayerAreNamedTogether) {
 
 TEST(CompositionRootTest, RetryPolicyKeysAreTheProvidersOperations) {
   config::GatewayConfig config = Parsed(R"(
+    security { plaintext: true }
     retry_policies { key: "selling_partner.DeleteSubscription" value { max_attempts: 5 } }
   )");
   EXPECT_TRUE(PrepareConfig(config).ok()) << PrepareConfig(config);
@@ -98,7 +109,7 @@ TEST(CompositionRootTest, ExampleFileParsesAndValidates) {
 }
 
 TEST(CompositionRootTest, BuildsARegistryWithEveryOperation) {
-  config::GatewayConfig config;
+  config::GatewayConfig config = Parsed("security { plaintext: true }");
   ASSERT_TRUE(PrepareConfig(config).ok());
   auto providers = Providers::Create(config);
   ASSERT_TRUE(providers.ok()) << providers.status();

@@ -1,9 +1,10 @@
 // The one path every RPC takes, from the moment its stream starts
 // (stream_start_service.h): take a slot on the caller's connection and one
-// of the gateway's (or answer RESOURCE_EXHAUSTED at once), read the request,
-// check its target and enums, run the provider's validation, start the
-// provider's operation with the caller's deadline and cancellation, and
-// answer with its outcome.
+// of the gateway's (or answer RESOURCE_EXHAUSTED at once), authenticate,
+// read the request, check its target, authorize (method and provider), check
+// its enums and the provider's rules, answer a dry run or start the
+// provider's operation with the caller's deadline and cancellation, audit a
+// destructive call, and answer with the outcome.
 #ifndef LINKGATEWAY_SERVER_DISPATCH_H_
 #define LINKGATEWAY_SERVER_DISPATCH_H_
 
@@ -25,7 +26,9 @@
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
 #include "grpcpp/support/server_callback.h"
+#include "server/audit/audit_record.h"
 #include "server/grpc_status.h"
+#include "server/request_fields.h"
 #include "server/serving.h"
 #include "server/stream_start_service.h"
 #include "server/validation.h"
@@ -74,6 +77,8 @@ class RejectedCall final : public StreamStartService::Reactor {
 };
 
 // One unary call over the stream: one request message in, one answer out.
+// Destructive calls (requests with validate_only) are audited: the record is
+// on disk before the answer leaves, whatever the answer is.
 template <typename Request, typename Response>
 class UnaryCall final : public StreamStartService::Reactor {
  public:
@@ -81,7 +86,8 @@ class UnaryCall final : public StreamStartService::Reactor {
 
   // The reactor for a stream that just started.
   static StreamStartService::Reactor* Start(grpc::CallbackServerContext* context,
-                                            Table const& table, Serving const& serving) {
+                                            Table const& table, Serving const& serving,
+                                            std::string const& method) {
     std::string connection = context->peer();
     if (!serving.connections.TryAcquire(connection)) {
       return new RejectedCall(serving.connections.TooManyStreams(), &serving.connections,
@@ -91,7 +97,7 @@ class UnaryCall final : public StreamStartService::Reactor {
       serving.connections.Release(connection);
       return new RejectedCall(serving.limiter.Overloaded());
     }
-    return new UnaryCall(context, table, serving, std::move(connection));
+    return new UnaryCall(context, table, serving, method, std::move(connection));
   }
 
   void OnReadDone(bool ok) override {
@@ -105,16 +111,39 @@ class UnaryCall final : public StreamStartService::Reactor {
           absl::StrCat("the request is not a valid ", Request::descriptor()->full_name())));
     }
     request_buffer_.Clear();
-    for (auto const& check : {&ValidateTarget, &ValidateEnums}) {
-      if (absl::Status valid = check(request_); !valid.ok()) return Complete(std::move(valid));
+    // Who: before anything about the request is checked.
+    if (!caller_.ok()) return Complete(caller_.status());
+    facts_.caller = *caller_;
+    if (absl::Status valid = ValidateTarget(request_); !valid.ok()) {
+      return Complete(std::move(valid));
+    }
+    // May they: before the request's fields are validated or anything sent.
+    if (absl::Status allowed = Authorize(); !allowed.ok()) return Complete(std::move(allowed));
+    if (absl::Status valid = ValidateEnums(request_); !valid.ok()) {
+      return Complete(std::move(valid));
     }
     auto const* entry = table_.Find(request_.target_case());
     if (entry == nullptr) return Complete(ProviderNotServed(request_));
     if (absl::Status valid = entry->validate(request_); !valid.ok()) {
       return Complete(std::move(valid));
     }
+    if (ValidateOnly(request_)) {
+      // A dry run: everything a real call would check, nothing sent.
+      if (absl::Status ready = entry->operation->Preflight(); !ready.ok()) {
+        return Complete(std::move(ready));
+      }
+      Response response;
+      MarkValidateOnly(response);
+      return Complete(std::move(response));
+    }
+    if (destructive_) {
+      // Fail closed: no irreversible call the audit trail could not record.
+      if (absl::Status ready = serving_.audit.Ready(); !ready.ok()) {
+        return Complete(std::move(ready));
+      }
+    }
     adapters::CallContext call_context{EffectiveDeadline(*context_, serving_.default_deadline),
-                                       cancellation_};
+                                       cancellation_, trace_};
     entry->operation->Start(call_context, request_,
                             [this](absl::StatusOr<Response> result) { Complete(std::move(result)); });
   }
@@ -129,14 +158,66 @@ class UnaryCall final : public StreamStartService::Reactor {
 
  private:
   UnaryCall(grpc::CallbackServerContext* context, Table const& table, Serving const& serving,
-            std::string connection)
+            std::string const& method, std::string connection)
       : context_(context), table_(table), serving_(serving), connection_(std::move(connection)),
-        cancellation_(std::make_shared<core::Cancellation>()) {
+        destructive_(IsDestructive(*Request::descriptor())),
+        cancellation_(std::make_shared<core::Cancellation>()),
+        trace_(std::make_shared<core::UpstreamTrace>()),
+        caller_(serving.authenticator.Authenticate(*context)) {
+    facts_.method = method;
+    facts_.start = absl::Now();
+    facts_.caller.peer = connection_;
+    auto const& metadata = context->client_metadata();
+    if (auto it = metadata.find("x-request-id"); it != metadata.end()) {
+      facts_.request_id.assign(it->second.data(), it->second.size());
+    }
+    if (auto it = metadata.find("traceparent"); it != metadata.end()) {
+      facts_.trace_id = audit::TraceIdOf(std::string(it->second.data(), it->second.size()));
+    }
     StartRead(&request_buffer_);
+  }
+
+  absl::Status Authorize() {
+    if (serving_.policy == nullptr) return absl::OkStatus();
+    std::string provider = ProviderOf(request_);
+    auto decision =
+        serving_.policy->Get()->Evaluate({facts_.caller.principal, facts_.method, provider});
+    facts_.policy_rule = decision.rule;
+    if (decision.allowed) return absl::OkStatus();
+    std::string who =
+        facts_.caller.principal.empty() ? "an anonymous caller" : facts_.caller.principal;
+    return core::WithErrorInfo(
+        absl::PermissionDeniedError(absl::StrCat(who, " may not call ", facts_.method,
+                                                 " for provider ", provider)),
+        core::reason::kPermissionDenied, core::kGatewayDomain,
+        {{"method", facts_.method}, {"provider", provider}});
   }
 
   // Exactly once per call.
   void Complete(absl::StatusOr<Response> result) {
+    if (!destructive_) return Answer(std::move(result));
+    auto record = audit::MakeAuditRecord(facts_, request_, result.status(),
+                                         result.ok() ? &*result : nullptr, trace_.get(),
+                                         absl::Now());
+    result_ = std::move(result);
+    serving_.audit.Append(record, [this](absl::Status written) {
+      if (!written.ok()) result_ = AuditFailed(std::move(written));
+      Answer(std::move(result_));
+    });
+  }
+
+  // The answer when the record could not be written: nothing may pass
+  // unrecorded. UNAVAILABLE when nothing went upstream; when something did,
+  // UNKNOWN (not retried by standard policies) with what the provider said.
+  absl::Status AuditFailed(absl::Status written) const {
+    if (trace_->sends.load() == 0) return written;
+    return core::WithErrorInfo(
+        absl::UnknownError(absl::StrCat(written.message(), "; the provider was called")),
+        core::reason::kAuditUnavailable, core::kGatewayDomain,
+        {{"upstreamOutcome", absl::StatusCodeToString(result_.status().code())}});
+  }
+
+  void Answer(absl::StatusOr<Response> result) {
     if (!result.ok()) return Finish(ToGrpcStatus(result.status()));
     grpc::ProtoBufferWriter writer(&response_buffer_, grpc::kProtoBufferWriterMaxBufferLength,
                                    static_cast<int>(result->ByteSizeLong()));
@@ -150,10 +231,15 @@ class UnaryCall final : public StreamStartService::Reactor {
   Table const& table_;
   Serving const& serving_;
   std::string const connection_;
+  bool const destructive_;
   std::shared_ptr<core::Cancellation> const cancellation_;
+  std::shared_ptr<core::UpstreamTrace> const trace_;
+  absl::StatusOr<security::Caller> const caller_;
+  audit::CallFacts facts_;
   grpc::ByteBuffer request_buffer_;
   grpc::ByteBuffer response_buffer_;
   Request request_;
+  absl::StatusOr<Response> result_;
 };
 
 // Serves `table` as method `name` of `service`.
@@ -161,10 +247,10 @@ template <typename Request, typename Response>
 void AddUnary(StreamStartService& service, std::string const& service_name,
               std::string const& method, adapters::OperationTable<Request, Response> const& table,
               Serving const& serving) {
-  service.Add(absl::StrCat("/", service_name, "/", method),
-              [&table, &serving](grpc::CallbackServerContext* context) {
-                return UnaryCall<Request, Response>::Start(context, table, serving);
-              });
+  std::string path = absl::StrCat("/", service_name, "/", method);
+  service.Add(path, [&table, &serving, path](grpc::CallbackServerContext* context) {
+    return UnaryCall<Request, Response>::Start(context, table, serving, path);
+  });
 }
 
 }  // namespace linkgateway::server

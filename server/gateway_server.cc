@@ -9,7 +9,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/server_builder.h"
@@ -18,6 +17,7 @@
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "server/dispatch.h"
 #include "server/limits.h"
+#include "server/security/listener_security.h"
 
 namespace linkgateway::server {
 
@@ -55,8 +55,19 @@ void ApplyLimits(config::v1::Limits const& limits, grpc::ServerBuilder& builder)
 }  // namespace
 
 GatewayServer::GatewayServer(GatewayConfig const& config,
-                             adapters::ProviderRegistry const& providers)
-    : limiter_(config.limits().max_calls_in_flight()),
+                             adapters::ProviderRegistry const& providers,
+                             std::unique_ptr<security::Authenticator> authenticator,
+                             std::unique_ptr<PolicyFile> policy)
+    : authenticator_(std::move(authenticator)),
+      policy_(std::move(policy)),
+      audit_(std::make_unique<audit::AuditLog>(audit::AuditLog::Options{
+          config.security().audit().path(),
+          config.security().audit().max_file_bytes() > 0
+              ? config.security().audit().max_file_bytes()
+              : std::int64_t{100} << 20,
+          config.security().audit().max_files() > 0 ? config.security().audit().max_files()
+                                                    : 10})),
+      limiter_(config.limits().max_calls_in_flight()),
       // Looser than the HTTP/2 setting gRPC enforces for clients that
       // acknowledged it: gRPC frees a stream slot a moment before OnDone.
       connections_(2 * config.limits().max_concurrent_streams(),
@@ -68,7 +79,11 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
                                  << std::endl;
                      }
                    }),
-      serving_{providers, ToDuration(config.default_deadline()), limiter_, connections_} {
+      serving_{providers,       ToDuration(config.default_deadline()), limiter_, connections_,
+               *authenticator_, policy_.get(),                         *audit_},
+      health_(authenticator_->required() && !config.security().public_health_and_reflection()
+                  ? authenticator_.get()
+                  : nullptr) {
   AddUnary(registrations_, v1::RegistrationService::service_full_name(), "DeleteRegistration",
            providers.delete_registration, serving_);
   AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(), "GetSubscriptionInfo",
@@ -85,11 +100,28 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     GatewayConfig const& given, adapters::ProviderRegistry const& providers) {
   GatewayConfig config = given;  // limits left unset take their defaults
   ApplyLimitDefaults(config, CurrentOpenFileLimit());
-  // Both are process-wide switches that must be set before the builder exists.
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  auto const& security = config.security();
 
-  std::unique_ptr<GatewayServer> gateway(new GatewayServer(config, providers));
+  std::unique_ptr<security::TokenFile> tokens;
+  if (!security.authentication().token_file().empty()) {
+    auto loaded = security::TokenFile::Load(security.authentication().token_file(),
+                                           security::ParseTokenFile);
+    if (!loaded.ok()) return loaded.status();
+    tokens = *std::move(loaded);
+  }
+  auto authenticator =
+      std::make_unique<security::Authenticator>(security.authentication().mtls(), std::move(tokens));
+  std::unique_ptr<PolicyFile> policy;
+  if (!security.policy_file().empty()) {
+    auto loaded = PolicyFile::Load(security.policy_file(), security::AuthorizationPolicy::Parse);
+    if (!loaded.ok()) return loaded.status();
+    policy = *std::move(loaded);
+  }
+  bool public_reflection = !authenticator->required() || security.public_health_and_reflection();
+  if (public_reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  std::unique_ptr<GatewayServer> gateway(new GatewayServer(
+      config, providers, std::move(authenticator), std::move(policy)));
   // The gateway accepts connections itself (listener.h): caller connections
   // stay below their descriptor bound and an exhausted descriptor table never
   // stops the listener.
@@ -100,26 +132,25 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   gateway->listener_ = *std::move(listener);
 
   grpc::ServerBuilder builder;
-  // TLS for callers is left to the deployment (mesh or proxy); see README.
   auto acceptor = builder.experimental().AddExternalConnectionAcceptor(
       grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
-      grpc::InsecureServerCredentials());
+      security::ListenerCredentials(security));
   ApplyLimits(limits, builder);
   builder.RegisterService(&gateway->registrations_);
   builder.RegisterService(&gateway->subscriptions_);
   builder.RegisterService(&gateway->app_profiles_);
+  builder.RegisterService(&gateway->health_);
   gateway->server_ = builder.BuildAndStart();
   if (gateway->server_ == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot serve on ", config.listen_address()));
   }
   gateway->listener_->Start(std::move(acceptor));
   // Per-service health, so a probe can ask for the service it depends on.
-  if (auto* health = gateway->server_->GetHealthCheckService()) {
-    for (char const* service : {v1::RegistrationService::service_full_name(),
-                                v1::SubscriptionService::service_full_name(),
-                                v1::AppProfileService::service_full_name()}) {
-      health->SetServingStatus(service, true);
-    }
+  gateway->health_.Set("", true);
+  for (char const* service : {v1::RegistrationService::service_full_name(),
+                              v1::SubscriptionService::service_full_name(),
+                              v1::AppProfileService::service_full_name()}) {
+    gateway->health_.Set(service, true);
   }
   return gateway;
 }
@@ -128,7 +159,7 @@ void GatewayServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || server_ == nullptr) return;  // never started (e.g. cannot bind)
   shut_down_ = true;
   // Load balancers stop sending before the listener closes.
-  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  health_.Shutdown();
   listener_->Stop();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();

@@ -1,5 +1,6 @@
 // The gRPC server: the three API services, health and reflection, behind
-// the gateway's own listener and its limits (README "Limits and overload").
+// the gateway's own listener, its limits (README "Limits and overload") and
+// its security (README "Security").
 #ifndef LINKGATEWAY_SERVER_GATEWAY_SERVER_H_
 #define LINKGATEWAY_SERVER_GATEWAY_SERVER_H_
 
@@ -8,12 +9,15 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "adapters/operation/provider_registry.h"
+#include "config/config.h"
 #include "grpcpp/server.h"
+#include "server/audit/audit_log.h"
 #include "server/call_limiter.h"
 #include "server/connection_limiter.h"
+#include "server/health_service.h"
 #include "server/listener.h"
+#include "server/security/authenticator.h"
 #include "server/serving.h"
-#include "config/config.h"
 #include "server/stream_start_service.h"
 
 namespace linkgateway::server {
@@ -22,8 +26,10 @@ using config::GatewayConfig;
 
 class GatewayServer {
  public:
-  // Starts serving on config.listen_address() with config.limits (defaults
-  // applied). `providers` must outlive the server.
+  // Starts serving on config.listen_address() with config.limits and
+  // config.security (defaults applied). `providers` must outlive the server.
+  // Fails when the address cannot be bound or a security file cannot be
+  // loaded.
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
       GatewayConfig const& config, adapters::ProviderRegistry const& providers);
 
@@ -34,14 +40,20 @@ class GatewayServer {
 
   CallLimiter const& limiter() const { return limiter_; }
   Listener const& listener() const { return *listener_; }
+  audit::AuditLog const& audit() const { return *audit_; }
 
   // Reports NOT_SERVING to health checks, refuses new calls, lets in-flight
   // calls finish for up to `grace`, then cancels the rest. Returns when done.
   void Shutdown(absl::Duration grace);
 
  private:
-  GatewayServer(GatewayConfig const& config, adapters::ProviderRegistry const& providers);
+  GatewayServer(GatewayConfig const& config, adapters::ProviderRegistry const& providers,
+                std::unique_ptr<security::Authenticator> authenticator,
+                std::unique_ptr<PolicyFile> policy);
 
+  std::unique_ptr<security::Authenticator> authenticator_;
+  std::unique_ptr<PolicyFile> policy_;
+  std::unique_ptr<audit::AuditLog> audit_;
   CallLimiter limiter_;
   ConnectionLimiter connections_;
   Serving serving_;
@@ -49,6 +61,7 @@ class GatewayServer {
   StreamStartService registrations_;
   StreamStartService subscriptions_;
   StreamStartService app_profiles_;
+  HealthService health_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<grpc::Server> server_;
   bool shut_down_ = false;

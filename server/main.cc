@@ -18,10 +18,14 @@
 #include "server/composition_root.h"
 #include "server/gateway_server.h"
 #include "server/limits.h"
+#include "server/security/listener_security.h"
 
 ABSL_FLAG(std::string, config, "",
           "Path of a GatewayConfig text-format file; empty uses the defaults.");
 ABSL_FLAG(std::string, listen, "", "Overrides listen_address (host:port; port 0 = any free).");
+ABSL_FLAG(bool, plaintext, false,
+          "Sets security.plaintext: serve without TLS (logged as a warning; off loopback it "
+          "also needs security.allow_plaintext_off_loopback).");
 
 namespace {
 
@@ -37,6 +41,7 @@ absl::StatusOr<GatewayConfig> LoadConfig() {
   if (std::string listen = absl::GetFlag(FLAGS_listen); !listen.empty()) {
     config.set_listen_address(listen);
   }
+  if (absl::GetFlag(FLAGS_plaintext)) config.mutable_security()->set_plaintext(true);
   if (absl::Status valid = linkgateway::server::PrepareConfig(config); !valid.ok()) {
     return valid;
   }
@@ -85,6 +90,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string host = config->listen_address().substr(0, config->listen_address().rfind(':'));
+  for (auto const& warning : linkgateway::server::security::SecurityWarnings(*config)) {
+    std::cerr << "linkgateway: WARNING: " << warning << std::endl;
+  }
   auto const& limits = config->limits();
   std::cerr << "linkgateway: limits: " << limits.max_calls_in_flight() << " calls in flight, "
             << limits.max_connections() << " caller connections, "

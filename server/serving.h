@@ -1,14 +1,21 @@
 // What every call needs to be served: the providers' operations, the default
-// deadline, and the caps on calls in flight (in total and per connection).
+// deadline, the caps on calls in flight (in total and per connection), who
+// may call (authentication, authorization) and the audit trail.
 #ifndef LINKGATEWAY_SERVER_SERVING_H_
 #define LINKGATEWAY_SERVER_SERVING_H_
 
 #include "absl/time/time.h"
 #include "adapters/operation/provider_registry.h"
+#include "server/audit/audit_log.h"
 #include "server/call_limiter.h"
 #include "server/connection_limiter.h"
+#include "server/security/authenticator.h"
+#include "server/security/authorization_policy.h"
+#include "server/security/watched_file.h"
 
 namespace linkgateway::server {
+
+using PolicyFile = security::WatchedFile<security::AuthorizationPolicy>;
 
 struct Serving {
   adapters::ProviderRegistry const& providers;
@@ -17,6 +24,10 @@ struct Serving {
   CallLimiter& limiter;
   // Calls per caller connection.
   ConnectionLimiter& connections;
+  security::Authenticator const& authenticator;
+  // Null: every authenticated caller may call every method.
+  PolicyFile* policy;
+  audit::AuditLog& audit;
 };
 
 }  // namespace linkgateway::server

@@ -22,7 +22,7 @@ constexpr char kDeregisterResult[] = "com.amazon.dash.replenishment.DrsDeregiste
 
 core::HttpRequest BaseRequest(std::string method, std::string url, std::string const& token,
                               std::string type_version, std::string accept_type,
-                              absl::Time deadline) {
+                              CallContext const& context) {
   core::HttpRequest request;
   request.method = std::move(method);
   request.url = std::move(url);
@@ -30,7 +30,8 @@ core::HttpRequest BaseRequest(std::string method, std::string url, std::string c
                      {"x-amzn-type-version", std::move(type_version)},
                      {"x-amzn-accept-type", std::move(accept_type)},
                      {"Accept", "application/json"}};
-  request.deadline = deadline;
+  request.deadline = context.deadline;
+  request.trace = context.trace;
   return request;
 }
 
@@ -67,7 +68,7 @@ void Deregistration::Start(CallContext const& context, v1::DeleteRegistrationReq
   if (!url.ok()) return std::move(done)(url.status());
   auto http = BaseRequest("DELETE", *std::move(url), device.access_token(),
                           absl::StrCat(kPrefix, "DrsDeregisterInput@", v1_0 ? "1.0" : "2.0"),
-                          kDeregisterResult, context.deadline);
+                          kDeregisterResult, context);
   transport_.Send(std::move(http), context.cancellation,
                   [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
                     if (!response.ok())
@@ -102,7 +103,7 @@ void GetSubscriptionInfo::Start(CallContext const& context,
   auto http = BaseRequest("GET", *std::move(url), key.access_token(),
                           absl::StrCat(kPrefix, "DrsSubscriptionInfoInput@1.0"),
                           absl::StrCat(kPrefix, "DrsSubscriptionInfoResult@", v1_0 ? "1.0" : "2.0"),
-                          context.deadline);
+                          context);
   transport_.Send(
       std::move(http), context.cancellation,
       [done = std::move(done), v1_0](absl::StatusOr<core::HttpResponse> response) mutable {

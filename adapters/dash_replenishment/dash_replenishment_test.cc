@@ -62,7 +62,7 @@ v1::GetSubscriptionInfoRequest InfoKey(std::string const& fields) {
 template <typename Request, typename Response>
 absl::StatusOr<Response> RunInline(Operation<Request, Response>& op, Request const& request) {
   std::optional<absl::StatusOr<Response>> result;
-  op.Start(CallContext{kDeadline, nullptr}, request,
+  op.Start(CallContext{kDeadline, nullptr, nullptr}, request,
            [&](absl::StatusOr<Response> r) { result = std::move(r); });
   EXPECT_TRUE(result.has_value()) << "the operation did not answer inline";
   return result.value_or(absl::InternalError("never finished"));

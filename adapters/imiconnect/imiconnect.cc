@@ -59,13 +59,14 @@ int Count(Fields const& fields, char const* key) {
 absl::Status Malformed(absl::string_view what) { return core::MalformedResponse(Errors(), what); }
 
 core::HttpRequest BaseRequest(std::string method, std::string url, std::string const& key,
-                              absl::Time deadline) {
+                              CallContext const& context) {
   core::HttpRequest request;
   request.method = std::move(method);
   request.url = std::move(url);
   request.headers = {
       {"key", key}, {"Content-Type", "application/json"}, {"Accept", "application/json"}};
-  request.deadline = deadline;
+  request.deadline = context.deadline;
+  request.trace = context.trace;
   return request;
 }
 
@@ -126,12 +127,7 @@ void DeleteAppProfile::Start(CallContext const& context, v1::DeleteAppProfileReq
   auto url = core::JoinPath(options_.base_url, {"resources", "v2", "customerappprofile",
                                                 key.app_id(), key.customer_id(), key.device_id()});
   if (!url.ok()) return std::move(done)(url.status());
-  if (request.validate_only()) {
-    v1::DeleteAppProfileResponse response;
-    response.set_validate_only(true);
-    return std::move(done)(std::move(response));
-  }
-  auto http = BaseRequest("DELETE", *std::move(url), options_.profile_key, context.deadline);
+  auto http = BaseRequest("DELETE", *std::move(url), options_.profile_key, context);
   transport_.Send(std::move(http), context.cancellation,
                   [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
                     if (!response.ok())
@@ -162,7 +158,7 @@ void GetProfileTransaction::Start(CallContext const& context,
       core::JoinPath(options_.base_url, {"resources", "v2", "profile", "status", transaction_id});
   if (!url.ok()) return std::move(done)(url.status());
   transport_.Send(
-      BaseRequest("GET", *std::move(url), options_.profile_key, context.deadline),
+      BaseRequest("GET", *std::move(url), options_.profile_key, context),
       context.cancellation,
       [done = std::move(done),
        transaction_id](absl::StatusOr<core::HttpResponse> response) mutable {

@@ -101,7 +101,7 @@ class ImiconnectTest : public ::testing::Test {
   }
 
   FakeHttpTransport transport_;
-  CallContext context_{absl::FromUnixSeconds(1'800'000'000), nullptr};
+  CallContext context_{absl::FromUnixSeconds(1'800'000'000), nullptr, nullptr};
 };
 
 // ---------------------------------------------------------------------------
@@ -170,11 +170,11 @@ INSTANTIATE_TEST_SUITE_P(
                       "a_1/c/d"}),
     [](auto const& info) { return info.param.name; });
 
-TEST_F(ImiconnectTest, ValidateOnlySendsNothing) {
-  auto response = Delete(DeleteRequest("a b", "x/y", "ü", /*validate_only=*/true));
-  ASSERT_TRUE(response.ok()) << response.status();
-  EXPECT_TRUE(response->validate_only());
-  EXPECT_EQ(response->result_case(), v1::DeleteAppProfileResponse::RESULT_NOT_SET);
+// Dry runs (validate_only) never reach an adapter: the server answers them
+// after validation and this check of the configured tenant.
+TEST_F(ImiconnectTest, ConfiguredTenantPassesPreflight) {
+  DeleteAppProfile op(Options{"https://api.imi.example.test", "key"}, transport_);
+  EXPECT_TRUE(op.Preflight().ok());
   EXPECT_TRUE(transport_.requests().empty());
 }
 

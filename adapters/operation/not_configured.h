@@ -19,9 +19,12 @@ class NotConfigured final : public Operation<Request, Response> {
   explicit NotConfigured(std::string what) : what_(std::move(what)) {}
 
   void Start(CallContext const&, Request const&, Callback<Response> done) override {
-    std::move(done)(core::WithErrorInfo(absl::FailedPreconditionError(what_),
-                                        core::reason::kProviderNotConfigured,
-                                        core::kGatewayDomain));
+    std::move(done)(Preflight());
+  }
+
+  absl::Status Preflight() const override {
+    return core::WithErrorInfo(absl::FailedPreconditionError(what_),
+                               core::reason::kProviderNotConfigured, core::kGatewayDomain);
   }
 
  private:

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "adapters/async/cancellation.h"
+#include "adapters/transport/http.h"
 
 namespace linkgateway::adapters {
 
@@ -31,6 +32,8 @@ struct CallContext {
   // transfers, retries and queued calls give up at once. Never null when set
   // by the server.
   std::shared_ptr<core::Cancellation> cancellation;
+  // What went upstream (may be null): adapters put it on their requests.
+  std::shared_ptr<core::UpstreamTrace> trace;
 };
 
 // Called exactly once with the outcome; may run on any thread.
@@ -45,6 +48,11 @@ class Operation {
   virtual ~Operation() = default;
   virtual void Start(CallContext const& context, Request const& request,
                      Callback<Response> done) = 0;
+
+  // Whether the operation could run now as far as the gateway can tell
+  // without calling the provider: its configuration and credentials are
+  // there. What a dry run (validate_only) checks after validation.
+  virtual absl::Status Preflight() const { return absl::OkStatus(); }
 };
 
 // Checks a request against its provider's rules before anything is sent:

@@ -79,7 +79,7 @@ class RetryTest : public ::testing::Test {
                                absl::Duration deadline = absl::Seconds(60),
                                std::shared_ptr<core::Cancellation> cancellation = nullptr) {
     std::optional<absl::StatusOr<Response>> result;
-    CallContext context{clock_.Now() + deadline, std::move(cancellation)};
+    CallContext context{clock_.Now() + deadline, std::move(cancellation), nullptr};
     op.Start(context, Request{"r-1"}, [&](absl::StatusOr<Response> r) { result = std::move(r); });
     while (!result && clock_.pending() > 0) clock_.AdvanceBy(clock_.next() - clock_.Now());
     EXPECT_TRUE(result.has_value());
@@ -260,8 +260,8 @@ TEST(RateLimitedTest, BurstOfTwentyIsQueuedAtTheUsagePlan) {
   absl::Time start = clock.Now();
   int ok = 0;
   for (int i = 0; i < 20; ++i) {
-    limited.Start(CallContext{start + absl::Seconds(60), nullptr}, Request{absl::StrCat(i)},
-                  [&](absl::StatusOr<Response> r) { ok += r.ok(); });
+    limited.Start(CallContext{start + absl::Seconds(60), nullptr, nullptr},
+                  Request{absl::StrCat(i)}, [&](absl::StatusOr<Response> r) { ok += r.ok(); });
   }
   EXPECT_EQ(inner->starts.size(), 5u);
   clock.AdvanceBy(absl::Seconds(15));
@@ -279,7 +279,7 @@ TEST(RateLimitedTest, CallThatCannotStartBeforeItsDeadlineFailsFast) {
       inner, std::make_shared<core::TokenBucket>(1.0, 1, clock), clock, "deleteSubscriptionById");
   std::vector<absl::StatusOr<Response>> results;
   for (int i = 0; i < 3; ++i) {
-    limited.Start(CallContext{clock.Now() + absl::Milliseconds(1500), nullptr}, Request{},
+    limited.Start(CallContext{clock.Now() + absl::Milliseconds(1500), nullptr, nullptr}, Request{},
                   [&](absl::StatusOr<Response> r) { results.push_back(std::move(r)); });
   }
   ASSERT_EQ(results.size(), 2u);  // the first ran; the third was refused at once
@@ -304,7 +304,7 @@ TEST(RateLimitedTest, CancelledWhileQueuedIsAnsweredAtOnceAndNeverStarts) {
   auto cancellation = std::make_shared<core::Cancellation>();
   std::vector<absl::StatusOr<Response>> results;
   for (int i = 0; i < 2; ++i) {
-    limited.Start(CallContext{clock.Now() + absl::Seconds(10), cancellation}, Request{},
+    limited.Start(CallContext{clock.Now() + absl::Seconds(10), cancellation, nullptr}, Request{},
                   [&](absl::StatusOr<Response> r) { results.push_back(std::move(r)); });
   }
   ASSERT_EQ(results.size(), 1u);
@@ -322,8 +322,8 @@ TEST_F(RetryTest, CancelledDuringBackoffIsAnsweredAtOnce) {
   inner_->script = {Upstream(503)};
   std::optional<absl::StatusOr<Response>> result;
   auto retrying = Retrying();
-  retrying->Start(CallContext{clock_.Now() + absl::Seconds(60), cancellation}, Request{"r-1"},
-                  [&](absl::StatusOr<Response> r) { result = std::move(r); });
+  retrying->Start(CallContext{clock_.Now() + absl::Seconds(60), cancellation, nullptr},
+                  Request{"r-1"}, [&](absl::StatusOr<Response> r) { result = std::move(r); });
   ASSERT_FALSE(result.has_value());  // waiting to retry
   cancellation->Cancel();
   ASSERT_TRUE(result.has_value());

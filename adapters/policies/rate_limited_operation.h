@@ -34,6 +34,8 @@ class RateLimitedOperation final : public Operation<Request, Response> {
       : inner_(std::move(inner)), bucket_(std::move(bucket)), scheduler_(scheduler),
         name_(std::move(name)), max_wait_(max_wait) {}
 
+  absl::Status Preflight() const override { return inner_->Preflight(); }
+
   void Start(CallContext const& context, Request const& request,
              Callback<Response> done) override {
     absl::Time now = scheduler_.Now();

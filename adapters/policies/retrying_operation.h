@@ -58,6 +58,8 @@ class RetryingOperation final : public Operation<Request, Response> {
     Attempt(std::move(call));
   }
 
+  absl::Status Preflight() const override { return shared_->inner->Preflight(); }
+
  private:
   struct Shared {
     std::shared_ptr<Inner> inner;

@@ -104,6 +104,7 @@ void DeleteSubscription::Send(CallContext const& context, std::string url, std::
       {"x-amz-date", absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone())},
       {"Accept", "application/json"}};
   http.deadline = context.deadline;
+  http.trace = context.trace;
   transport_.Send(std::move(http), context.cancellation,
                   [this, token = std::move(token),
                    done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {

@@ -104,7 +104,7 @@ std::string ErrorsBody(std::string const& code, std::string const& message,
 // return.
 absl::StatusOr<Response> RunInline(Operation<Request, Response>& op, Request const& request) {
   std::optional<absl::StatusOr<Response>> result;
-  op.Start(CallContext{kDeadline, nullptr}, request,
+  op.Start(CallContext{kDeadline, nullptr, nullptr}, request,
            [&](absl::StatusOr<Response> r) { result = std::move(r); });
   EXPECT_TRUE(result.has_value()) << "the operation did not answer inline";
   return result.value_or(absl::InternalError("never finished"));
@@ -583,7 +583,7 @@ class ReauthorizationTest : public ::testing::Test {
   }
 
   void Start(Retrying& op) {
-    op.Start(CallContext{clock_.Now() + absl::Seconds(60), nullptr}, AnyOfferChanged(),
+    op.Start(CallContext{clock_.Now() + absl::Seconds(60), nullptr, nullptr}, AnyOfferChanged(),
              [this](absl::StatusOr<Response> r) { result_ = std::move(r); });
   }
 

@@ -172,6 +172,13 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
   return out;
 }
 
+absl::Status DeleteRegistration::Preflight() const {
+  auto credentials = credentials_.Get();
+  if (credentials.ok()) return absl::OkStatus();
+  return core::WithErrorInfo(credentials.status(), core::reason::kGatewayCredentialsMissing,
+                             core::kGatewayDomain);
+}
+
 void DeleteRegistration::Start(CallContext const& context,
                                v1::DeleteRegistrationRequest const& request,
                                Callback<v1::DeleteRegistrationResponse> done) {
@@ -192,6 +199,7 @@ void DeleteRegistration::Start(CallContext const& context,
                   {"X-Amz-Target", "PinpointSMSVoiceV2.DeleteRegistration"}};
   (void)google::protobuf::util::MessageToJsonString(body, &http.body);
   http.deadline = context.deadline;
+  http.trace = context.trace;
   if (absl::Status signed_ok =
           core::SignSigV4(http, {region_, "sms-voice"}, *credentials, absl::Now());
       !signed_ok.ok()) {

@@ -42,6 +42,9 @@ class DeleteRegistration final
   void Start(CallContext const& context, v1::DeleteRegistrationRequest const& request,
              Callback<v1::DeleteRegistrationResponse> done) override;
 
+  // The gateway's AWS credentials are there.
+  absl::Status Preflight() const override;
+
   // After an attempt that may have succeeded, ResourceNotFoundException means
   // it did.
   static std::optional<absl::StatusOr<v1::DeleteRegistrationResponse>> AlreadyDone(

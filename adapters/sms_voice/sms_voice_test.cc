@@ -202,7 +202,7 @@ class DeleteRegistrationTest : public ::testing::Test {
 
   FakeHttpTransport transport_;
   FixedCredentials credentials_{core::AwsCredentials{kKeyId, kSecretKey, kSessionToken}};
-  CallContext context_{absl::FromUnixSeconds(1'800'000'000), nullptr};
+  CallContext context_{absl::FromUnixSeconds(1'800'000'000), nullptr, nullptr};
 };
 
 struct SignedRequestCase {

@@ -427,6 +427,7 @@ int CurlTransport::Loop::OnPrereq(void* user, char*, char*, int, int) {
   // before any answer; the first may have been applied. One Send is one
   // request on the wire: repeating is the retry policy's decision, which
   // knows whether the operation may be repeated and counts attempts.
+  if (t->request.trace) t->request.trace->sends.fetch_add(1, std::memory_order_relaxed);
   if (++t->sends > 1) {
     t->resend_refused = true;
     return CURL_PREREQFUNC_ABORT;
@@ -463,6 +464,10 @@ void CurlTransport::Loop::OnDone(CURL* easy, CURLcode code) {
   if (transfer == nullptr) return;
   if (code == CURLE_OK) {
     transfer->response.status = static_cast<int>(http_status);
+    if (transfer->request.trace) {
+      transfer->request.trace->last_http_status.store(transfer->response.status,
+                                                      std::memory_order_relaxed);
+    }
     HttpResponse response = std::move(transfer->response);
     return Complete(std::move(transfer), std::move(response));
   }

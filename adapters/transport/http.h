@@ -9,6 +9,7 @@
 #ifndef LINKGATEWAY_ADAPTERS_TRANSPORT_HTTP_H_
 #define LINKGATEWAY_ADAPTERS_TRANSPORT_HTTP_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,14 @@ class Cancellation;
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
+// What the transport saw of one call's upstream exchange, for its audit
+// record and access log: requests that went on the wire, and the last HTTP
+// status. Shared by the call's attempts; may be read from any thread.
+struct UpstreamTrace {
+  std::atomic<int> sends{0};
+  std::atomic<int> last_http_status{0};
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
@@ -33,6 +42,8 @@ struct HttpRequest {
   std::string body;
   // The whole exchange must end by then (the caller's deadline).
   absl::Time deadline = absl::InfiniteFuture();
+  // The call's trace (may be null): counts this request when it is sent.
+  std::shared_ptr<UpstreamTrace> trace;
 };
 
 struct HttpResponse {

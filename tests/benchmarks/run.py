@@ -108,7 +108,9 @@ def scenario(name, latency_ms, concurrency, fail_every, args, workdir):
     config = os.path.join(workdir, f"gateway-{port}.textproto")
     with open(config, "w") as f:
         f.write(f'upstream {{ allow_plain_http: true }}\n'
-                f'dash_replenishment {{ endpoint: "http://127.0.0.1:{port}" }}\n')
+                f'dash_replenishment {{ endpoint: "http://127.0.0.1:{port}" }}\n'
+                f'security {{ plaintext: true '
+                f'audit {{ path: "{os.path.join(workdir, f"audit-{port}.jsonl")}" }} }}\n')
     gateway, gateway_port = start([GATEWAY, f"--config={config}", "--listen=127.0.0.1:0"],
                                   marker="linkgateway: listening on 127.0.0.1:")
     sampler = ProcessSampler(gateway.pid)

@@ -29,7 +29,8 @@ class Gateway:
     """The gateway binary as a child process on a free loopback port."""
 
     def __init__(self, *args, prefix=()):
-        self.process = subprocess.Popen([*prefix, GATEWAY, "--listen=127.0.0.1:0", *args],
+        self.process = subprocess.Popen([*prefix, GATEWAY, "--listen=127.0.0.1:0", "--plaintext",
+                                         *args],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True)
         self.output = []

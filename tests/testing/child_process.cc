@@ -180,8 +180,12 @@ absl::StatusOr<Completed> RunToCompletion(std::vector<std::string> argv, absl::D
 }
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> StartGateway(std::vector<std::string> args) {
+  bool configured = false;
+  for (auto const& arg : args) configured = configured || absl::StartsWith(arg, "--config=");
   args.insert(args.begin(), RunfilePath("server/gateway"));
   args.push_back("--listen=127.0.0.1:0");
+  // Without a configuration file, the defaults on loopback, without TLS.
+  if (!configured) args.push_back("--plaintext");
   return ChildProcess::Start(std::move(args));
 }
 

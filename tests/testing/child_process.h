@@ -67,7 +67,8 @@ absl::StatusOr<Completed> RunToCompletion(std::vector<std::string> argv,
 // Path of a file in this test's runfiles, e.g. "server/gateway".
 std::string RunfilePath(std::string const& workspace_relative);
 
-// The gateway binary (//server:gateway) with `args` plus --listen=127.0.0.1:0.
+// The gateway binary (//server:gateway) with `args` plus --listen=127.0.0.1:0
+// (and --plaintext when `args` name no --config).
 absl::StatusOr<std::unique_ptr<ChildProcess>> StartGateway(std::vector<std::string> args);
 
 // A Python emulator script (tests/emulators/<script>) run by Debian's python3.

@@ -1,5 +1,6 @@
 #include "tests/testing/emulated_gateway.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <utility>
@@ -144,6 +145,12 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
                           << "\naws_session_token = " << options.aws_session_token << "\n";
   setenv("LINKGATEWAY_TEST_IMICONNECT_KEY", options.imiconnect_key.c_str(), 1);
 
+  gateway->audit_path_ = absl::StrCat(dir, "/audit.", amazon.port(), ".jsonl");
+  std::remove(gateway->audit_path_.c_str());  // each gateway starts a fresh trail
+  std::string security =
+      options.security_config.empty()
+          ? absl::StrCat("plaintext: true audit { path: \"", gateway->audit_path_, "\" }")
+          : options.security_config;
   std::string url = absl::StrCat("https://", amazon.address());
   std::string config = absl::StrCat(
       "upstream { ca_bundle_file: \"", e.certs().ca_cert, "\" }\n",
@@ -157,7 +164,8 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
       e.process(Emulator::kSmsVoice).address(), "\"\n  credentials { file { path: \"", aws_file,
       "\" profile: \"gateway\" } }\n}\n",
       "imiconnect {\n  base_url: \"https://", e.process(Emulator::kImiconnect).address(), "\"\n",
-      "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n}\n", options.extra_config);
+      "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n}\n",
+      "security {\n  ", security, "\n}\n", options.extra_config);
   std::string config_file = absl::StrCat(dir, "/gateway.", amazon.port(), ".textproto");
   std::ofstream(config_file) << config;
 

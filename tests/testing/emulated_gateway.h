@@ -38,6 +38,10 @@ struct EmulatedGatewayOptions {
   std::vector<std::string> amazon_args;
   // Appended to the generated gateway configuration (text format).
   std::string extra_config;
+  // The configuration's security section (text format, inside
+  // `security { ... }`); default: plaintext, audit to audit.jsonl in the
+  // test's temporary directory (see audit_path()).
+  std::string security_config;
   // Added inside its selling_partner { ... } block.
   std::string selling_partner_config;
   // The LWA client secret the gateway is configured with.
@@ -63,6 +67,8 @@ class EmulatedGateway {
   ~EmulatedGateway();
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // The audit trail file of the default security section.
+  std::string const& audit_path() const { return audit_path_; }
   ChildProcess& gateway() { return *gateway_; }
   ChildProcess& amazon();
 
@@ -84,6 +90,7 @@ class EmulatedGateway {
   std::shared_ptr<Emulators> emulators_;
   std::unique_ptr<ChildProcess> gateway_;
   std::shared_ptr<grpc::Channel> channel_;
+  std::string audit_path_;
 };
 
 }  // namespace linkgateway::testing

@@ -1,0 +1,63 @@
+// Authorization in gRPC's policy format (gRFC A43), evaluated by the gateway
+// (Debian's gRPC does not ship the library that would): a JSON object with
+// "name", "deny_rules" and "allow_rules"; each rule has a "name", and may have
+// "source": {"principals": [...]} and "request": {"paths": [...]}. Deny rules
+// are checked first; then allow rules; no match is a denial. Patterns: exact
+// "abc", prefix "abc*", suffix "*abc", and "*" (any non-empty value, so an
+// anonymous caller never matches a principal pattern).
+//
+// The gateway's one extension: "request": {"providers": [...]} names the
+// providers (the request's target, e.g. "sms_voice") a rule covers, so a
+// policy can let a service read Dash Replenishment subscription info but not
+// delete SMS and Voice registrations. Unknown keys are errors.
+#ifndef LINKGATEWAY_SERVER_SECURITY_AUTHORIZATION_POLICY_H_
+#define LINKGATEWAY_SERVER_SECURITY_AUTHORIZATION_POLICY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace linkgateway::server::security {
+
+struct AuthorizationRequest {
+  std::string principal;  // "" when anonymous
+  std::string path;       // "/linkgateway.v1.RegistrationService/DeleteRegistration"
+  std::string provider;   // the request's target, e.g. "sms_voice"; "" when none
+};
+
+struct AuthorizationDecision {
+  bool allowed = false;
+  std::string rule;  // the rule that decided; "" when nothing matched
+};
+
+class AuthorizationPolicy {
+ public:
+  // Parses the JSON policy; errors name the key at fault.
+  static absl::StatusOr<AuthorizationPolicy> Parse(absl::string_view json);
+
+  AuthorizationDecision Evaluate(AuthorizationRequest const& request) const;
+
+  std::string const& name() const { return name_; }
+
+ private:
+  struct Rule {
+    std::string name;
+    std::vector<std::string> principals;  // empty: any caller
+    std::vector<std::string> paths;       // empty: any method
+    std::vector<std::string> providers;   // empty: any provider
+  };
+  static bool Matches(Rule const& rule, AuthorizationRequest const& request);
+
+  std::string name_;
+  std::vector<Rule> deny_;
+  std::vector<Rule> allow_;
+};
+
+// `value` against one A43 string pattern.
+bool MatchesPattern(absl::string_view pattern, absl::string_view value);
+
+}  // namespace linkgateway::server::security
+
+#endif  // LINKGATEWAY_SERVER_SECURITY_AUTHORIZATION_POLICY_H_

@@ -1,0 +1,36 @@
+// The listener's transport security from config.security: TLS (certificate,
+// key and optional client CA re-read by gRPC's FileWatcherCertificateProvider
+// when they change) or, when asked for explicitly, plaintext. Also the
+// start-up checks and warnings of the security section.
+#ifndef LINKGATEWAY_SERVER_SECURITY_LISTENER_SECURITY_H_
+#define LINKGATEWAY_SERVER_SECURITY_LISTENER_SECURITY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/checker.h"
+#include "config/config.h"
+#include "grpcpp/security/server_credentials.h"
+
+namespace linkgateway::server::security {
+
+// Whether `listen_address` ("host:port") is a loopback address.
+bool IsLoopback(std::string const& listen_address);
+
+// Checks config.security: TLS files readable, plaintext asked for explicitly
+// (and allowed off loopback only when that is said too), anonymous callers
+// off loopback only when allowed, the token file and policy loadable.
+void CheckSecurity(config::GatewayConfig const& config, config::Checker& check);
+
+// What the start-up log must say about the security settings (plaintext,
+// anonymous callers, audit to the log).
+std::vector<std::string> SecurityWarnings(config::GatewayConfig const& config);
+
+// The credentials for the listener.
+std::shared_ptr<grpc::ServerCredentials> ListenerCredentials(
+    config::v1::Security const& security);
+
+}  // namespace linkgateway::server::security
+
+#endif  // LINKGATEWAY_SERVER_SECURITY_LISTENER_SECURITY_H_

@@ -1,0 +1,40 @@
+// Bearer tokens for callers, from a file of salted hashes (never tokens in
+// clear): lines "<principal> <salt hex> <sha256(salt || token) hex>", '#'
+// starts a comment. Re-read when it changes (watched_file.h), so tokens
+// rotate without a restart.
+#ifndef LINKGATEWAY_SERVER_SECURITY_TOKEN_FILE_H_
+#define LINKGATEWAY_SERVER_SECURITY_TOKEN_FILE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/security/watched_file.h"
+
+namespace linkgateway::server::security {
+
+struct TokenEntry {
+  std::string principal;
+  std::string salt;    // bytes
+  std::string digest;  // 32 bytes: SHA-256(salt || token)
+};
+using TokenEntries = std::vector<TokenEntry>;
+
+// Parses the file's text; errors name the line (never its contents).
+absl::StatusOr<TokenEntries> ParseTokenFile(absl::string_view text);
+
+// One line for the file, for `token` with a fresh random 16-byte salt.
+std::string HashTokenLine(absl::string_view principal, absl::string_view token);
+
+// The principal `token` belongs to. Every entry is hashed and compared in
+// constant time, so the time taken tells nothing about which one matched.
+std::optional<std::string> FindToken(TokenEntries const& entries, absl::string_view token);
+
+using TokenFile = WatchedFile<TokenEntries>;
+
+}  // namespace linkgateway::server::security
+
+#endif  // LINKGATEWAY_SERVER_SECURITY_TOKEN_FILE_H_
