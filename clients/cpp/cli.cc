@@ -8,6 +8,7 @@
 // it from stdin). Prints the response as JSON and exits 0; on error prints the
 // code, reason, upstream request id and details to stderr and exits with the
 // gRPC code (1-16). Usage errors exit 64.
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <string>
@@ -22,6 +23,11 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "The gateway's host:port.");
 ABSL_FLAG(bool, tls, false, "Use TLS to the gateway.");
 ABSL_FLAG(std::string, ca_file, "", "PEM roots for --tls (default: the system's).");
+ABSL_FLAG(std::string, cert_file, "", "PEM client certificate for mTLS (with --tls).");
+ABSL_FLAG(std::string, key_file, "", "PEM private key of --cert_file.");
+ABSL_FLAG(std::string, token_file, "",
+          "A file holding a bearer token, sent as `authorization: Bearer` (a file, so the "
+          "token stays out of command lines and shell history).");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "Deadline of the call.");
 
 namespace {
@@ -74,6 +80,15 @@ int main(int argc, char** argv) {
   options.target = absl::GetFlag(FLAGS_target);
   options.tls = absl::GetFlag(FLAGS_tls);
   options.ca_file = absl::GetFlag(FLAGS_ca_file);
+  options.cert_file = absl::GetFlag(FLAGS_cert_file);
+  options.key_file = absl::GetFlag(FLAGS_key_file);
+  if (std::string path = absl::GetFlag(FLAGS_token_file); !path.empty()) {
+    std::ifstream in(path);
+    if (!in || !std::getline(in, options.bearer_token) || options.bearer_token.empty()) {
+      std::cerr << "linkgateway_cli: cannot read a token from " << path << "\n";
+      return 64;
+    }
+  }
   auto client = Client::Create(options);
   if (!client.ok()) {
     std::cerr << client.status().message() << "\n";

@@ -77,23 +77,44 @@ std::string ErrorDetails::ToString() const {
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(std::string const& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream pem;
+  pem << in.rdbuf();
+  return pem.str();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(ClientOptions const& options) {
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (options.tls) {
     grpc::SslCredentialsOptions ssl;
-    if (!options.ca_file.empty()) {
-      std::ifstream in(options.ca_file);
-      if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", options.ca_file));
-      std::stringstream pem;
-      pem << in.rdbuf();
-      ssl.pem_root_certs = pem.str();
+    for (auto [path, field] : {std::pair{&options.ca_file, &ssl.pem_root_certs},
+                               std::pair{&options.cert_file, &ssl.pem_cert_chain},
+                               std::pair{&options.key_file, &ssl.pem_private_key}}) {
+      if (path->empty()) continue;
+      auto pem = ReadPem(*path);
+      if (!pem.ok()) return pem.status();
+      *field = *std::move(pem);
     }
     credentials = grpc::SslCredentials(ssl);
   } else {
+    if (!options.cert_file.empty()) {
+      return absl::InvalidArgumentError("a client certificate needs TLS");
+    }
     credentials = grpc::InsecureChannelCredentials();
   }
-  auto channel = grpc::CreateChannel(options.target, credentials);
-  return std::unique_ptr<Client>(new Client(std::move(options), std::move(channel)));
+  return grpc::CreateChannel(options.target, credentials);
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
+  auto channel = MakeChannel(options);
+  if (!channel.ok()) return channel.status();
+  return std::unique_ptr<Client>(new Client(std::move(options), *std::move(channel)));
 }
 
 Client::Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
@@ -109,6 +130,9 @@ absl::StatusOr<Response> Client::Call(
   grpc::ClientContext context;
   if (timeout <= absl::ZeroDuration()) timeout = options_.default_timeout;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  if (!options_.bearer_token.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.bearer_token));
+  }
   Response response;
   grpc::Status status = (stub.*method)(&context, request, &response);
   if (!status.ok()) return FromGrpcStatus(status);

@@ -31,9 +31,18 @@ struct ClientOptions {
   // TLS to the gateway; `ca_file` (PEM) replaces the system roots when set.
   bool tls = false;
   std::string ca_file;
+  // mTLS: the client's certificate chain and key (PEM files).
+  std::string cert_file;
+  std::string key_file;
+  // A bearer token sent as `authorization: Bearer <token>` with every call
+  // (never logged by the client).
+  std::string bearer_token;
   // Applied to calls that pass no timeout of their own.
   absl::Duration default_timeout = absl::Seconds(30);
 };
+
+// The channel the options describe (plaintext, TLS or mTLS).
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(ClientOptions const& options);
 
 // An error's details in readable form.
 struct ErrorDetails {

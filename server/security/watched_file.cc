@@ -10,22 +10,31 @@
 
 namespace linkgateway::server::security {
 
-absl::StatusOr<std::string> ReadWatchedFile(std::string const& path, std::timespec& modified) {
+namespace {
+
+FileVersion VersionOf(struct stat const& st) {
+  return FileVersion{st.st_mtim, static_cast<long long>(st.st_size),
+                     static_cast<unsigned long long>(st.st_ino)};
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadWatchedFile(std::string const& path, FileVersion& version) {
   struct stat st {};
   std::ifstream in(path);
   if (!in || stat(path.c_str(), &st) != 0) {
     return absl::FailedPreconditionError(absl::StrCat("cannot read ", path));
   }
-  modified = st.st_mtim;
+  version = VersionOf(st);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-bool WatchedFileChanged(std::string const& path, std::timespec const& modified) {
+bool WatchedFileChanged(std::string const& path, FileVersion const& version) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) return true;  // gone: say so on reload
-  return st.st_mtim.tv_sec != modified.tv_sec || st.st_mtim.tv_nsec != modified.tv_nsec;
+  return !(VersionOf(st) == version);
 }
 
 void LogReload(std::string const& path, absl::Status const& status) {

@@ -125,6 +125,8 @@ EmulatedGateway::~EmulatedGateway() = default;
 
 ChildProcess& EmulatedGateway::amazon() { return emulators_->process(Emulator::kAmazon); }
 
+TestCertificates const& EmulatedGateway::certs() const { return emulators_->certs(); }
+
 absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
     EmulatedGatewayOptions options) {
   auto gateway = std::unique_ptr<EmulatedGateway>(new EmulatedGateway());

@@ -67,6 +67,10 @@ class EmulatedGateway {
   ~EmulatedGateway();
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // The test CA the emulators' (and a TLS gateway's) certificates come from.
+  TestCertificates const& certs() const;
+  // The address the gateway listens on, 127.0.0.1:<port>.
+  std::string address() const { return gateway_->address(); }
   // The audit trail file of the default security section.
   std::string const& audit_path() const { return audit_path_; }
   ChildProcess& gateway() { return *gateway_; }
