@@ -8,8 +8,11 @@
 //
 // --rpc-protos is a directory holding google/rpc/{status,error_details}.proto
 // (after `bazel build //...`: bazel-linkgateway/external/googleapis_rpc).
+// TLS: --ca-file CA.pem; mTLS adds --cert-file and --key-file; a bearer
+// token comes from --token-file (a file, so it stays out of shell history).
 'use strict';
 
+const fs = require('fs');
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -59,18 +62,28 @@ function explain(error, errorTypes) {
   return out;
 }
 
-function call(client, method, request, deadlineSeconds) {
+function call(client, method, request, deadlineSeconds, metadata) {
   const deadline = new Date(Date.now() + deadlineSeconds * 1000);
   return new Promise((resolve, reject) => {
-    client[method](request, {deadline}, (error, response) => error ? reject(error) : resolve(response));
+    client[method](request, metadata, {deadline},
+                   (error, response) => error ? reject(error) : resolve(response));
   });
+}
+
+// Plaintext, TLS, or mTLS, as the arguments say.
+function credentialsFor(args) {
+  if (!args.caFile && !args.certFile) return grpc.credentials.createInsecure();
+  const read = (file) => file ? fs.readFileSync(file) : null;
+  return grpc.credentials.createSsl(read(args.caFile), read(args.keyFile), read(args.certFile));
 }
 
 async function main(argv) {
   const args = {target: '127.0.0.1:50051', rpcProtos: null, rest: []};
+  const options = {'--target': 'target', '--rpc-protos': 'rpcProtos', '--ca-file': 'caFile',
+                   '--cert-file': 'certFile', '--key-file': 'keyFile',
+                   '--token-file': 'tokenFile'};
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--target') args.target = argv[++i];
-    else if (argv[i] === '--rpc-protos') args.rpcProtos = argv[++i];
+    if (options[argv[i]]) args[options[argv[i]]] = argv[++i];
     else args.rest.push(argv[i]);
   }
   if (!args.rpcProtos || args.rest.length < 1) {
@@ -79,7 +92,12 @@ async function main(argv) {
   }
   const api = loadApi();
   const errorTypes = loadErrorTypes(args.rpcProtos);
-  const credentials = grpc.credentials.createInsecure();
+  const credentials = credentialsFor(args);
+  const metadata = new grpc.Metadata();
+  if (args.tokenFile) {
+    const token = fs.readFileSync(args.tokenFile, 'utf8').split('\n')[0].trim();
+    metadata.add('authorization', `Bearer ${token}`);
+  }
   const [verb, ...rest] = args.rest;
   let client, method, request;
   if (verb === 'delete-subscription') {
@@ -99,7 +117,7 @@ async function main(argv) {
     return 64;
   }
   try {
-    const response = await call(client, method, request, 30);
+    const response = await call(client, method, request, 30, metadata);
     console.log(JSON.stringify(response));
     return 0;
   } catch (error) {

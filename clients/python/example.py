@@ -3,6 +3,9 @@ python3-grpcio, and reading an error's google.rpc.Status details.
 
     bazel run //clients/python:example -- --target 127.0.0.1:50051 \\
         delete-subscription ANY_OFFER_CHANGED demo-subscription-1
+
+With TLS: --ca-file CA.pem; mTLS adds --cert-file and --key-file; a bearer
+token comes from --token-file (a file, so it stays out of shell history).
 """
 
 import argparse
@@ -37,10 +40,30 @@ def explain(error):
     return out
 
 
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def channel_for(args):
+    """Plaintext, TLS, or mTLS, as the arguments say."""
+    if not args.ca_file and not args.cert_file:
+        return grpc.insecure_channel(args.target)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=read(args.ca_file) if args.ca_file else None,
+        private_key=read(args.key_file) if args.key_file else None,
+        certificate_chain=read(args.cert_file) if args.cert_file else None)
+    return grpc.secure_channel(args.target, credentials)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", default="127.0.0.1:50051")
     parser.add_argument("--timeout", type=float, default=30.0, help="deadline, seconds")
+    parser.add_argument("--ca-file", help="PEM roots: use TLS")
+    parser.add_argument("--cert-file", help="PEM client certificate (mTLS)")
+    parser.add_argument("--key-file", help="PEM key of --cert-file")
+    parser.add_argument("--token-file", help="a bearer token, sent as authorization")
     sub = parser.add_subparsers(dest="verb", required=True)
     delete_subscription = sub.add_parser("delete-subscription")
     delete_subscription.add_argument("notification_type")
@@ -49,7 +72,11 @@ def main(argv=None):
     delete_registration.add_argument("registration_id")
     args = parser.parse_args(argv)
 
-    with grpc.insecure_channel(args.target) as channel:
+    metadata = []
+    if args.token_file:
+        with open(args.token_file) as f:
+            metadata.append(("authorization", "Bearer " + f.readline().strip()))
+    with channel_for(args) as channel:
         if args.verb == "delete-subscription":
             request = subscriptions_pb2.DeleteSubscriptionRequest()
             request.selling_partner.notification_type = args.notification_type
@@ -60,7 +87,7 @@ def main(argv=None):
             request.sms_voice.registration_id = args.registration_id
             call = registrations_pb2_grpc.RegistrationServiceStub(channel).DeleteRegistration
         try:
-            response = call(request, timeout=args.timeout)
+            response = call(request, timeout=args.timeout, metadata=metadata)
         except grpc.RpcError as error:
             print(json.dumps({"error": explain(error)}))
             return 1

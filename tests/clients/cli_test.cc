@@ -1,8 +1,14 @@
 // The C++ command-line client against the real gateway and emulators: every
 // verb, JSON output, error details on stderr, exit codes.
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "server/security/token_file.h"
+#include "tests/testing/test_ca.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/child_process.h"
@@ -13,16 +19,20 @@ namespace linkgateway {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::Completed;
 using testing::Emulator;
 
 class CliTest : public testing::EmulatedGatewayTest {
  protected:
 
-  Completed Cli(std::string const& verb, std::string const& json) {
-    auto result = testing::RunToCompletion(
-        {testing::RunfilePath("clients/cpp/linkgateway_cli"),
-         "--target=" + env_->gateway().address(), verb, json});
+  Completed Cli(std::string const& verb, std::string const& json,
+                std::vector<std::string> const& flags = {}) {
+    std::vector<std::string> argv = {testing::RunfilePath("clients/cpp/linkgateway_cli"),
+                                     "--target=" + env_->gateway().address()};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), {verb, json});
+    auto result = testing::RunToCompletion(argv);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.value_or(Completed{});
   }
@@ -84,6 +94,38 @@ TEST_F(CliTest, EveryVerbReachesItsProvider) {
 TEST_F(CliTest, UsageErrors) {
   EXPECT_EQ(Cli("delete-subscription", "{not json").exit_code, 64);
   EXPECT_EQ(Cli("no-such-verb", "{}").exit_code, 64);
+}
+
+TEST_F(CliTest, ConnectsWithMutualTlsAndWithABearerToken) {
+  auto const& certs = env_->certs();
+  auto client = testing::MakeCertificate(certs, "cli-client", "/CN=cli",
+                                         "URI:spiffe://example.org/cli");
+  ASSERT_TRUE(client.ok()) << client.status();
+  std::string dir = std::getenv("TEST_TMPDIR");
+  std::string token_file = dir + "/cli.token";
+  std::ofstream(token_file) << "cli-test-token-5e1f\n";
+  std::string tokens = dir + "/cli-tokens.txt";
+  std::ofstream(tokens) << server::security::HashTokenLine("cli-by-token", "cli-test-token-5e1f")
+                        << "\n";
+  testing::EmulatedGatewayOptions options;
+  options.security_config = absl::StrCat(
+      "tls { cert_file: \"", certs.server_cert, "\" key_file: \"", certs.server_key,
+      "\" client_ca_file: \"", certs.ca_cert, "\" }\n",
+      "authentication { mtls: true token_file: \"", tokens, "\" }\n",
+      "audit { path: \"", dir, "/cli-audit.jsonl\" }");
+  StartWith(options);
+  std::string request = R"({"imiconnect":{"transactionId":"t-1"}})";
+  Completed mtls = Cli("get-profile-transaction", request,
+                       {"--tls", "--ca_file=" + certs.ca_cert, "--cert_file=" + client->cert,
+                        "--key_file=" + client->key});
+  EXPECT_EQ(mtls.exit_code, 0) << mtls.output;
+  EXPECT_THAT(mtls.output, HasSubstr("PROFILE_TRANSACTION_STATE_PENDING_OR_UNKNOWN"));
+  Completed token = Cli("get-profile-transaction", request,
+                        {"--tls", "--ca_file=" + certs.ca_cert, "--token_file=" + token_file});
+  EXPECT_EQ(token.exit_code, 0) << token.output;
+  Completed none = Cli("get-profile-transaction", request, {"--tls", "--ca_file=" + certs.ca_cert});
+  EXPECT_EQ(none.exit_code, 16) << none.output;  // UNAUTHENTICATED
+  EXPECT_THAT(none.output, Not(HasSubstr("cli-test-token-5e1f")));
 }
 
 }  // namespace

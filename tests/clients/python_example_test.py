@@ -16,9 +16,11 @@ LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 
 
 class PythonExampleTest(unittest.TestCase):
+    LAUNCHER_ARGS = ()
+
     def setUp(self):
         self.process = subprocess.Popen(
-            ["/usr/bin/python3", "-u", LAUNCHER, "--listen=127.0.0.1:0"],
+            ["/usr/bin/python3", "-u", LAUNCHER, "--listen=127.0.0.1:0", *self.LAUNCHER_ARGS],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.target = None
         output = []
@@ -29,6 +31,7 @@ class PythonExampleTest(unittest.TestCase):
                 self.target = found.group(1)
                 break
         self.assertIsNotNone(self.target, "".join(output))
+        self.demo = re.search(r"(/tmp/linkgateway-demo[^/]*)", "".join(output)).group(1)
 
     def tearDown(self):
         self.process.terminate()
@@ -59,6 +62,33 @@ class PythonExampleTest(unittest.TestCase):
         self.assertEqual(code, 1)
         error = json.loads(out)["error"]
         self.assertEqual(error["fieldViolations"][0]["field"], "sms_voice.registration_id")
+
+
+class SecurePythonExampleTest(PythonExampleTest):
+    """The same example against `bazel run //:gateway -- --secure`."""
+    LAUNCHER_ARGS = ("--secure",)
+
+    def run_example(self, *args):
+        return super().run_example(*self.credentials, *args)
+
+    def test_success_then_not_found_with_details(self):
+        # mTLS with the demo client certificate.
+        self.credentials = ("--ca-file", f"{self.demo}/ca.pem",
+                            "--cert-file", f"{self.demo}/demo-client.pem",
+                            "--key-file", f"{self.demo}/demo-client.key")
+        super().test_success_then_not_found_with_details()
+
+    def test_field_violation(self):
+        # The demo bearer token.
+        self.credentials = ("--ca-file", f"{self.demo}/ca.pem",
+                            "--token-file", f"{self.demo}/demo.token")
+        super().test_field_violation()
+
+    def test_no_credential_is_unauthenticated(self):
+        self.credentials = ("--ca-file", f"{self.demo}/ca.pem")
+        code, out = self.run_example("delete-registration", "registration-demo-1")
+        self.assertEqual(code, 1)
+        self.assertEqual(json.loads(out)["error"]["code"], "UNAUTHENTICATED")
 
 
 if __name__ == "__main__":

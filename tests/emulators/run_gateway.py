@@ -1,6 +1,7 @@
 """Runs the gateway against local fake upstreams, for trying it out.
 
     bazel run //:gateway                   # emulators + gateway on 127.0.0.1:50051
+    bazel run //:gateway -- --secure       # the same with TLS, mTLS, a token and a policy
     bazel run //:gateway -- --listen=127.0.0.1:0
     bazel run //:gateway -- --config=FILE  # no emulators: the real gateway, as configured
 
@@ -9,8 +10,10 @@ loopback ports, seeds demo data, writes a configuration pointing the gateway
 at them and runs the gateway until interrupted.
 """
 
+import hashlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import ssl
@@ -52,6 +55,71 @@ def make_certificates(directory):
     return ca, cert, key
 
 
+def make_client_certificate(directory, ca, ca_key, name, spiffe_id):
+    """A client certificate for mTLS whose identity is `spiffe_id`."""
+    key, csr = os.path.join(directory, f"{name}.key"), os.path.join(directory, f"{name}.csr")
+    cert, ext = os.path.join(directory, f"{name}.pem"), os.path.join(directory, f"{name}.ext")
+    with open(ext, "w") as f:
+        f.write(f"subjectAltName=URI:{spiffe_id}\nbasicConstraints=CA:FALSE\n"
+                "extendedKeyUsage=clientAuth\n")
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    for command in (
+            ["openssl", "req", *curve, "-keyout", key, "-out", csr, "-subj", f"/CN={name}"],
+            ["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+             "-CAcreateserial", "-out", cert, "-days", "30", "-extfile", ext]):
+        subprocess.run(command, check=True, capture_output=True)
+    return cert, key
+
+
+def token_line(principal, token):
+    """A token file line: principal, salt, sha256(salt || token), in hex."""
+    salt = secrets.token_bytes(16)
+    return f"{principal} {salt.hex()} {hashlib.sha256(salt + token.encode()).hexdigest()}\n"
+
+
+def secure_section(directory, ca, cert, key, audit, target):
+    """TLS with client certificates, a bearer token, a policy: the demo's
+    security section, and what to tell the person trying it."""
+    ca_key = os.path.join(directory, "ca.key")
+    client_cert, client_key = make_client_certificate(
+        directory, ca, ca_key, "demo-client", "spiffe://linkgateway.demo/ops")
+    token = secrets.token_hex(16)
+    token_file = os.path.join(directory, "demo.token")
+    with open(token_file, "w") as f:
+        f.write(token + "\n")
+    tokens = os.path.join(directory, "tokens.txt")
+    with open(tokens, "w") as f:
+        f.write(token_line("demo-token-caller", token))
+    policy = os.path.join(directory, "policy.json")
+    with open(policy, "w") as f:
+        json.dump({"name": "linkgateway-demo", "allow_rules": [
+            {"name": "demo-callers-do-everything",
+             "source": {"principals": ["spiffe://linkgateway.demo/ops", "demo-token-caller"]}}
+        ]}, f, indent=2)
+    section = f'''security {{
+  tls {{
+    cert_file: "{cert}"
+    key_file: "{key}"
+    client_ca_file: "{ca}"
+  }}
+  authentication {{ mtls: true token_file: "{tokens}" }}
+  policy_file: "{policy}"
+  public_health_and_reflection: true
+  audit {{ path: "{audit}" }}
+}}
+'''
+    lines = [
+        "  SECURITY: TLS; callers authenticate with the demo client certificate",
+        "    (spiffe://linkgateway.demo/ops) or the demo bearer token; policy: " + policy,
+        f"    audit trail: {audit}",
+        "  grpcurl with the client certificate:",
+        f"    grpcurl -cacert {ca} -cert {client_cert} -key {client_key} {target} list",
+        "  or with the bearer token:",
+        f"    grpcurl -cacert {ca} -H \"authorization: Bearer $(cat {token_file})\" {target} ...",
+    ]
+    return section, lines
+
+
 def start(argv):
     """Starts a server process and returns (process, port) once it listens."""
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -73,6 +141,8 @@ def main():
     args = sys.argv[1:]
     if any(a.startswith("--config") for a in args):
         os.execv(GATEWAY, [GATEWAY] + args)
+    secure = "--secure" in args
+    args = [a for a in args if a != "--secure"]
     if not any(a.startswith("--listen") for a in args):
         args.append("--listen=127.0.0.1:50051")
 
@@ -110,6 +180,21 @@ def main():
             f.write(LWA_CLIENT_SECRET + "\n")
         config = os.path.join(directory, "gateway.textproto")
         audit = os.path.join(directory, "audit.jsonl")
+        if secure:
+            listen = [a.split("=", 1)[1] for a in args if a.startswith("--listen=")][-1]
+            target = listen if not listen.endswith(":0") else "127.0.0.1:<port below>"
+            security, security_lines = secure_section(directory, ca, cert, key, audit, target)
+        else:
+            security = f'''security {{
+  plaintext: true
+  audit {{ path: "{audit}" }}
+}}
+'''
+            security_lines = [
+                "  SECURITY: plaintext on loopback, callers NOT authenticated (demo only;",
+                "    --secure for TLS, mTLS, a token and a policy);",
+                f"    audit trail: {audit}",
+            ]
         with open(config, "w") as f:
             f.write(f'''# Generated by run_gateway.py: every upstream is a local emulator.
 upstream {{ ca_bundle_file: "{ca}" }}
@@ -133,11 +218,7 @@ imiconnect {{
   base_url: "{imiconnect_url}"
   profile_key {{ env: "LINKGATEWAY_DEMO_IMICONNECT_KEY" }}
 }}
-security {{
-  plaintext: true
-  audit {{ path: "{audit}" }}
-}}
-''')
+{security}''')
         os.environ["LINKGATEWAY_DEMO_LWA_CLIENT_ID"] = LWA_CLIENT_ID
         os.environ["LINKGATEWAY_DEMO_IMICONNECT_KEY"] = IMICONNECT_KEY
         os.environ["AWS_ACCESS_KEY_ID"] = AWS_KEY_ID
@@ -150,8 +231,7 @@ security {{
             f"  SMS and Voice v2 emulator: {sms_url}",
             f"  IMIconnect emulator: {imiconnect_url}",
             f"  configuration: {config}",
-            "  SECURITY: plaintext on loopback, callers NOT authenticated (demo only);",
-            f"    audit trail: {audit}",
+            *security_lines,
             "  demo data:",
             f"    Dash Replenishment device token: {device['accessToken']}",
             "    SP-API subscription: ANY_OFFER_CHANGED / demo-subscription-1",
