@@ -9,8 +9,6 @@ a repository the proto codegen rule can compile.
 # Bazel target name -> (pkg-config modules, extra linker flags).
 _LIBS = {
     "grpcpp": (["grpc++", "protobuf"], []),
-    # Debian ships no .pc file for the reflection plugin; it sits beside grpc++.
-    "grpcpp_reflection": (["grpc++"], ["-lgrpc++_reflection"]),
     "protobuf": (["protobuf"], []),
     # One target per abseil module the project includes.
     "absl_base": (["absl_base", "absl_core_headers"], []),

@@ -8,7 +8,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/server_builder.h"
@@ -16,6 +15,7 @@
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "server/dispatch.h"
+#include "protos/served_protoset.h"
 #include "server/limits.h"
 #include "server/security/listener_security.h"
 
@@ -117,11 +117,23 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     if (!loaded.ok()) return loaded.status();
     policy = *std::move(loaded);
   }
-  bool public_reflection = !authenticator->required() || security.public_health_and_reflection();
-  if (public_reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-
   std::unique_ptr<GatewayServer> gateway(new GatewayServer(
       config, providers, std::move(authenticator), std::move(policy)));
+  auto index = ReflectionIndex::Create(
+      std::string(reinterpret_cast<char const*>(protos::kServedProtoset),
+                  protos::kServedProtosetSize),
+      {v1::AppProfileService::service_full_name(), v1::RegistrationService::service_full_name(),
+       v1::SubscriptionService::service_full_name(), "grpc.health.v1.Health",
+       "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"});
+  if (!index.ok()) return index.status();
+  gateway->reflection_index_ = *std::move(index);
+  security::Authenticator const* gate =
+      gateway->authenticator_->required() && !security.public_health_and_reflection()
+          ? gateway->authenticator_.get()
+          : nullptr;
+  gateway->reflection_v1_ = std::make_unique<ReflectionV1>(*gateway->reflection_index_, gate);
+  gateway->reflection_v1alpha_ =
+      std::make_unique<ReflectionV1Alpha>(*gateway->reflection_index_, gate);
   // The gateway accepts connections itself (listener.h): caller connections
   // stay below their descriptor bound and an exhausted descriptor table never
   // stops the listener.
@@ -140,6 +152,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   builder.RegisterService(&gateway->subscriptions_);
   builder.RegisterService(&gateway->app_profiles_);
   builder.RegisterService(&gateway->health_);
+  builder.RegisterService(gateway->reflection_v1_.get());
+  builder.RegisterService(gateway->reflection_v1alpha_.get());
   gateway->server_ = builder.BuildAndStart();
   if (gateway->server_ == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot serve on ", config.listen_address()));

@@ -16,6 +16,7 @@
 #include "server/connection_limiter.h"
 #include "server/health_service.h"
 #include "server/listener.h"
+#include "server/reflection_service.h"
 #include "server/security/authenticator.h"
 #include "server/serving.h"
 #include "server/stream_start_service.h"
@@ -62,6 +63,9 @@ class GatewayServer {
   StreamStartService subscriptions_;
   StreamStartService app_profiles_;
   HealthService health_;
+  std::unique_ptr<ReflectionIndex> reflection_index_;
+  std::unique_ptr<ReflectionV1> reflection_v1_;
+  std::unique_ptr<ReflectionV1Alpha> reflection_v1alpha_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<grpc::Server> server_;
   bool shut_down_ = false;

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "linkgateway/audit/v1/audit.pb.h"
@@ -188,6 +189,20 @@ TEST_F(SecurityTest, NoCredentialOrAWrongTokenIsUnauthenticatedAndSendsNothing) 
   grpc::health::v1::HealthCheckResponse response;
   EXPECT_EQ(health->Check(&context, {}, &response).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+  // Neither is reflection, in either version.
+  {
+    auto stub = grpc::reflection::v1::ServerReflection::NewStub(Tls());
+    grpc::ClientContext reflect_context;
+    reflect_context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    auto stream = stub->ServerReflectionInfo(&reflect_context);
+    grpc::reflection::v1::ServerReflectionRequest list;
+    list.set_list_services("*");
+    stream->Write(list);
+    stream->WritesDone();
+    grpc::reflection::v1::ServerReflectionResponse ignored;
+    EXPECT_FALSE(stream->Read(&ignored));
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
   auto records = AuditRecords();
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0].outcome().code(), "UNAUTHENTICATED");

@@ -90,6 +90,42 @@ TEST_F(ServerTest, ReflectionDescribesAMethodWithoutLocalProtos) {
   EXPECT_TRUE(found);
 }
 
+TEST_F(ServerTest, ReflectionV1AnswersTooWithCommentsAndTheHealthService) {
+  // Newer tools ask v1 first.
+  grpc::reflection::v1::ServerReflectionRequest list;
+  list.set_list_services("*");
+  auto listed = testing::ReflectV1(channel_, list);
+  EXPECT_EQ(listed.list_services_response().service_size(), 6);
+
+  // The health service's descriptor resolves (gRPC's own reflection cannot).
+  grpc::reflection::v1::ServerReflectionRequest health;
+  health.set_file_containing_symbol("grpc.health.v1.Health");
+  auto health_file = testing::ReflectV1(channel_, health);
+  ASSERT_GT(health_file.file_descriptor_response().file_descriptor_proto_size(), 0)
+      << health_file.DebugString();
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(health_file.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.name(), "grpc/health/v1/health.proto");
+
+  // A described message carries the API's comments (source info).
+  ServerReflectionRequest symbol;
+  symbol.set_file_containing_symbol("linkgateway.v1.SmsVoiceRegistrationKey");
+  ServerReflectionResponse described = Reflect(symbol);
+  ASSERT_TRUE(
+      file.ParseFromString(described.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.name(), "linkgateway/v1/registrations.proto");
+  std::string comments;
+  for (auto const& location : file.source_code_info().location()) {
+    comments += location.leading_comments();
+  }
+  EXPECT_THAT(comments, HasSubstr("Names an SMS and Voice v2 registration."));
+  EXPECT_THAT(comments, HasSubstr("[A-Za-z0-9_:/-]+"));
+
+  // An unknown symbol is an error response, not a broken stream.
+  symbol.set_file_containing_symbol("no.such.Thing");
+  EXPECT_EQ(Reflect(symbol).error_response().error_code(), 5);  // NOT_FOUND
+}
+
 TEST_F(ServerTest, HealthSaysServing) {
   auto stub = grpc::health::v1::Health::NewStub(channel_);
   for (std::string service : {"", "linkgateway.v1.RegistrationService"}) {
