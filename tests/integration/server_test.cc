@@ -121,6 +121,13 @@ TEST_F(ServerTest, ReflectionV1AnswersTooWithCommentsAndTheHealthService) {
   EXPECT_THAT(comments, HasSubstr("Names an SMS and Voice v2 registration."));
   EXPECT_THAT(comments, HasSubstr("[A-Za-z0-9_:/-]+"));
 
+  // The error details resolve too, so grpcurl can print them.
+  symbol.set_file_containing_symbol("google.rpc.ErrorInfo");
+  ServerReflectionResponse details = Reflect(symbol);
+  ASSERT_GT(details.file_descriptor_response().file_descriptor_proto_size(), 0);
+  ASSERT_TRUE(file.ParseFromString(details.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.name(), "google/rpc/error_details.proto");
+
   // An unknown symbol is an error response, not a broken stream.
   symbol.set_file_containing_symbol("no.such.Thing");
   EXPECT_EQ(Reflect(symbol).error_response().error_code(), 5);  // NOT_FOUND
