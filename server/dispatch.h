@@ -151,7 +151,7 @@ class UnaryCall final : public StreamStartService::Reactor {
   void OnCancel() override { cancellation_->Cancel(); }
 
   void OnDone() override {
-    serving_.limiter.Release();
+    ReleaseCallSlot();
     serving_.connections.Release(connection_);
     delete this;
   }
@@ -217,7 +217,16 @@ class UnaryCall final : public StreamStartService::Reactor {
         {{"upstreamOutcome", absl::StatusCodeToString(result_.status().code())}});
   }
 
+  // The gateway-wide slot is for the call's work, which ends with its answer;
+  // the answer's delivery is bounded by gRPC's memory quota and the stream
+  // slot, kept until OnDone.
+  void ReleaseCallSlot() {
+    if (holds_call_slot_) serving_.limiter.Release();
+    holds_call_slot_ = false;
+  }
+
   void Answer(absl::StatusOr<Response> result) {
+    ReleaseCallSlot();
     if (!result.ok()) return Finish(ToGrpcStatus(result.status()));
     grpc::ProtoBufferWriter writer(&response_buffer_, grpc::kProtoBufferWriterMaxBufferLength,
                                    static_cast<int>(result->ByteSizeLong()));
@@ -238,6 +247,7 @@ class UnaryCall final : public StreamStartService::Reactor {
   audit::CallFacts facts_;
   grpc::ByteBuffer request_buffer_;
   grpc::ByteBuffer response_buffer_;
+  bool holds_call_slot_ = true;
   Request request_;
   absl::StatusOr<Response> result_;
 };

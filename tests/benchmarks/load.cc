@@ -8,15 +8,20 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
@@ -32,8 +37,41 @@ ABSL_FLAG(int, concurrency, 64, "Calls in flight.");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "Measured time.");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured time first.");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "Deadline per call.");
+ABSL_FLAG(std::string, ca_file, "", "Gateway mode: TLS, trusting this PEM CA bundle.");
+ABSL_FLAG(std::string, cert_file, "", "Gateway mode: client certificate (PEM) for mTLS.");
+ABSL_FLAG(std::string, key_file, "", "Gateway mode: the client certificate's key (PEM).");
+ABSL_FLAG(std::string, token_file, "", "Gateway mode: send the token in it as a bearer token.");
 
 namespace {
+
+std::string ReadFileOrDie(std::string const& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    std::cerr << "cannot read " << path << std::endl;
+    std::exit(2);
+  }
+  return text;
+}
+
+std::shared_ptr<grpc::ChannelCredentials> GatewayCredentials() {
+  if (absl::GetFlag(FLAGS_ca_file).empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ReadFileOrDie(absl::GetFlag(FLAGS_ca_file));
+  if (!absl::GetFlag(FLAGS_cert_file).empty()) {
+    options.pem_cert_chain = ReadFileOrDie(absl::GetFlag(FLAGS_cert_file));
+    options.pem_private_key = ReadFileOrDie(absl::GetFlag(FLAGS_key_file));
+  }
+  return grpc::SslCredentials(options);
+}
+
+// "Bearer <token>" from --token_file, or empty.
+std::string Authorization() {
+  if (absl::GetFlag(FLAGS_token_file).empty()) return "";
+  std::string token = ReadFileOrDie(absl::GetFlag(FLAGS_token_file));
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  return absl::StrCat("Bearer ", token);
+}
 
 // Shared by both modes: when to stop, and what was measured.
 class Recorder {
@@ -42,12 +80,14 @@ class Recorder {
       : measure_from_(measure_from), stop_at_(stop_at) {}
 
   // Records one finished call; false when no new call should start.
-  bool Done(absl::Time started, std::string const& outcome) {
+  // `example` (an error message) is kept for the first call of each outcome.
+  bool Done(absl::Time started, std::string const& outcome, std::string const& example = "") {
     absl::Time now = absl::Now();
     if (started >= measure_from_ && now <= stop_at_) {
       std::lock_guard<std::mutex> lock(mu_);
       latencies_us_.push_back(absl::ToInt64Microseconds(now - started));
       ++outcomes_[outcome];
+      if (!example.empty()) examples_.emplace(outcome, example);
     }
     if (now < stop_at_) return true;
     if (--in_flight_ == 0) finished_.Notify();
@@ -69,13 +109,18 @@ class Recorder {
     std::int64_t ok = outcomes_["OK"];
     std::vector<std::string> codes;
     for (auto const& [code, n] : outcomes_) codes.push_back(absl::StrCat("\"", code, "\":", n));
+    std::vector<std::string> examples;
+    for (auto const& [code, message] : examples_) {
+      examples.push_back(absl::StrCat("\"", code, "\":\"", absl::CEscape(message), "\""));
+    }
     return absl::StrCat(
         R"({"mode":")", mode, R"(","concurrency":)", concurrency,
         R"(,"seconds":)", absl::ToDoubleSeconds(measured), R"(,"calls":)", latencies_us_.size(),
         R"(,"ok_per_second":)", ok / absl::ToDoubleSeconds(measured),
         R"(,"p50_us":)", pct(0.50), R"(,"p90_us":)", pct(0.90), R"(,"p99_us":)", pct(0.99),
         R"(,"max_us":)", latencies_us_.empty() ? 0 : latencies_us_.back(),
-        R"(,"outcomes":{)", absl::StrJoin(codes, ","), "}}");
+        R"(,"outcomes":{)", absl::StrJoin(codes, ","), R"(},"examples":{)",
+        absl::StrJoin(examples, ","), "}}");
   }
 
  private:
@@ -86,31 +131,38 @@ class Recorder {
   std::mutex mu_;
   std::vector<std::int64_t> latencies_us_;
   std::map<std::string, std::int64_t> outcomes_;
+  std::map<std::string, std::string> examples_;
 };
 
 // One gRPC call after another on the same slot, until the recorder says stop.
 class GatewaySlot {
  public:
-  GatewaySlot(linkgateway::v1::RegistrationService::Stub* stub, Recorder* recorder)
-      : stub_(stub), recorder_(recorder) {
+  GatewaySlot(linkgateway::v1::RegistrationService::Stub* stub, Recorder* recorder,
+              std::string authorization)
+      : stub_(stub), recorder_(recorder), authorization_(std::move(authorization)) {
     request_.mutable_dash_replenishment()->set_access_token("Atza|benchmark-token");
   }
 
   void Next() {
     context_ = std::make_unique<grpc::ClientContext>();
     context_->set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
+    if (!authorization_.empty()) context_->AddMetadata("authorization", authorization_);
     started_ = absl::Now();
     stub_->async()->DeleteRegistration(context_.get(), &request_, &response_,
                                        [this](grpc::Status status) {
                                          std::string outcome =
                                              status.ok() ? "OK" : absl::StrCat("grpc_", status.error_code());
-                                         if (recorder_->Done(started_, outcome)) Next();
+                                         if (recorder_->Done(started_, outcome,
+                                                             status.error_message())) {
+                                           Next();
+                                         }
                                        });
   }
 
  private:
   linkgateway::v1::RegistrationService::Stub* stub_;
   Recorder* recorder_;
+  std::string const authorization_;
   linkgateway::v1::DeleteRegistrationRequest request_;
   linkgateway::v1::DeleteRegistrationResponse response_;
   std::unique_ptr<grpc::ClientContext> context_;
@@ -155,16 +207,18 @@ int main(int argc, char** argv) {
     // One connection per 200 calls in flight, as a client that needs many
     // calls at once pools channels: the gateway allows 256 per connection.
     std::vector<std::unique_ptr<linkgateway::v1::RegistrationService::Stub>> stubs;
+    auto credentials = GatewayCredentials();
+    std::string authorization = Authorization();
     for (int i = 0; i < (concurrency + 199) / 200; ++i) {
       grpc::ChannelArguments args;
       args.SetInt("linkgateway.benchmark.channel", i);  // a connection of its own
       stubs.push_back(linkgateway::v1::RegistrationService::NewStub(grpc::CreateCustomChannel(
-          absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), args)));
+          absl::GetFlag(FLAGS_target), credentials, args)));
     }
     std::vector<std::unique_ptr<GatewaySlot>> slots;
     for (int i = 0; i < concurrency; ++i) {
       slots.push_back(
-          std::make_unique<GatewaySlot>(stubs[i % stubs.size()].get(), &recorder));
+          std::make_unique<GatewaySlot>(stubs[i % stubs.size()].get(), &recorder, authorization));
     }
     for (auto& slot : slots) slot->Next();
     recorder.Wait();

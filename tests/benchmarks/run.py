@@ -28,15 +28,66 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 GATEWAY = os.path.join(ROOT, "server", "gateway")
 LOAD = os.path.join(HERE, "load")
 UPSTREAM = os.path.join(HERE, "upstream")
+HASH_TOKEN = os.path.join(ROOT, "server", "security", "hash_token")
 
 SCENARIOS = [
-    # name, upstream latency (ms), in flight, fail every Nth call
-    ("a: zero latency, 64 in flight", 0, 64, 0),
-    ("b: 100 ms latency, 100 in flight", 100, 100, 0),
-    ("b: 100 ms latency, 1000 in flight", 100, 1000, 0),
-    ("b: 100 ms latency, 2000 in flight", 100, 2000, 0),
-    ("c: 503 + Retry-After to half the calls, 64 in flight", 0, 64, 2),
+    # name, upstream latency (ms), in flight, fail every Nth call, security
+    ("a: zero latency, 64 in flight", 0, 64, 0, ""),
+    ("b: 100 ms latency, 100 in flight", 100, 100, 0, ""),
+    ("b: 100 ms latency, 1000 in flight", 100, 1000, 0, ""),
+    ("b: 100 ms latency, 2000 in flight", 100, 2000, 0, ""),
+    ("c: 503 + Retry-After to half the calls, 64 in flight", 0, 64, 2, ""),
+    # Scenario a with TLS only (callers anonymous), then with a client
+    # certificate, a bearer token and a policy: what each adds per call.
+    ("d: TLS, zero latency, 64 in flight", 0, 64, 0, "tls"),
+    ("d: mTLS + token + policy, zero latency, 64 in flight", 0, 64, 0, "full"),
+    ("d: mTLS + token + policy, 100 ms latency, 100 in flight", 100, 100, 0, "full"),
 ]
+
+
+def openssl(*argv):
+    subprocess.run(["openssl", *argv], check=True, capture_output=True)
+
+
+def secure_setup(workdir, security):
+    """A CA, the gateway's and a client's certificates, a token and a policy
+    allowing only that token's principal; returns (config text, load flags):
+    for "tls" server TLS only, for "full" also mTLS, the token and the policy."""
+    d = os.path.join(workdir, "tls")
+    if not os.path.isdir(d):
+        os.makedirs(d)
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        openssl("req", "-x509", *ec, "-days", "2", "-keyout", f"{d}/ca.key",
+                "-out", f"{d}/ca.pem", "-subj", "/CN=benchmark CA")
+        for name, san in (("gateway", "IP:127.0.0.1"),
+                          ("client", "URI:spiffe://benchmark/client")):
+            openssl("req", *ec, "-keyout", f"{d}/{name}.key", "-out", f"{d}/{name}.csr",
+                    "-subj", f"/CN={name}")
+            with open(f"{d}/{name}.ext", "w") as f:
+                f.write(f"subjectAltName={san}\n")
+            openssl("x509", "-req", "-in", f"{d}/{name}.csr", "-CA", f"{d}/ca.pem",
+                    "-CAkey", f"{d}/ca.key", "-CAcreateserial", "-days", "2",
+                    "-extfile", f"{d}/{name}.ext", "-out", f"{d}/{name}.pem")
+        with open(f"{d}/token", "w") as f:
+            f.write(os.urandom(32).hex() + "\n")
+        with open(f"{d}/token") as token, open(f"{d}/tokens.txt", "w") as out:
+            subprocess.run([HASH_TOKEN, "benchmark"], stdin=token, stdout=out, check=True)
+        with open(f"{d}/policy.json", "w") as f:
+            json.dump({"name": "benchmark", "allow_rules": [{
+                "name": "benchmark-deletes-dash-replenishment",
+                "source": {"principals": ["benchmark"]},
+                "request": {"paths": ["/linkgateway.v1.RegistrationService/DeleteRegistration"],
+                            "providers": ["dash_replenishment"]}}]}, f)
+    if security == "tls":
+        return (f'tls {{ cert_file: "{d}/gateway.pem" key_file: "{d}/gateway.key" }} ',
+                [f"--ca_file={d}/ca.pem"])
+    config = (f'tls {{ cert_file: "{d}/gateway.pem" key_file: "{d}/gateway.key" '
+              f'client_ca_file: "{d}/ca.pem" require_client_certificate: true }} '
+              f'authentication {{ mtls: true token_file: "{d}/tokens.txt" }} '
+              f'policy_file: "{d}/policy.json" ')
+    flags = [f"--ca_file={d}/ca.pem", f"--cert_file={d}/client.pem",
+             f"--key_file={d}/client.key", f"--token_file={d}/token"]
+    return config, flags
 
 
 def start(argv, marker="listening on 127.0.0.1:"):
@@ -92,31 +143,33 @@ class ProcessSampler(threading.Thread):
         return (int(fields[11]) + int(fields[12])) / ticks
 
 
-def load(mode, target, concurrency, args):
+def load(mode, target, concurrency, args, flags=()):
     out = subprocess.run(
         [LOAD, f"--mode={mode}", f"--target={target}", f"--concurrency={concurrency}",
-         f"--duration={args.duration}s", f"--warmup={args.warmup}s"],
+         f"--duration={args.duration}s", f"--warmup={args.warmup}s", *flags],
         capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def scenario(name, latency_ms, concurrency, fail_every, args, workdir):
+def scenario(name, latency_ms, concurrency, fail_every, security, args, workdir):
     upstream_argv = [UPSTREAM, f"--latency_ms={latency_ms}", f"--fail_every={fail_every}",
                      "--retry_after=0"]
     # The gateway and its own upstream: fresh processes, so peaks are this scenario's.
     upstream, port = start(upstream_argv)
     config = os.path.join(workdir, f"gateway-{port}.textproto")
+    listener, flags = (secure_setup(workdir, security) if security
+                       else ("plaintext: true ", []))
     with open(config, "w") as f:
         f.write(f'upstream {{ allow_plain_http: true }}\n'
                 f'dash_replenishment {{ endpoint: "http://127.0.0.1:{port}" }}\n'
-                f'security {{ plaintext: true '
+                f'security {{ {listener}'
                 f'audit {{ path: "{os.path.join(workdir, f"audit-{port}.jsonl")}" }} }}\n')
     gateway, gateway_port = start([GATEWAY, f"--config={config}", "--listen=127.0.0.1:0"],
                                   marker="linkgateway: listening on 127.0.0.1:")
     sampler = ProcessSampler(gateway.pid)
     sampler.start()
     cpu_before = sampler.cpu_seconds()
-    through = load("gateway", f"127.0.0.1:{gateway_port}", concurrency, args)
+    through = load("gateway", f"127.0.0.1:{gateway_port}", concurrency, args, flags)
     through["gateway_cpu_seconds"] = round(sampler.cpu_seconds() - cpu_before, 2)
     through["gateway_peak_rss_mb"] = round(sampler.peak_rss_mb(), 1)
     sampler.running = False
@@ -179,11 +232,12 @@ def main():
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
     results = []
     with tempfile.TemporaryDirectory() as workdir:
-        for name, latency_ms, concurrency, fail_every in SCENARIOS:
+        for name, latency_ms, concurrency, fail_every, security in SCENARIOS:
             if args.only and args.only not in name:
                 continue
             print(f"running {name} ...", file=sys.stderr, flush=True)
-            results.append(scenario(name, latency_ms, concurrency, fail_every, args, workdir))
+            results.append(
+                scenario(name, latency_ms, concurrency, fail_every, security, args, workdir))
     table = markdown(results, machine)
     print(table)
     os.makedirs(args.out, exist_ok=True)
