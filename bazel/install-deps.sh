@@ -10,6 +10,7 @@ PACKAGES=(
   libabsl-dev libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libcpp-httplib-dev libevent-dev
   libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-botocore python3-h2 util-linux
+  prometheus
 )
 # The Node client's test needs Node.js; Debian's packages unless one is on PATH.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)

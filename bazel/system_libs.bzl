@@ -26,7 +26,7 @@ _LIBS = {
     "gtest_main": (["gtest_main"], []),
     "gmock": (["gmock"], []),
     "httplib": (["cpp-httplib"], []),
-    "libevent": (["libevent"], []),
+    "libevent": (["libevent", "libevent_pthreads"], []),
 }
 
 def _pkg_config(rctx, args):

@@ -73,15 +73,30 @@ void ApplyDefaults(GatewayConfig& config) {
   SetDefaultDuration(config.mutable_shutdown_grace_period(), 10);
 }
 
+namespace {
+
+bool IsHostPort(std::string const& address) {
+  auto colon = address.rfind(':');
+  int port = -1;
+  return colon != std::string::npos && colon != 0 &&
+         absl::SimpleAtoi(address.substr(colon + 1), &port) && port >= 0 && port <= 65535;
+}
+
+}  // namespace
+
 void ValidateConfig(GatewayConfig const& config, Checker& check) {
-  {
-    auto colon = config.listen_address().rfind(':');
-    int port = -1;
-    if (colon == std::string::npos || colon == 0 ||
-        !absl::SimpleAtoi(config.listen_address().substr(colon + 1), &port) || port < 0 ||
-        port > 65535) {
-      check.Fail("listen_address", "must be host:port with a port from 0 to 65535");
-    }
+  if (!IsHostPort(config.listen_address())) {
+    check.Fail("listen_address", "must be host:port with a port from 0 to 65535");
+  }
+  auto const& observability = config.observability();
+  if (!observability.metrics_address().empty() && !IsHostPort(observability.metrics_address())) {
+    check.Fail("observability.metrics_address", "must be host:port with a port from 0 to 65535");
+  }
+  if (!v1::LogLevel_IsValid(observability.log_level())) {
+    check.Fail("observability.log_level", "must be one of DEBUG, INFO, WARNING, ERROR");
+  }
+  if (!v1::AccessLogFormat_IsValid(observability.access_log().format())) {
+    check.Fail("observability.access_log.format", "must be JSON or TEXT");
   }
   check.Positive("default_deadline", config.default_deadline());
   check.Positive("shutdown_grace_period", config.shutdown_grace_period());

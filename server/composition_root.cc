@@ -69,11 +69,16 @@ absl::Status PrepareConfig(GatewayConfig& config) {
 
 Providers::~Providers() { transport_.reset(); }
 
-absl::StatusOr<std::unique_ptr<Providers>> Providers::Create(GatewayConfig const& config) {
+absl::StatusOr<std::unique_ptr<Providers>> Providers::Create(GatewayConfig const& config,
+                                                           metrics::GatewayMetrics& metrics) {
   std::unique_ptr<Providers> providers(new Providers());
   providers->transport_ = std::make_unique<core::CurlTransport>(TransportOptions(config));
-  adapters::ProviderContext context{config, *providers->transport_, *providers->transport_,
-                                    providers->registry_, providers->resources_};
+  adapters::ProviderContext context{config,
+                                    *providers->transport_,
+                                    *providers->transport_,
+                                    providers->registry_,
+                                    providers->resources_,
+                                    metrics};
   for (auto const* factory : ProviderFactories()) {
     if (absl::Status status = factory->Register(context); !status.ok()) return status;
   }

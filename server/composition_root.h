@@ -14,6 +14,7 @@
 #include "adapters/operation/provider_registry.h"
 #include "adapters/transport/curl_transport.h"
 #include "config/config.h"
+#include "observability/metrics/gateway_metrics.h"
 
 namespace linkgateway::server {
 
@@ -25,8 +26,10 @@ absl::Status PrepareConfig(config::GatewayConfig& config);
 class Providers {
  public:
   // `config` has been through PrepareConfig. Fails (naming the config key)
-  // when a configured secret cannot be read.
-  static absl::StatusOr<std::unique_ptr<Providers>> Create(config::GatewayConfig const& config);
+  // when a configured secret cannot be read. `metrics` must outlive the
+  // providers.
+  static absl::StatusOr<std::unique_ptr<Providers>> Create(config::GatewayConfig const& config,
+                                                           metrics::GatewayMetrics& metrics);
 
   adapters::ProviderRegistry const& registry() const { return registry_; }
   core::CurlTransport& transport() { return *transport_; }

@@ -111,7 +111,8 @@ TEST(CompositionRootTest, ExampleFileParsesAndValidates) {
 TEST(CompositionRootTest, BuildsARegistryWithEveryOperation) {
   config::GatewayConfig config = Parsed("security { plaintext: true }");
   ASSERT_TRUE(PrepareConfig(config).ok());
-  auto providers = Providers::Create(config);
+  metrics::GatewayMetrics metrics;
+  auto providers = Providers::Create(config, metrics);
   ASSERT_TRUE(providers.ok()) << providers.status();
   auto const& registry = (*providers)->registry();
   EXPECT_NE(registry.delete_registration.Find(v1::DeleteRegistrationRequest::kSmsVoice), nullptr);

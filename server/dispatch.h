@@ -20,6 +20,7 @@
 #include "adapters/async/cancellation.h"
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
+#include "adapters/errors/upstream_text.h"
 #include "adapters/operation/operation.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -90,11 +91,13 @@ class UnaryCall final : public StreamStartService::Reactor {
                                             std::string const& method) {
     std::string connection = context->peer();
     if (!serving.connections.TryAcquire(connection)) {
+      serving.metrics.Rejected(core::reason::kTooManyStreams);
       return new RejectedCall(serving.connections.TooManyStreams(), &serving.connections,
                               std::move(connection));
     }
     if (!serving.limiter.TryAcquire()) {
       serving.connections.Release(connection);
+      serving.metrics.Rejected(core::reason::kOverloaded);
       return new RejectedCall(serving.limiter.Overloaded());
     }
     return new UnaryCall(context, table, serving, method, std::move(connection));
@@ -169,7 +172,9 @@ class UnaryCall final : public StreamStartService::Reactor {
     facts_.caller.peer = connection_;
     auto const& metadata = context->client_metadata();
     if (auto it = metadata.find("x-request-id"); it != metadata.end()) {
-      facts_.request_id.assign(it->second.data(), it->second.size());
+      // The caller's text goes into logs: valid UTF-8, no control characters, bounded.
+      facts_.request_id = core::SafeText(absl::string_view(it->second.data(), it->second.size()),
+                                         core::kMaxUpstreamIdBytes);
     }
     if (auto it = metadata.find("traceparent"); it != metadata.end()) {
       facts_.trace_id = audit::TraceIdOf(std::string(it->second.data(), it->second.size()));
@@ -196,14 +201,33 @@ class UnaryCall final : public StreamStartService::Reactor {
   // Exactly once per call.
   void Complete(absl::StatusOr<Response> result) {
     if (!destructive_) return Answer(std::move(result));
-    auto record = audit::MakeAuditRecord(facts_, request_, result.status(),
-                                         result.ok() ? &*result : nullptr, trace_.get(),
-                                         absl::Now());
+    record_ = audit::MakeAuditRecord(facts_, request_, result.status(),
+                                     result.ok() ? &*result : nullptr, trace_.get(), absl::Now());
     result_ = std::move(result);
-    serving_.audit.Append(record, [this](absl::Status written) {
-      if (!written.ok()) result_ = AuditFailed(std::move(written));
+    serving_.audit.Append(record_, [this](absl::Status written) {
+      serving_.metrics.AuditWritten(written.ok());
+      if (!written.ok()) {
+        result_ = AuditFailed(std::move(written));
+        record_.Clear();  // the access log says what the caller was answered
+      }
       Answer(std::move(result_));
     });
+  }
+
+  // The call's metrics and access-log line.
+  void Report(absl::StatusOr<Response> const& result) {
+    absl::string_view path = facts_.method;
+    auto slash = path.rfind('/');
+    std::string provider = ProviderOf(request_);
+    serving_.metrics.Rpc(path.substr(1, slash - 1), path.substr(slash + 1), provider)
+        .Finished(result.status().code(), absl::Now() - facts_.start);
+    if (serving_.access_log == nullptr) return;
+    if (!record_.has_time()) {
+      record_ = audit::MakeAuditRecord(facts_, request_, result.status(),
+                                       result.ok() ? &*result : nullptr, trace_.get(),
+                                       absl::Now());
+    }
+    serving_.access_log->Write(record_);
   }
 
   // The answer when the record could not be written: nothing may pass
@@ -227,6 +251,7 @@ class UnaryCall final : public StreamStartService::Reactor {
 
   void Answer(absl::StatusOr<Response> result) {
     ReleaseCallSlot();
+    Report(result);
     if (!result.ok()) return Finish(ToGrpcStatus(result.status()));
     grpc::ProtoBufferWriter writer(&response_buffer_, grpc::kProtoBufferWriterMaxBufferLength,
                                    static_cast<int>(result->ByteSizeLong()));
@@ -248,6 +273,7 @@ class UnaryCall final : public StreamStartService::Reactor {
   grpc::ByteBuffer request_buffer_;
   grpc::ByteBuffer response_buffer_;
   bool holds_call_slot_ = true;
+  linkgateway::audit::v1::AuditRecord record_;  // set once built
   Request request_;
   absl::StatusOr<Response> result_;
 };

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <climits>
 #include <cstdint>
-#include <iostream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -14,6 +13,7 @@
 #include "linkgateway/v1/app_profiles.grpc.pb.h"
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
+#include "observability/log/log.h"
 #include "server/dispatch.h"
 #include "protos/served_protoset.h"
 #include "server/limits.h"
@@ -56,8 +56,10 @@ void ApplyLimits(config::v1::Limits const& limits, grpc::ServerBuilder& builder)
 
 GatewayServer::GatewayServer(GatewayConfig const& config,
                              adapters::ProviderRegistry const& providers,
+                             metrics::GatewayMetrics& metrics,
                              std::unique_ptr<security::Authenticator> authenticator,
-                             std::unique_ptr<PolicyFile> policy)
+                             std::unique_ptr<PolicyFile> policy,
+                             std::unique_ptr<AccessLog> access_log)
     : authenticator_(std::move(authenticator)),
       policy_(std::move(policy)),
       audit_(std::make_unique<audit::AuditLog>(audit::AuditLog::Options{
@@ -67,20 +69,23 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
               : std::int64_t{100} << 20,
           config.security().audit().max_files() > 0 ? config.security().audit().max_files()
                                                     : 10})),
+      access_log_(std::move(access_log)),
       limiter_(config.limits().max_calls_in_flight()),
       // Looser than the HTTP/2 setting gRPC enforces for clients that
       // acknowledged it: gRPC frees a stream slot a moment before OnDone.
       connections_(2 * config.limits().max_concurrent_streams(),
                    [this](std::string const& peer) {
                      if (listener_ && listener_->CloseConnection(peer)) {
-                       std::cerr << "linkgateway: closed connection " << peer
-                                 << ": it kept opening calls beyond its limit without reading "
-                                    "the answers"
-                                 << std::endl;
+                       log::Warning("closed connection ", peer,
+                                    ": it kept opening calls beyond its limit without reading "
+                                    "the answers");
                      }
                    }),
-      serving_{providers,       ToDuration(config.default_deadline()), limiter_, connections_,
-               *authenticator_, policy_.get(),                         *audit_},
+      serving_{providers,      ToDuration(config.default_deadline()),
+               limiter_,       connections_,
+               *authenticator_, policy_.get(),
+               *audit_,        metrics,
+               access_log_.get()},
       health_(authenticator_->required() && !config.security().public_health_and_reflection()
                   ? authenticator_.get()
                   : nullptr) {
@@ -97,7 +102,8 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
 }
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
-    GatewayConfig const& given, adapters::ProviderRegistry const& providers) {
+    GatewayConfig const& given, adapters::ProviderRegistry const& providers,
+    metrics::GatewayMetrics& metrics) {
   GatewayConfig config = given;  // limits left unset take their defaults
   ApplyLimitDefaults(config, CurrentOpenFileLimit());
   auto const& security = config.security();
@@ -117,8 +123,17 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     if (!loaded.ok()) return loaded.status();
     policy = *std::move(loaded);
   }
-  std::unique_ptr<GatewayServer> gateway(new GatewayServer(
-      config, providers, std::move(authenticator), std::move(policy)));
+  std::unique_ptr<AccessLog> access_log;
+  if (config.observability().access_log().enabled()) {
+    auto opened =
+        AccessLog::Open(config.observability().access_log(), metrics.access_log_dropped());
+    if (!opened.ok()) return opened.status();
+    access_log = *std::move(opened);
+  }
+  std::unique_ptr<GatewayServer> gateway(new GatewayServer(config, providers, metrics,
+                                                           std::move(authenticator),
+                                                           std::move(policy),
+                                                           std::move(access_log)));
   auto index = ReflectionIndex::Create(
       std::string(reinterpret_cast<char const*>(protos::kServedProtoset),
                   protos::kServedProtosetSize),
@@ -159,6 +174,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     return absl::UnavailableError(absl::StrCat("cannot serve on ", config.listen_address()));
   }
   gateway->listener_->Start(std::move(acceptor));
+  metrics.SetInFlightReader(
+      [limiter = &gateway->limiter_] { return static_cast<double>(limiter->in_flight()); });
   // Per-service health, so a probe can ask for the service it depends on.
   gateway->health_.Set("", true);
   for (char const* service : {v1::RegistrationService::service_full_name(),
@@ -179,6 +196,9 @@ void GatewayServer::Shutdown(absl::Duration grace) {
   server_->Wait();
 }
 
-GatewayServer::~GatewayServer() { Shutdown(absl::ZeroDuration()); }
+GatewayServer::~GatewayServer() {
+  Shutdown(absl::ZeroDuration());
+  serving_.metrics.SetInFlightReader(nullptr);
+}
 
 }  // namespace linkgateway::server

@@ -11,6 +11,8 @@
 #include "adapters/operation/provider_registry.h"
 #include "config/config.h"
 #include "grpcpp/server.h"
+#include "observability/metrics/gateway_metrics.h"
+#include "server/access_log.h"
 #include "server/audit/audit_log.h"
 #include "server/call_limiter.h"
 #include "server/connection_limiter.h"
@@ -27,12 +29,13 @@ using config::GatewayConfig;
 
 class GatewayServer {
  public:
-  // Starts serving on config.listen_address() with config.limits and
-  // config.security (defaults applied). `providers` must outlive the server.
-  // Fails when the address cannot be bound or a security file cannot be
-  // loaded.
+  // Starts serving on config.listen_address() with config.limits,
+  // config.security and config.observability's access log (defaults
+  // applied). `providers` and `metrics` must outlive the server. Fails when
+  // the address cannot be bound or a security or log file cannot be opened.
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
-      GatewayConfig const& config, adapters::ProviderRegistry const& providers);
+      GatewayConfig const& config, adapters::ProviderRegistry const& providers,
+      metrics::GatewayMetrics& metrics);
 
   ~GatewayServer();
 
@@ -49,12 +52,14 @@ class GatewayServer {
 
  private:
   GatewayServer(GatewayConfig const& config, adapters::ProviderRegistry const& providers,
+                metrics::GatewayMetrics& metrics,
                 std::unique_ptr<security::Authenticator> authenticator,
-                std::unique_ptr<PolicyFile> policy);
+                std::unique_ptr<PolicyFile> policy, std::unique_ptr<AccessLog> access_log);
 
   std::unique_ptr<security::Authenticator> authenticator_;
   std::unique_ptr<PolicyFile> policy_;
   std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<AccessLog> access_log_;
   CallLimiter limiter_;
   ConnectionLimiter connections_;
   Serving serving_;

@@ -70,7 +70,7 @@ class GatewayServerTest : public ::testing::Test {
         Request::kSmsVoice, [](Request const&) { return absl::OkStatus(); }, operation_);
     config_.set_listen_address("127.0.0.1:0");
     ApplyDefaults(config_);
-    auto server = GatewayServer::Start(config_, providers_);
+    auto server = GatewayServer::Start(config_, providers_, metrics_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
@@ -95,6 +95,7 @@ class GatewayServerTest : public ::testing::Test {
   }
 
   GatewayConfig config_;
+  metrics::GatewayMetrics metrics_;
   adapters::ProviderRegistry providers_;
   std::shared_ptr<HeldOperation> operation_;
   std::unique_ptr<GatewayServer> server_;
@@ -106,7 +107,8 @@ TEST(GatewayServerStartTest, AddressThatCannotBeBoundIsAnErrorNotACrash) {
   config.set_listen_address("127.0.0.1:notaport");
   ApplyDefaults(config);
   adapters::ProviderRegistry providers;
-  auto server = GatewayServer::Start(config, providers);
+  metrics::GatewayMetrics metrics;
+  auto server = GatewayServer::Start(config, providers, metrics);
   EXPECT_EQ(server.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(server.status().message()),
               ::testing::HasSubstr("cannot listen on 127.0.0.1:notaport"));

@@ -4,9 +4,11 @@
 //   gateway --config=gateway.textproto [--listen=127.0.0.1:50051]
 //
 // Stops gracefully on SIGTERM or SIGINT.
+#include <curl/curl.h>
+
 #include <csignal>
 #include <cstring>
-#include <iostream>
+#include <memory>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -14,11 +16,18 @@
 #include "absl/flags/usage.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "config/config.h"
+#include "grpcpp/grpcpp.h"
+#include "observability/log/log.h"
+#include "observability/metrics/gateway_metrics.h"
+#include "observability/metrics/http_endpoint.h"
 #include "server/composition_root.h"
 #include "server/gateway_server.h"
 #include "server/limits.h"
 #include "server/security/listener_security.h"
+#include "server/version.h"
 
 ABSL_FLAG(std::string, config, "",
           "Path of a GatewayConfig text-format file; empty uses the defaults.");
@@ -69,46 +78,68 @@ int main(int argc, char** argv) {
   // More descriptors make descriptor floods need far more connections; the
   // limits below are sized to what the process got.
   auto files = linkgateway::server::RaiseOpenFileLimit();
-  std::cerr << "linkgateway: open-file limit " << files.before << " raised to " << files.soft
-            << " (hard " << files.hard << ")" << std::endl;
+  namespace log = linkgateway::log;
+  log::Info("open-file limit ", files.before, " raised to ", files.soft, " (hard ", files.hard,
+            ")");
 
   auto config = LoadConfig();
   if (!config.ok()) {
-    std::cerr << "linkgateway: " << config.status().message() << "\n";
+    log::Error(config.status().message());
     return 2;
   }
+  auto const& observability = config->observability();
+  if (observability.log_level() != linkgateway::config::v1::LOG_LEVEL_UNSPECIFIED) {
+    log::SetLevel(static_cast<log::Level>(observability.log_level()));
+  }
 
-  auto providers = linkgateway::server::Providers::Create(*config);
+  linkgateway::metrics::GatewayMetrics metrics({{"version", linkgateway::server::kVersion},
+                                                {"grpc_version", grpc::Version()},
+                                                {"curl_version", curl_version_info(CURLVERSION_NOW)->version}});
+  auto providers = linkgateway::server::Providers::Create(*config, metrics);
   if (!providers.ok()) {
-    std::cerr << "linkgateway: " << providers.status().message() << "\n";
+    log::Error(providers.status().message());
     return 2;
   }
 
-  auto server = linkgateway::server::GatewayServer::Start(*config, (*providers)->registry());
+  auto server =
+      linkgateway::server::GatewayServer::Start(*config, (*providers)->registry(), metrics);
   if (!server.ok()) {
-    std::cerr << "linkgateway: " << server.status().message() << "\n";
+    log::Error(server.status().message());
     return 1;
+  }
+  std::unique_ptr<linkgateway::metrics::HttpEndpoint> metrics_endpoint;
+  if (!observability.metrics_address().empty()) {
+    auto endpoint =
+        linkgateway::metrics::HttpEndpoint::Start(observability.metrics_address(), metrics.registry());
+    if (!endpoint.ok()) {
+      log::Error(endpoint.status().message());
+      return 1;
+    }
+    metrics_endpoint = *std::move(endpoint);
+    std::string host =
+        observability.metrics_address().substr(0, observability.metrics_address().rfind(':'));
+    log::Info("metrics on http://", host, ":", metrics_endpoint->port(), "/metrics");
   }
   std::string host = config->listen_address().substr(0, config->listen_address().rfind(':'));
   for (auto const& warning : linkgateway::server::security::SecurityWarnings(*config)) {
-    std::cerr << "linkgateway: WARNING: " << warning << std::endl;
+    log::Warning(warning);
   }
   auto const& limits = config->limits();
-  std::cerr << "linkgateway: limits: " << limits.max_calls_in_flight() << " calls in flight, "
-            << limits.max_connections() << " caller connections, "
-            << config->upstream().max_total_connections() << " upstream connections, "
-            << limits.max_concurrent_streams() << " streams per connection, "
-            << (limits.memory_quota_bytes() >> 20) << " MiB gRPC memory" << std::endl;
-  std::cerr << "linkgateway: listening on " << host << ":" << (*server)->port() << std::endl;
-
+  log::Info("limits: ", limits.max_calls_in_flight(), " calls in flight, ",
+            limits.max_connections(), " caller connections, ",
+            config->upstream().max_total_connections(), " upstream connections, ",
+            limits.max_concurrent_streams(), " streams per connection, ",
+            limits.memory_quota_bytes() >> 20, " MiB gRPC memory");
+  // Launchers and tests wait for this line, whatever the log level.
+  log::Announce("listening on ", host, ":", (*server)->port());
   int signal = 0;
   sigwait(&stop_signals, &signal);
   auto grace = linkgateway::config::ToDuration(config->shutdown_grace_period());
-  std::cerr << "linkgateway: " << strsignal(signal) << ", draining for up to " << grace
-            << std::endl;
+  log::Info(strsignal(signal), ", draining for up to ", absl::FormatDuration(grace));
   (*server)->Shutdown(grace);
+  metrics_endpoint.reset();
   server->reset();
   providers->reset();  // answers whatever upstream work is left
-  std::cerr << "linkgateway: stopped" << std::endl;
+  log::Info("stopped");
   return 0;
 }

@@ -1,11 +1,14 @@
 // What every call needs to be served: the providers' operations, the default
 // deadline, the caps on calls in flight (in total and per connection), who
-// may call (authentication, authorization) and the audit trail.
+// may call (authentication, authorization), the audit trail, metrics and the
+// access log.
 #ifndef LINKGATEWAY_SERVER_SERVING_H_
 #define LINKGATEWAY_SERVER_SERVING_H_
 
 #include "absl/time/time.h"
 #include "adapters/operation/provider_registry.h"
+#include "observability/metrics/gateway_metrics.h"
+#include "server/access_log.h"
 #include "server/audit/audit_log.h"
 #include "server/call_limiter.h"
 #include "server/connection_limiter.h"
@@ -28,6 +31,9 @@ struct Serving {
   // Null: every authenticated caller may call every method.
   PolicyFile* policy;
   audit::AuditLog& audit;
+  metrics::GatewayMetrics& metrics;
+  // Null: no access log.
+  AccessLog* access_log;
 };
 
 }  // namespace linkgateway::server

@@ -145,6 +145,7 @@ void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response) {
       result = MapUpstreamError(error);
     }
   }
+  if (options_.on_fetch) options_.on_fetch(result.ok());
   // A token request never reaches the operation's upstream.
   if (!result.ok()) {
     absl::Status status = result.status();

@@ -11,6 +11,7 @@
 #define LINKGATEWAY_ADAPTERS_AUTH_LWA_TOKEN_SOURCE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,8 @@ struct LwaOptions {
   absl::Duration refresh_ahead = absl::Minutes(5);
   // Bound for one token request.
   absl::Duration request_timeout = absl::Seconds(10);
+  // Told the result of every token request (metrics); may be empty.
+  std::function<void(bool ok)> on_fetch;
 };
 
 class LwaTokenSource final : public AccessTokenSource {

@@ -7,8 +7,7 @@
 #include "adapters/dash_replenishment/dash_replenishment.h"
 #include "adapters/dash_replenishment/validation.h"
 #include "adapters/operation/provider_factory.h"
-#include "adapters/policies/retry_policy_config.h"
-#include "adapters/policies/retrying_operation.h"
+#include "adapters/policies/with_policies.h"
 
 namespace linkgateway::adapters::dash_replenishment {
 namespace {
@@ -33,17 +32,18 @@ class Factory final : public ProviderFactory {
     std::string const& endpoint = context.config.dash_replenishment().endpoint();
     context.registry.delete_registration.Add(
         v1::DeleteRegistrationRequest::kDashReplenishment, &ValidateDeregistration,
-        std::make_shared<
-            RetryingOperation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>>(
-            std::make_shared<Deregistration>(endpoint, context.transport),
-            core::RetryPolicyFor(context.config, kDeleteRegistration),
-            core::Idempotency::kIdempotent, context.scheduler, &Deregistration::AlreadyDone));
+        WithRetries<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>(
+            context, kDeleteRegistration,
+            std::make_shared<Deregistration>(endpoint,
+                                             context.MeteredTransportFor(kDeleteRegistration)),
+            core::Idempotency::kIdempotent, &Deregistration::AlreadyDone));
     context.registry.get_subscription_info.Add(
         v1::GetSubscriptionInfoRequest::kDashReplenishment, &ValidateSubscriptionInfo,
-        std::make_shared<RetryingOperation<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo>>(
-            std::make_shared<GetSubscriptionInfo>(endpoint, context.transport),
-            core::RetryPolicyFor(context.config, kGetSubscriptionInfo),
-            core::Idempotency::kIdempotent, context.scheduler));
+        WithRetries<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo>(
+            context, kGetSubscriptionInfo,
+            std::make_shared<GetSubscriptionInfo>(
+                endpoint, context.MeteredTransportFor(kGetSubscriptionInfo)),
+            core::Idempotency::kIdempotent));
     return absl::OkStatus();
   }
 };

@@ -10,8 +10,7 @@
 #include "adapters/imiconnect/validation.h"
 #include "adapters/operation/not_configured.h"
 #include "adapters/operation/provider_factory.h"
-#include "adapters/policies/retry_policy_config.h"
-#include "adapters/policies/retrying_operation.h"
+#include "adapters/policies/with_policies.h"
 #include "config/secrets.h"
 
 namespace linkgateway::adapters::imiconnect {
@@ -55,16 +54,18 @@ class Factory final : public ProviderFactory {
     Options options{imi.base_url(), *std::move(key)};
     registry.delete_app_profile.Add(
         DeleteRequest::kImiconnect, &ValidateDeleteAppProfile,
-        std::make_shared<RetryingOperation<DeleteRequest, DeleteResponse>>(
-            std::make_shared<DeleteAppProfile>(options, context.transport),
-            core::RetryPolicyFor(context.config, kDeleteAppProfile),
-            core::Idempotency::kNonIdempotent, context.scheduler));
+        WithRetries<DeleteRequest, DeleteResponse>(
+            context, kDeleteAppProfile,
+            std::make_shared<DeleteAppProfile>(options,
+                                               context.MeteredTransportFor(kDeleteAppProfile)),
+            core::Idempotency::kNonIdempotent));
     registry.get_profile_transaction.Add(
         StatusRequest::kImiconnect, &ValidateGetProfileTransaction,
-        std::make_shared<RetryingOperation<StatusRequest, v1::ProfileTransaction>>(
-            std::make_shared<GetProfileTransaction>(options, context.transport),
-            core::RetryPolicyFor(context.config, kGetProfileTransaction),
-            core::Idempotency::kIdempotent, context.scheduler));
+        WithRetries<StatusRequest, v1::ProfileTransaction>(
+            context, kGetProfileTransaction,
+            std::make_shared<GetProfileTransaction>(
+                options, context.MeteredTransportFor(kGetProfileTransaction)),
+            core::Idempotency::kIdempotent));
     return absl::OkStatus();
   }
 };

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/synchronization/mutex.h"
+#include "adapters/transport/metered_transport.h"
 
 namespace linkgateway::adapters {
 namespace {
@@ -20,6 +21,12 @@ Factories& Registered() {
 }
 
 }  // namespace
+
+core::HttpTransport& ProviderContext::MeteredTransportFor(OperationId operation) {
+  auto metered = std::make_shared<core::MeteredTransport>(transport, MetricsFor(operation));
+  resources.push_back(metered);
+  return *metered;
+}
 
 bool RegisterProviderFactory(std::unique_ptr<ProviderFactory> factory) {
   Factories& factories = Registered();

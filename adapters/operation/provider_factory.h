@@ -19,6 +19,7 @@
 #include "adapters/transport/http.h"
 #include "config/checker.h"
 #include "linkgateway/config/v1/gateway_config.pb.h"
+#include "observability/metrics/gateway_metrics.h"
 
 namespace linkgateway::adapters {
 
@@ -31,6 +32,15 @@ struct ProviderContext {
   // Objects the operations refer to (token sources, credentials); they live
   // as long as the registry.
   std::vector<std::shared_ptr<void>>& resources;
+  // Where operations count their requests, retries, waits and token fetches.
+  metrics::GatewayMetrics& metrics;
+
+  // The shared transport, counted and timed as `operation`'s requests
+  // (metrics); the decorator lives with the resources.
+  core::HttpTransport& MeteredTransportFor(OperationId operation);
+  metrics::UpstreamSeries& MetricsFor(OperationId operation) {
+    return metrics.Upstream(operation.provider(), operation.rpc());
+  }
 };
 
 class ProviderFactory {

@@ -18,6 +18,7 @@
 #include "adapters/errors/status_mapping.h"
 #include "adapters/policies/token_bucket.h"
 #include "adapters/operation/operation.h"
+#include "observability/metrics/gateway_metrics.h"
 
 namespace linkgateway::adapters {
 
@@ -36,13 +37,20 @@ class RateLimitedOperation final : public Operation<Request, Response> {
 
   absl::Status Preflight() const override { return inner_->Preflight(); }
 
+  // Records waits and refusals there (may be null; set before first use).
+  void set_metrics(metrics::UpstreamSeries* series) { metrics_ = series; }
+
   void Start(CallContext const& context, Request const& request,
              Callback<Response> done) override {
     absl::Time now = scheduler_.Now();
     absl::Time latest = std::min(context.deadline, now + max_wait_);
     auto start = bucket_->Reserve(latest);
-    if (!start) return std::move(done)(Refused());
+    if (!start) {
+      if (metrics_ != nullptr) metrics_->RateLimitRejected();
+      return std::move(done)(Refused());
+    }
     if (*start <= now) return inner_->Start(context, request, std::move(done));
+    if (metrics_ != nullptr) metrics_->RateLimitWaited(*start - now);
     // Queued: the call starts at its turn, or is answered at once if the
     // caller cancels while it waits.
     auto pending = std::make_shared<Callback<Response>>(std::move(done));
@@ -78,6 +86,7 @@ class RateLimitedOperation final : public Operation<Request, Response> {
   core::Scheduler& scheduler_;
   std::string const name_;
   absl::Duration const max_wait_;
+  metrics::UpstreamSeries* metrics_ = nullptr;
 };
 
 }  // namespace linkgateway::adapters

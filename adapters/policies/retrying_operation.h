@@ -23,6 +23,7 @@
 #include "adapters/async/scheduler.h"
 #include "adapters/errors/status_mapping.h"
 #include "adapters/operation/operation.h"
+#include "observability/metrics/gateway_metrics.h"
 
 namespace linkgateway::adapters {
 
@@ -60,6 +61,9 @@ class RetryingOperation final : public Operation<Request, Response> {
 
   absl::Status Preflight() const override { return shared_->inner->Preflight(); }
 
+  // Counts each repeated attempt there (may be null; set before first use).
+  void set_metrics(metrics::UpstreamSeries* series) { shared_->metrics = series; }
+
  private:
   struct Shared {
     std::shared_ptr<Inner> inner;
@@ -68,6 +72,7 @@ class RetryingOperation final : public Operation<Request, Response> {
     core::Scheduler& scheduler;
     AlreadyDone already_done;
     std::function<double()> random;
+    metrics::UpstreamSeries* metrics = nullptr;
   };
 
   // One gRPC call's retry state.
@@ -125,6 +130,7 @@ class RetryingOperation final : public Operation<Request, Response> {
     }
     if (!not_sent) call->maybe_applied = true;
     if (reauthorize) call->reauthorized = true;
+    if (shared.metrics != nullptr) shared.metrics->Retried();
     auto cancellation = call->context.cancellation;
     core::RunAtUnlessCancelled(
         shared.scheduler, next, cancellation, [call]() mutable { Attempt(std::move(call)); },

@@ -9,10 +9,8 @@
 #include "adapters/auth/lwa_token_source.h"
 #include "adapters/operation/not_configured.h"
 #include "adapters/operation/provider_factory.h"
-#include "adapters/policies/rate_limited_operation.h"
-#include "adapters/policies/retry_policy_config.h"
-#include "adapters/policies/retrying_operation.h"
 #include "adapters/policies/token_bucket.h"
+#include "adapters/policies/with_policies.h"
 #include "adapters/selling_partner/config.h"
 #include "adapters/selling_partner/selling_partner.h"
 #include "adapters/selling_partner/validation.h"
@@ -25,6 +23,8 @@ using Request = v1::DeleteSubscriptionRequest;
 using Response = v1::DeleteSubscriptionResponse;
 
 constexpr OperationId kDeleteSubscription{"selling_partner", "DeleteSubscription"};
+// The grantless token requests, as they appear in the upstream metrics.
+constexpr OperationId kLwaToken{"login_with_amazon", "Token"};
 
 class Factory final : public ProviderFactory {
  public:
@@ -57,8 +57,11 @@ class Factory final : public ProviderFactory {
     options.client_id = *std::move(client_id);
     options.client_secret = *std::move(client_secret);
     options.scope = "sellingpartnerapi::notifications";
-    auto tokens = std::make_shared<core::LwaTokenSource>(std::move(options), context.transport,
-                                                         context.scheduler);
+    options.on_fetch = [&metrics = context.metrics](bool ok) {
+      metrics.TokenFetched("login_with_amazon", ok);
+    };
+    auto tokens = std::make_shared<core::LwaTokenSource>(
+        std::move(options), context.MeteredTransportFor(kLwaToken), context.scheduler);
     context.resources.push_back(tokens);
     // The first call should not wait for the token endpoint (nor see its
     // latency eat into the usage plan's spacing).
@@ -68,18 +71,18 @@ class Factory final : public ProviderFactory {
     Endpoints endpoints{sp.north_america_endpoint(), sp.europe_endpoint(), sp.far_east_endpoint(),
                         sp.default_region()};
     auto limit = sp.delete_subscription_rate_limit();
-    std::shared_ptr<Operation<Request, Response>> operation =
-        std::make_shared<DeleteSubscription>(std::move(endpoints), context.transport, *tokens);
-    operation = std::make_shared<RateLimitedOperation<Request, Response>>(
-        std::move(operation),
+    std::shared_ptr<Operation<Request, Response>> operation = std::make_shared<DeleteSubscription>(
+        std::move(endpoints), context.MeteredTransportFor(kDeleteSubscription), *tokens);
+    operation = WithRateLimit<Request, Response>(
+        context, kDeleteSubscription, std::move(operation),
         std::make_shared<core::TokenBucket>(limit.requests_per_second(), limit.burst(),
                                             context.scheduler),
-        context.scheduler, "Selling Partner API deleteSubscriptionById");
+        "Selling Partner API deleteSubscriptionById");
     context.registry.delete_subscription.Add(
         Request::kSellingPartner, &ValidateDeleteSubscription,
-        std::make_shared<RetryingOperation<Request, Response>>(
-            std::move(operation), core::RetryPolicyFor(context.config, kDeleteSubscription),
-            core::Idempotency::kIdempotent, context.scheduler, &DeleteSubscription::AlreadyDone));
+        WithRetries<Request, Response>(context, kDeleteSubscription, std::move(operation),
+                                       core::Idempotency::kIdempotent,
+                                       &DeleteSubscription::AlreadyDone));
     return absl::OkStatus();
   }
 };

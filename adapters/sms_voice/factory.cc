@@ -5,8 +5,7 @@
 
 #include "adapters/auth/aws_credentials.h"
 #include "adapters/operation/provider_factory.h"
-#include "adapters/policies/retry_policy_config.h"
-#include "adapters/policies/retrying_operation.h"
+#include "adapters/policies/with_policies.h"
 #include "adapters/sms_voice/config.h"
 #include "adapters/sms_voice/sms_voice.h"
 #include "adapters/sms_voice/validation.h"
@@ -37,12 +36,12 @@ class Factory final : public ProviderFactory {
     context.resources.push_back(credentials);
     context.registry.delete_registration.Add(
         v1::DeleteRegistrationRequest::kSmsVoice, &ValidateDeleteRegistration,
-        std::make_shared<
-            RetryingOperation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>>(
-            std::make_shared<DeleteRegistration>(sms.endpoint(), sms.region(), context.transport,
+        WithRetries<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>(
+            context, kDeleteRegistration,
+            std::make_shared<DeleteRegistration>(sms.endpoint(), sms.region(),
+                                                 context.MeteredTransportFor(kDeleteRegistration),
                                                  *credentials),
-            core::RetryPolicyFor(context.config, kDeleteRegistration),
-            core::Idempotency::kIdempotent, context.scheduler, &DeleteRegistration::AlreadyDone));
+            core::Idempotency::kIdempotent, &DeleteRegistration::AlreadyDone));
     return absl::OkStatus();
   }
 };

@@ -1,0 +1,37 @@
+#include "adapters/transport/metered_transport.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "adapters/errors/status_details.h"
+#include "google/rpc/error_details.pb.h"
+
+namespace linkgateway::core {
+
+std::string FailureKind(absl::Status const& failure) {
+  google::rpc::ErrorInfo info;
+  if (!FindDetail(failure, info) || info.reason().empty()) return "other";
+  absl::string_view reason = info.reason();
+  absl::ConsumePrefix(&reason, "UPSTREAM_");
+  return absl::AsciiStrToLower(reason);
+}
+
+void MeteredTransport::Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
+                            Done<HttpResponse> done) {
+  absl::Time start = absl::Now();
+  inner_.Send(std::move(request), std::move(cancellation),
+              [series = &series_, start, done = std::move(done)](
+                  absl::StatusOr<HttpResponse> response) mutable {
+                absl::Duration latency = absl::Now() - start;
+                if (response.ok()) {
+                  series->Answered(response->status, latency);
+                } else {
+                  series->Failed(FailureKind(response.status()), latency);
+                }
+                std::move(done)(std::move(response));
+              });
+}
+
+}  // namespace linkgateway::core

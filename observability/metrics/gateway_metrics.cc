@@ -1,0 +1,160 @@
+#include "observability/metrics/gateway_metrics.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace linkgateway::metrics {
+
+void UpstreamSeries::Answered(int http_status, absl::Duration latency) {
+  duration_->Observe(latency);
+  if (http_status < 100 || http_status >= static_cast<int>(by_status_.size())) {
+    requests_->With({provider_, operation_, "other"}).Increment();
+    return;
+  }
+  Counter* counter = by_status_[http_status].load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    counter = &requests_->With({provider_, operation_, absl::StrCat(http_status)});
+    by_status_[http_status].store(counter, std::memory_order_release);
+  }
+  counter->Increment();
+}
+
+void UpstreamSeries::Failed(absl::string_view kind, absl::Duration latency) {
+  duration_->Observe(latency);
+  failures_->With({provider_, operation_, std::string(kind)}).Increment();
+}
+
+void UpstreamSeries::RateLimitWaited(absl::Duration wait) { rate_limit_wait_->Observe(wait); }
+
+void RpcSeries::Finished(absl::StatusCode code, absl::Duration latency) {
+  auto index = static_cast<std::size_t>(code);
+  if (index < by_code_.size()) by_code_[index]->Increment();
+  duration_->Observe(latency);
+}
+
+GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> build_info)
+    : rpcs_(registry_.AddCounter("linkgateway_rpcs_total",
+                                 "API calls answered, by gRPC service, method, provider and code.",
+                                 {"grpc_service", "grpc_method", "provider", "grpc_code"})),
+      rpc_duration_(registry_.AddHistogram(
+          "linkgateway_rpc_duration_seconds",
+          "From a call's start to its answer, by gRPC service, method and provider.",
+          {"grpc_service", "grpc_method", "provider"})),
+      rejected_(registry_.AddCounter(
+          "linkgateway_rejected_calls_total",
+          "Calls refused at their start to shed load, by reason (OVERLOADED: the gateway's "
+          "cap on calls in flight; TOO_MANY_STREAMS: one connection's).",
+          {"reason"})),
+      upstream_requests_(registry_.AddCounter(
+          "linkgateway_upstream_requests_total",
+          "Requests to a provider that got an HTTP answer, by provider, operation and HTTP "
+          "status.",
+          {"provider", "operation", "status"})),
+      upstream_failures_(registry_.AddCounter(
+          "linkgateway_upstream_failures_total",
+          "Requests to a provider that got no HTTP answer, by provider, operation and kind "
+          "(connect_failed, timeout, connection_lost, tls_untrusted, ...).",
+          {"provider", "operation", "kind"})),
+      upstream_duration_(registry_.AddHistogram(
+          "linkgateway_upstream_request_duration_seconds",
+          "One request to a provider, from its start to its answer or failure.",
+          {"provider", "operation"})),
+      retries_(registry_.AddCounter("linkgateway_upstream_retries_total",
+                                    "Attempts repeated by the retry policy.",
+                                    {"provider", "operation"})),
+      rate_limit_wait_(registry_.AddHistogram(
+          "linkgateway_rate_limit_wait_seconds",
+          "How long calls waited for the provider's usage plan (client-side rate limiter); "
+          "calls that did not wait are not counted.",
+          {"provider", "operation"})),
+      rate_limit_rejections_(registry_.AddCounter(
+          "linkgateway_rate_limit_rejections_total",
+          "Calls refused because they could not start within their deadline under the "
+          "provider's usage plan (RESOURCE_EXHAUSTED, CLIENT_RATE_LIMITED).",
+          {"provider", "operation"})),
+      token_fetches_(registry_.AddCounter(
+          "linkgateway_token_fetches_total",
+          "Upstream access-token fetches, by source and result (ok, error).",
+          {"source", "result"})),
+      audit_records_(registry_
+                         .AddCounter("linkgateway_audit_records_total",
+                                     "Audit records written and flushed.")
+                         .With({})),
+      audit_failures_(registry_
+                          .AddCounter("linkgateway_audit_write_failures_total",
+                                      "Audit records that could not be written or flushed "
+                                      "(the calls failed closed).")
+                          .With({})),
+      access_log_dropped_(registry_
+                              .AddCounter("linkgateway_access_log_dropped_total",
+                                          "Access-log lines dropped because the log could "
+                                          "not keep up.")
+                              .With({})) {
+  std::vector<std::string> names, values;
+  for (auto& [name, value] : build_info) {
+    names.push_back(name);
+    values.push_back(value);
+  }
+  registry_.AddGauge("linkgateway_build_info", "Always 1; the labels say what is running.", names)
+      .With(values)
+      .Set(1);
+  registry_.AddCallbackGauge("linkgateway_calls_in_flight",
+                             "API calls started and not yet answered.", [this] {
+                               absl::MutexLock lock(&mu_);
+                               return in_flight_ ? in_flight_() : 0.0;
+                             });
+}
+
+RpcSeries& GatewayMetrics::Rpc(absl::string_view service, absl::string_view method,
+                               absl::string_view provider) {
+  std::string key = absl::StrCat(service, "/", method, "/", provider);
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = rpc_series_.find(key);
+    if (it != rpc_series_.end()) return *it->second;
+  }
+  auto series = std::make_unique<RpcSeries>();
+  std::string const provider_label = provider.empty() ? "none" : std::string(provider);
+  for (std::size_t code = 0; code < series->by_code_.size(); ++code) {
+    series->by_code_[code] =
+        &rpcs_.With({std::string(service), std::string(method), provider_label,
+                     absl::StatusCodeToString(static_cast<absl::StatusCode>(code))});
+  }
+  series->duration_ =
+      &rpc_duration_.With({std::string(service), std::string(method), provider_label});
+  absl::MutexLock lock(&mu_);
+  auto& slot = rpc_series_[key];
+  if (slot == nullptr) slot = std::move(series);
+  return *slot;
+}
+
+UpstreamSeries& GatewayMetrics::Upstream(absl::string_view provider, absl::string_view operation) {
+  std::string key = absl::StrCat(provider, ".", operation);
+  absl::MutexLock lock(&mu_);
+  auto& slot = upstream_series_[key];
+  if (slot != nullptr) return *slot;
+  slot = std::make_unique<UpstreamSeries>();
+  slot->provider_ = std::string(provider);
+  slot->operation_ = std::string(operation);
+  slot->requests_ = &upstream_requests_;
+  slot->failures_ = &upstream_failures_;
+  slot->duration_ = &upstream_duration_.With({slot->provider_, slot->operation_});
+  slot->retries_ = &retries_.With({slot->provider_, slot->operation_});
+  slot->rate_limit_wait_ = &rate_limit_wait_.With({slot->provider_, slot->operation_});
+  slot->rate_limit_rejections_ = &rate_limit_rejections_.With({slot->provider_, slot->operation_});
+  return *slot;
+}
+
+void GatewayMetrics::Rejected(absl::string_view reason) {
+  rejected_.With({std::string(reason)}).Increment();
+}
+
+void GatewayMetrics::TokenFetched(absl::string_view source, bool ok) {
+  token_fetches_.With({std::string(source), ok ? "ok" : "error"}).Increment();
+}
+
+void GatewayMetrics::SetInFlightReader(std::function<double()> read) {
+  absl::MutexLock lock(&mu_);
+  in_flight_ = std::move(read);
+}
+
+}  // namespace linkgateway::metrics

@@ -1,0 +1,111 @@
+// Every metric the gateway exports, named in one place (README "Operating").
+// Hot paths hold pre-resolved series: an RPC's (method, provider) pair and an
+// upstream operation resolve theirs once.
+#ifndef LINKGATEWAY_OBSERVABILITY_METRICS_GATEWAY_METRICS_H_
+#define LINKGATEWAY_OBSERVABILITY_METRICS_GATEWAY_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "observability/metrics/registry.h"
+
+namespace linkgateway::metrics {
+
+// One upstream operation's series ("selling_partner", "DeleteSubscription").
+class UpstreamSeries {
+ public:
+  // A request that got an HTTP answer, or that failed in the transport
+  // (`kind`: "connect_failed", "timeout", ... from a fixed set).
+  void Answered(int http_status, absl::Duration latency);
+  void Failed(absl::string_view kind, absl::Duration latency);
+  void Retried() { retries_->Increment(); }
+  void RateLimitWaited(absl::Duration wait);
+  void RateLimitRejected() { rate_limit_rejections_->Increment(); }
+
+ private:
+  friend class GatewayMetrics;
+  std::string provider_, operation_;
+  Family<Counter>* requests_ = nullptr;
+  Family<Counter>* failures_ = nullptr;
+  std::array<std::atomic<Counter*>, 600> by_status_{};  // lazily resolved
+  Histogram* duration_ = nullptr;
+  Counter* retries_ = nullptr;
+  Histogram* rate_limit_wait_ = nullptr;
+  Counter* rate_limit_rejections_ = nullptr;
+};
+
+// One (gRPC method, provider) pair's series.
+class RpcSeries {
+ public:
+  void Finished(absl::StatusCode code, absl::Duration latency);
+
+ private:
+  friend class GatewayMetrics;
+  std::array<Counter*, 17> by_code_{};
+  Histogram* duration_ = nullptr;
+};
+
+class GatewayMetrics {
+ public:
+  // `build_info`: label → value of linkgateway_build_info (always 1), e.g.
+  // {"version", "0.5.0"}, {"grpc_version", "1.51.1"}.
+  explicit GatewayMetrics(std::vector<std::pair<std::string, std::string>> build_info = {});
+
+  Registry& registry() { return registry_; }
+  Registry const& registry() const { return registry_; }
+
+  // `service` "linkgateway.v1.RegistrationService", `method`
+  // "DeleteRegistration", `provider` the request's target ("" = none).
+  RpcSeries& Rpc(absl::string_view service, absl::string_view method,
+                 absl::string_view provider) ABSL_LOCKS_EXCLUDED(mu_);
+  UpstreamSeries& Upstream(absl::string_view provider, absl::string_view operation)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // A call refused before it started (reason OVERLOADED, TOO_MANY_STREAMS).
+  void Rejected(absl::string_view reason);
+  // A token fetch from `source` (e.g. "login_with_amazon") and its result.
+  void TokenFetched(absl::string_view source, bool ok);
+  void AuditWritten(bool ok) { (ok ? audit_records_ : audit_failures_).Increment(); }
+  Counter& access_log_dropped() { return access_log_dropped_; }
+
+  // Calls in flight, read when scraped (replaces the previous reader; an
+  // empty one reads 0).
+  void SetInFlightReader(std::function<double()> read) ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  Registry registry_;
+  Family<Counter>& rpcs_;
+  Family<Histogram>& rpc_duration_;
+  Family<Counter>& rejected_;
+  Family<Counter>& upstream_requests_;
+  Family<Counter>& upstream_failures_;
+  Family<Histogram>& upstream_duration_;
+  Family<Counter>& retries_;
+  Family<Histogram>& rate_limit_wait_;
+  Family<Counter>& rate_limit_rejections_;
+  Family<Counter>& token_fetches_;
+  Counter& audit_records_;
+  Counter& audit_failures_;
+  Counter& access_log_dropped_;
+
+  absl::Mutex mu_;
+  std::function<double()> in_flight_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<RpcSeries>, std::less<>> rpc_series_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<UpstreamSeries>, std::less<>> upstream_series_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace linkgateway::metrics
+
+#endif  // LINKGATEWAY_OBSERVABILITY_METRICS_GATEWAY_METRICS_H_
