@@ -183,12 +183,14 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
                               v1::AppProfileService::service_full_name()}) {
     gateway->health_.Set(service, true);
   }
+  gateway->provider_health_ = std::make_unique<ProviderHealth>(providers, gateway->health_);
   return gateway;
 }
 
 void GatewayServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || server_ == nullptr) return;  // never started (e.g. cannot bind)
   shut_down_ = true;
+  provider_health_.reset();
   // Load balancers stop sending before the listener closes.
   health_.Shutdown();
   listener_->Stop();

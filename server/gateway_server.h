@@ -18,6 +18,7 @@
 #include "server/connection_limiter.h"
 #include "server/health_service.h"
 #include "server/listener.h"
+#include "server/provider_health.h"
 #include "server/reflection_service.h"
 #include "server/security/authenticator.h"
 #include "server/serving.h"
@@ -68,6 +69,7 @@ class GatewayServer {
   StreamStartService subscriptions_;
   StreamStartService app_profiles_;
   HealthService health_;
+  std::unique_ptr<ProviderHealth> provider_health_;
   std::unique_ptr<ReflectionIndex> reflection_index_;
   std::unique_ptr<ReflectionV1> reflection_v1_;
   std::unique_ptr<ReflectionV1Alpha> reflection_v1alpha_;

@@ -102,7 +102,9 @@ void HealthService::Notify(std::string const& service) {
 
 void HealthService::Set(std::string const& service, bool serving) {
   absl::MutexLock lock(&mu_);
-  serving_[service] = serving;
+  auto [it, inserted] = serving_.emplace(service, serving);
+  if (!inserted && it->second == serving) return;  // watchers hear changes only
+  it->second = serving;
   Notify(service);
 }
 

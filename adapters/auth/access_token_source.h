@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "adapters/async/cancellation.h"
 #include "adapters/transport/http.h"
@@ -24,6 +25,11 @@ class AccessTokenSource {
 
   // The upstream said `token` is no longer valid: the next GetToken refreshes.
   virtual void Invalidate(std::string const& token) = 0;
+
+  // OK unless the token endpoint's latest answer rejected the gateway's own
+  // credentials (then that error): what health checks and dry runs report.
+  // Transient failures do not count.
+  virtual absl::Status CredentialsAccepted() const { return absl::OkStatus(); }
 };
 
 }  // namespace linkgateway::core

@@ -84,6 +84,11 @@ void LwaTokenSource::Answer(std::uint64_t id, absl::Status result) {
   std::move(waiter.done)(std::move(result));
 }
 
+absl::Status LwaTokenSource::CredentialsAccepted() const {
+  absl::MutexLock lock(&mu_);
+  return credentials_rejected_;
+}
+
 void LwaTokenSource::Prefetch() {
   GetToken(absl::InfiniteFuture(), nullptr, [](absl::StatusOr<std::string>) {});
 }
@@ -159,6 +164,10 @@ void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response) {
     if (result.ok()) {
       token_ = *result;
       expires_at_ = clock_.Now() + lifetime;
+      credentials_rejected_ = absl::OkStatus();
+    } else if (result.status().code() == absl::StatusCode::kUnauthenticated ||
+               result.status().code() == absl::StatusCode::kPermissionDenied) {
+      credentials_rejected_ = result.status();
     }
     refreshing_ = false;
     waiters.swap(waiters_);

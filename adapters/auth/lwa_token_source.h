@@ -56,6 +56,7 @@ class LwaTokenSource final : public AccessTokenSource {
   void GetToken(absl::Time deadline, std::shared_ptr<Cancellation> cancellation,
                 Done<std::string> done) override;
   void Invalidate(std::string const& token) override;
+  absl::Status CredentialsAccepted() const override ABSL_LOCKS_EXCLUDED(mu_);
 
   // Fetches a token now (e.g. at start-up), so the first call does not wait.
   void Prefetch();
@@ -86,6 +87,7 @@ class LwaTokenSource final : public AccessTokenSource {
   std::uint64_t next_waiter_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<std::uint64_t, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
   int requests_sent_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status credentials_rejected_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace linkgateway::core

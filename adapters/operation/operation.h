@@ -82,6 +82,12 @@ class OperationTable {
     return it == table_.end() ? nullptr : &it->second;
   }
 
+  // Calls f(target_case, entry) for every registered operation.
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (auto const& [target_case, entry] : table_) f(target_case, entry);
+  }
+
  private:
   absl::flat_hash_map<int, Entry> table_;
 };

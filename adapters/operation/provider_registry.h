@@ -2,6 +2,10 @@
 #ifndef LINKGATEWAY_ADAPTERS_OPERATION_PROVIDER_REGISTRY_H_
 #define LINKGATEWAY_ADAPTERS_OPERATION_PROVIDER_REGISTRY_H_
 
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
 #include "adapters/operation/operation.h"
 #include "linkgateway/v1/app_profiles.pb.h"
 #include "linkgateway/v1/registrations.pb.h"
@@ -21,6 +25,11 @@ struct ProviderRegistry {
   OperationTable<v1::GetProfileTransactionRequest, v1::ProfileTransaction>
       get_profile_transaction;
 };
+
+// Per provider (the name of the request oneof's field, e.g. "sms_voice"): OK
+// when every operation it serves passes Preflight() (configured, credentials
+// there and not rejected), else the first failure. For health checks.
+std::map<std::string, absl::Status> ProviderReadiness(ProviderRegistry const& registry);
 
 }  // namespace linkgateway::adapters
 

@@ -37,6 +37,10 @@ class DeleteSubscription final
   void Start(CallContext const& context, v1::DeleteSubscriptionRequest const& request,
              Callback<v1::DeleteSubscriptionResponse> done) override;
 
+  // Not ready while Login with Amazon rejects the gateway's client
+  // credentials.
+  absl::Status Preflight() const override { return tokens_.CredentialsAccepted(); }
+
   // After an attempt that may have succeeded, NOT_FOUND means it did.
   static std::optional<absl::StatusOr<v1::DeleteSubscriptionResponse>> AlreadyDone(
       absl::Status const& status);

@@ -18,7 +18,7 @@ fi
 rpc_protos="$(dirname "$(dirname "$(dirname "$(readlink -f "${TEST_SRCDIR}/googleapis_rpc/google/rpc/status.proto")")")")"
 
 log="${TEST_TMPDIR}/launcher.log"
-/usr/bin/python3 -u "${runfiles}/tests/emulators/run_gateway.py" --listen=127.0.0.1:0 >"${log}" 2>&1 &
+/usr/bin/python3 -u "${runfiles}/tests/emulators/run_gateway.py" --listen=127.0.0.1:0 --metrics=127.0.0.1:0 >"${log}" 2>&1 &
 launcher=$!
 trap 'kill ${launcher} 2>/dev/null; wait ${launcher} 2>/dev/null || true' EXIT
 
@@ -57,7 +57,7 @@ grep -q '"field":"sms_voice.registration_id"' <<<"${out}"
 # demo client certificate (mTLS), then with the demo bearer token.
 kill ${launcher}; wait ${launcher} 2>/dev/null || true
 log="${TEST_TMPDIR}/secure.log"
-/usr/bin/python3 -u "${runfiles}/tests/emulators/run_gateway.py" --secure --listen=127.0.0.1:0 >"${log}" 2>&1 &
+/usr/bin/python3 -u "${runfiles}/tests/emulators/run_gateway.py" --secure --listen=127.0.0.1:0 --metrics=127.0.0.1:0 >"${log}" 2>&1 &
 launcher=$!
 target=""
 for _ in $(seq 1 600); do  # up to 60 s

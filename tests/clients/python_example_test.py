@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import threading
 import unittest
 
 from clients.python import example
@@ -15,12 +16,21 @@ LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
                         "emulators", "run_gateway.py")
 
 
+def drain(stream):
+    try:
+        for _ in stream:
+            pass
+    except (OSError, ValueError):  # closed by tearDown
+        pass
+
+
 class PythonExampleTest(unittest.TestCase):
     LAUNCHER_ARGS = ()
 
     def setUp(self):
         self.process = subprocess.Popen(
-            ["/usr/bin/python3", "-u", LAUNCHER, "--listen=127.0.0.1:0", *self.LAUNCHER_ARGS],
+            ["/usr/bin/python3", "-u", LAUNCHER, "--listen=127.0.0.1:0", "--metrics=127.0.0.1:0",
+             *self.LAUNCHER_ARGS],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.target = None
         output = []
@@ -31,6 +41,8 @@ class PythonExampleTest(unittest.TestCase):
                 self.target = found.group(1)
                 break
         self.assertIsNotNone(self.target, "".join(output))
+        # Keep reading: the gateway's access log goes to the same pipe.
+        threading.Thread(target=drain, args=(self.process.stdout,), daemon=True).start()
         self.demo = re.search(r"(/tmp/linkgateway-demo[^/]*)", "".join(output)).group(1)
 
     def tearDown(self):

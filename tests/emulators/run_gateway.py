@@ -2,7 +2,8 @@
 
     bazel run //:gateway                   # emulators + gateway on 127.0.0.1:50051
     bazel run //:gateway -- --secure       # the same with TLS, mTLS, a token and a policy
-    bazel run //:gateway -- --listen=127.0.0.1:0
+    bazel run //:gateway -- --listen=127.0.0.1:0 --metrics=127.0.0.1:0
+                                           # free ports (default metrics: 127.0.0.1:9464)
     bazel run //:gateway -- --config=FILE  # no emulators: the real gateway, as configured
 
 Without --config it makes a throw-away CA, starts the HTTPS emulators on free
@@ -145,6 +146,9 @@ def main():
     args = [a for a in args if a != "--secure"]
     if not any(a.startswith("--listen") for a in args):
         args.append("--listen=127.0.0.1:50051")
+    # The demo exports metrics (port 0 picks a free one; the gateway logs it).
+    metrics = [a.split("=", 1)[1] for a in args if a.startswith("--metrics=")] or ["127.0.0.1:9464"]
+    args = [a for a in args if not a.startswith("--metrics=")]
 
     directory = tempfile.mkdtemp(prefix="linkgateway-demo.")
     children = []
@@ -218,6 +222,10 @@ imiconnect {{
   base_url: "{imiconnect_url}"
   profile_key {{ env: "LINKGATEWAY_DEMO_IMICONNECT_KEY" }}
 }}
+observability {{
+  metrics_address: "{metrics[-1]}"
+  access_log {{ enabled: true format: ACCESS_LOG_FORMAT_TEXT }}
+}}
 {security}''')
         os.environ["LINKGATEWAY_DEMO_LWA_CLIENT_ID"] = LWA_CLIENT_ID
         os.environ["LINKGATEWAY_DEMO_IMICONNECT_KEY"] = IMICONNECT_KEY
@@ -232,6 +240,8 @@ imiconnect {{
             f"  IMIconnect emulator: {imiconnect_url}",
             f"  configuration: {config}",
             *security_lines,
+            f"  metrics: http://{metrics[-1]}/metrics (the gateway logs the port);"
+            " access log: below, one line per call",
             "  demo data:",
             f"    Dash Replenishment device token: {device['accessToken']}",
             "    SP-API subscription: ANY_OFFER_CHANGED / demo-subscription-1",

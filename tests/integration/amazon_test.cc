@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "linkgateway/v1/registrations.grpc.pb.h"
@@ -453,6 +454,32 @@ TEST_F(AmazonTest, WrongLwaSecretIsUnauthenticatedWithoutLeakingIt) {
   EXPECT_THAT(status.error_details(), Not(HasSubstr("wrong-secret-value")));
   EXPECT_THAT(env_->gateway().Output(), Not(HasSubstr("wrong-secret-value")));
   EXPECT_EQ(Received("/notifications/").size(), 0u);
+
+  // Health says so for the provider (looked at every second), not for the
+  // providers that do not use these credentials.
+  auto health = grpc::health::v1::Health::NewStub(env_->channel());
+  auto check = [&health](std::string const& service) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    grpc::Status status = health->Check(&context, request, &response);
+    return status.ok() ? response.status() : grpc::health::v1::HealthCheckResponse::UNKNOWN;
+  };
+  absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (check("linkgateway.provider.selling_partner") !=
+             grpc::health::v1::HealthCheckResponse::NOT_SERVING &&
+         absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(check("linkgateway.provider.selling_partner"),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(check("linkgateway.provider.dash_replenishment"),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(check(""), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_THAT(env_->gateway().Output(), HasSubstr("provider selling_partner is NOT_SERVING"));
+  EXPECT_THAT(env_->gateway().Output(), Not(HasSubstr("wrong-secret-value")));
 }
 
 TEST_F(AmazonTest, BurstOfTwentyStaysWithinTheUsagePlan) {

@@ -144,6 +144,23 @@ TEST_F(ServerTest, HealthSaysServing) {
     ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
   }
+  // Per provider: without configuration (this gateway has none) a provider
+  // that needs the gateway's own credentials is NOT_SERVING; Dash
+  // Replenishment needs none.
+  for (auto [service, expected] :
+       {std::pair{"linkgateway.provider.imiconnect",
+                  grpc::health::v1::HealthCheckResponse::NOT_SERVING},
+        std::pair{"linkgateway.provider.selling_partner",
+                  grpc::health::v1::HealthCheckResponse::NOT_SERVING},
+        std::pair{"linkgateway.provider.dash_replenishment",
+                  grpc::health::v1::HealthCheckResponse::SERVING}}) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    auto context = Context();
+    ASSERT_TRUE(stub->Check(context.get(), request, &response).ok()) << service;
+    EXPECT_EQ(response.status(), expected) << service;
+  }
 }
 
 TEST_F(ServerTest, MalformedIdIsInvalidArgumentNamingTheField) {
