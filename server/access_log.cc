@@ -17,7 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "google/protobuf/util/json_util.h"
+#include "observability/json/proto_json.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace linkgateway::server {
@@ -130,14 +130,7 @@ AccessLog::~AccessLog() {
 }
 
 void AccessLog::Write(AuditRecord const& record) {
-  std::string line;
-  if (json_) {
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
-    (void)google::protobuf::util::MessageToJsonString(record, &line, options);
-  } else {
-    line = AccessLogText(record);
-  }
+  std::string line = json_ ? json::ProtoJson(record) : AccessLogText(record);
   line.push_back('\n');
   absl::MutexLock lock(&mu_);
   if (buffer_.size() + line.size() > max_buffered_bytes_) {

@@ -15,7 +15,7 @@
 #include "absl/time/clock.h"
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
-#include "google/protobuf/util/json_util.h"
+#include "observability/json/proto_json.h"
 
 namespace linkgateway::server::audit {
 namespace {
@@ -89,10 +89,7 @@ absl::Status AuditLog::Ready() {
 
 void AuditLog::Append(linkgateway::audit::v1::AuditRecord const& record,
                       absl::AnyInvocable<void(absl::Status) &&> done) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  std::string line;
-  (void)google::protobuf::util::MessageToJsonString(record, &line, options);
+  std::string line = json::ProtoJson(record);
   line.push_back('\n');
   absl::MutexLock lock(&mu_);
   queue_.push_back({std::move(line), std::move(done)});

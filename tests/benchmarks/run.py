@@ -32,6 +32,7 @@ HASH_TOKEN = os.path.join(ROOT, "server", "security", "hash_token")
 
 SCENARIOS = [
     # name, upstream latency (ms), in flight, fail every Nth call, security
+    # [, access log and metrics endpoint]
     ("a: zero latency, 64 in flight", 0, 64, 0, ""),
     ("b: 100 ms latency, 100 in flight", 100, 100, 0, ""),
     ("b: 100 ms latency, 1000 in flight", 100, 1000, 0, ""),
@@ -42,6 +43,9 @@ SCENARIOS = [
     ("d: TLS, zero latency, 64 in flight", 0, 64, 0, "tls"),
     ("d: mTLS + token + policy, zero latency, 64 in flight", 0, 64, 0, "full"),
     ("d: mTLS + token + policy, 100 ms latency, 100 in flight", 100, 100, 0, "full"),
+    # Scenario a with the JSON access log to a file and the metrics endpoint
+    # on (metrics are always collected; the endpoint only serves them).
+    ("e: access log + metrics endpoint, zero latency, 64 in flight", 0, 64, 0, "", True),
 ]
 
 
@@ -151,7 +155,8 @@ def load(mode, target, concurrency, args, flags=()):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def scenario(name, latency_ms, concurrency, fail_every, security, args, workdir):
+def scenario(name, latency_ms, concurrency, fail_every, security, observability, args,
+             workdir):
     upstream_argv = [UPSTREAM, f"--latency_ms={latency_ms}", f"--fail_every={fail_every}",
                      "--retry_after=0"]
     # The gateway and its own upstream: fresh processes, so peaks are this scenario's.
@@ -164,6 +169,9 @@ def scenario(name, latency_ms, concurrency, fail_every, security, args, workdir)
                 f'dash_replenishment {{ endpoint: "http://127.0.0.1:{port}" }}\n'
                 f'security {{ {listener}'
                 f'audit {{ path: "{os.path.join(workdir, f"audit-{port}.jsonl")}" }} }}\n')
+        if observability:
+            f.write(f'observability {{ metrics_address: "127.0.0.1:0" access_log {{ enabled: true '
+                    f'path: "{os.path.join(workdir, f"access-{port}.jsonl")}" }} }}\n')
     gateway, gateway_port = start([GATEWAY, f"--config={config}", "--listen=127.0.0.1:0"],
                                   marker="linkgateway: listening on 127.0.0.1:")
     sampler = ProcessSampler(gateway.pid)
@@ -232,12 +240,13 @@ def main():
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
     results = []
     with tempfile.TemporaryDirectory() as workdir:
-        for name, latency_ms, concurrency, fail_every, security in SCENARIOS:
+        for name, latency_ms, concurrency, fail_every, security, *rest in SCENARIOS:
             if args.only and args.only not in name:
                 continue
             print(f"running {name} ...", file=sys.stderr, flush=True)
-            results.append(
-                scenario(name, latency_ms, concurrency, fail_every, security, args, workdir))
+            observability = bool(rest and rest[0])
+            results.append(scenario(name, latency_ms, concurrency, fail_every, security,
+                                    observability, args, workdir))
     table = markdown(results, machine)
     print(table)
     os.makedirs(args.out, exist_ok=True)

@@ -18,10 +18,13 @@
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "tests/testing/emulated_gateway.h"
 #include "tests/testing/emulated_gateway_test.h"
+#include "tests/testing/metrics_text.h"
 #include "tests/testing/rpc_status.h"
 
 namespace linkgateway {
 namespace {
+
+using ::linkgateway::testing::MetricValue;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -193,6 +196,19 @@ TEST_F(AmazonTest, DeregisterServerErrorIsRetriedThenUnavailable) {
   EXPECT_THAT(status.error_message(), HasSubstr("gave up after 3 attempts"));
   EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_UNAVAILABLE");
   EXPECT_EQ(Received("/registration").size(), 3u);
+  // What an operator sees of it.
+  auto metrics = env_->Metrics();
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  std::string const op = R"(provider="dash_replenishment",operation="DeleteRegistration")";
+  EXPECT_EQ(MetricValue(*metrics, "linkgateway_upstream_retries_total{" + op + "}"), 2);
+  EXPECT_EQ(MetricValue(*metrics, "linkgateway_upstream_requests_total{" + op + R"(,status="500"})"),
+            3);
+  EXPECT_EQ(MetricValue(*metrics, "linkgateway_upstream_request_duration_seconds_count{" + op + "}"),
+            3);
+  EXPECT_EQ(MetricValue(*metrics, R"(linkgateway_rpcs_total{grpc_service="linkgateway.v1.)"
+                                  R"(RegistrationService",grpc_method="DeleteRegistration",)"
+                                  R"(provider="dash_replenishment",grpc_code="UNAVAILABLE"})"),
+            1);
 }
 
 TEST_F(AmazonTest, DeregisterTransientErrorThenSuccess) {
@@ -479,6 +495,11 @@ TEST_F(AmazonTest, WrongLwaSecretIsUnauthenticatedWithoutLeakingIt) {
             grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_EQ(check(""), grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_THAT(env_->gateway().Output(), HasSubstr("provider selling_partner is NOT_SERVING"));
+  auto metrics = env_->Metrics();
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_GE(MetricValue(*metrics, R"(linkgateway_token_fetches_total{source="login_with_amazon",)"
+                                  R"(result="error"})"),
+            1);
   EXPECT_THAT(env_->gateway().Output(), Not(HasSubstr("wrong-secret-value")));
 }
 
@@ -531,6 +552,11 @@ TEST_F(AmazonTest, BurstBeyondTheDeadlineFailsFastWithoutReachingTheUpstream) {
   EXPECT_EQ(ok, 6);
   EXPECT_EQ(limited, 2);
   EXPECT_EQ(StatusCount("429"), 0);
+  auto metrics = env_->Metrics();
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  std::string const op = R"({provider="selling_partner",operation="DeleteSubscription"})";
+  EXPECT_EQ(MetricValue(*metrics, "linkgateway_rate_limit_rejections_total" + op), 2);
+  EXPECT_GE(MetricValue(*metrics, "linkgateway_rate_limit_wait_seconds_count" + op), 1);
 }
 
 // ------------------------------------------------------- limits and overload
@@ -601,6 +627,10 @@ TEST_F(AmazonTest, CallsBeyondTheInFlightCapAreShedAtOnceWhileOthersComplete) {
   EXPECT_LT(shed_after, absl::Milliseconds(1000)) << "shed only after the held calls finished";
   for (auto const& r : results) EXPECT_TRUE(r.ok()) << r.error_message();
   EXPECT_EQ(Received("/subscriptionInfo").size(), 3u);  // the shed call never went upstream
+  auto metrics = env_->Metrics();
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_EQ(MetricValue(*metrics, R"(linkgateway_rejected_calls_total{reason="OVERLOADED"})"), 1);
+  EXPECT_EQ(MetricValue(*metrics, "linkgateway_calls_in_flight"), 0);
 }
 
 }  // namespace

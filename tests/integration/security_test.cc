@@ -23,6 +23,7 @@
 #include "server/security/token_file.h"
 #include "tests/testing/emulated_gateway.h"
 #include "tests/testing/emulated_gateway_test.h"
+#include "tests/testing/metrics_text.h"
 #include "tests/testing/rpc_status.h"
 #include "tests/testing/test_ca.h"
 
@@ -158,7 +159,12 @@ class SecurityTest : public testing::EmulatedGatewayTest {
   }
 
   void ExpectNoSecretAnywhere() {
-    std::string all = everything_said_ + env_->gateway().Output() + ReadFile(audit_);
+    auto metrics = env_->Metrics();
+    EXPECT_TRUE(metrics.ok()) << metrics.status();
+    std::string access_log = ReadFile(env_->access_log_path());
+    EXPECT_FALSE(access_log.empty()) << "every call leaves an access-log line";
+    std::string all = everything_said_ + env_->gateway().Output() + ReadFile(audit_) +
+                      access_log + metrics.value_or("");
     for (std::string secret : {kOpsToken, kBillingToken, testing::kLwaClientSecret,
                                testing::kAwsSecret, testing::kAwsSessionToken,
                                testing::kImiconnectKey}) {
@@ -370,6 +376,10 @@ TEST_F(SecurityTest, AnUnwritableAuditTrailFailsClosed) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
   EXPECT_EQ(ErrorInfoOf(status).reason(), "AUDIT_UNAVAILABLE");
   EXPECT_EQ(Requests(Emulator::kSmsVoice), 0);
+  auto metrics = env_->Metrics();
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_GE(testing::MetricValue(*metrics, "linkgateway_audit_write_failures_total"), 1);
+  EXPECT_EQ(testing::MetricValue(*metrics, "linkgateway_audit_records_total"), 0);
 }
 
 TEST_F(SecurityTest, PolicyAndCertificateRotateWhileRunning) {

@@ -7,6 +7,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/util/json_util.h"
@@ -153,6 +154,13 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
       options.security_config.empty()
           ? absl::StrCat("plaintext: true audit { path: \"", gateway->audit_path_, "\" }")
           : options.security_config;
+  gateway->access_log_path_ = absl::StrCat(dir, "/access.", amazon.port(), ".jsonl");
+  std::remove(gateway->access_log_path_.c_str());
+  std::string observability =
+      options.observability_config.empty()
+          ? absl::StrCat("metrics_address: \"127.0.0.1:0\" access_log { enabled: true path: \"",
+                         gateway->access_log_path_, "\" }")
+          : options.observability_config;
   std::string url = absl::StrCat("https://", amazon.address());
   std::string config = absl::StrCat(
       "upstream { ca_bundle_file: \"", e.certs().ca_cert, "\" }\n",
@@ -167,7 +175,8 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
       "\" profile: \"gateway\" } }\n}\n",
       "imiconnect {\n  base_url: \"https://", e.process(Emulator::kImiconnect).address(), "\"\n",
       "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n}\n",
-      "security {\n  ", security, "\n}\n", options.extra_config);
+      "security {\n  ", security, "\n}\n", "observability {\n  ", observability, "\n}\n",
+      options.extra_config);
   std::string config_file = absl::StrCat(dir, "/gateway.", amazon.port(), ".textproto");
   std::ofstream(config_file) << config;
 
@@ -177,6 +186,25 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
   gateway->channel_ =
       grpc::CreateChannel(gateway->gateway_->address(), grpc::InsecureChannelCredentials());
   return gateway;
+}
+
+absl::StatusOr<std::string> EmulatedGateway::Metrics() {
+  std::string output = gateway_->Output();
+  std::string const kMarker = "metrics on http://127.0.0.1:";
+  auto at = output.find(kMarker);
+  int port = 0;
+  if (at == std::string::npos ||
+      !absl::SimpleAtoi(output.substr(at + kMarker.size(),
+                                      output.find('/', at + kMarker.size()) - at - kMarker.size()),
+                        &port)) {
+    return absl::NotFoundError("the gateway logged no metrics address");
+  }
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(10);
+  client.set_read_timeout(10);
+  auto answer = client.Get("/metrics");
+  if (!answer || answer->status != 200) return absl::UnavailableError("GET /metrics failed");
+  return answer->body;
 }
 
 absl::StatusOr<google::protobuf::Struct> EmulatedGateway::Control(Emulator emulator,

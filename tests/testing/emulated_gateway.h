@@ -42,6 +42,10 @@ struct EmulatedGatewayOptions {
   // `security { ... }`); default: plaintext, audit to audit.jsonl in the
   // test's temporary directory (see audit_path()).
   std::string security_config;
+  // The configuration's observability section (inside `observability {
+  // ... }`); default: metrics on a free loopback port, the JSON access log
+  // to access.jsonl in the test's temporary directory (access_log_path()).
+  std::string observability_config;
   // Added inside its selling_partner { ... } block.
   std::string selling_partner_config;
   // The LWA client secret the gateway is configured with.
@@ -73,6 +77,10 @@ class EmulatedGateway {
   std::string address() const { return gateway_->address(); }
   // The audit trail file of the default security section.
   std::string const& audit_path() const { return audit_path_; }
+  // The access log of the default observability section.
+  std::string const& access_log_path() const { return access_log_path_; }
+  // GET /metrics from the gateway's metrics endpoint (the address it logged).
+  absl::StatusOr<std::string> Metrics();
   ChildProcess& gateway() { return *gateway_; }
   ChildProcess& amazon();
 
@@ -95,6 +103,7 @@ class EmulatedGateway {
   std::unique_ptr<ChildProcess> gateway_;
   std::shared_ptr<grpc::Channel> channel_;
   std::string audit_path_;
+  std::string access_log_path_;
 };
 
 }  // namespace linkgateway::testing
