@@ -19,3 +19,14 @@ def lg_cc_binary(name, **kwargs):
 
 def lg_cc_test(name, **kwargs):
     native.cc_test(name = name, **_with_warnings(kwargs))
+
+def lg_sources(name = "sources"):
+    """A package's non-test C++ sources, for //tests/layout:layering_test."""
+    native.filegroup(
+        name = name,
+        srcs = native.glob(
+            ["*.cc", "*.h"],
+            exclude = ["*_test.cc"],
+        ),
+        visibility = ["//tests/layout:__pkg__"],
+    )

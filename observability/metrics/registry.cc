@@ -120,6 +120,11 @@ void FamilyBase::WriteHeader(std::string& out, char const* type) const {
                   "\n");
 }
 
+void FamilyBase::WriteSample(std::string& out, std::vector<std::string> const& values,
+                             std::int64_t value) const {
+  absl::StrAppend(&out, name_, Braced(LabelText(values)), " ", value, "\n");
+}
+
 std::string FamilyBase::LabelText(std::vector<std::string> const& values) const {
   std::string out;
   for (std::size_t i = 0; i < label_names_.size(); ++i) {
@@ -133,8 +138,8 @@ template <>
 void Family<Counter>::Write(std::string& out) const {
   WriteHeader(out, "counter");
   absl::ReaderMutexLock lock(&mu_);
-  for (auto const& [values, counter] : series_) {
-    absl::StrAppend(&out, name_, Braced(LabelText(values)), " ", counter->value(), "\n");
+  for (auto const& [values, metric] : series_) {
+    WriteSample(out, values, static_cast<std::int64_t>(metric->value()));
   }
 }
 
@@ -142,8 +147,8 @@ template <>
 void Family<Gauge>::Write(std::string& out) const {
   WriteHeader(out, "gauge");
   absl::ReaderMutexLock lock(&mu_);
-  for (auto const& [values, gauge] : series_) {
-    absl::StrAppend(&out, name_, Braced(LabelText(values)), " ", gauge->value(), "\n");
+  for (auto const& [values, metric] : series_) {
+    WriteSample(out, values, static_cast<std::int64_t>(metric->value()));
   }
 }
 

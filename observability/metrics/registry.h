@@ -76,6 +76,9 @@ class FamilyBase {
 
  protected:
   void WriteHeader(std::string& out, char const* type) const;
+  // `name{labels} value`.
+  void WriteSample(std::string& out, std::vector<std::string> const& values,
+                   std::int64_t value) const;
   // `{a="x",b="y"` (no closing brace), or "" without labels.
   std::string LabelText(std::vector<std::string> const& values) const;
 
