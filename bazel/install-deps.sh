@@ -11,6 +11,13 @@ PACKAGES=(
   libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-botocore python3-h2 util-linux
   prometheus
+  # The Go client (GOPATH mode, Debian's Go packages).
+  golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-genproto-dev
+  golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
+  # The Java client (javac against Debian's grpc-java and protobuf jars).
+  default-jdk-headless protobuf-compiler-grpc-java-plugin libgrpc-java libprotobuf-java
+  libnetty-java libperfmark-java libguava-java libgoogle-gson-java libjsr305-java
+  liberror-prone-java libanimal-sniffer-java libgeronimo-annotation-1.3-spec-java
 )
 # The Node client's test needs Node.js; Debian's packages unless one is on PATH.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)

@@ -74,35 +74,18 @@ package(default_visibility = ["//visibility:public"])
 exports_files(glob(["**/*.proto"]))
 """
 
-# Debian bookworm's proto-google-common-protos (1.16) predates google.rpc.ErrorInfo,
-# which AIP-193 requires on every error. Append it with its official field
-# numbers (googleapis google/rpc/error_details.proto) when the file lacks it.
-_ERROR_INFO = """
-// Added by //bazel:system_libs.bzl: Debian's copy of this file predates it.
-message ErrorInfo {
-  string reason = 1;
-  string domain = 2;
-  map<string, string> metadata = 3;
-}
-"""
-
-def _add_missing_messages(rctx):
-    path = "google/rpc/error_details.proto"
-    if path not in rctx.attr.files:
-        return
-    text = rctx.read(path)
-    if "message ErrorInfo" not in text:
-        rctx.file(path, text + _ERROR_INFO, legacy_utf8 = False)
-
 def _proto_tree_impl(rctx):
     if rctx.attr.jar:
         jar = rctx.path(rctx.attr.jar)
         if not jar.exists:
             fail("%s is missing; install Debian's %s" % (rctx.attr.jar, rctx.attr.package))
-        result = rctx.execute(["unzip", "-q", "-o", str(jar)] + rctx.attr.files)
+
+        # The same script the Java client and the Python package use: it also
+        # adds google.rpc.ErrorInfo where Debian's copy lacks it.
+        script = rctx.path(Label("@linkgateway//protos/tools:google_rpc_protos.py"))
+        result = rctx.execute(["/usr/bin/python3", str(script), "."])
         if result.return_code != 0:
-            fail("unzip %s failed: %s" % (rctx.attr.jar, result.stderr))
-        _add_missing_messages(rctx)
+            fail("%s failed: %s" % (script, result.stderr))
     else:
         root = rctx.path(rctx.attr.directory)
         if not root.exists:

@@ -3,10 +3,8 @@ the launcher starts the emulators and the gateway, and every seeded demo
 call works; errors carry google.rpc.Status details in the trailer."""
 
 import os
-import re
 import subprocess
 import sys
-import threading
 import time
 import types
 import unittest
@@ -19,6 +17,7 @@ from google.rpc import error_details_pb2, status_pb2
 from linkgateway.v1 import subscriptions_pb2, subscriptions_pb2_grpc
 from linkgateway.v1 import registrations_pb2, registrations_pb2_grpc
 from linkgateway.v1 import app_profiles_pb2, app_profiles_pb2_grpc
+from launcher import Launcher
 
 
 def _expose_generated(package):
@@ -46,51 +45,18 @@ from grpc.reflection.v1 import reflection_pb2, reflection_pb2_grpc  # noqa: E402
 from grpc.reflection.v1alpha import reflection_pb2 as reflection_v1alpha_pb2  # noqa: E402
 from grpc.reflection.v1alpha import reflection_pb2_grpc as reflection_v1alpha_pb2_grpc  # noqa: E402
 
-LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                        "emulators", "run_gateway.py")
-
-
 class RunGatewayTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.process = subprocess.Popen(
-            ["/usr/bin/python3", "-u", LAUNCHER, "--listen=127.0.0.1:0", "--metrics=127.0.0.1:0"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        cls.output = []
-        cls.token = None
-        cls.metrics_url = None
-        for line in cls.process.stdout:
-            cls.output.append(line)
-            found = re.search(r"device token: (\S+)", line)
-            if found:
-                cls.token = found.group(1)
-            found = re.search(r"linkgateway: metrics on (http://127\.0\.0\.1:\d+/metrics)", line)
-            if found:
-                cls.metrics_url = found.group(1)
-            found = re.search(r"linkgateway: listening on (127\.0\.0\.1:\d+)", line)
-            if found:
-                cls.address = found.group(1)
-                break
-        else:
-            raise AssertionError("launcher never served:\n" + "".join(cls.output))
-        # Keep reading: the access log goes to the same pipe.
-        threading.Thread(target=cls._keep_reading, daemon=True).start()
+        cls.launcher = Launcher()
+        cls.output, cls.token = cls.launcher.output, cls.launcher.device_token
+        cls.address, cls.metrics_url = cls.launcher.target, cls.launcher.metrics_url
         cls.channel = grpc.insecure_channel(cls.address)
-
-    @classmethod
-    def _keep_reading(cls):
-        try:
-            for line in cls.process.stdout:
-                cls.output.append(line)
-        except (OSError, ValueError):  # closed by tearDownClass
-            pass
 
     @classmethod
     def tearDownClass(cls):
         cls.channel.close()
-        cls.process.terminate()
-        cls.process.wait(timeout=30)
-        cls.process.stdout.close()
+        cls.launcher.stop()
 
     def test_banner_says_emulator_mode(self):
         self.assertIn("EMULATOR MODE", "".join(self.output))
