@@ -18,6 +18,7 @@ PACKAGES=(
   default-jdk-headless protobuf-compiler-grpc-java-plugin libgrpc-java libprotobuf-java
   libnetty-java libperfmark-java libguava-java libgoogle-gson-java libjsr305-java
   liberror-prone-java libanimal-sniffer-java libgeronimo-annotation-1.3-spec-java
+  libnetty-tcnative-java libnetty-tcnative-jni
 )
 # The Node client's test needs Node.js; Debian's packages unless one is on PATH.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)

@@ -7,7 +7,8 @@
 #
 # Needs: default-jdk-headless protobuf-compiler protobuf-compiler-grpc-java-plugin
 # libgrpc-java libprotobuf-java libgoogle-common-protos-java libnetty-java
-# libperfmark-java libgeronimo-annotation-1.3-spec-java. The jar's manifest
+# libnetty-tcnative-java libnetty-tcnative-jni libperfmark-java
+# libgeronimo-annotation-1.3-spec-java (see bazel/install-deps.sh). The jar's manifest
 # names the Debian jars it runs with (Class-Path), so it needs no classpath.
 set -euo pipefail
 out="$(realpath -m "$1")"
@@ -20,7 +21,7 @@ jars=(grpc-api grpc-core grpc-stub grpc-protobuf grpc-protobuf-lite grpc-netty g
       error_prone_annotations animal-sniffer-annotations geronimo-annotation-1.3-spec
       netty-buffer netty-codec netty-codec-http netty-codec-http2 netty-codec-socks
       netty-common netty-handler netty-handler-proxy netty-resolver netty-transport
-      netty-transport-native-unix-common)
+      netty-transport-native-unix-common netty-tcnative)
 classpath=""
 manifest_path=""
 for jar in "${jars[@]}"; do
@@ -46,4 +47,11 @@ javac -nowarn -encoding UTF-8 --release 17 -d "${work}/classes" -cp "${classpath
   echo "Main-Class: io.linkgateway.example.LinkgatewayCli"
   echo "Class-Path:${manifest_path}" | fold -w 70 | sed '2,$s/^/ /'
 } > "${work}/manifest.txt"
+# TLS needs ALPN: Debian's netty drops its JDK ALPN negotiator, so TLS goes
+# through OpenSSL (netty-tcnative). Netty looks for the JNI library under
+# another name than Debian's file; it also looks in the class path's
+# META-INF/native/, where a copy is placed under the name it wants.
+mkdir -p "${work}/classes/META-INF/native"
+cp /usr/lib/x86_64-linux-gnu/jni/libnetty-tcnative.so \
+  "${work}/classes/META-INF/native/libnetty_tcnative_linux_x86_64.so"
 jar --create --file "${out}" --manifest "${work}/manifest.txt" -C "${work}/classes" .

@@ -31,12 +31,12 @@ class CliContract:
     def tearDownClass(cls):
         cls.launcher.stop()
 
-    def run_cli(self, verb, request, *flags):
+    def run_cli(self, verb, request, *flags, target=None):
         """Runs the client; returns (exit status, parsed JSON output)."""
         env = dict(os.environ, **(self.env or {}))
         done = subprocess.run(
-            [*self.command, "--target", self.target, "--timeout", self.timeout_flag(20), *flags,
-             verb, json.dumps(request)],
+            [*self.command, "--target", target or self.target, "--timeout", self.timeout_flag(20),
+             *flags, verb, json.dumps(request)],
             capture_output=True, text=True, timeout=120, env=env)
         try:
             parsed = json.loads(done.stdout)
@@ -92,3 +92,26 @@ class CliContract:
                                     {"imiconnect": {"transactionId": transaction}})
         self.assertEqual(code, 0, answer)
         self.assertEqual(answer["imiconnect"]["transactionId"], transaction)
+
+    def test_tls_mtls_and_a_bearer_token(self):
+        """Against `bazel run //:gateway -- --secure`: TLS with the demo CA;
+        its client certificate (mTLS) or its token authenticate."""
+        secure = Launcher("--secure")
+        try:
+            demo, target = secure.demo_dir, secure.target
+            ca = ("--ca-file", f"{demo}/ca.pem")
+            code, answer = self.run_cli("delete-registration",
+                                        {"smsVoice": {"registrationId": "registration-demo-1"}},
+                                        *ca, target=target)
+            self.assertEqual(code, 16, answer)  # UNAUTHENTICATED: TLS alone proves nobody
+            self.assertEqual(answer["error"]["code"], "UNAUTHENTICATED")
+            code, answer = self.run_cli("delete-registration", {"smsVoice": {"registrationId": "x y"}},
+                                        *ca, "--token-file", f"{demo}/demo.token", target=target)
+            self.assertEqual(code, 3, answer)  # authenticated, then validated
+            code, answer = self.run_cli("delete-registration",
+                                        {"smsVoice": {"registrationId": "registration-demo-1"}},
+                                        *ca, "--cert-file", f"{demo}/demo-client.pem",
+                                        "--key-file", f"{demo}/demo-client.key", target=target)
+            self.assertEqual(code, 0, answer)
+        finally:
+            secure.stop()

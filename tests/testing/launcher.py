@@ -18,9 +18,12 @@ class Launcher:
              *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.output = []
-        self.target = self.device_token = self.metrics_url = None
+        self.target = self.device_token = self.metrics_url = self.demo_dir = None
         for line in self.process.stdout:
             self.output.append(line)
+            found = re.search(r"configuration: (\S+)/gateway\.textproto", line)
+            if found:  # also holds the --secure demo's CA, client certificate and token
+                self.demo_dir = found.group(1)
             found = re.search(r"device token: (\S+)", line)
             if found:
                 self.device_token = found.group(1)

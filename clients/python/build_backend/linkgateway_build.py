@@ -1,0 +1,108 @@
+"""An in-tree PEP 517 build backend for the linkgateway client package.
+
+It needs nothing from a package index (so `pip install ./clients/python`
+works offline, with build isolation): the modules are generated from
+../../protos by Debian's protoc and grpc_python_plugin, google/rpc's .proto
+files come from protos/tools/google_rpc_protos.py, and the wheel is written
+with the standard library. Hand-written because the usual backends
+(setuptools, flit, hatchling) would have to be downloaded into pip's
+isolated build environment.
+"""
+
+import base64
+import csv
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROTOS = os.path.normpath(os.path.join(HERE, "..", "..", "protos"))
+NAME, VERSION = "linkgateway_client", "0.6.0"
+DIST_INFO = f"{NAME}-{VERSION}.dist-info"
+TAG = "py3-none-any"
+
+METADATA = f"""Metadata-Version: 2.1
+Name: linkgateway-client
+Version: {VERSION}
+Summary: Generated gRPC client modules and a CLI for the linkgateway API
+Requires-Python: >=3.9
+Requires-Dist: grpcio
+Requires-Dist: protobuf
+"""
+WHEEL = f"""Wheel-Version: 1.0
+Generator: linkgateway_build
+Root-Is-Purelib: true
+Tag: {TAG}
+"""
+ENTRY_POINTS = """[console_scripts]
+linkgateway-python = linkgateway_client.cli:main
+"""
+
+
+def _generate(out):
+    """Writes linkgateway/v1 and google/rpc modules below `out`."""
+    rpc = os.path.join(out, "_rpc_protos")
+    subprocess.run([sys.executable,
+                    os.path.join(PROTOS, "tools", "google_rpc_protos.py"), rpc], check=True)
+    api = sorted(os.path.join("linkgateway", "v1", f)
+                 for f in os.listdir(os.path.join(PROTOS, "linkgateway", "v1")) if f.endswith(".proto"))
+    common = ["protoc", "-I", PROTOS, "-I", rpc, "-I", "/usr/include", f"--python_out={out}"]
+    subprocess.run(common + ["--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
+                             f"--grpc_python_out={out}", *api], check=True)
+    subprocess.run(common + ["google/rpc/code.proto", "google/rpc/error_details.proto",
+                             "google/rpc/status.proto"], check=True)
+
+
+def _files(generated):
+    """(path in the wheel, bytes) of every file the package holds."""
+    for package in (os.path.join("linkgateway"), os.path.join("linkgateway", "v1")):
+        yield os.path.join(package, "__init__.py"), b""
+    for root in ("linkgateway", "google"):
+        for directory, _, names in os.walk(os.path.join(generated, root)):
+            for name in sorted(names):
+                if name.endswith(".py"):
+                    path = os.path.join(directory, name)
+                    with open(path, "rb") as f:
+                        yield os.path.relpath(path, generated), f.read()
+    source = os.path.join(HERE, "src", NAME)
+    for name in sorted(os.listdir(source)):
+        if name.endswith(".py"):
+            with open(os.path.join(source, name), "rb") as f:
+                yield os.path.join(NAME, name), f.read()
+    yield os.path.join(DIST_INFO, "METADATA"), METADATA.encode()
+    yield os.path.join(DIST_INFO, "WHEEL"), WHEEL.encode()
+    yield os.path.join(DIST_INFO, "entry_points.txt"), ENTRY_POINTS.encode()
+
+
+def _record_hash(data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"sha256={digest}"
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def get_requires_for_build_sdist(config_settings=None):
+    return []
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    filename = f"{NAME}-{VERSION}-{TAG}.whl"
+    with tempfile.TemporaryDirectory() as generated:
+        _generate(generated)
+        record = io.StringIO()
+        writer = csv.writer(record, lineterminator="\n")
+        with zipfile.ZipFile(os.path.join(wheel_directory, filename), "w",
+                             zipfile.ZIP_DEFLATED) as wheel:
+            for path, data in _files(generated):
+                arcname = path.replace(os.sep, "/")
+                wheel.writestr(arcname, data)
+                writer.writerow([arcname, _record_hash(data), len(data)])
+            writer.writerow([f"{DIST_INFO}/RECORD", "", ""])
+            wheel.writestr(f"{DIST_INFO}/RECORD", record.getvalue())
+    return filename
