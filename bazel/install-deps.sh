@@ -37,9 +37,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# The Node example's npm packages.
+# npm packages, each pinned by its lock file: the Node client's dependencies
+# (its package test installs from npm's cache) and buf (the API contract).
 root="$(cd "$(dirname "$0")/.." && pwd)"
-if [ ! -d "$root/clients/node/node_modules/@grpc/grpc-js" ] ||
-   [ "$root/clients/node/package-lock.json" -nt "$root/clients/node/node_modules" ]; then
-  (cd "$root/clients/node" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+for dir in clients/node tools/buf; do
+  if [ ! -f "$root/$dir/node_modules/.package-lock.json" ] ||
+     [ "$root/$dir/package-lock.json" -nt "$root/$dir/node_modules/.package-lock.json" ]; then
+    (cd "$root/$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
