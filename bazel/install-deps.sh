@@ -10,7 +10,7 @@ PACKAGES=(
   libabsl-dev libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libcpp-httplib-dev libevent-dev
   libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-botocore python3-h2 util-linux
-  prometheus
+  prometheus redis-server libhiredis-dev
   # The Go client (GOPATH mode, Debian's Go packages).
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-genproto-dev
   golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev

@@ -27,6 +27,7 @@ _LIBS = {
     "gmock": (["gmock"], []),
     "httplib": (["cpp-httplib"], []),
     "libevent": (["libevent", "libevent_pthreads"], []),
+    "hiredis": (["hiredis"], []),
 }
 
 def _pkg_config(rctx, args):

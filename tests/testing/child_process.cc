@@ -76,6 +76,12 @@ std::string RunfilePath(std::string const& workspace_relative) {
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     std::vector<std::string> args, absl::Duration timeout) {
+  return StartWhen(std::move(args), &ListeningPort, timeout);
+}
+
+absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::StartWhen(
+    std::vector<std::string> args, std::function<std::optional<int>(absl::string_view)> port_of,
+    absl::Duration timeout) {
   auto spawned = Spawn(args);
   if (!spawned.ok()) return spawned.status();
   std::unique_ptr<ChildProcess> process(new ChildProcess(spawned->pid, spawned->output_fd));
@@ -84,12 +90,12 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
   {
     absl::MutexLock lock(&process->mu_);
     auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(process->mu_) {
-      return process->output_closed_ || ListeningPort(process->output_).has_value();
+      return process->output_closed_ || port_of(process->output_).has_value();
     };
     process->mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
     output = process->output_;
   }
-  if (auto port = ListeningPort(output)) {
+  if (auto port = port_of(output)) {
     process->port_ = *port;
     return process;
   }

@@ -6,13 +6,16 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -25,6 +28,12 @@ class ChildProcess {
   // code and output.
   static absl::StatusOr<std::unique_ptr<ChildProcess>> Start(
       std::vector<std::string> argv, absl::Duration timeout = absl::Seconds(30));
+
+  // The same for a program that says it serves otherwise: `port_of` reads
+  // the output so far and returns the port once the program is ready.
+  static absl::StatusOr<std::unique_ptr<ChildProcess>> StartWhen(
+      std::vector<std::string> argv, std::function<std::optional<int>(absl::string_view)> port_of,
+      absl::Duration timeout = absl::Seconds(30));
 
   ~ChildProcess();
 
