@@ -71,6 +71,18 @@ void ApplyDefaults(GatewayConfig& config) {
   SetDefault(config.mutable_listen_address(), "127.0.0.1:50051");
   SetDefaultDuration(config.mutable_default_deadline(), 30);
   SetDefaultDuration(config.mutable_shutdown_grace_period(), 10);
+  auto* idempotency = config.mutable_idempotency();
+  SetDefaultDuration(idempotency->mutable_retention(), 24 * 3600);
+  if (idempotency->max_records() == 0) idempotency->set_max_records(100000);
+  if (!config.shared_state().address().empty()) {
+    auto* shared = config.mutable_shared_state();
+    SetDefault(shared->mutable_key_prefix(), "linkgateway:");
+    SetDefaultDuration(shared->mutable_connect_timeout(), 1);
+    if (shared->command_timeout().seconds() == 0 && shared->command_timeout().nanos() == 0) {
+      shared->mutable_command_timeout()->set_nanos(250000000);
+    }
+    if (shared->replicas() == 0) shared->set_replicas(1);
+  }
 }
 
 namespace {
@@ -94,6 +106,16 @@ void ValidateConfig(GatewayConfig const& config, Checker& check) {
   }
   if (!v1::LogLevel_IsValid(observability.log_level())) {
     check.Fail("observability.log_level", "must be one of DEBUG, INFO, WARNING, ERROR");
+  }
+  auto const& shared = config.shared_state();
+  if (!shared.address().empty() && !IsHostPort(shared.address())) {
+    check.Fail("shared_state.address", "must be host:port with a port from 1 to 65535");
+  }
+  if (shared.has_password()) check.Secret("shared_state.password", shared.password());
+  if (shared.replicas() < 0) check.Fail("shared_state.replicas", "must be at least 1");
+  check.Positive("idempotency.retention", config.idempotency().retention());
+  if (config.idempotency().max_records() < 0) {
+    check.Fail("idempotency.max_records", "must be at least 1");
   }
   if (!v1::AccessLogFormat_IsValid(observability.access_log().format())) {
     check.Fail("observability.access_log.format", "must be JSON or TEXT");

@@ -29,6 +29,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "server/audit/audit_record.h"
 #include "server/grpc_status.h"
+#include "server/idempotency.h"
 #include "server/request_fields.h"
 #include "server/serving.h"
 #include "server/stream_start_service.h"
@@ -125,6 +126,9 @@ class UnaryCall final : public StreamStartService::Reactor {
     if (absl::Status valid = ValidateEnums(request_); !valid.ok()) {
       return Complete(std::move(valid));
     }
+    if (absl::Status valid = ValidateRequestId(request_); !valid.ok()) {
+      return Complete(std::move(valid));
+    }
     auto const* entry = table_.Find(request_.target_case());
     if (entry == nullptr) return Complete(ProviderNotServed(request_));
     if (absl::Status valid = entry->validate(request_); !valid.ok()) {
@@ -145,13 +149,61 @@ class UnaryCall final : public StreamStartService::Reactor {
         return Complete(std::move(ready));
       }
     }
-    adapters::CallContext call_context{EffectiveDeadline(*context_, serving_.default_deadline),
-                                       cancellation_, trace_};
-    entry->operation->Start(call_context, request_,
-                            [this](absl::StatusOr<Response> result) { Complete(std::move(result)); });
+    std::string request_id = IdempotencyIdOf(request_);
+    if (request_id.empty()) return StartOperation(*entry);
+    // A delete with a request_id: the first call with it runs, a repeat gets
+    // the recorded outcome (AIP-155).
+    idempotency_key_ = {facts_.caller.principal, facts_.method, request_id};
+    fingerprint_ = FingerprintOf(request_);
+    serving_.idempotency.Begin(
+        idempotency_key_, fingerprint_, Deadline() + absl::Seconds(5),
+        [this, entry](absl::StatusOr<core::Begun> begun) { OnBegun(*entry, std::move(begun)); });
   }
 
   void OnCancel() override { cancellation_->Cancel(); }
+
+  absl::Time Deadline() const { return EffectiveDeadline(*context_, serving_.default_deadline); }
+
+  void StartOperation(typename Table::Entry const& entry) {
+    adapters::CallContext call_context{Deadline(), cancellation_, trace_};
+    entry.operation->Start(call_context, request_,
+                           [this](absl::StatusOr<Response> result) { Complete(std::move(result)); });
+  }
+
+  void OnBegun(typename Table::Entry const& entry, absl::StatusOr<core::Begun> begun) {
+    if (!begun.ok()) return Complete(begun.status());
+    std::string const& request_id = idempotency_key_.request_id;
+    switch (begun->state) {
+      case core::Begun::State::kStarted:
+        claimed_ = true;
+        return StartOperation(entry);
+      case core::Begun::State::kMismatch:
+        return Complete(RequestIdReused(request_id));
+      case core::Begun::State::kInProgress:
+        return Complete(RequestInProgress(request_id));
+      case core::Begun::State::kReplay:
+        break;
+    }
+    facts_.replayed = true;
+    if (!begun->record.ok()) return Complete(ReplayedStatus(begun->record));
+    Response response;
+    if (!ReplayedResponse(begun->record, response)) {
+      return Complete(absl::InternalError("the recorded outcome of this request_id cannot be read"));
+    }
+    Complete(std::move(response));
+  }
+
+  // Keeps the outcome of a claimed request_id when a provider may have acted
+  // on the call; otherwise lets the id go, so a retry can run.
+  void SettleIdempotency(absl::StatusOr<Response> const& result) {
+    if (!claimed_) return;
+    claimed_ = false;
+    if (trace_->sends.load() == 0) return serving_.idempotency.Abandon(idempotency_key_);
+    serving_.idempotency.Finish(
+        idempotency_key_,
+        RecordOf(fingerprint_, result.status(), result.ok() ? &*result : nullptr),
+        serving_.idempotency_retention);
+  }
 
   void OnDone() override {
     ReleaseCallSlot();
@@ -200,6 +252,7 @@ class UnaryCall final : public StreamStartService::Reactor {
 
   // Exactly once per call.
   void Complete(absl::StatusOr<Response> result) {
+    SettleIdempotency(result);
     if (!destructive_) return Answer(std::move(result));
     record_ = audit::MakeAuditRecord(facts_, request_, result.status(),
                                      result.ok() ? &*result : nullptr, trace_.get(), absl::Now());
@@ -274,6 +327,9 @@ class UnaryCall final : public StreamStartService::Reactor {
   grpc::ByteBuffer response_buffer_;
   bool holds_call_slot_ = true;
   linkgateway::audit::v1::AuditRecord record_;  // set once built
+  core::IdempotencyKey idempotency_key_;
+  std::string fingerprint_;
+  bool claimed_ = false;  // this call holds its request_id's claim
   Request request_;
   absl::StatusOr<Response> result_;
 };

@@ -57,6 +57,7 @@ void ApplyLimits(config::v1::Limits const& limits, grpc::ServerBuilder& builder)
 GatewayServer::GatewayServer(GatewayConfig const& config,
                              adapters::ProviderRegistry const& providers,
                              metrics::GatewayMetrics& metrics,
+                             core::IdempotencyStore* idempotency,
                              std::unique_ptr<security::Authenticator> authenticator,
                              std::unique_ptr<PolicyFile> policy,
                              std::unique_ptr<AccessLog> access_log)
@@ -70,6 +71,12 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
           config.security().audit().max_files() > 0 ? config.security().audit().max_files()
                                                     : 10})),
       access_log_(std::move(access_log)),
+      own_idempotency_(idempotency != nullptr
+                           ? nullptr
+                           : std::make_unique<core::MemoryIdempotencyStore>(
+                                 config.idempotency().max_records() > 0
+                                     ? static_cast<std::size_t>(config.idempotency().max_records())
+                                     : 100000)),
       limiter_(config.limits().max_calls_in_flight()),
       // Looser than the HTTP/2 setting gRPC enforces for clients that
       // acknowledged it: gRPC frees a stream slot a moment before OnDone.
@@ -84,8 +91,10 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
       serving_{providers,      ToDuration(config.default_deadline()),
                limiter_,       connections_,
                *authenticator_, policy_.get(),
-               *audit_,        metrics,
-               access_log_.get()},
+               *audit_,        idempotency != nullptr ? *idempotency : *own_idempotency_,
+               config.idempotency().has_retention() ? ToDuration(config.idempotency().retention())
+                                                    : absl::Hours(24),
+               metrics,        access_log_.get()},
       health_(authenticator_->required() && !config.security().public_health_and_reflection()
                   ? authenticator_.get()
                   : nullptr) {
@@ -103,7 +112,7 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     GatewayConfig const& given, adapters::ProviderRegistry const& providers,
-    metrics::GatewayMetrics& metrics) {
+    metrics::GatewayMetrics& metrics, core::IdempotencyStore* idempotency) {
   GatewayConfig config = given;  // limits left unset take their defaults
   ApplyLimitDefaults(config, CurrentOpenFileLimit());
   auto const& security = config.security();
@@ -130,7 +139,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     if (!opened.ok()) return opened.status();
     access_log = *std::move(opened);
   }
-  std::unique_ptr<GatewayServer> gateway(new GatewayServer(config, providers, metrics,
+  std::unique_ptr<GatewayServer> gateway(new GatewayServer(config, providers, metrics, idempotency,
                                                            std::move(authenticator),
                                                            std::move(policy),
                                                            std::move(access_log)));

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "grpcpp/server.h"
 #include "observability/metrics/gateway_metrics.h"
+#include "adapters/shared_state/memory_idempotency_store.h"
 #include "server/access_log.h"
 #include "server/audit/audit_log.h"
 #include "server/call_limiter.h"
@@ -34,9 +35,11 @@ class GatewayServer {
   // config.security and config.observability's access log (defaults
   // applied). `providers` and `metrics` must outlive the server. Fails when
   // the address cannot be bound or a security or log file cannot be opened.
+  // `idempotency` (must outlive the server) keeps the records of deletes with
+  // a request_id; null: an in-process store of the server's own.
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
       GatewayConfig const& config, adapters::ProviderRegistry const& providers,
-      metrics::GatewayMetrics& metrics);
+      metrics::GatewayMetrics& metrics, core::IdempotencyStore* idempotency = nullptr);
 
   ~GatewayServer();
 
@@ -53,7 +56,7 @@ class GatewayServer {
 
  private:
   GatewayServer(GatewayConfig const& config, adapters::ProviderRegistry const& providers,
-                metrics::GatewayMetrics& metrics,
+                metrics::GatewayMetrics& metrics, core::IdempotencyStore* idempotency,
                 std::unique_ptr<security::Authenticator> authenticator,
                 std::unique_ptr<PolicyFile> policy, std::unique_ptr<AccessLog> access_log);
 
@@ -61,6 +64,7 @@ class GatewayServer {
   std::unique_ptr<PolicyFile> policy_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<AccessLog> access_log_;
+  std::unique_ptr<core::MemoryIdempotencyStore> own_idempotency_;  // when none was given
   CallLimiter limiter_;
   ConnectionLimiter connections_;
   Serving serving_;

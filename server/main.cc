@@ -27,6 +27,7 @@
 #include "server/gateway_server.h"
 #include "server/limits.h"
 #include "server/security/listener_security.h"
+#include "server/shared_state.h"
 #include "server/version.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -95,14 +96,19 @@ int main(int argc, char** argv) {
   linkgateway::metrics::GatewayMetrics metrics({{"version", linkgateway::server::kVersion},
                                                 {"grpc_version", grpc::Version()},
                                                 {"curl_version", curl_version_info(CURLVERSION_NOW)->version}});
+  auto shared_state = linkgateway::server::SharedState::Create(*config, metrics);
+  if (!shared_state.ok()) {
+    log::Error(shared_state.status().message());
+    return 2;
+  }
   auto providers = linkgateway::server::Providers::Create(*config, metrics);
   if (!providers.ok()) {
     log::Error(providers.status().message());
     return 2;
   }
 
-  auto server =
-      linkgateway::server::GatewayServer::Start(*config, (*providers)->registry(), metrics);
+  auto server = linkgateway::server::GatewayServer::Start(
+      *config, (*providers)->registry(), metrics, &(*shared_state)->idempotency());
   if (!server.ok()) {
     log::Error(server.status().message());
     return 1;
@@ -140,6 +146,7 @@ int main(int argc, char** argv) {
   metrics_endpoint.reset();
   server->reset();
   providers->reset();  // answers whatever upstream work is left
+  shared_state->reset();
   log::Info("stopped");
   return 0;
 }

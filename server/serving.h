@@ -7,6 +7,7 @@
 
 #include "absl/time/time.h"
 #include "adapters/operation/provider_registry.h"
+#include "adapters/shared_state/idempotency_store.h"
 #include "observability/metrics/gateway_metrics.h"
 #include "server/access_log.h"
 #include "server/audit/audit_log.h"
@@ -31,6 +32,9 @@ struct Serving {
   // Null: every authenticated caller may call every method.
   PolicyFile* policy;
   audit::AuditLog& audit;
+  // Records of deletes with a request_id, and how long they are kept.
+  core::IdempotencyStore& idempotency;
+  absl::Duration idempotency_retention;
   metrics::GatewayMetrics& metrics;
   // Null: no access log.
   AccessLog* access_log;

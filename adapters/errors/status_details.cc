@@ -72,4 +72,11 @@ google::rpc::Status ToRpcStatus(absl::Status const& status) {
   return rpc;
 }
 
+absl::Status FromRpcStatus(google::rpc::Status const& rpc) {
+  absl::Status status(static_cast<absl::StatusCode>(rpc.code()), rpc.message());
+  if (status.ok()) return status;
+  for (auto const& any : rpc.details()) status.SetPayload(any.type_url(), absl::Cord(any.value()));
+  return status;
+}
+
 }  // namespace linkgateway::core

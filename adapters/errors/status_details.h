@@ -50,6 +50,10 @@ std::vector<google::protobuf::Any> Details(absl::Status const& status);
 // `status` as a google.rpc.Status (code, message and details).
 google::rpc::Status ToRpcStatus(absl::Status const& status);
 
+// The reverse: a google.rpc.Status (e.g. a recorded answer) as absl::Status
+// with its details attached.
+absl::Status FromRpcStatus(google::rpc::Status const& rpc);
+
 // Finds a detail of type T; false when absent or unparsable.
 template <typename T>
 bool FindDetail(absl::Status const& status, T& out) {

@@ -75,6 +75,12 @@ GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> 
           "linkgateway_token_fetches_total",
           "Upstream access-token fetches, by source and result (ok, error).",
           {"source", "result"})),
+      shared_state_fallbacks_(registry_.AddCounter(
+          "linkgateway_shared_state_fallbacks_total",
+          "Times Redis was unreachable and this replica used its own state instead, by what "
+          "(rate_limit: its share of the rate; token: its own token fetch; idempotency: its "
+          "own records).",
+          {"what"})),
       audit_records_(registry_
                          .AddCounter("linkgateway_audit_records_total",
                                      "Audit records written and flushed.")
@@ -150,6 +156,16 @@ void GatewayMetrics::Rejected(absl::string_view reason) {
 
 void GatewayMetrics::TokenFetched(absl::string_view source, bool ok) {
   token_fetches_.With({std::string(source), ok ? "ok" : "error"}).Increment();
+}
+
+void GatewayMetrics::SharedStateFallback(absl::string_view what) {
+  shared_state_fallbacks_.With({std::string(what)}).Increment();
+}
+
+void GatewayMetrics::SetSharedStateReader(std::function<bool()> connected) {
+  registry_.AddCallbackGauge("linkgateway_shared_state_connected",
+                             "1 while the connection to Redis (shared_state) is up.",
+                             [connected = std::move(connected)] { return connected() ? 1.0 : 0.0; });
 }
 
 void GatewayMetrics::SetInFlightReader(std::function<double()> read) {

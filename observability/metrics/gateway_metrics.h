@@ -77,6 +77,11 @@ class GatewayMetrics {
   // A token fetch from `source` (e.g. "login_with_amazon") and its result.
   void TokenFetched(absl::string_view source, bool ok);
   void AuditWritten(bool ok) { (ok ? audit_records_ : audit_failures_).Increment(); }
+  // Shared state (Redis) was unreachable and `what` ("rate_limit", "token",
+  // "idempotency") fell back to this replica's own.
+  void SharedStateFallback(absl::string_view what);
+  // Whether Redis is connected, read when scraped (unset: the gauge is absent).
+  void SetSharedStateReader(std::function<bool()> connected);
   Counter& access_log_dropped() { return access_log_dropped_; }
 
   // Calls in flight, read when scraped (replaces the previous reader; an
@@ -95,6 +100,7 @@ class GatewayMetrics {
   Family<Histogram>& rate_limit_wait_;
   Family<Counter>& rate_limit_rejections_;
   Family<Counter>& token_fetches_;
+  Family<Counter>& shared_state_fallbacks_;
   Counter& audit_records_;
   Counter& audit_failures_;
   Counter& access_log_dropped_;

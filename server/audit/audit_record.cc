@@ -90,6 +90,7 @@ pb::AuditRecord MakeAuditRecord(CallFacts const& call, google::protobuf::Message
   auto* result = record.mutable_outcome();
   result->set_code(absl::StatusCodeToString(outcome.code()));
   result->set_policy_rule(call.policy_rule);
+  result->set_replayed(call.replayed);
   auto* upstream = record.mutable_upstream();
   if (trace != nullptr) {
     upstream->set_attempts(trace->sends.load());
@@ -119,6 +120,10 @@ pb::AuditRecord MakeAuditRecord(CallFacts const& call, google::protobuf::Message
       absl::ToInt64Nanoseconds(now - call.start));
   record.set_request_id(core::SafeText(call.request_id, core::kMaxUpstreamIdBytes));
   record.set_trace_id(call.trace_id);
+  if (auto const* field = request.GetDescriptor()->FindFieldByName("request_id");
+      field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+    record.set_idempotency_id(request.GetReflection()->GetString(request, field));
+  }
   return record;
 }
 

@@ -21,6 +21,7 @@ struct CallFacts {
   std::string request_id;         // x-request-id
   std::string trace_id;           // from traceparent
   std::string policy_rule;        // the rule that decided, when a policy did
+  bool replayed = false;          // answered from an idempotency record
 };
 
 // `response` is null unless `outcome` is OK; `trace` may be null.

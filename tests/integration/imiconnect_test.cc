@@ -43,8 +43,10 @@ class ImiconnectTest : public testing::EmulatedGatewayTest {
   }
 
   grpc::Status Delete(std::string const& customer, std::string const& device,
-                      v1::DeleteAppProfileResponse* response, bool validate_only = false) {
+                      v1::DeleteAppProfileResponse* response, bool validate_only = false,
+                      std::string const& request_id = "") {
     v1::DeleteAppProfileRequest request;
+    request.set_request_id(request_id);
     request.mutable_imiconnect()->set_app_id(kApp);
     request.mutable_imiconnect()->set_customer_id(customer);
     request.mutable_imiconnect()->set_device_id(device);
@@ -244,6 +246,24 @@ TEST_F(ImiconnectTest, LostAnswerIsNeverRetried) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN) << status.error_message();
   EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_OUTCOME_UNKNOWN");
   EXPECT_EQ(ErrorInfoOf(status).metadata().at("causeReason"), "UPSTREAM_CONNECTION_LOST");
+  EXPECT_EQ(Deletes(), 1);
+}
+
+TEST_F(ImiconnectTest, ARetryWithTheSameRequestIdGetsTheRecordedOutcomeNotASecondDelete) {
+  Seed("c-1", "d-1");
+  v1::ProfileTransaction transaction;
+  ASSERT_TRUE(Status("t-1", &transaction).ok());
+  Scenario(R"({"path":"customerappprofile","dropResponse":true,"times":1})");
+  constexpr char kId[] = "c0a8012a-0000-4000-8000-000000000001";
+  v1::DeleteAppProfileResponse response;
+  grpc::Status lost = Delete("c-1", "d-1", &response, false, kId);
+  ASSERT_EQ(lost.error_code(), grpc::StatusCode::UNKNOWN) << lost.error_message();
+  // The caller's retry, with the same id, as AIP-155 asks: the gateway does
+  // not send the irreversible delete again; it answers what it knows.
+  grpc::Status retry = Delete("c-1", "d-1", &response, false, kId);
+  EXPECT_EQ(retry.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_EQ(ErrorInfoOf(retry).reason(), "UPSTREAM_OUTCOME_UNKNOWN");
+  EXPECT_EQ(ErrorInfoOf(retry).metadata().at("replayed"), "true");
   EXPECT_EQ(Deletes(), 1);
 }
 

@@ -1,0 +1,37 @@
+#include "server/shared_state.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "config/secrets.h"
+
+namespace linkgateway::server {
+
+absl::StatusOr<std::unique_ptr<SharedState>> SharedState::Create(
+    config::GatewayConfig const& config, metrics::GatewayMetrics& metrics) {
+  std::unique_ptr<SharedState> state(new SharedState());
+  state->local_ =
+      std::make_unique<core::MemoryIdempotencyStore>(config.idempotency().max_records());
+  auto const& shared = config.shared_state();
+  if (shared.address().empty()) return state;
+  core::RedisOptions options;
+  auto colon = shared.address().rfind(':');
+  options.host = shared.address().substr(0, colon);
+  (void)absl::SimpleAtoi(shared.address().substr(colon + 1), &options.port);  // checked by config
+  if (shared.has_password()) {
+    auto password = config::ResolveSecret(shared.password(), "shared_state.password");
+    if (!password.ok()) return password.status();
+    options.password = *std::move(password);
+  }
+  options.connect_timeout = config::ToDuration(shared.connect_timeout());
+  options.command_timeout = config::ToDuration(shared.command_timeout());
+  state->redis_ = std::make_unique<core::RedisClient>(std::move(options));
+  core::RedisClient* redis = state->redis_.get();
+  metrics.SetSharedStateReader([redis] { return redis->connected(); });
+  state->shared_ = std::make_unique<core::SharedIdempotencyStore>(
+      *redis, shared.key_prefix(), *state->local_,
+      [&metrics] { metrics.SharedStateFallback("idempotency"); });
+  return state;
+}
+
+}  // namespace linkgateway::server
