@@ -70,7 +70,8 @@ absl::Status PrepareConfig(GatewayConfig& config) {
 Providers::~Providers() { transport_.reset(); }
 
 absl::StatusOr<std::unique_ptr<Providers>> Providers::Create(GatewayConfig const& config,
-                                                           metrics::GatewayMetrics& metrics) {
+                                                           metrics::GatewayMetrics& metrics,
+                                                           adapters::SharedStateContext shared) {
   std::unique_ptr<Providers> providers(new Providers());
   providers->transport_ = std::make_unique<core::CurlTransport>(TransportOptions(config));
   adapters::ProviderContext context{config,
@@ -78,7 +79,8 @@ absl::StatusOr<std::unique_ptr<Providers>> Providers::Create(GatewayConfig const
                                     *providers->transport_,
                                     providers->registry_,
                                     providers->resources_,
-                                    metrics};
+                                    metrics,
+                                    std::move(shared)};
   for (auto const* factory : ProviderFactories()) {
     if (absl::Status status = factory->Register(context); !status.ok()) return status;
   }

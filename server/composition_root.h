@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "adapters/operation/provider_factory.h"
 #include "adapters/operation/provider_registry.h"
 #include "adapters/transport/curl_transport.h"
 #include "config/config.h"
@@ -28,8 +29,11 @@ class Providers {
   // `config` has been through PrepareConfig. Fails (naming the config key)
   // when a configured secret cannot be read. `metrics` must outlive the
   // providers.
-  static absl::StatusOr<std::unique_ptr<Providers>> Create(config::GatewayConfig const& config,
-                                                           metrics::GatewayMetrics& metrics);
+  // `shared` (its Redis client must outlive the providers) makes rate
+  // limits and tokens shared by every replica.
+  static absl::StatusOr<std::unique_ptr<Providers>> Create(
+      config::GatewayConfig const& config, metrics::GatewayMetrics& metrics,
+      adapters::SharedStateContext shared = {});
 
   adapters::ProviderRegistry const& registry() const { return registry_; }
   core::CurlTransport& transport() { return *transport_; }

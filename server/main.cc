@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
     log::Error(shared_state.status().message());
     return 2;
   }
-  auto providers = linkgateway::server::Providers::Create(*config, metrics);
+  auto providers = linkgateway::server::Providers::Create(*config, metrics,
+                                                         (*shared_state)->ForProviders());
   if (!providers.ok()) {
     log::Error(providers.status().message());
     return 2;

@@ -28,6 +28,7 @@ absl::StatusOr<std::unique_ptr<SharedState>> SharedState::Create(
   state->redis_ = std::make_unique<core::RedisClient>(std::move(options));
   core::RedisClient* redis = state->redis_.get();
   metrics.SetSharedStateReader([redis] { return redis->connected(); });
+  state->providers_ = {redis, shared.key_prefix(), shared.replicas()};
   state->shared_ = std::make_unique<core::SharedIdempotencyStore>(
       *redis, shared.key_prefix(), *state->local_,
       [&metrics] { metrics.SharedStateFallback("idempotency"); });

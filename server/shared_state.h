@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "adapters/operation/provider_factory.h"
 #include "adapters/shared_state/idempotency_store.h"
 #include "adapters/shared_state/memory_idempotency_store.h"
 #include "adapters/shared_state/redis_client.h"
@@ -26,6 +27,8 @@ class SharedState {
 
   // Null without shared_state.
   core::RedisClient* redis() { return redis_.get(); }
+  // What provider factories share through (rate limits, tokens).
+  adapters::SharedStateContext ForProviders() const { return providers_; }
   core::IdempotencyStore& idempotency() {
     return shared_ != nullptr ? static_cast<core::IdempotencyStore&>(*shared_) : *local_;
   }
@@ -36,6 +39,7 @@ class SharedState {
   std::unique_ptr<core::RedisClient> redis_;
   std::unique_ptr<core::MemoryIdempotencyStore> local_;
   std::unique_ptr<core::SharedIdempotencyStore> shared_;
+  adapters::SharedStateContext providers_;
 };
 
 }  // namespace linkgateway::server

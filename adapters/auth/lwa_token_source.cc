@@ -94,8 +94,11 @@ void LwaTokenSource::Prefetch() {
 }
 
 void LwaTokenSource::Invalidate(std::string const& token) {
-  absl::MutexLock lock(&mu_);
-  if (token == token_) token_.clear();
+  {
+    absl::MutexLock lock(&mu_);
+    if (token == token_) token_.clear();
+  }
+  if (options_.cache != nullptr) options_.cache->Invalidate(token);
 }
 
 int LwaTokenSource::requests_sent() const {
@@ -104,6 +107,43 @@ int LwaTokenSource::requests_sent() const {
 }
 
 void LwaTokenSource::Refresh() {
+  if (options_.cache == nullptr) return Fetch(false);
+  FromCache(0);
+}
+
+void LwaTokenSource::FromCache(int attempt) {
+  options_.cache->Get([this, attempt](absl::StatusOr<std::optional<TokenCache::Cached>> got) {
+    if (!got.ok()) {
+      if (options_.on_cache_fallback) options_.on_cache_fallback();
+      return Fetch(false);
+    }
+    absl::Time now = clock_.Now();
+    std::optional<TokenCache::Cached> cached = *std::move(got);
+    // Fresh enough that this replica would not refresh it: take it.
+    if (cached && now < cached->expires_at - options_.refresh_ahead) {
+      return Settle(cached->token, cached->expires_at - now);
+    }
+    absl::Duration lock_ttl = options_.request_timeout + absl::Seconds(2);
+    options_.cache->Lock(lock_ttl, [this, attempt, cached, lock_ttl](absl::StatusOr<bool> locked) {
+      if (!locked.ok()) {
+        if (options_.on_cache_fallback) options_.on_cache_fallback();
+        return Fetch(false);
+      }
+      if (*locked) return Fetch(true);
+      absl::Time now = clock_.Now();
+      // Another replica refreshes: a token still valid serves meanwhile.
+      if (cached && now < cached->expires_at - options_.expiry_margin) {
+        return Settle(cached->token, cached->expires_at - now);
+      }
+      // Wait for its token, for as long as its lock may last.
+      if (attempt * options_.cache_poll_interval > lock_ttl) return Fetch(false);
+      clock_.RunAt(now + options_.cache_poll_interval,
+                   [this, attempt] { FromCache(attempt + 1); });
+    });
+  });
+}
+
+void LwaTokenSource::Fetch(bool shared) {
   std::vector<std::pair<std::string, std::string>> form;
   if (!options_.refresh_token.empty()) {
     form = {{"grant_type", "refresh_token"}, {"refresh_token", options_.refresh_token}};
@@ -120,12 +160,13 @@ void LwaTokenSource::Refresh() {
                      {"Accept", "application/json"}};
   request.body = FormEncode(form);
   request.deadline = clock_.Now() + options_.request_timeout;
-  transport_.Send(std::move(request), nullptr, [this](absl::StatusOr<HttpResponse> response) {
-    OnResponse(std::move(response));
-  });
+  transport_.Send(std::move(request), nullptr,
+                  [this, shared](absl::StatusOr<HttpResponse> response) {
+                    OnResponse(std::move(response), shared);
+                  });
 }
 
-void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response) {
+void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response, bool shared) {
   absl::StatusOr<std::string> result;
   absl::Duration lifetime;
   if (!response.ok()) {
@@ -157,7 +198,18 @@ void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response) {
     MarkNotSent(status);
     result = status;
   }
+  if (shared) {
+    if (result.ok()) {
+      absl::Time expires_at = clock_.Now() + lifetime;
+      options_.cache->Put({*result, expires_at}, expires_at - options_.expiry_margin);
+    } else {
+      options_.cache->Unlock();
+    }
+  }
+  Settle(std::move(result), lifetime);
+}
 
+void LwaTokenSource::Settle(absl::StatusOr<std::string> result, absl::Duration lifetime) {
   absl::flat_hash_map<std::uint64_t, Waiter> waiters;
   {
     absl::MutexLock lock(&mu_);

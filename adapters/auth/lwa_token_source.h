@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "adapters/async/cancellation.h"
 #include "adapters/auth/access_token_source.h"
+#include "adapters/auth/token_cache.h"
 #include "adapters/transport/http.h"
 #include "adapters/async/scheduler.h"
 
@@ -46,6 +47,14 @@ struct LwaOptions {
   absl::Duration request_timeout = absl::Seconds(10);
   // Told the result of every token request (metrics); may be empty.
   std::function<void(bool ok)> on_fetch;
+  // Shared with the other replicas (may be null, must outlive the source):
+  // one token for all, fetched by one replica at a time.
+  TokenCache* cache = nullptr;
+  // Told each time the cache was unreachable and this replica fetched on
+  // its own (metrics); may be empty.
+  std::function<void()> on_cache_fallback;
+  // While another replica refreshes: how often to look for its token.
+  absl::Duration cache_poll_interval = absl::Milliseconds(200);
 };
 
 class LwaTokenSource final : public AccessTokenSource {
@@ -72,7 +81,16 @@ class LwaTokenSource final : public AccessTokenSource {
   };
 
   void Refresh();
-  void OnResponse(absl::StatusOr<HttpResponse> response);
+  // Through the shared cache: its token, else the lock and a fetch, else
+  // (another replica fetches) a look again shortly.
+  void FromCache(int attempt);
+  // Asks Login with Amazon; `shared`: the result goes to the cache.
+  void Fetch(bool shared);
+  void OnResponse(absl::StatusOr<HttpResponse> response, bool shared);
+  // Ends the refresh: keeps the token (valid for `lifetime`) and answers
+  // every waiter.
+  void Settle(absl::StatusOr<std::string> result, absl::Duration lifetime)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Answers waiter `id` with `result` unless it was answered already.
   void Answer(std::uint64_t id, absl::Status result) ABSL_LOCKS_EXCLUDED(mu_);
 

@@ -4,6 +4,9 @@
 #include <utility>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/strings/str_cat.h"
+#include "adapters/shared_state/redis_token_cache.h"
+#include "adapters/shared_state/shared_rate_limiter.h"
 #include "adapters/transport/metered_transport.h"
 
 namespace linkgateway::adapters {
@@ -26,6 +29,28 @@ core::HttpTransport& ProviderContext::MeteredTransportFor(OperationId operation)
   auto metered = std::make_shared<core::MeteredTransport>(transport, MetricsFor(operation));
   resources.push_back(metered);
   return *metered;
+}
+
+std::shared_ptr<core::RateLimiter> ProviderContext::RateLimiterFor(OperationId operation,
+                                                                  std::string const& scope,
+                                                                  double rate_per_second,
+                                                                  int burst) {
+  if (shared.redis == nullptr) {
+    return std::make_shared<core::LocalRateLimiter>(
+        std::make_shared<core::TokenBucket>(rate_per_second, burst, scheduler));
+  }
+  return std::make_shared<core::SharedRateLimiter>(
+      *shared.redis, absl::StrCat(shared.key_prefix, "ratelimit:", operation.key(), ":", scope),
+      rate_per_second, burst, shared.replicas, scheduler,
+      [m = &metrics] { m->SharedStateFallback("rate_limit"); });
+}
+
+core::TokenCache* ProviderContext::TokenCacheFor(std::string const& name) {
+  if (shared.redis == nullptr) return nullptr;
+  auto cache = std::make_shared<core::RedisTokenCache>(
+      *shared.redis, absl::StrCat(shared.key_prefix, "token:", name));
+  resources.push_back(cache);
+  return cache.get();
 }
 
 bool RegisterProviderFactory(std::unique_ptr<ProviderFactory> factory) {

@@ -9,11 +9,15 @@
 #define LINKGATEWAY_ADAPTERS_OPERATION_PROVIDER_FACTORY_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "adapters/async/scheduler.h"
+#include "adapters/auth/token_cache.h"
+#include "adapters/policies/rate_limiter.h"
+#include "adapters/shared_state/redis_client.h"
 #include "adapters/operation/operation_id.h"
 #include "adapters/operation/provider_registry.h"
 #include "adapters/transport/http.h"
@@ -22,6 +26,13 @@
 #include "observability/metrics/gateway_metrics.h"
 
 namespace linkgateway::adapters {
+
+// The state replicas share (config shared_state); redis is null without it.
+struct SharedStateContext {
+  core::RedisClient* redis = nullptr;
+  std::string key_prefix;
+  int replicas = 1;
+};
 
 // What a factory builds its operations with.
 struct ProviderContext {
@@ -34,6 +45,7 @@ struct ProviderContext {
   std::vector<std::shared_ptr<void>>& resources;
   // Where operations count their requests, retries, waits and token fetches.
   metrics::GatewayMetrics& metrics;
+  SharedStateContext shared = {};
 
   // The shared transport, counted and timed as `operation`'s requests
   // (metrics); the decorator lives with the resources.
@@ -41,6 +53,17 @@ struct ProviderContext {
   metrics::UpstreamSeries& MetricsFor(OperationId operation) {
     return metrics.Upstream(operation.provider(), operation.rpc());
   }
+
+  // The usage plan of `operation` for `scope` (e.g. the application it is
+  // called for): shared by every replica when shared state is configured,
+  // else this gateway's own bucket.
+  std::shared_ptr<core::RateLimiter> RateLimiterFor(OperationId operation,
+                                                    std::string const& scope,
+                                                    double rate_per_second, int burst);
+
+  // A token cache shared by every replica under `name` (e.g. the LWA client
+  // and scope), or null without shared state; it lives with the resources.
+  core::TokenCache* TokenCacheFor(std::string const& name);
 };
 
 class ProviderFactory {

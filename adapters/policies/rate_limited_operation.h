@@ -16,6 +16,7 @@
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
 #include "adapters/errors/status_mapping.h"
+#include "adapters/policies/rate_limiter.h"
 #include "adapters/policies/token_bucket.h"
 #include "adapters/operation/operation.h"
 #include "observability/metrics/gateway_metrics.h"
@@ -29,11 +30,19 @@ class RateLimitedOperation final : public Operation<Request, Response> {
 
   // `name` (e.g. "Selling Partner API deleteSubscriptionById") appears in the
   // error; `max_wait` caps how long a call may queue.
+  RateLimitedOperation(std::shared_ptr<Inner> inner, std::shared_ptr<core::RateLimiter> limiter,
+                       core::Scheduler& scheduler, std::string name,
+                       absl::Duration max_wait = absl::InfiniteDuration())
+      : inner_(std::move(inner)), limiter_(std::move(limiter)), scheduler_(scheduler),
+        name_(std::move(name)), max_wait_(max_wait) {}
+
+  // This gateway's own bucket.
   RateLimitedOperation(std::shared_ptr<Inner> inner, std::shared_ptr<core::TokenBucket> bucket,
                        core::Scheduler& scheduler, std::string name,
                        absl::Duration max_wait = absl::InfiniteDuration())
-      : inner_(std::move(inner)), bucket_(std::move(bucket)), scheduler_(scheduler),
-        name_(std::move(name)), max_wait_(max_wait) {}
+      : RateLimitedOperation(std::move(inner),
+                             std::make_shared<core::LocalRateLimiter>(std::move(bucket)),
+                             scheduler, std::move(name), max_wait) {}
 
   absl::Status Preflight() const override { return inner_->Preflight(); }
 
@@ -44,45 +53,49 @@ class RateLimitedOperation final : public Operation<Request, Response> {
              Callback<Response> done) override {
     absl::Time now = scheduler_.Now();
     absl::Time latest = std::min(context.deadline, now + max_wait_);
-    auto start = bucket_->Reserve(latest);
-    if (!start) {
-      if (metrics_ != nullptr) metrics_->RateLimitRejected();
-      return std::move(done)(Refused());
-    }
-    if (*start <= now) return inner_->Start(context, request, std::move(done));
-    if (metrics_ != nullptr) metrics_->RateLimitWaited(*start - now);
-    // Queued: the call starts at its turn, or is answered at once if the
-    // caller cancels while it waits.
     auto pending = std::make_shared<Callback<Response>>(std::move(done));
-    core::RunAtUnlessCancelled(
-        scheduler_, *start, context.cancellation,
-        [inner = inner_, context, request, pending]() mutable {
-          inner->Start(context, request, std::move(*pending));
-        },
-        [pending] {
-          std::move(*pending)(absl::CancelledError("the call was cancelled while queued"));
-        });
+    limiter_->Reserve(latest, [this, context, request, pending,
+                               now](core::RateLimiter::Decision decision) mutable {
+      if (!decision.start) {
+        if (metrics_ != nullptr) metrics_->RateLimitRejected();
+        return std::move(*pending)(Refused(decision.next_free));
+      }
+      if (*decision.start <= scheduler_.Now()) {
+        return inner_->Start(context, request, std::move(*pending));
+      }
+      if (metrics_ != nullptr) metrics_->RateLimitWaited(*decision.start - now);
+      // Queued: the call starts at its turn, or is answered at once if the
+      // caller cancels while it waits.
+      core::RunAtUnlessCancelled(
+          scheduler_, *decision.start, context.cancellation,
+          [inner = inner_, context, request, pending]() mutable {
+            inner->Start(context, request, std::move(*pending));
+          },
+          [pending] {
+            std::move(*pending)(absl::CancelledError("the call was cancelled while queued"));
+          });
+    });
   }
 
  private:
-  absl::Status Refused() const {
+  absl::Status Refused(absl::Duration next_free) const {
     absl::Status status = core::WithErrorInfo(
         absl::ResourceExhaustedError(absl::StrFormat(
             "%s is limited to %g requests/s (burst %d); this call could not start before its "
             "deadline",
-            name_, bucket_->rate(), bucket_->burst())),
+            name_, limiter_->rate(), limiter_->burst())),
         core::reason::kClientRateLimited, core::kGatewayDomain,
         {{"operation", name_},
-         {"ratePerSecond", absl::StrCat(bucket_->rate())},
-         {"burst", absl::StrCat(bucket_->burst())}});
+         {"ratePerSecond", absl::StrCat(limiter_->rate())},
+         {"burst", absl::StrCat(limiter_->burst())}});
     core::SetRetryClass(status, core::RetryClass::kThrottle);
     core::MarkNotSent(status);
-    core::SetRetryDelay(status, bucket_->WaitForNext());
+    core::SetRetryDelay(status, next_free);
     return status;
   }
 
   std::shared_ptr<Inner> inner_;
-  std::shared_ptr<core::TokenBucket> bucket_;
+  std::shared_ptr<core::RateLimiter> limiter_;
   core::Scheduler& scheduler_;
   std::string const name_;
   absl::Duration const max_wait_;

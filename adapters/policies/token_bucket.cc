@@ -4,8 +4,8 @@
 
 namespace linkgateway::core {
 
-TokenBucket::TokenBucket(double rate_per_second, int burst, Scheduler& clock)
-    : rate_(rate_per_second), burst_(burst), clock_(clock), tokens_(burst),
+TokenBucket::TokenBucket(double rate_per_second, int burst, Scheduler& clock, bool start_full)
+    : rate_(rate_per_second), burst_(burst), clock_(clock), tokens_(start_full ? burst : 0),
       updated_(clock.Now()) {}
 
 void TokenBucket::Refill(absl::Time now) {

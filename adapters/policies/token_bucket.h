@@ -14,8 +14,10 @@ namespace linkgateway::core {
 
 class TokenBucket {
  public:
-  // Starts full (`burst` calls may go at once). `clock` must outlive it.
-  TokenBucket(double rate_per_second, int burst, Scheduler& clock);
+  // Starts full (`burst` calls may go at once), or empty (the first call
+  // waits one interval: a bucket standing in for a share of another one).
+  // `clock` must outlive it.
+  TokenBucket(double rate_per_second, int burst, Scheduler& clock, bool start_full = true);
 
   // Takes one token: returns when the call may start (now, or later once the
   // bucket has refilled), or nullopt — taking nothing — if that would be

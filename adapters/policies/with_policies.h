@@ -33,9 +33,9 @@ std::shared_ptr<Operation<Request, Response>> WithRetries(
 template <typename Request, typename Response>
 std::shared_ptr<Operation<Request, Response>> WithRateLimit(
     ProviderContext& context, OperationId id, std::shared_ptr<Operation<Request, Response>> inner,
-    std::shared_ptr<core::TokenBucket> bucket, std::string name) {
+    std::shared_ptr<core::RateLimiter> limiter, std::string name) {
   auto limited = std::make_shared<RateLimitedOperation<Request, Response>>(
-      std::move(inner), std::move(bucket), context.scheduler, std::move(name));
+      std::move(inner), std::move(limiter), context.scheduler, std::move(name));
   limited->set_metrics(&context.MetricsFor(id));
   return limited;
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "adapters/auth/lwa_token_source.h"
 #include "adapters/operation/not_configured.h"
 #include "adapters/operation/provider_factory.h"
@@ -54,11 +55,17 @@ class Factory final : public ProviderFactory {
     if (!client_secret.ok()) return client_secret.status();
     core::LwaOptions options;
     options.token_endpoint = lwa.token_endpoint();
+    std::string const lwa_client_id = *client_id;
     options.client_id = *std::move(client_id);
     options.client_secret = *std::move(client_secret);
     options.scope = "sellingpartnerapi::notifications";
     options.on_fetch = [&metrics = context.metrics](bool ok) {
       metrics.TokenFetched("login_with_amazon", ok);
+    };
+    // One grantless token for every replica, when they share state.
+    options.cache = context.TokenCacheFor(absl::StrCat("lwa:", lwa_client_id, ":", options.scope));
+    options.on_cache_fallback = [&metrics = context.metrics] {
+      metrics.SharedStateFallback("token");
     };
     auto tokens = std::make_shared<core::LwaTokenSource>(
         std::move(options), context.MeteredTransportFor(kLwaToken), context.scheduler);
@@ -73,10 +80,11 @@ class Factory final : public ProviderFactory {
     auto limit = sp.delete_subscription_rate_limit();
     std::shared_ptr<Operation<Request, Response>> operation = std::make_shared<DeleteSubscription>(
         std::move(endpoints), context.MeteredTransportFor(kDeleteSubscription), *tokens);
+    // The usage plan is per application (the LWA client), in every region.
     operation = WithRateLimit<Request, Response>(
         context, kDeleteSubscription, std::move(operation),
-        std::make_shared<core::TokenBucket>(limit.requests_per_second(), limit.burst(),
-                                            context.scheduler),
+        context.RateLimiterFor(kDeleteSubscription, lwa_client_id, limit.requests_per_second(),
+                               limit.burst()),
         "Selling Partner API deleteSubscriptionById");
     context.registry.delete_subscription.Add(
         Request::kSellingPartner, &ValidateDeleteSubscription,

@@ -1,0 +1,80 @@
+#include "adapters/shared_state/shared_rate_limiter.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "observability/log/log.h"
+
+namespace linkgateway::core {
+namespace {
+
+// GCRA (the token bucket as one timestamp): KEYS[1] holds the theoretical
+// arrival time (µs). A call may start at max(now, tat - (burst-1) interval);
+// if that is within ARGV[3] µs it is reserved (tat advances one interval).
+// Returns {reserved 1|0, wait µs until its start (or until the next free
+// start when refused)}.
+constexpr char kGcraScript[] = R"lua(
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local max_wait = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = 1000000 / rate
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local start = tat - (burst - 1) * interval
+if start < now then start = now end
+local wait = start - now
+if wait > max_wait then return {0, math.floor(wait)} end
+local next_tat = math.max(tat, start) + interval
+redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX',
+           math.floor((next_tat - now) / 1000) + 1000)
+return {1, math.floor(wait)}
+)lua";
+
+}  // namespace
+
+SharedRateLimiter::SharedRateLimiter(RedisClient& redis, std::string key, double rate_per_second,
+                                     int burst, int replicas, Scheduler& clock,
+                                     std::function<void()> on_fallback)
+    : redis_(redis), key_(std::move(key)), rate_(rate_per_second), burst_(burst), clock_(clock),
+      share_(std::make_shared<TokenBucket>(rate_per_second / std::max(1, replicas),
+                                           std::max(1, burst / std::max(1, replicas)), clock,
+                                           /*start_full=*/false)),
+      on_fallback_(std::move(on_fallback)) {}
+
+void SharedRateLimiter::Locally(absl::Time latest, absl::AnyInvocable<void(Decision) &&> done) {
+  if (!degraded_.exchange(true)) {
+    log::Warning("rate limit ", key_, ": Redis is unreachable; this replica keeps to its share (",
+                 share_.rate(), "/s, burst ", share_.burst(), ")");
+  }
+  if (on_fallback_) on_fallback_();
+  share_.Reserve(latest, std::move(done));
+}
+
+void SharedRateLimiter::Reserve(absl::Time latest, absl::AnyInvocable<void(Decision) &&> done) {
+  absl::Time asked = clock_.Now();
+  std::int64_t max_wait = std::max<std::int64_t>(0, absl::ToInt64Microseconds(latest - asked));
+  auto pending = std::make_shared<absl::AnyInvocable<void(Decision) &&>>(std::move(done));
+  redis_.Command(
+      {"EVAL", kGcraScript, "1", key_, absl::StrFormat("%.6f", rate_), absl::StrCat(burst_),
+       absl::StrCat(max_wait)},
+      [this, latest, asked, pending](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok() || reply->type != RedisReply::Type::kArray ||
+            reply->elements.size() != 2) {
+          return Locally(latest, std::move(*pending));
+        }
+        if (degraded_.exchange(false)) log::Info("rate limit ", key_, ": shared again");
+        absl::Duration wait = absl::Microseconds(reply->elements[1].integer);
+        if (reply->elements[0].integer == 1) {
+          // The wait counts from when this replica asked.
+          return std::move(*pending)(Decision{asked + wait, absl::ZeroDuration()});
+        }
+        std::move(*pending)(Decision{std::nullopt, wait});
+      });
+}
+
+}  // namespace linkgateway::core
