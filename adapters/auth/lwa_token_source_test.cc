@@ -240,5 +240,95 @@ TEST_F(LwaTokenSourceTest, ErrorDetailsNameTheLwaCodeAndRequestId) {
   EXPECT_EQ(info.metadata().at("upstreamRequestId"), "lwa-req-9");
 }
 
+
+namespace shared {
+
+// A TokenCache in memory, answering at once; `reachable` false: every
+// operation fails as an unreachable Redis would.
+class FakeTokenCache final : public TokenCache {
+ public:
+  void Get(Done<std::optional<Cached>> done) override {
+    if (!reachable) return std::move(done)(absl::UnavailableError("down"));
+    std::move(done)(cached);
+  }
+  void Lock(absl::Duration, Done<bool> done) override {
+    if (!reachable) return std::move(done)(absl::UnavailableError("down"));
+    bool got = !locked;
+    locked = true;
+    std::move(done)(got);
+  }
+  void Put(Cached value, absl::Time) override {
+    cached = std::move(value);
+    locked = false;
+  }
+  void Unlock() override { locked = false; }
+  void Invalidate(std::string const& token) override {
+    if (cached && cached->token == token) cached.reset();
+  }
+
+  bool reachable = true;
+  bool locked = false;
+  std::optional<Cached> cached;
+};
+
+class SharedLwaTokenTest : public LwaTokenSourceTest {
+ protected:
+  LwaOptions WithCache() {
+    LwaOptions options = Grantless();
+    options.cache = &cache_;
+    options.on_cache_fallback = [this] { ++fallbacks_; };
+    return options;
+  }
+  FakeTokenCache cache_;
+  int fallbacks_ = 0;
+};
+
+TEST_F(SharedLwaTokenTest, AFreshCachedTokenIsUsedWithoutAFetch) {
+  cache_.cached = TokenCache::Cached{"Atza|from-another-replica", clock_.Now() + absl::Hours(1)};
+  LwaTokenSource source(WithCache(), transport_, clock_);
+  EXPECT_EQ(*Get(source), "Atza|from-another-replica");
+  EXPECT_TRUE(transport_.requests().empty());
+}
+
+TEST_F(SharedLwaTokenTest, TheReplicaThatGetsTheLockFetchesAndShares) {
+  transport_.SetResponder([](HttpRequest const&) { return Response(200, kGranted); });
+  LwaTokenSource source(WithCache(), transport_, clock_);
+  EXPECT_EQ(*Get(source), "Atza|grantless-1");
+  EXPECT_EQ(transport_.requests().size(), 1u);
+  ASSERT_TRUE(cache_.cached.has_value());
+  EXPECT_EQ(cache_.cached->token, "Atza|grantless-1");
+  EXPECT_FALSE(cache_.locked);
+}
+
+TEST_F(SharedLwaTokenTest, AnotherReplicaRefreshingMeansWaitingForItsToken) {
+  cache_.locked = true;  // another replica fetches
+  LwaTokenSource source(WithCache(), transport_, clock_);
+  auto token = Start(source);
+  EXPECT_EQ(token->status().message(), "pending");
+  cache_.cached = TokenCache::Cached{"Atza|theirs", clock_.Now() + absl::Hours(1)};
+  cache_.locked = false;
+  clock_.AdvanceBy(absl::Milliseconds(200));  // the next look
+  ASSERT_TRUE(token->ok()) << token->status();
+  EXPECT_EQ(**token, "Atza|theirs");
+  EXPECT_TRUE(transport_.requests().empty());
+}
+
+TEST_F(SharedLwaTokenTest, AnUnreachableCacheMeansFetchingOnItsOwn) {
+  transport_.SetResponder([](HttpRequest const&) { return Response(200, kGranted); });
+  cache_.reachable = false;
+  LwaTokenSource source(WithCache(), transport_, clock_);
+  EXPECT_EQ(*Get(source), "Atza|grantless-1");
+  EXPECT_EQ(fallbacks_, 1);
+}
+
+TEST_F(SharedLwaTokenTest, ARejectedTokenLeavesTheCacheToo) {
+  cache_.cached = TokenCache::Cached{"Atza|revoked", clock_.Now() + absl::Hours(1)};
+  LwaTokenSource source(WithCache(), transport_, clock_);
+  EXPECT_EQ(*Get(source), "Atza|revoked");
+  source.Invalidate("Atza|revoked");
+  EXPECT_FALSE(cache_.cached.has_value());
+}
+
+}  // namespace shared
 }  // namespace
 }  // namespace linkgateway::core

@@ -288,7 +288,9 @@ TEST(RateLimitedTest, CallThatCannotStartBeforeItsDeadlineFailsFast) {
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(refused.message(), HasSubstr("deleteSubscriptionById is limited to 1 requests/s"));
   EXPECT_TRUE(core::ProvablyNotSent(refused));
-  EXPECT_EQ(core::RetryClassOf(refused), core::RetryClass::kThrottle);
+  // Not for the retry decorator: the reservation looked as far as the
+  // deadline allows. The caller gets the RetryInfo.
+  EXPECT_EQ(core::RetryClassOf(refused), core::RetryClass::kNone);
   // The queued second call holds the next token: a new call could start in 2 s.
   EXPECT_EQ(core::RetryDelayOf(refused), absl::Seconds(2));
   clock.AdvanceBy(absl::Seconds(1));

@@ -23,6 +23,9 @@
 
 namespace linkgateway::adapters {
 
+// The least time a queued call must have left when it starts.
+inline constexpr absl::Duration kStartMargin = absl::Milliseconds(200);
+
 template <typename Request, typename Response>
 class RateLimitedOperation final : public Operation<Request, Response> {
  public:
@@ -52,7 +55,9 @@ class RateLimitedOperation final : public Operation<Request, Response> {
   void Start(CallContext const& context, Request const& request,
              Callback<Response> done) override {
     absl::Time now = scheduler_.Now();
-    absl::Time latest = std::min(context.deadline, now + max_wait_);
+    // A start in the call's last moments could not finish: such a call is
+    // refused now (with RetryInfo), like one that could not start at all.
+    absl::Time latest = std::min(context.deadline - kStartMargin, now + max_wait_);
     auto pending = std::make_shared<Callback<Response>>(std::move(done));
     limiter_->Reserve(latest, [this, context, request, pending,
                                now](core::RateLimiter::Decision decision) mutable {
@@ -88,7 +93,9 @@ class RateLimitedOperation final : public Operation<Request, Response> {
         {{"operation", name_},
          {"ratePerSecond", absl::StrCat(limiter_->rate())},
          {"burst", absl::StrCat(limiter_->burst())}});
-    core::SetRetryClass(status, core::RetryClass::kThrottle);
+    // Not retried here: the reservation already looked as far as the
+    // deadline allows. The caller gets the RetryInfo.
+    core::SetRetryClass(status, core::RetryClass::kNone);
     core::MarkNotSent(status);
     core::SetRetryDelay(status, next_free);
     return status;

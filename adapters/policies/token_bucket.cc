@@ -32,4 +32,10 @@ absl::Duration TokenBucket::WaitForNext() {
   return tokens_ >= 1.0 ? absl::ZeroDuration() : absl::Seconds((1.0 - tokens_) / rate_);
 }
 
+void TokenBucket::Empty() {
+  absl::MutexLock lock(&mu_);
+  Refill(clock_.Now());
+  tokens_ = std::min(tokens_, 0.0);
+}
+
 }  // namespace linkgateway::core

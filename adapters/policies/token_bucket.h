@@ -27,6 +27,9 @@ class TokenBucket {
   // How long until a call reserved now could start.
   absl::Duration WaitForNext() ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Takes every token now (queued calls keep their starts).
+  void Empty() ABSL_LOCKS_EXCLUDED(mu_);
+
   double rate() const { return rate_; }
   int burst() const { return burst_; }
 

@@ -116,6 +116,7 @@ RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)) {
     client->context_ = nullptr;
     context->data = nullptr;
     redisAsyncFree(context);
+    client->FlushWaiting();
     client->ScheduleReconnect();
   }, this);
   event_active(reconnect_, 0, 0);  // connect once the loop runs
@@ -160,6 +161,8 @@ void RedisClient::Drain() {
   for (auto& pending : batch) {
     if (stopping) {
       pending->Answer(Unavailable("the gateway is stopping"));
+    } else if (first_attempt_) {
+      waiting_.push_back(std::move(pending));  // sent (or failed) when it ends
     } else if (!connected_.load(std::memory_order_relaxed) || context_ == nullptr) {
       pending->Answer(Unavailable("not connected"));
     } else {
@@ -168,6 +171,7 @@ void RedisClient::Drain() {
   }
   if (stopping) {
     connecting_ = false;
+    FlushWaiting();
     if (context_ != nullptr) {
       redisAsyncContext* context = context_;
       context_ = nullptr;
@@ -205,6 +209,7 @@ void RedisClient::Connect() {
   redisAsyncContext* context = redisAsyncConnect(options_.host.c_str(), options_.port);
   if (context == nullptr || context->err) {
     if (context != nullptr) redisAsyncFree(context);
+    FlushWaiting();
     return ScheduleReconnect();
   }
   context->data = this;
@@ -222,11 +227,25 @@ void RedisClient::ScheduleReconnect() {
   evtimer_add(reconnect_, &interval);
 }
 
+void RedisClient::FlushWaiting() {
+  first_attempt_ = false;
+  std::deque<std::unique_ptr<Pending>> waiting;
+  waiting.swap(waiting_);
+  for (auto& pending : waiting) {
+    if (connected_.load(std::memory_order_relaxed) && context_ != nullptr) {
+      Send(std::move(pending));
+    } else {
+      pending->Answer(Unavailable("not connected"));
+    }
+  }
+}
+
 void RedisClient::OnConnect(int status) {
   connecting_ = false;
   evtimer_del(connect_timer_);
   if (status != REDIS_OK) {
     context_ = nullptr;  // hiredis frees it after this callback
+    FlushWaiting();
     return ScheduleReconnect();
   }
   if (!options_.password.empty()) {
@@ -237,6 +256,7 @@ void RedisClient::OnConnect(int status) {
   if (!connected_.exchange(true)) {
     log::Info("shared state (Redis): connected to ", options_.host, ":", options_.port);
   }
+  FlushWaiting();
 }
 
 void RedisClient::OnDisconnect(int) {

@@ -6,7 +6,9 @@
 //
 // Unavailable is a normal state, not an error to hide: while disconnected
 // every command fails at once (UNAVAILABLE) and the client reconnects in the
-// background; a command without an answer within its timeout fails
+// background (only while the very first connection is being made do
+// commands wait for it, up to the connect timeout, so a starting gateway
+// does not fall back for nothing); a command without an answer within its timeout fails
 // (UNAVAILABLE) and its late answer is dropped. hiredis 0.14 has no TLS:
 // Redis must be on a trusted network or a local sidecar.
 #ifndef LINKGATEWAY_ADAPTERS_SHARED_STATE_REDIS_CLIENT_H_
@@ -76,6 +78,8 @@ class RedisClient {
   void Connect();
   void ScheduleReconnect();
   void Send(std::unique_ptr<Pending> pending);
+  // The first connection attempt ended: send or fail what waited for it.
+  void FlushWaiting();
 
   RedisOptions const options_;
   event_base* base_ = nullptr;
@@ -84,6 +88,8 @@ class RedisClient {
   event* connect_timer_ = nullptr;
   redisAsyncContext* context_ = nullptr;  // loop thread only
   bool connecting_ = false;               // loop thread only
+  bool first_attempt_ = true;             // loop thread only
+  std::deque<std::unique_ptr<Pending>> waiting_;  // loop thread only: for the first connection
   std::atomic<bool> connected_{false};
   absl::Mutex mu_;
   std::deque<std::unique_ptr<Pending>> queue_ ABSL_GUARDED_BY(mu_);

@@ -41,13 +41,16 @@ SharedRateLimiter::SharedRateLimiter(RedisClient& redis, std::string key, double
                                      int burst, int replicas, Scheduler& clock,
                                      std::function<void()> on_fallback)
     : redis_(redis), key_(std::move(key)), rate_(rate_per_second), burst_(burst), clock_(clock),
-      share_(std::make_shared<TokenBucket>(rate_per_second / std::max(1, replicas),
-                                           std::max(1, burst / std::max(1, replicas)), clock,
-                                           /*start_full=*/false)),
+      share_bucket_(std::make_shared<TokenBucket>(rate_per_second / std::max(1, replicas),
+                                                  std::max(1, burst / std::max(1, replicas)),
+                                                  clock, /*start_full=*/false)),
+      share_(share_bucket_),
       on_fallback_(std::move(on_fallback)) {}
 
 void SharedRateLimiter::Locally(absl::Time latest, absl::AnyInvocable<void(Decision) &&> done) {
   if (!degraded_.exchange(true)) {
+    // From empty: the shared bucket may just have been spent.
+    share_bucket_->Empty();
     log::Warning("rate limit ", key_, ": Redis is unreachable; this replica keeps to its share (",
                  share_.rate(), "/s, burst ", share_.burst(), ")");
   }

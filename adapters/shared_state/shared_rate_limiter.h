@@ -39,6 +39,7 @@ class SharedRateLimiter final : public RateLimiter {
   double const rate_;
   int const burst_;
   Scheduler& clock_;
+  std::shared_ptr<TokenBucket> const share_bucket_;
   LocalRateLimiter share_;
   std::function<void()> const on_fallback_;
   std::atomic<bool> degraded_{false};

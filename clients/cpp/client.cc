@@ -1,11 +1,15 @@
 #include "clients/cpp/client.h"
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
+#include "absl/random/random.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
@@ -108,7 +112,22 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(ClientOptions const& 
     }
     credentials = grpc::InsecureChannelCredentials();
   }
-  return grpc::CreateChannel(options.target, credentials);
+  grpc::ChannelArguments arguments;
+  if (!options.load_balancing.empty()) {
+    arguments.SetLoadBalancingPolicyName(options.load_balancing);
+  }
+  return grpc::CreateCustomChannel(options.target, credentials, arguments);
+}
+
+std::string NewRequestId() {
+  thread_local absl::BitGen random;
+  std::uint64_t high = absl::Uniform<std::uint64_t>(random);
+  std::uint64_t low = absl::Uniform<std::uint64_t>(random);
+  high = (high & ~std::uint64_t{0xF000}) | 0x4000;                        // version 4
+  low = (low & ~(std::uint64_t{0xC} << 60)) | (std::uint64_t{0x8} << 60);  // RFC 4122 variant
+  std::string hex = absl::StrFormat("%016x%016x", high, low);
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20, 12));
 }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
@@ -127,22 +146,44 @@ template <typename Stub, typename Request, typename Response>
 absl::StatusOr<Response> Client::Call(
     Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, Request const&, Response*),
     Request const& request, absl::Duration timeout) {
-  grpc::ClientContext context;
   if (timeout <= absl::ZeroDuration()) timeout = options_.default_timeout;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  if (!options_.bearer_token.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.bearer_token));
+  absl::Time deadline = absl::Now() + timeout;
+  absl::Duration backoff = absl::Milliseconds(100);
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(deadline));
+    if (!options_.bearer_token.empty()) {
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.bearer_token));
+    }
+    Response response;
+    grpc::Status status = (stub.*method)(&context, request, &response);
+    if (status.ok()) return response;
+    absl::Status error = FromGrpcStatus(status);
+    bool repeatable = error.code() == absl::StatusCode::kUnavailable ||
+                      error.code() == absl::StatusCode::kAborted;
+    absl::Duration wait = Explain(error).retry_delay.value_or(backoff);
+    if (!repeatable || attempt >= options_.max_attempts || absl::Now() + wait >= deadline) {
+      return error;
+    }
+    absl::SleepFor(wait);
+    backoff *= 2;
   }
-  Response response;
-  grpc::Status status = (stub.*method)(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
+}
+
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> Client::Delete(
+    Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, Request const&, Response*),
+    Request const& request, absl::Duration timeout) {
+  if (!request.request_id().empty()) return Call(stub, method, request, timeout);
+  Request with_id = request;
+  with_id.set_request_id(NewRequestId());
+  return Call(stub, method, with_id, timeout);
 }
 
 absl::StatusOr<v1::DeleteRegistrationResponse> Client::DeleteRegistration(
     v1::DeleteRegistrationRequest const& request, absl::Duration timeout) {
-  return Call(*registrations_, &v1::RegistrationService::Stub::DeleteRegistration, request,
-              timeout);
+  return Delete(*registrations_, &v1::RegistrationService::Stub::DeleteRegistration, request,
+                timeout);
 }
 
 absl::StatusOr<v1::SubscriptionInfo> Client::GetSubscriptionInfo(
@@ -153,13 +194,14 @@ absl::StatusOr<v1::SubscriptionInfo> Client::GetSubscriptionInfo(
 
 absl::StatusOr<v1::DeleteSubscriptionResponse> Client::DeleteSubscription(
     v1::DeleteSubscriptionRequest const& request, absl::Duration timeout) {
-  return Call(*subscriptions_, &v1::SubscriptionService::Stub::DeleteSubscription, request,
-              timeout);
+  return Delete(*subscriptions_, &v1::SubscriptionService::Stub::DeleteSubscription, request,
+                timeout);
 }
 
 absl::StatusOr<v1::DeleteAppProfileResponse> Client::DeleteAppProfile(
     v1::DeleteAppProfileRequest const& request, absl::Duration timeout) {
-  return Call(*app_profiles_, &v1::AppProfileService::Stub::DeleteAppProfile, request, timeout);
+  return Delete(*app_profiles_, &v1::AppProfileService::Stub::DeleteAppProfile, request,
+                timeout);
 }
 
 absl::StatusOr<v1::ProfileTransaction> Client::GetProfileTransaction(

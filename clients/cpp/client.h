@@ -27,7 +27,11 @@
 namespace linkgateway::client {
 
 struct ClientOptions {
+  // One gateway ("127.0.0.1:50051"), several ("ipv4:10.0.0.1:50051,10.0.0.2:50051")
+  // or a name that resolves to several ("dns:///linkgateway.prod.svc:50051"):
+  // calls are spread over them by `load_balancing`.
   std::string target = "127.0.0.1:50051";
+  std::string load_balancing = "round_robin";
   // TLS to the gateway; `ca_file` (PEM) replaces the system roots when set.
   bool tls = false;
   std::string ca_file;
@@ -39,7 +43,16 @@ struct ClientOptions {
   std::string bearer_token;
   // Applied to calls that pass no timeout of their own.
   absl::Duration default_timeout = absl::Seconds(30);
+  // Attempts per call, within its timeout: a call answered UNAVAILABLE (the
+  // gateway could not be reached, or says nothing was done) or ABORTED (the
+  // same request_id is still running) is repeated after the server's
+  // RetryInfo or a backoff. Deletes keep one request_id across attempts, so
+  // a repeat never deletes twice.
+  int max_attempts = 3;
 };
+
+// A fresh request_id (a version 4 UUID) for one logical delete.
+std::string NewRequestId();
 
 // The channel the options describe (plaintext, TLS or mTLS).
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(ClientOptions const& options);
@@ -83,8 +96,15 @@ class Client {
  private:
   Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel);
 
+  // One attempt after another, as max_attempts and the timeout allow.
   template <typename Stub, typename Request, typename Response>
   absl::StatusOr<Response> Call(
+      Stub& stub,
+      grpc::Status (Stub::*method)(grpc::ClientContext*, Request const&, Response*),
+      Request const& request, absl::Duration timeout);
+  // The same for a delete: with the caller's request_id, or a fresh one.
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> Delete(
       Stub& stub,
       grpc::Status (Stub::*method)(grpc::ClientContext*, Request const&, Response*),
       Request const& request, absl::Duration timeout);

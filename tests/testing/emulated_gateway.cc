@@ -1,5 +1,6 @@
 #include "tests/testing/emulated_gateway.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -148,48 +149,55 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
                           << "\naws_session_token = " << options.aws_session_token << "\n";
   setenv("LINKGATEWAY_TEST_IMICONNECT_KEY", options.imiconnect_key.c_str(), 1);
 
-  gateway->audit_path_ = absl::StrCat(dir, "/audit.", amazon.port(), ".jsonl");
-  std::remove(gateway->audit_path_.c_str());  // each gateway starts a fresh trail
-  std::string security =
-      options.security_config.empty()
-          ? absl::StrCat("plaintext: true audit { path: \"", gateway->audit_path_, "\" }")
-          : options.security_config;
-  gateway->access_log_path_ = absl::StrCat(dir, "/access.", amazon.port(), ".jsonl");
-  std::remove(gateway->access_log_path_.c_str());
-  std::string observability =
-      options.observability_config.empty()
-          ? absl::StrCat("metrics_address: \"127.0.0.1:0\" access_log { enabled: true path: \"",
-                         gateway->access_log_path_, "\" }")
-          : options.observability_config;
-  std::string url = absl::StrCat("https://", amazon.address());
-  std::string config = absl::StrCat(
-      "upstream { ca_bundle_file: \"", e.certs().ca_cert, "\" }\n",
-      "dash_replenishment { endpoint: \"", url, "\" }\n",
-      "login_with_amazon {\n  token_endpoint: \"", url, "/auth/o2/token\"\n",
-      "  client_id { env: \"LINKGATEWAY_TEST_LWA_CLIENT_ID\" }\n",
-      "  client_secret { file: \"", secret_file, "\" }\n}\n",
-      "selling_partner {\n  north_america_endpoint: \"", url, "\"\n  europe_endpoint: \"", url,
-      "\"\n  far_east_endpoint: \"", url, "\"\n", options.selling_partner_config, "}\n",
-      "sms_voice {\n  region: \"us-east-1\"\n  endpoint: \"https://",
-      e.process(Emulator::kSmsVoice).address(), "\"\n  credentials { file { path: \"", aws_file,
-      "\" profile: \"gateway\" } }\n}\n",
-      "imiconnect {\n  base_url: \"https://", e.process(Emulator::kImiconnect).address(), "\"\n",
-      "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n}\n",
-      "security {\n  ", security, "\n}\n", "observability {\n  ", observability, "\n}\n",
-      options.extra_config);
-  std::string config_file = absl::StrCat(dir, "/gateway.", amazon.port(), ".textproto");
-  std::ofstream(config_file) << config;
+  for (int replica = 0; replica < std::max(1, options.replicas); ++replica) {
+    // Each replica its own trail and log: ".r<N>" after the first.
+    std::string suffix = replica == 0 ? "" : absl::StrCat(".r", replica);
+    std::string audit_path = absl::StrCat(dir, "/audit.", amazon.port(), suffix, ".jsonl");
+    std::remove(audit_path.c_str());  // each gateway starts a fresh trail
+    if (replica == 0) gateway->audit_path_ = audit_path;
+    std::string security =
+        options.security_config.empty()
+            ? absl::StrCat("plaintext: true audit { path: \"", audit_path, "\" }")
+            : options.security_config;
+    std::string access_log_path = absl::StrCat(dir, "/access.", amazon.port(), suffix, ".jsonl");
+    std::remove(access_log_path.c_str());
+    if (replica == 0) gateway->access_log_path_ = access_log_path;
+    std::string observability =
+        options.observability_config.empty()
+            ? absl::StrCat("metrics_address: \"127.0.0.1:0\" access_log { enabled: true path: \"",
+                           access_log_path, "\" }")
+            : options.observability_config;
+    std::string url = absl::StrCat("https://", amazon.address());
+    std::string config = absl::StrCat(
+        "upstream { ca_bundle_file: \"", e.certs().ca_cert, "\" }\n",
+        "dash_replenishment { endpoint: \"", url, "\" }\n",
+        "login_with_amazon {\n  token_endpoint: \"", url, "/auth/o2/token\"\n",
+        "  client_id { env: \"LINKGATEWAY_TEST_LWA_CLIENT_ID\" }\n",
+        "  client_secret { file: \"", secret_file, "\" }\n}\n",
+        "selling_partner {\n  north_america_endpoint: \"", url, "\"\n  europe_endpoint: \"", url,
+        "\"\n  far_east_endpoint: \"", url, "\"\n", options.selling_partner_config, "}\n",
+        "sms_voice {\n  region: \"us-east-1\"\n  endpoint: \"https://",
+        e.process(Emulator::kSmsVoice).address(), "\"\n  credentials { file { path: \"", aws_file,
+        "\" profile: \"gateway\" } }\n}\n",
+        "imiconnect {\n  base_url: \"https://", e.process(Emulator::kImiconnect).address(), "\"\n",
+        "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n}\n",
+        "security {\n  ", security, "\n}\n", "observability {\n  ", observability, "\n}\n",
+        options.extra_config);
+    std::string config_file =
+        absl::StrCat(dir, "/gateway.", amazon.port(), suffix, ".textproto");
+    std::ofstream(config_file) << config;
 
-  auto process = StartGateway({"--config=" + config_file});
-  if (!process.ok()) return process.status();
-  gateway->gateway_ = *std::move(process);
+    auto process = StartGateway({"--config=" + config_file});
+    if (!process.ok()) return process.status();
+    gateway->replicas_.push_back(*std::move(process));
+  }
   gateway->channel_ =
-      grpc::CreateChannel(gateway->gateway_->address(), grpc::InsecureChannelCredentials());
+      grpc::CreateChannel(gateway->replicas_[0]->address(), grpc::InsecureChannelCredentials());
   return gateway;
 }
 
-absl::StatusOr<std::string> EmulatedGateway::Metrics() {
-  std::string output = gateway_->Output();
+absl::StatusOr<std::string> EmulatedGateway::Metrics(int replica) {
+  std::string output = replicas_.at(replica)->Output();
   std::string const kMarker = "metrics on http://127.0.0.1:";
   auto at = output.find(kMarker);
   int port = 0;

@@ -60,6 +60,10 @@ struct EmulatedGatewayOptions {
   std::string aws_session_token = kAwsSessionToken;
   // The IMIconnect profile key the gateway is configured with.
   std::string imiconnect_key = kImiconnectKey;
+  // Gateway processes started with the same configuration (each with its
+  // own audit trail and access log), e.g. 3 with a shared_state in
+  // extra_config.
+  int replicas = 1;
 };
 
 class Emulators;
@@ -74,14 +78,16 @@ class EmulatedGateway {
   // The test CA the emulators' (and a TLS gateway's) certificates come from.
   TestCertificates const& certs() const;
   // The address the gateway listens on, 127.0.0.1:<port>.
-  std::string address() const { return gateway_->address(); }
+  std::string address() const { return replicas_[0]->address(); }
+  int replica_count() const { return static_cast<int>(replicas_.size()); }
+  ChildProcess& replica(int i) { return *replicas_.at(i); }
   // The audit trail file of the default security section.
   std::string const& audit_path() const { return audit_path_; }
   // The access log of the default observability section.
   std::string const& access_log_path() const { return access_log_path_; }
-  // GET /metrics from the gateway's metrics endpoint (the address it logged).
-  absl::StatusOr<std::string> Metrics();
-  ChildProcess& gateway() { return *gateway_; }
+  // GET /metrics from a replica's metrics endpoint (the address it logged).
+  absl::StatusOr<std::string> Metrics(int replica = 0);
+  ChildProcess& gateway() { return *replicas_[0]; }
   ChildProcess& amazon();
 
   // POSTs `json` to an emulator's /__emulator/<path> and returns the parsed
@@ -100,7 +106,7 @@ class EmulatedGateway {
 
  private:
   std::shared_ptr<Emulators> emulators_;
-  std::unique_ptr<ChildProcess> gateway_;
+  std::vector<std::unique_ptr<ChildProcess>> replicas_;
   std::shared_ptr<grpc::Channel> channel_;
   std::string audit_path_;
   std::string access_log_path_;
