@@ -178,7 +178,7 @@ class UnaryCall final : public StreamStartService::Reactor {
         claimed_ = true;
         return StartOperation(entry);
       case core::Begun::State::kMismatch:
-        return Complete(RequestIdReused(request_id));
+        return Complete(RequestIdReused(Request::descriptor()->name(), request_id));
       case core::Begun::State::kInProgress:
         return Complete(RequestInProgress(request_id));
       case core::Begun::State::kReplay:

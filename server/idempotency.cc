@@ -107,9 +107,9 @@ absl::Status RequestInProgress(std::string const& request_id) {
   return status;
 }
 
-absl::Status RequestIdReused(std::string const& request_id) {
+absl::Status RequestIdReused(std::string const& what, std::string const& request_id) {
   absl::Status status = core::InvalidArgument(
-      "the request", {{"request_id", absl::StrCat(request_id, " was used by this caller for a "
+      what, {{"request_id", absl::StrCat(request_id, " was used by this caller for a "
                                                               "different request")}});
   return core::WithErrorInfo(std::move(status), core::reason::kRequestIdReused,
                              core::kGatewayDomain,

@@ -39,8 +39,9 @@ bool ReplayedResponse(linkgateway::state::v1::IdempotencyRecord const& record,
 
 // ABORTED with RetryInfo (1 s): the first call with this id still runs.
 absl::Status RequestInProgress(std::string const& request_id);
-// INVALID_ARGUMENT: the id was used for a different request.
-absl::Status RequestIdReused(std::string const& request_id);
+// INVALID_ARGUMENT: the id was used for a different request (`what`, e.g.
+// "DeleteRegistrationRequest").
+absl::Status RequestIdReused(std::string const& what, std::string const& request_id);
 
 }  // namespace linkgateway::server
 

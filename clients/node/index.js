@@ -6,10 +6,14 @@
 //   const gateway = connect('127.0.0.1:50051');
 //   const answer = await gateway.call('DeleteSubscription', {sellingPartner: {...}}, {deadlineSeconds: 30});
 //
+// A delete without a requestId gets a fresh one; pass the same one again to
+// retry it safely.
+//
 // Messages are proto3 JSON objects in and out (camelCase names, enums by
 // name, int64 and Timestamp as strings).
 'use strict';
 
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
@@ -130,6 +134,9 @@ function connect(target, {tls, token} = {}) {
       const rpc = METHODS[method];
       if (!rpc) throw new Error(`unknown method ${method}`);
       const message = rpc.request.fromObject(request);
+      // A delete without a request_id gets a fresh one (AIP-155): a retry of
+      // this call is then answered from the gateway's record, not repeated.
+      if (rpc.request.fields.requestId && !message.requestId) message.requestId = crypto.randomUUID();
       const metadata = new grpc.Metadata();
       if (token) metadata.add('authorization', `Bearer ${token}`);
       const deadline = new Date(Date.now() + deadlineSeconds * 1000);

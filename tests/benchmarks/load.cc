@@ -21,8 +21,10 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/random/random.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -41,6 +43,7 @@ ABSL_FLAG(std::string, ca_file, "", "Gateway mode: TLS, trusting this PEM CA bun
 ABSL_FLAG(std::string, cert_file, "", "Gateway mode: client certificate (PEM) for mTLS.");
 ABSL_FLAG(std::string, key_file, "", "Gateway mode: the client certificate's key (PEM).");
 ABSL_FLAG(std::string, token_file, "", "Gateway mode: send the token in it as a bearer token.");
+ABSL_FLAG(bool, request_ids, false, "Gateway mode: a fresh request_id (AIP-155) on every call.");
 
 namespace {
 
@@ -134,6 +137,17 @@ class Recorder {
   std::map<std::string, std::string> examples_;
 };
 
+// A version 4 UUID.
+std::string NewRequestId() {
+  thread_local absl::BitGen random;
+  std::string hex = absl::StrFormat("%016x%016x", absl::Uniform<std::uint64_t>(random),
+                                    absl::Uniform<std::uint64_t>(random));
+  hex[12] = '4';
+  hex[16] = "89ab"[absl::Uniform(random, 0, 4)];
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20, 12));
+}
+
 // One gRPC call after another on the same slot, until the recorder says stop.
 class GatewaySlot {
  public:
@@ -144,6 +158,7 @@ class GatewaySlot {
   }
 
   void Next() {
+    if (absl::GetFlag(FLAGS_request_ids)) request_.set_request_id(NewRequestId());
     context_ = std::make_unique<grpc::ClientContext>();
     context_->set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
     if (!authorization_.empty()) context_->AddMetadata("authorization", authorization_);

@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import resource
+import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +33,7 @@ HASH_TOKEN = os.path.join(ROOT, "server", "security", "hash_token")
 
 SCENARIOS = [
     # name, upstream latency (ms), in flight, fail every Nth call, security
-    # [, access log and metrics endpoint]
+    # [, access log and metrics endpoint [, request_id records: memory|redis]]
     ("a: zero latency, 64 in flight", 0, 64, 0, ""),
     ("b: 100 ms latency, 100 in flight", 100, 100, 0, ""),
     ("b: 100 ms latency, 1000 in flight", 100, 1000, 0, ""),
@@ -46,6 +47,12 @@ SCENARIOS = [
     # Scenario a with the JSON access log to a file and the metrics endpoint
     # on (metrics are always collected; the endpoint only serves them).
     ("e: access log + metrics endpoint, zero latency, 64 in flight", 0, 64, 0, "", True),
+    # Every call with a fresh request_id (AIP-155): its record in process,
+    # then in Redis (one script round trip before the call, a write after).
+    ("f: request_id records in process, zero latency, 1 in flight", 0, 1, 0, "", False, "memory"),
+    ("f: request_id records in Redis, zero latency, 1 in flight", 0, 1, 0, "", False, "redis"),
+    ("f: request_id records in process, zero latency, 64 in flight", 0, 64, 0, "", False, "memory"),
+    ("f: request_id records in Redis, zero latency, 64 in flight", 0, 64, 0, "", False, "redis"),
 ]
 
 
@@ -155,8 +162,27 @@ def load(mode, target, concurrency, args, flags=()):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(workdir):
+    """A redis-server on a free loopback port, nothing persisted."""
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                                "--save", "", "--appendonly", "no", "--dir", workdir],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in process.stdout:
+        if "Ready to accept connections" in line:
+            threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+            return process, port
+    raise SystemExit("redis-server did not start")
+
+
 def scenario(name, latency_ms, concurrency, fail_every, security, observability, args,
-             workdir):
+             workdir, records=None):
     upstream_argv = [UPSTREAM, f"--latency_ms={latency_ms}", f"--fail_every={fail_every}",
                      "--retry_after=0"]
     # The gateway and its own upstream: fresh processes, so peaks are this scenario's.
@@ -172,6 +198,12 @@ def scenario(name, latency_ms, concurrency, fail_every, security, observability,
         if observability:
             f.write(f'observability {{ metrics_address: "127.0.0.1:0" access_log {{ enabled: true '
                     f'path: "{os.path.join(workdir, f"access-{port}.jsonl")}" }} }}\n')
+        redis = None
+        if records == "redis":
+            redis, redis_port = start_redis(workdir)
+            f.write(f'shared_state {{ address: "127.0.0.1:{redis_port}" }}\n')
+    if records:
+        flags = [*flags, "--request_ids"]
     gateway, gateway_port = start([GATEWAY, f"--config={config}", "--listen=127.0.0.1:0"],
                                   marker="linkgateway: listening on 127.0.0.1:")
     sampler = ProcessSampler(gateway.pid)
@@ -185,6 +217,8 @@ def scenario(name, latency_ms, concurrency, fail_every, security, observability,
     through["upstream_connections"] = upstream_stats(port)["connections"]
     stop(gateway)
     stop(upstream)
+    if redis is not None:
+        stop(redis)
 
     upstream, port = start(upstream_argv)
     direct = load("direct", f"http://127.0.0.1:{port}/registration", concurrency, args)
@@ -245,8 +279,9 @@ def main():
                 continue
             print(f"running {name} ...", file=sys.stderr, flush=True)
             observability = bool(rest and rest[0])
+            records = rest[1] if len(rest) > 1 else None
             results.append(scenario(name, latency_ms, concurrency, fail_every, security,
-                                    observability, args, workdir))
+                                    observability, args, workdir, records))
     table = markdown(results, machine)
     print(table)
     os.makedirs(args.out, exist_ok=True)

@@ -93,6 +93,23 @@ class CliContract:
         self.assertEqual(code, 0, answer)
         self.assertEqual(answer["imiconnect"]["transactionId"], transaction)
 
+    def test_a_request_id_makes_a_repeat_safe(self):
+        self.launcher.control("SMS and Voice v2", "registrations", {"RegistrationId": "reg-repeat"})
+        request = {"requestId": "5f0c1e2a-3b4d-4e5f-8a6b-7c8d9e0f1a2b",
+                   "smsVoice": {"registrationId": "reg-repeat"}}
+        code, first = self.run_cli("delete-registration", request)
+        self.assertEqual(code, 0, first)
+        code, repeat = self.run_cli("delete-registration", request)
+        self.assertEqual(code, 0, repeat)  # not NOT_FOUND: the record answers
+        self.assertTrue(repeat["replayed"])
+        self.assertEqual(repeat["smsVoice"]["upstreamRequestId"],
+                         first["smsVoice"]["upstreamRequestId"])
+        # Without one, the client makes one up: the audit trail shows it.
+        self.run_cli("delete-registration", {"smsVoice": {"registrationId": "no-such-one"}})
+        with open(f"{self.launcher.demo_dir}/audit.jsonl") as audit:
+            last = json.loads(audit.readlines()[-1])
+        self.assertRegex(last.get("idempotency_id", ""), r"^[0-9a-f-]{36}$")
+
     def test_tls_mtls_and_a_bearer_token(self):
         """Against `bazel run //:gateway -- --secure`: TLS with the demo CA;
         its client certificate (mTLS) or its token authenticate."""

@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -32,6 +33,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	pb "linkgateway/api/v1"
 )
@@ -114,6 +116,25 @@ func explain(err error) map[string]interface{} {
 	return out
 }
 
+// setRequestID gives a delete without a request_id a fresh one (AIP-155): a
+// retry of this call with the same request is then answered from the
+// gateway's record instead of deleting twice.
+func setRequestID(request proto.Message) {
+	message := request.ProtoReflect()
+	field := message.Descriptor().Fields().ByName("request_id")
+	if field == nil || message.Get(field).String() != "" {
+		return
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return
+	}
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	message.Set(field, protoreflect.ValueOfString(id))
+}
+
 func transport(caFile, certFile, keyFile string) (grpc.DialOption, error) {
 	if caFile == "" && certFile == "" {
 		return grpc.WithInsecure(), nil
@@ -175,6 +196,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "the request is not valid JSON for", proto.MessageName(request), ":", err)
 		os.Exit(64)
 	}
+	setRequestID(request)
 	dial, err := transport(*caFile, *certFile, *keyFile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -14,6 +14,7 @@ code.
 import argparse
 import json
 import sys
+import uuid
 
 import grpc
 from google.protobuf import json_format
@@ -64,6 +65,10 @@ def main(argv=None):
         print(f"the request is not valid JSON for {message.DESCRIPTOR.full_name}: {error}",
               file=sys.stderr)
         return 64
+    # A delete without a request_id gets a fresh one (AIP-155): a retry of this
+    # call is then answered from the gateway's record, not repeated.
+    if "request_id" in request.DESCRIPTOR.fields_by_name and not request.request_id:
+        request.request_id = str(uuid.uuid4())
     metadata = []
     if args.token_file:
         with open(args.token_file) as f:

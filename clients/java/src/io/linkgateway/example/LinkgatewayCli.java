@@ -14,6 +14,7 @@ package io.linkgateway.example;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -47,6 +48,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 public final class LinkgatewayCli {
@@ -85,6 +87,13 @@ public final class LinkgatewayCli {
   private static <B extends Message.Builder> B parse(String json, B builder)
       throws InvalidProtocolBufferException {
     JsonFormat.parser().merge(json, builder);
+    // A delete without a request_id gets a fresh one (AIP-155): a retry of
+    // this call is then answered from the gateway's record, not repeated.
+    Descriptors.FieldDescriptor requestId =
+        builder.getDescriptorForType().findFieldByName("request_id");
+    if (requestId != null && ((String) builder.getField(requestId)).isEmpty()) {
+      builder.setField(requestId, UUID.randomUUID().toString());
+    }
     return builder;
   }
 
