@@ -109,8 +109,12 @@ TEST(RedisClientTest, ACommandWithoutAnAnswerInTimeFails) {
   ASSERT_TRUE(WaitConnected(client));
   // Redis runs one command at a time: a script that spins blocks it.
   absl::Notification blocked;
+  // Spin for one whole second in microseconds (whole seconds alone may
+  // tick over at once).
   client.Command({"EVAL", "local t = redis.call('TIME'); while true do "
-                          "local n = redis.call('TIME'); if n[1] - t[1] >= 1 then break end end",
+                          "local n = redis.call('TIME'); "
+                          "if (n[1] - t[1]) * 1000000 + (n[2] - t[2]) >= 1000000 "
+                          "then break end end",
                   "0"},
                  [&](absl::StatusOr<RedisReply>) { blocked.Notify(); });
   auto late = Send(client, {"PING"});
