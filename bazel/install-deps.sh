@@ -11,6 +11,8 @@ PACKAGES=(
   libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-botocore python3-h2 util-linux
   prometheus redis-server libhiredis-dev
+  # Unlink jobs: SQLite embedded, PostgreSQL when replicas share jobs.
+  libsqlite3-dev postgresql libpq-dev
   # The Go client (GOPATH mode, Debian's Go packages).
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-genproto-dev
   golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev

@@ -28,6 +28,7 @@ _LIBS = {
     "httplib": (["cpp-httplib"], []),
     "libevent": (["libevent", "libevent_pthreads"], []),
     "hiredis": (["hiredis"], []),
+    "sqlite3": (["sqlite3"], []),
 }
 
 def _pkg_config(rctx, args):

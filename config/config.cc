@@ -74,6 +74,13 @@ void ApplyDefaults(GatewayConfig& config) {
   auto* idempotency = config.mutable_idempotency();
   SetDefaultDuration(idempotency->mutable_retention(), 24 * 3600);
   if (idempotency->max_records() == 0) idempotency->set_max_records(100000);
+  auto* unlink = config.mutable_unlink();
+  if (unlink->max_steps_in_flight() == 0) unlink->set_max_steps_in_flight(64);
+  SetDefaultDuration(unlink->mutable_step_deadline(), 60);
+  SetDefaultDuration(unlink->mutable_follow_for(), 600);
+  SetDefaultDuration(unlink->mutable_follow_interval(), 1);
+  SetDefaultDuration(unlink->mutable_lease(), 30);
+  SetDefaultDuration(unlink->mutable_retention(), 30 * 24 * 3600);
   if (!config.shared_state().address().empty()) {
     auto* shared = config.mutable_shared_state();
     SetDefault(shared->mutable_key_prefix(), "linkgateway:");
@@ -117,6 +124,15 @@ void ValidateConfig(GatewayConfig const& config, Checker& check) {
   if (config.idempotency().max_records() < 0) {
     check.Fail("idempotency.max_records", "must be at least 1");
   }
+  auto const& unlink = config.unlink();
+  if (unlink.max_steps_in_flight() < 0) {
+    check.Fail("unlink.max_steps_in_flight", "must be at least 1");
+  }
+  check.Positive("unlink.step_deadline", unlink.step_deadline());
+  check.Positive("unlink.follow_for", unlink.follow_for());
+  check.Positive("unlink.follow_interval", unlink.follow_interval());
+  check.Positive("unlink.lease", unlink.lease());
+  check.Positive("unlink.retention", unlink.retention());
   if (!v1::AccessLogFormat_IsValid(observability.access_log().format())) {
     check.Fail("observability.access_log.format", "must be JSON or TEXT");
   }

@@ -78,6 +78,26 @@ class RejectedCall final : public StreamStartService::Reactor {
   std::string const connection_;
 };
 
+// Takes a slot on the caller's connection (`connection`, set to its peer)
+// and one of the gateway's for a call whose stream just started: nullptr
+// when both were taken, else the reactor that refuses the call at once.
+inline StreamStartService::Reactor* AdmitOrRefuse(grpc::CallbackServerContext* context,
+                                                  Serving const& serving,
+                                                  std::string& connection) {
+  connection = context->peer();
+  if (!serving.connections.TryAcquire(connection)) {
+    serving.metrics.Rejected(core::reason::kTooManyStreams);
+    return new RejectedCall(serving.connections.TooManyStreams(), &serving.connections,
+                            connection);
+  }
+  if (!serving.limiter.TryAcquire()) {
+    serving.connections.Release(connection);
+    serving.metrics.Rejected(core::reason::kOverloaded);
+    return new RejectedCall(serving.limiter.Overloaded());
+  }
+  return nullptr;
+}
+
 // One unary call over the stream: one request message in, one answer out.
 // Destructive calls (requests with validate_only) are audited: the record is
 // on disk before the answer leaves, whatever the answer is.
@@ -90,17 +110,8 @@ class UnaryCall final : public StreamStartService::Reactor {
   static StreamStartService::Reactor* Start(grpc::CallbackServerContext* context,
                                             Table const& table, Serving const& serving,
                                             std::string const& method) {
-    std::string connection = context->peer();
-    if (!serving.connections.TryAcquire(connection)) {
-      serving.metrics.Rejected(core::reason::kTooManyStreams);
-      return new RejectedCall(serving.connections.TooManyStreams(), &serving.connections,
-                              std::move(connection));
-    }
-    if (!serving.limiter.TryAcquire()) {
-      serving.connections.Release(connection);
-      serving.metrics.Rejected(core::reason::kOverloaded);
-      return new RejectedCall(serving.limiter.Overloaded());
-    }
+    std::string connection;
+    if (auto* refused = AdmitOrRefuse(context, serving, connection)) return refused;
     return new UnaryCall(context, table, serving, method, std::move(connection));
   }
 

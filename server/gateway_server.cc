@@ -112,7 +112,8 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     GatewayConfig const& given, adapters::ProviderRegistry const& providers,
-    metrics::GatewayMetrics& metrics, core::IdempotencyStore* idempotency) {
+    metrics::GatewayMetrics& metrics, core::IdempotencyStore* idempotency,
+    ExtensionFactory extension) {
   GatewayConfig config = given;  // limits left unset take their defaults
   ApplyLimitDefaults(config, CurrentOpenFileLimit());
   auto const& security = config.security();
@@ -143,12 +144,20 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
                                                            std::move(authenticator),
                                                            std::move(policy),
                                                            std::move(access_log)));
+  std::vector<std::string> served = {
+      v1::AppProfileService::service_full_name(), v1::RegistrationService::service_full_name(),
+      v1::SubscriptionService::service_full_name(), "grpc.health.v1.Health",
+      "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"};
+  if (extension) {
+    auto built = extension(config, gateway->serving_);
+    if (!built.ok()) return built.status();
+    gateway->extension_ = *std::move(built);
+    for (auto const& name : gateway->extension_->service_names()) served.push_back(name);
+  }
   auto index = ReflectionIndex::Create(
       std::string(reinterpret_cast<char const*>(protos::kServedProtoset),
                   protos::kServedProtosetSize),
-      {v1::AppProfileService::service_full_name(), v1::RegistrationService::service_full_name(),
-       v1::SubscriptionService::service_full_name(), "grpc.health.v1.Health",
-       "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"});
+      served);
   if (!index.ok()) return index.status();
   gateway->reflection_index_ = *std::move(index);
   security::Authenticator const* gate =
@@ -178,6 +187,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   builder.RegisterService(&gateway->health_);
   builder.RegisterService(gateway->reflection_v1_.get());
   builder.RegisterService(gateway->reflection_v1alpha_.get());
+  if (gateway->extension_ != nullptr) {
+    for (grpc::Service* service : gateway->extension_->services()) builder.RegisterService(service);
+  }
   gateway->server_ = builder.BuildAndStart();
   if (gateway->server_ == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot serve on ", config.listen_address()));
@@ -191,6 +203,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
                               v1::SubscriptionService::service_full_name(),
                               v1::AppProfileService::service_full_name()}) {
     gateway->health_.Set(service, true);
+  }
+  if (gateway->extension_ != nullptr) {
+    for (auto const& name : gateway->extension_->service_names()) gateway->health_.Set(name, true);
   }
   gateway->provider_health_ = std::make_unique<ProviderHealth>(providers, gateway->health_);
   return gateway;

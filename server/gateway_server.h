@@ -4,7 +4,10 @@
 #ifndef LINKGATEWAY_SERVER_GATEWAY_SERVER_H_
 #define LINKGATEWAY_SERVER_GATEWAY_SERVER_H_
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -29,6 +32,19 @@ namespace linkgateway::server {
 
 using config::GatewayConfig;
 
+// Services served beside the API's (e.g. unlink jobs), built once the
+// server's serving context (limits, identity, policy, audit) exists; they
+// live until the server has stopped.
+class ServiceExtension {
+ public:
+  virtual ~ServiceExtension() = default;
+  virtual std::vector<grpc::Service*> services() = 0;
+  // Their full names, for reflection and health.
+  virtual std::vector<std::string> service_names() const = 0;
+};
+using ExtensionFactory = std::function<absl::StatusOr<std::unique_ptr<ServiceExtension>>(
+    GatewayConfig const&, Serving const&)>;
+
 class GatewayServer {
  public:
   // Starts serving on config.listen_address() with config.limits,
@@ -39,7 +55,8 @@ class GatewayServer {
   // a request_id; null: an in-process store of the server's own.
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
       GatewayConfig const& config, adapters::ProviderRegistry const& providers,
-      metrics::GatewayMetrics& metrics, core::IdempotencyStore* idempotency = nullptr);
+      metrics::GatewayMetrics& metrics, core::IdempotencyStore* idempotency = nullptr,
+      ExtensionFactory extension = nullptr);
 
   ~GatewayServer();
 
@@ -79,6 +96,8 @@ class GatewayServer {
   std::unique_ptr<ReflectionV1Alpha> reflection_v1alpha_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<grpc::Server> server_;
+  // After server_: destroyed first, once no call is served any more.
+  std::unique_ptr<ServiceExtension> extension_;
   bool shut_down_ = false;
 };
 

@@ -25,6 +25,7 @@
 #include "observability/metrics/http_endpoint.h"
 #include "server/composition_root.h"
 #include "server/gateway_server.h"
+#include "server/unlink/unlink_service.h"
 #include "server/limits.h"
 #include "server/security/listener_security.h"
 #include "server/shared_state.h"
@@ -109,7 +110,8 @@ int main(int argc, char** argv) {
   }
 
   auto server = linkgateway::server::GatewayServer::Start(
-      *config, (*providers)->registry(), metrics, &(*shared_state)->idempotency());
+      *config, (*providers)->registry(), metrics, &(*shared_state)->idempotency(),
+      linkgateway::server::unlink::UnlinkServicesFactory());
   if (!server.ok()) {
     log::Error(server.status().message());
     return 1;

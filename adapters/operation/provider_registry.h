@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "adapters/operation/operation.h"
 #include "linkgateway/v1/app_profiles.pb.h"
@@ -24,6 +25,12 @@ struct ProviderRegistry {
       delete_app_profile;
   OperationTable<v1::GetProfileTransactionRequest, v1::ProfileTransaction>
       get_profile_transaction;
+
+  // Providers (target case names, e.g. "sms_voice") whose delete may be sent
+  // again when the outcome of an earlier send is unknown: a repeat changes
+  // nothing, and its answer (NOT_FOUND: gone) proves the end state. What an
+  // unlink job resumed after a crash relies on; others are never re-sent.
+  absl::flat_hash_set<std::string> repeatable_deletes;
 };
 
 // Per provider (the name of the request oneof's field, e.g. "sms_voice"): OK

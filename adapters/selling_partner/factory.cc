@@ -91,6 +91,8 @@ class Factory final : public ProviderFactory {
         WithRetries<Request, Response>(context, kDeleteSubscription, std::move(operation),
                                        core::Idempotency::kIdempotent,
                                        &DeleteSubscription::AlreadyDone));
+    // deleteSubscriptionById of a deleted subscription is 404 NotFound.
+    context.registry.repeatable_deletes.insert("selling_partner");
     return absl::OkStatus();
   }
 };

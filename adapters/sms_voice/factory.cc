@@ -42,6 +42,8 @@ class Factory final : public ProviderFactory {
                                                  context.MeteredTransportFor(kDeleteRegistration),
                                                  *credentials),
             core::Idempotency::kIdempotent, &DeleteRegistration::AlreadyDone));
+    // DeleteRegistration of a deleted registration is ResourceNotFound.
+    context.registry.repeatable_deletes.insert("sms_voice");
     return absl::OkStatus();
   }
 };

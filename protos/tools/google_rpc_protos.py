@@ -1,4 +1,6 @@
-"""Writes google/rpc/{code,status,error_details}.proto below a directory,
+"""Writes google/rpc/{code,status,error_details}.proto and
+google/longrunning/operations.proto (with the google/api files it imports)
+below a directory,
 from Debian's libgoogle-common-protos-java jar (Debian ships the official
 files only there), for every build that compiles them: Bazel
 (//bazel:system_libs.bzl), the Java client and the Python package.
@@ -15,7 +17,9 @@ import sys
 import zipfile
 
 JAR = "/usr/share/java/proto-google-common-protos.jar"
-FILES = ("google/rpc/code.proto", "google/rpc/error_details.proto", "google/rpc/status.proto")
+FILES = ("google/rpc/code.proto", "google/rpc/error_details.proto", "google/rpc/status.proto",
+         "google/api/annotations.proto", "google/api/http.proto",
+         "google/longrunning/operations.proto")
 ERROR_INFO = """
 // Added by protos/tools/google_rpc_protos.py: Debian's copy of this file
 // predates it.

@@ -190,10 +190,22 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
     auto process = StartGateway({"--config=" + config_file});
     if (!process.ok()) return process.status();
     gateway->replicas_.push_back(*std::move(process));
+    gateway->config_files_.push_back(config_file);
   }
   gateway->channel_ =
       grpc::CreateChannel(gateway->replicas_[0]->address(), grpc::InsecureChannelCredentials());
   return gateway;
+}
+
+absl::Status EmulatedGateway::Restart(int i, int signal) {
+  replicas_.at(i)->Stop(signal);
+  auto process = StartGateway({"--config=" + config_files_.at(i)});
+  if (!process.ok()) return process.status();
+  replicas_[i] = *std::move(process);
+  if (i == 0) {
+    channel_ = grpc::CreateChannel(replicas_[0]->address(), grpc::InsecureChannelCredentials());
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> EmulatedGateway::Metrics(int replica) {

@@ -88,6 +88,10 @@ class EmulatedGateway {
   // GET /metrics from a replica's metrics endpoint (the address it logged).
   absl::StatusOr<std::string> Metrics(int replica = 0);
   ChildProcess& gateway() { return *replicas_[0]; }
+  // Stops replica `i` with `signal` (SIGKILL: a crash) and starts it again
+  // with the same configuration, on a new port; channel() then points at
+  // replica 0's new address.
+  absl::Status Restart(int i, int signal);
   ChildProcess& amazon();
 
   // POSTs `json` to an emulator's /__emulator/<path> and returns the parsed
@@ -107,6 +111,7 @@ class EmulatedGateway {
  private:
   std::shared_ptr<Emulators> emulators_;
   std::vector<std::unique_ptr<ChildProcess>> replicas_;
+  std::vector<std::string> config_files_;
   std::shared_ptr<grpc::Channel> channel_;
   std::string audit_path_;
   std::string access_log_path_;
