@@ -29,6 +29,7 @@ _LIBS = {
     "libevent": (["libevent", "libevent_pthreads"], []),
     "hiredis": (["hiredis"], []),
     "sqlite3": (["sqlite3"], []),
+    "libpq": (["libpq"], []),
 }
 
 def _pkg_config(rctx, args):

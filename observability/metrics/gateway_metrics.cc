@@ -94,7 +94,22 @@ GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> 
                               .AddCounter("linkgateway_access_log_dropped_total",
                                           "Access-log lines dropped because the log could "
                                           "not keep up.")
-                              .With({})) {
+                              .With({})),
+      unlink_steps_(registry_.AddCounter(
+          "linkgateway_unlink_steps_total",
+          "Unlink job steps finished, by provider and final state (SUCCEEDED, ALREADY_GONE, "
+          "FAILED, OUTCOME_UNKNOWN, CANCELLED).",
+          {"provider", "state"})),
+      unlink_store_writes_(registry_
+                               .AddHistogram("linkgateway_unlink_store_write_seconds",
+                                             "Durable writes of an unlink step's intent or "
+                                             "outcome to the job store.",
+                                             {})
+                               .With({})),
+      unlink_in_flight_(registry_
+                            .AddGauge("linkgateway_unlink_steps_in_flight",
+                                      "Unlink job steps sent and not yet answered.")
+                            .With({})) {
   std::vector<std::string> names, values;
   for (auto& [name, value] : build_info) {
     names.push_back(name);
@@ -156,6 +171,10 @@ void GatewayMetrics::Rejected(absl::string_view reason) {
 
 void GatewayMetrics::TokenFetched(absl::string_view source, bool ok) {
   token_fetches_.With({std::string(source), ok ? "ok" : "error"}).Increment();
+}
+
+void GatewayMetrics::UnlinkStepFinished(absl::string_view provider, absl::string_view state) {
+  unlink_steps_.With({std::string(provider), std::string(state)}).Increment();
 }
 
 void GatewayMetrics::SharedStateFallback(absl::string_view what) {

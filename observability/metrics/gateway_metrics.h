@@ -83,6 +83,10 @@ class GatewayMetrics {
   // Whether Redis is connected, read when scraped (unset: the gauge is absent).
   void SetSharedStateReader(std::function<bool()> connected);
   Counter& access_log_dropped() { return access_log_dropped_; }
+  // Unlink jobs: a step's final state, a durable store write, steps in flight.
+  void UnlinkStepFinished(absl::string_view provider, absl::string_view state);
+  void UnlinkStoreWrite(absl::Duration took) { unlink_store_writes_.Observe(took); }
+  Gauge& unlink_steps_in_flight() { return unlink_in_flight_; }
 
   // Calls in flight, read when scraped (replaces the previous reader; an
   // empty one reads 0).
@@ -104,6 +108,9 @@ class GatewayMetrics {
   Counter& audit_records_;
   Counter& audit_failures_;
   Counter& access_log_dropped_;
+  Family<Counter>& unlink_steps_;
+  Histogram& unlink_store_writes_;
+  Gauge& unlink_in_flight_;
 
   absl::Mutex mu_;
   std::function<double()> in_flight_ ABSL_GUARDED_BY(mu_);

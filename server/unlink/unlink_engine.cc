@@ -211,16 +211,15 @@ void UnlinkEngine::ClaimAndRenew() {
     log::Warning("unlink: cannot claim unfinished jobs: ", claimed.status().message());
   } else {
     for (auto& stored : *claimed) {
-      {
-        absl::MutexLock lock(&mu_);
-        if (jobs_.contains(stored.metadata.name())) continue;
-      }
-      log::Info("unlink: resuming ", stored.metadata.name());
       std::vector<v1::UnlinkTarget> targets;
       for (auto const& step : stored.metadata.steps()) targets.push_back(step.target());
       security::Caller caller;
       caller.principal = stored.metadata.caller();
-      Adopt(std::move(stored), std::move(targets), std::move(caller));
+      auto job = MakeJob(std::move(stored), std::move(targets), std::move(caller));
+      // A job this replica runs already (or is starting) is not adopted twice.
+      if (!Register(job)) continue;
+      log::Info("unlink: resuming ", job->stored.metadata.name());
+      Adopt(job);
     }
   }
   absl::Time before = now - options_.retention;
@@ -289,7 +288,15 @@ absl::StatusOr<google::longrunning::Operation> UnlinkEngine::Start(
   }
   // Fail closed: no job whose steps the audit trail could not record.
   if (absl::Status ready = audit_.Ready(); !ready.ok()) return ready;
+  // Registered before it is stored, so that a claim running meanwhile does
+  // not adopt it a second time.
+  auto running = MakeJob(job, {request.targets().begin(), request.targets().end()}, caller);
+  Register(running);
   auto created = store_.Create(job, options_.owner, now + options_.lease);
+  if (!created.ok() || !created->inserted) {
+    absl::MutexLock lock(&mu_);
+    jobs_.erase(m.name());
+  }
   if (!created.ok()) return created.status();
   if (!created->inserted) {
     if (created->job.fingerprint != job.fingerprint) {
@@ -300,10 +307,7 @@ absl::StatusOr<google::longrunning::Operation> UnlinkEngine::Start(
     return OperationOf(*current);
   }
   AuditStart(caller, request, created->job.metadata.name());
-  std::vector<v1::UnlinkTarget> targets(request.targets().begin(), request.targets().end());
-  worker_.Post([this, job, targets = std::move(targets), caller]() mutable {
-    Adopt(std::move(job), std::move(targets), std::move(caller));
-  });
+  worker_.Post([this, running] { Adopt(running); });
   return OperationOf(created->job);
 }
 
@@ -326,8 +330,9 @@ void UnlinkEngine::AuditStart(security::Caller const& caller,
   });
 }
 
-void UnlinkEngine::Adopt(StoredJob stored, std::vector<v1::UnlinkTarget> targets,
-                         security::Caller caller) {
+UnlinkEngine::JobPtr UnlinkEngine::MakeJob(StoredJob stored,
+                                           std::vector<v1::UnlinkTarget> targets,
+                                           security::Caller caller) {
   auto job = std::make_shared<Job>();
   job->caller = std::move(caller);
   job->stored = std::move(stored);
@@ -337,10 +342,15 @@ void UnlinkEngine::Adopt(StoredJob stored, std::vector<v1::UnlinkTarget> targets
     // none, and cannot be sent.
     job->secrets_missing.push_back(NeedsSecrets(target) && !HoldsSecrets(target));
   }
-  {
-    absl::MutexLock lock(&mu_);
-    jobs_[job->stored.metadata.name()] = job;
-  }
+  return job;
+}
+
+bool UnlinkEngine::Register(JobPtr const& job) {
+  absl::MutexLock lock(&mu_);
+  return jobs_.emplace(job->stored.metadata.name(), job).second;
+}
+
+void UnlinkEngine::Adopt(JobPtr const& job) {
   Recover(job);
   Pump();
   MaybeComplete(job);
@@ -433,6 +443,7 @@ void UnlinkEngine::BeginStep(JobPtr const& job, int index) {
   // The intent, on disk before anything is sent.
   if (!Save(job, index, std::move(step))) return;
   ++in_flight_;
+  if (options_.metrics != nullptr) options_.metrics->unlink_steps_in_flight().Add(1);
   absl::Time started = absl::Now();
   auto trace = std::make_shared<core::UpstreamTrace>();
   adapters::CallContext context{started + options_.step_deadline, stopping_, trace};
@@ -443,6 +454,9 @@ void UnlinkEngine::BeginStep(JobPtr const& job, int index) {
                 gate->Post([this, job, index, request, trace, started, rule = std::move(rule),
                             answer = std::move(answer)]() mutable {
                   --in_flight_;
+                  if (options_.metrics != nullptr) {
+                    options_.metrics->unlink_steps_in_flight().Add(-1);
+                  }
                   std::string upstream_id = Audit(job, index, *request, answer.status,
                                                   answer.response.get(), trace.get(), started,
                                                   rule);
@@ -564,6 +578,7 @@ bool UnlinkEngine::Save(JobPtr const& job, int index, v1::UnlinkStep step) {
   absl::Time now = absl::Now();
   *step.mutable_update_time() = Stamp(now);
   absl::Status saved = store_.SaveStep(job->stored.metadata.name(), options_.owner, index, step);
+  if (options_.metrics != nullptr) options_.metrics->UnlinkStoreWrite(absl::Now() - now);
   if (saved.code() == absl::StatusCode::kFailedPrecondition) {
     // Another replica holds the job now (this one's lease lapsed): it
     // resolves the steps from the store; this replica must not act on them.
@@ -596,7 +611,13 @@ void UnlinkEngine::Finish(JobPtr const& job, int index, v1::UnlinkStepState stat
   v1::UnlinkStep step = base != nullptr ? *base : job->stored.metadata.steps(index);
   step.set_state(state);
   *step.mutable_status() = core::ToRpcStatus(status);
+  std::string provider = ProviderOfTarget(step.target());
   if (!Save(job, index, std::move(step))) return;
+  if (options_.metrics != nullptr) {
+    absl::string_view name = v1::UnlinkStepState_Name(state);
+    absl::ConsumePrefix(&name, "UNLINK_STEP_STATE_");
+    options_.metrics->UnlinkStepFinished(provider, name);
+  }
   Notify(job);
   MaybeComplete(job);
 }

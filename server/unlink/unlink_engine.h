@@ -32,6 +32,7 @@
 #include "adapters/async/cancellation.h"
 #include "adapters/operation/provider_registry.h"
 #include "google/longrunning/operations.pb.h"
+#include "observability/metrics/gateway_metrics.h"
 #include "server/audit/audit_log.h"
 #include "server/security/authorization_policy.h"
 #include "server/security/caller.h"
@@ -54,6 +55,8 @@ struct EngineOptions {
   absl::Duration retention = absl::Hours(24 * 30);
   // Attempts of a repeatable delete whose outcome stays unknown.
   int max_attempts = 3;
+  // Where steps and store writes are counted; may be null.
+  metrics::GatewayMetrics* metrics = nullptr;
 };
 
 // "operations/unlink/" + a random UUID.
@@ -113,8 +116,12 @@ class UnlinkEngine {
   using JobPtr = std::shared_ptr<Job>;
 
   // Worker-thread work.
-  void Adopt(StoredJob stored, std::vector<v1::UnlinkTarget> full_targets,
-             security::Caller caller);
+  static JobPtr MakeJob(StoredJob stored, std::vector<v1::UnlinkTarget> targets,
+                        security::Caller caller);
+  // Adds `job` to the jobs this replica runs; false when it runs it already.
+  bool Register(JobPtr const& job);
+  // Starts running a registered job's steps (worker thread).
+  void Adopt(JobPtr const& job);
   // The audit record of a job's start (unlink_step -1).
   void AuditStart(security::Caller const& caller, v1::StartUnlinkRequest const& request,
                   std::string const& name);

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -21,6 +22,8 @@
 #include "observability/log/log.h"
 #include "server/dispatch.h"
 #include "server/grpc_status.h"
+#include "config/secrets.h"
+#include "server/unlink/postgres_job_store.h"
 #include "server/unlink/sqlite_job_store.h"
 
 namespace linkgateway::server::unlink {
@@ -336,7 +339,10 @@ absl::StatusOr<std::filesystem::path> TemporaryDirectory() {
 std::string DefaultOwner(config::GatewayConfig const& config) {
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-  return absl::StrCat(host, "/", config.listen_address());
+  std::string owner = absl::StrCat(host, "/", config.listen_address());
+  // Port 0 names no particular gateway: two on one host must differ.
+  if (absl::EndsWith(config.listen_address(), ":0")) absl::StrAppend(&owner, "/", getpid());
+  return owner;
 }
 
 }  // namespace
@@ -345,16 +351,25 @@ absl::StatusOr<std::unique_ptr<UnlinkServices>> UnlinkServices::Create(
     config::GatewayConfig const& config, Serving const& serving) {
   auto const& unlink = config.unlink();
   std::filesystem::path temporary;
-  std::string directory = unlink.state_directory();
-  if (directory.empty()) {
-    auto made = TemporaryDirectory();
-    if (!made.ok()) return made.status();
-    temporary = *made;
-    directory = temporary.string();
-    log::Warning("unlink jobs are kept in the temporary directory ", directory,
-                 ", removed at exit: they do not survive a restart (set unlink.state_directory)");
+  absl::StatusOr<std::unique_ptr<JobStore>> store;
+  if (unlink.has_postgres()) {
+    auto conninfo = config::ResolveSecret(unlink.postgres(), "unlink.postgres");
+    if (!conninfo.ok()) return conninfo.status();
+    store = PostgresJobStore::Open(*std::move(conninfo));
+    if (store.ok()) log::Info("unlink jobs are kept in PostgreSQL (unlink.postgres)");
+  } else {
+    std::string directory = unlink.state_directory();
+    if (directory.empty()) {
+      auto made = TemporaryDirectory();
+      if (!made.ok()) return made.status();
+      temporary = *made;
+      directory = temporary.string();
+      log::Warning("unlink jobs are kept in the temporary directory ", directory,
+                   ", removed at exit: they do not survive a restart (set "
+                   "unlink.state_directory)");
+    }
+    store = SqliteJobStore::Open(directory + "/unlink-jobs.sqlite3");
   }
-  auto store = SqliteJobStore::Open(directory + "/unlink-jobs.sqlite3");
   if (!store.ok()) return store.status();
   EngineOptions options;
   options.owner = unlink.replica_id().empty() ? DefaultOwner(config) : unlink.replica_id();
@@ -364,6 +379,7 @@ absl::StatusOr<std::unique_ptr<UnlinkServices>> UnlinkServices::Create(
   options.follow_interval = config::ToDuration(unlink.follow_interval());
   options.lease = config::ToDuration(unlink.lease());
   options.retention = config::ToDuration(unlink.retention());
+  options.metrics = &serving.metrics;
   return std::unique_ptr<UnlinkServices>(
       new UnlinkServices(serving, *std::move(store), std::move(temporary), std::move(options)));
 }

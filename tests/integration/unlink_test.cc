@@ -22,6 +22,7 @@
 #include "linkgateway/v1/unlink.grpc.pb.h"
 #include "tests/testing/emulated_gateway.h"
 #include "tests/testing/emulated_gateway_test.h"
+#include "tests/testing/postgres_server.h"
 
 namespace linkgateway {
 namespace {
@@ -78,8 +79,8 @@ class UnlinkTest : public testing::EmulatedGatewayTest {
                                            R"(","deviceId":"d-)", suffix, R"("})"))
                     .ok());
     std::vector<v1::UnlinkTarget> targets(4);
-    targets[0].mutable_dash_replenishment_device()->set_access_token(
-        device.ok() ? device->fields().at("accessToken").string_value() : "");
+    device_tokens_[suffix] = device.ok() ? device->fields().at("accessToken").string_value() : "";
+    targets[0].mutable_dash_replenishment_device()->set_access_token(device_tokens_[suffix]);
     targets[1].mutable_sms_voice_registration()->set_registration_id(
         absl::StrCat("registration-", suffix));
     auto* sp = targets[2].mutable_selling_partner_subscription();
@@ -130,7 +131,13 @@ class UnlinkTest : public testing::EmulatedGatewayTest {
       auto const& f = r.fields();
       if (f.at("method").string_value() != "DELETE") continue;
       std::string path = f.at("path").string_value();
-      if (absl::StrContains(path, "/registration")) ++seen["dash_replenishment"];
+      auto const& headers = f.at("headers").struct_value().fields();
+      auto authorization = headers.find("authorization");
+      // A device is named by its token alone (API 2.0).
+      if (absl::StrContains(path, "/registration") && authorization != headers.end() &&
+          absl::StrContains(authorization->second.string_value(), device_tokens_[suffix])) {
+        ++seen["dash_replenishment"];
+      }
       if (absl::StrContains(path, absl::StrCat("sub-", suffix))) ++seen["selling_partner"];
     }
     for (auto const& r : env_->Received(Emulator::kSmsVoice, "/")) {
@@ -153,6 +160,30 @@ class UnlinkTest : public testing::EmulatedGatewayTest {
     return seen;
   }
 
+  // Every provider holds its answer to the next delete for 4 s (and then
+  // acts on it): a gateway killed meanwhile dies with them all sent.
+  void HoldTheNextDeletes() {
+    ASSERT_TRUE(env_->Control("scenarios", R"({"path":"DELETE|subscriptions|registration",)"
+                                           R"("delayMs":4000,"times":2})")
+                    .ok());
+    ASSERT_TRUE(env_->Control(Emulator::kSmsVoice, "scenarios",
+                              R"({"path":"/","delayMs":4000,"times":1})")
+                    .ok());
+    ASSERT_TRUE(env_->Control(Emulator::kImiconnect, "scenarios",
+                              R"({"path":"customerappprofile","delayMs":4000,"times":1})")
+                    .ok());
+  }
+
+  // Waits (bounded) until a delete for each of the four targets arrived.
+  bool AllFourSent(std::string const& suffix) {
+    absl::Time give_up = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < give_up) {
+      if (DeletesSeen(suffix).size() == 4) return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  }
+
   std::vector<std::string> AuditLines() {
     std::ifstream in(env_->audit_path());
     std::vector<std::string> lines;
@@ -161,6 +192,7 @@ class UnlinkTest : public testing::EmulatedGatewayTest {
   }
 
   std::string state_dir_;
+  std::map<std::string, std::string> device_tokens_;  // by SeedAll's suffix
   std::unique_ptr<v1::UnlinkService::Stub> unlink_;
   std::unique_ptr<google::longrunning::Operations::Stub> operations_;
 };
@@ -294,26 +326,10 @@ TEST_F(UnlinkTest, FailingStepsEndWithAPreciseReport) {
 TEST_F(UnlinkTest, AKilledGatewayFinishesTheJobAfterItsRestartAndSendsNoIrreversibleDeleteTwice) {
   auto targets = SeedAll("crash");
   // Every provider holds its answer: the gateway dies with all four sent.
-  ASSERT_TRUE(env_->Control("scenarios", R"({"path":"DELETE|subscriptions|registration",)"
-                                         R"("delayMs":4000,"times":2})")
-                  .ok());
-  ASSERT_TRUE(env_->Control(Emulator::kSmsVoice, "scenarios",
-                            R"({"path":"/","delayMs":4000,"times":1})")
-                  .ok());
-  ASSERT_TRUE(env_->Control(Emulator::kImiconnect, "scenarios",
-                            R"({"path":"customerappprofile","delayMs":4000,"times":1})")
-                  .ok());
+  HoldTheNextDeletes();
   Operation op;
   ASSERT_TRUE(Start(targets, &op).ok());
-  // Bounded wait until all four requests reached the emulators.
-  absl::Time give_up = absl::Now() + absl::Seconds(20);
-  std::map<std::string, int> seen;
-  while (absl::Now() < give_up) {
-    seen = DeletesSeen("crash");
-    if (seen.size() == 4) break;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  ASSERT_EQ(seen.size(), 4u) << "not every step was sent";
+  ASSERT_TRUE(AllFourSent("crash"));
   ASSERT_TRUE(env_->Restart(0, SIGKILL).ok());
   Connected(env_->channel());
 
@@ -336,7 +352,7 @@ TEST_F(UnlinkTest, AKilledGatewayFinishesTheJobAfterItsRestartAndSendsNoIrrevers
     EXPECT_THAT(metadata.steps(i).status().message(), HasSubstr("never sent twice"));
   }
   EXPECT_EQ(done.error().code(), grpc::StatusCode::UNKNOWN);
-  seen = DeletesSeen("crash");
+  auto seen = DeletesSeen("crash");
   EXPECT_EQ(seen["dash_replenishment"], 1);
   EXPECT_EQ(seen["imiconnect"], 1);
   EXPECT_EQ(seen["sms_voice"], 2);
@@ -374,6 +390,67 @@ TEST_F(UnlinkTest, CancelStopsStepsNotYetSentAndAnotherCallerSeesNothing) {
   remove.set_name(op.name());
   EXPECT_EQ(operations_->DeleteOperation(Context().get(), remove, &empty).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
+}
+
+// Two replicas sharing jobs in a real PostgreSQL: one dies mid-job, the
+// other finishes it.
+class UnlinkOnPostgresTest : public UnlinkTest {
+ protected:
+  void SetUp() override {
+    auto postgres = testing::PostgresServer::Start();
+    ASSERT_TRUE(postgres.ok()) << postgres.status();
+    postgres_ = *std::move(postgres);
+    // The connection string is a secret: from a file, like a password.
+    std::string conninfo_file = absl::StrCat(std::getenv("TEST_TMPDIR"), "/pg-conninfo");
+    std::ofstream(conninfo_file) << postgres_->conninfo() << "\n";
+    testing::EmulatedGatewayOptions options;
+    options.replicas = 2;
+    options.extra_config = absl::StrCat(
+        "unlink {\n  postgres { file: \"", conninfo_file,
+        "\" }\n  lease { seconds: 2 }\n  follow_interval { nanos: 100000000 }\n}\n");
+    StartWith(options);
+  }
+
+  std::unique_ptr<testing::PostgresServer> postgres_;
+};
+
+TEST_F(UnlinkOnPostgresTest, AnotherReplicaFinishesTheJobOfOneKilledMidJob) {
+  auto targets = SeedAll("pg");
+  HoldTheNextDeletes();
+  Operation op;
+  ASSERT_TRUE(Start(targets, &op).ok());  // at replica 0
+  ASSERT_TRUE(AllFourSent("pg"));
+  env_->replica(0).Stop(SIGKILL);
+
+  // Replica 1 sees the job at once (the store is shared) and resumes it
+  // once replica 0's lease lapsed.
+  Connected(grpc::CreateChannel(env_->replica(1).address(), grpc::InsecureChannelCredentials()));
+  Operation done = WaitDone(op.name());
+  ASSERT_TRUE(done.done()) << done.DebugString();
+  auto metadata = MetadataOf(done);
+  for (int i : {1, 2}) {
+    EXPECT_THAT(metadata.steps(i).state(),
+                ::testing::AnyOf(v1::UNLINK_STEP_STATE_SUCCEEDED,
+                                 v1::UNLINK_STEP_STATE_ALREADY_GONE))
+        << i;
+    EXPECT_EQ(metadata.steps(i).attempts(), 2) << i;
+  }
+  for (int i : {0, 3}) {
+    EXPECT_EQ(metadata.steps(i).state(), v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN) << i;
+  }
+  auto seen = DeletesSeen("pg");
+  EXPECT_EQ(seen["dash_replenishment"], 1);
+  EXPECT_EQ(seen["imiconnect"], 1);
+  EXPECT_EQ(seen["sms_voice"], 2);
+  EXPECT_EQ(seen["selling_partner"], 2);
+
+  // A job started at the survivor runs there, each delete once.
+  auto more = SeedAll("pg2");
+  Operation second;
+  ASSERT_TRUE(Start(more, &second).ok());
+  Operation finished = WaitDone(second.name());
+  EXPECT_FALSE(finished.has_error()) << finished.DebugString();
+  for (auto const& [provider, count] : DeletesSeen("pg2")) EXPECT_EQ(count, 1) << provider;
 }
 
 }  // namespace

@@ -73,6 +73,10 @@ struct Completed {
 absl::StatusOr<Completed> RunToCompletion(std::vector<std::string> argv,
                                           absl::Duration timeout = absl::Seconds(60));
 
+// A loopback port nothing listens on now (the kernel's choice for a bound
+// socket), for servers that must be told their port.
+int FreeLoopbackPort();
+
 // Path of a file in this test's runfiles, e.g. "server/gateway".
 std::string RunfilePath(std::string const& workspace_relative);
 

@@ -1,8 +1,6 @@
 #include "tests/testing/redis_server.h"
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,25 +10,9 @@
 #include "absl/strings/str_cat.h"
 
 namespace linkgateway::testing {
-namespace {
-
-// A port nothing listens on now (the kernel's choice for a bound socket).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(std::string password) {
-  std::unique_ptr<RedisServer> server(new RedisServer(FreePort(), std::move(password)));
+  std::unique_ptr<RedisServer> server(new RedisServer(FreeLoopbackPort(), std::move(password)));
   if (absl::Status launched = server->Launch(); !launched.ok()) return launched;
   return server;
 }

@@ -1,0 +1,351 @@
+#include "server/unlink/postgres_job_store.h"
+
+#include <endian.h>
+#include <postgresql/libpq-fe.h>
+
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace linkgateway::server::unlink {
+
+using google::protobuf::util::TimeUtil;
+
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS unlink_jobs (
+  seq BIGSERIAL PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  caller TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  header BYTEA NOT NULL,
+  done BOOLEAN NOT NULL DEFAULT false,
+  cancel_requested BOOLEAN NOT NULL DEFAULT false,
+  owner TEXT NOT NULL DEFAULT '',
+  lease_until_us BIGINT NOT NULL DEFAULT 0,
+  update_us BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS unlink_jobs_request
+  ON unlink_jobs (caller, request_id) WHERE request_id <> '';
+CREATE INDEX IF NOT EXISTS unlink_jobs_unfinished ON unlink_jobs (done, owner);
+CREATE TABLE IF NOT EXISTS unlink_steps (
+  job_seq BIGINT NOT NULL REFERENCES unlink_jobs (seq) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  step BYTEA NOT NULL,
+  PRIMARY KEY (job_seq, idx)
+);
+)sql";
+
+std::string Int(std::int64_t v) { return absl::StrCat(v); }
+std::string Micros(absl::Time t) { return Int(absl::ToUnixMicros(t)); }
+
+}  // namespace
+
+// A result, cleared when it goes out of scope; binary columns.
+class PostgresJobStore::Result {
+ public:
+  explicit Result(PGresult* result) : result_(result) {}
+  Result(Result&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
+  Result& operator=(Result&&) = delete;
+  ~Result() { PQclear(result_); }
+
+  ExecStatusType status() const { return PQresultStatus(result_); }
+  int rows() const { return PQntuples(result_); }
+  int affected() const {
+    int n = 0;
+    return absl::SimpleAtoi(PQcmdTuples(result_), &n) ? n : 0;
+  }
+  std::string Bytes(int row, int column) const {
+    return std::string(PQgetvalue(result_, row, column), PQgetlength(result_, row, column));
+  }
+  std::int64_t Int64(int row, int column) const {
+    std::uint64_t network = 0;
+    std::memcpy(&network, PQgetvalue(result_, row, column), sizeof(network));
+    return static_cast<std::int64_t>(be64toh(network));
+  }
+  bool Bool(int row, int column) const { return PQgetvalue(result_, row, column)[0] != 0; }
+
+ private:
+  PGresult* result_;
+};
+
+absl::StatusOr<std::unique_ptr<PostgresJobStore>> PostgresJobStore::Open(std::string conninfo) {
+  std::unique_ptr<PostgresJobStore> store(new PostgresJobStore(std::move(conninfo)));
+  absl::MutexLock lock(&store->mu_);
+  if (absl::Status connected = store->Connect(); !connected.ok()) return connected;
+  // Replicas starting together may race to create the schema: one at a time.
+  auto created = store->InTransaction<bool>([&]() -> absl::StatusOr<bool> {
+    auto locked = store->Run("SELECT pg_advisory_xact_lock(7157382201)", {});
+    if (!locked.ok()) return locked.status();
+    auto schema = store->Run(kSchema, {});
+    if (!schema.ok()) return schema.status();
+    return true;
+  });
+  if (!created.ok()) return created.status();
+  return store;
+}
+
+PostgresJobStore::~PostgresJobStore() {
+  absl::MutexLock lock(&mu_);
+  PQfinish(conn_);
+}
+
+absl::Status PostgresJobStore::Connect() {
+  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return absl::OkStatus();
+  PQfinish(conn_);
+  conn_ = PQconnectdb(conninfo_.c_str());
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    // libpq's message names the host and the reason, never the password.
+    std::string message = PQerrorMessage(conn_);
+    PQfinish(conn_);
+    conn_ = nullptr;
+    return absl::UnavailableError(
+        absl::StrCat("unlink job store (PostgreSQL) unreachable: ", message));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PostgresJobStore::Result> PostgresJobStore::Run(char const* sql,
+                                                               std::vector<Param> const& params) {
+  if (absl::Status connected = Connect(); !connected.ok()) return connected;
+  std::vector<char const*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  for (auto const& p : params) {
+    values.push_back(p.value.c_str());  // text parameters end with a NUL
+    lengths.push_back(static_cast<int>(p.value.size()));
+    formats.push_back(p.binary ? 1 : 0);
+  }
+  // No parameters: a script of several statements (the schema).
+  Result result(params.empty() ? PQexec(conn_, sql)
+                               : PQexecParams(conn_, sql, static_cast<int>(params.size()),
+                                              nullptr, values.data(), lengths.data(),
+                                              formats.data(), /*resultFormat=*/1));
+  auto status = result.status();
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    std::string message = PQerrorMessage(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      return absl::UnavailableError(
+          absl::StrCat("unlink job store (PostgreSQL) connection lost: ", message));
+    }
+    return absl::UnavailableError(absl::StrCat("unlink job store (PostgreSQL): ", message));
+  }
+  return result;
+}
+
+template <typename T, typename Body>
+absl::StatusOr<T> PostgresJobStore::InTransaction(Body body) {
+  if (absl::Status connected = Connect(); !connected.ok()) return connected;
+  PGresult* begin = PQexec(conn_, "BEGIN");
+  bool began = PQresultStatus(begin) == PGRES_COMMAND_OK;
+  PQclear(begin);
+  if (!began) {
+    return absl::UnavailableError(
+        absl::StrCat("unlink job store (PostgreSQL): ", PQerrorMessage(conn_)));
+  }
+  absl::StatusOr<T> result = body();
+  PGresult* end = PQexec(conn_, result.ok() ? "COMMIT" : "ROLLBACK");
+  bool ended = PQresultStatus(end) == PGRES_COMMAND_OK;
+  PQclear(end);
+  if (result.ok() && !ended) {
+    return absl::UnavailableError(
+        absl::StrCat("unlink job store (PostgreSQL): commit failed: ", PQerrorMessage(conn_)));
+  }
+  return result;
+}
+
+absl::StatusOr<StoredJob> PostgresJobStore::Load(std::int64_t seq) {
+  auto job_row = Run(
+      "SELECT header, fingerprint, done, cancel_requested, update_us FROM unlink_jobs "
+      "WHERE seq = $1",
+      {{Int(seq)}});
+  if (!job_row.ok()) return job_row.status();
+  if (job_row->rows() != 1) return absl::NotFoundError("the job is gone");
+  StoredJob job;
+  if (!job.metadata.ParseFromString(job_row->Bytes(0, 0))) {
+    return absl::DataLossError("unlink job store (PostgreSQL): a job is unreadable");
+  }
+  job.fingerprint = job_row->Bytes(0, 1);
+  job.done = job_row->Bool(0, 2);
+  job.metadata.set_cancel_requested(job_row->Bool(0, 3));
+  *job.metadata.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(job_row->Int64(0, 4));
+  job.metadata.clear_steps();
+  auto steps = Run("SELECT step FROM unlink_steps WHERE job_seq = $1 ORDER BY idx", {{Int(seq)}});
+  if (!steps.ok()) return steps.status();
+  for (int r = 0; r < steps->rows(); ++r) {
+    if (!job.metadata.add_steps()->ParseFromString(steps->Bytes(r, 0))) {
+      return absl::DataLossError("unlink job store (PostgreSQL): a step is unreadable");
+    }
+  }
+  return job;
+}
+
+absl::StatusOr<JobStore::Created> PostgresJobStore::Create(StoredJob const& job,
+                                                           std::string const& owner,
+                                                           absl::Time lease_until) {
+  absl::MutexLock lock(&mu_);
+  auto const& m = job.metadata;
+  v1::UnlinkMetadata header = m;
+  header.clear_steps();
+  return InTransaction<Created>([&]() -> absl::StatusOr<Created> {
+    // The unique (caller, request_id) index decides between racing starts.
+    auto inserted = Run(
+        "INSERT INTO unlink_jobs (name, caller, request_id, fingerprint, header, done, owner, "
+        "lease_until_us, update_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+        "ON CONFLICT (caller, request_id) WHERE request_id <> '' DO NOTHING RETURNING seq",
+        {{m.name()},
+         {m.caller()},
+         {m.request_id()},
+         {job.fingerprint},
+         {header.SerializeAsString(), true},
+         {job.done ? "true" : "false"},
+         {owner},
+         {Micros(lease_until)},
+         {Int(TimeUtil::TimestampToMicroseconds(m.update_time()))}});
+    if (!inserted.ok()) return inserted.status();
+    if (inserted->rows() == 0) {
+      auto existing = Run("SELECT seq FROM unlink_jobs WHERE caller = $1 AND request_id = $2",
+                          {{m.caller()}, {m.request_id()}});
+      if (!existing.ok()) return existing.status();
+      if (existing->rows() != 1) return absl::AbortedError("the earlier job vanished; retry");
+      auto loaded = Load(existing->Int64(0, 0));
+      if (!loaded.ok()) return loaded.status();
+      return Created{false, *std::move(loaded)};
+    }
+    std::int64_t seq = inserted->Int64(0, 0);
+    for (int i = 0; i < m.steps_size(); ++i) {
+      auto step = Run("INSERT INTO unlink_steps (job_seq, idx, step) VALUES ($1, $2, $3)",
+                      {{Int(seq)}, {Int(i)}, {m.steps(i).SerializeAsString(), true}});
+      if (!step.ok()) return step.status();
+    }
+    return Created{true, job};
+  });
+}
+
+absl::Status PostgresJobStore::SaveStep(std::string const& name, std::string const& owner,
+                                        int index, v1::UnlinkStep const& step) {
+  absl::MutexLock lock(&mu_);
+  return InTransaction<bool>([&]() -> absl::StatusOr<bool> {
+           // The job's row lock orders this with a claim by another replica.
+           auto job = Run(
+               "UPDATE unlink_jobs SET update_us = $1 WHERE name = $2 AND owner = $3 AND NOT done "
+               "RETURNING seq",
+               {{Int(TimeUtil::TimestampToMicroseconds(step.update_time()))}, {name}, {owner}});
+           if (!job.ok()) return job.status();
+           if (job->rows() != 1) {
+             return absl::FailedPreconditionError(
+                 absl::StrCat("unlink job ", name, " is no longer held by this gateway"));
+           }
+           auto saved = Run("UPDATE unlink_steps SET step = $1 WHERE job_seq = $2 AND idx = $3",
+                            {{step.SerializeAsString(), true}, {Int(job->Int64(0, 0))}, {Int(index)}});
+           if (!saved.ok()) return saved.status();
+           if (saved->affected() != 1) return absl::NotFoundError("no such step");
+           return true;
+         })
+      .status();
+}
+
+absl::Status PostgresJobStore::MarkCancelRequested(std::string const& name) {
+  absl::MutexLock lock(&mu_);
+  return Run("UPDATE unlink_jobs SET cancel_requested = true WHERE name = $1", {{name}}).status();
+}
+
+absl::Status PostgresJobStore::MarkDone(std::string const& name, std::string const& owner) {
+  absl::MutexLock lock(&mu_);
+  auto done = Run(
+      "UPDATE unlink_jobs SET done = true, owner = '', lease_until_us = 0 "
+      "WHERE name = $1 AND owner = $2",
+      {{name}, {owner}});
+  if (!done.ok()) return done.status();
+  if (done->affected() != 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("unlink job ", name, " is no longer held by this gateway"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<StoredJob>> PostgresJobStore::Get(std::string const& name) {
+  absl::MutexLock lock(&mu_);
+  auto seq = Run("SELECT seq FROM unlink_jobs WHERE name = $1", {{name}});
+  if (!seq.ok()) return seq.status();
+  if (seq->rows() == 0) return std::nullopt;
+  auto job = Load(seq->Int64(0, 0));
+  if (!job.ok()) return job.status();
+  return std::optional<StoredJob>(*std::move(job));
+}
+
+absl::StatusOr<JobPage> PostgresJobStore::List(JobQuery const& query) {
+  absl::MutexLock lock(&mu_);
+  std::int64_t before = INT64_MAX;
+  if (!query.page_token.empty() && !absl::SimpleAtoi(query.page_token, &before)) {
+    return absl::InvalidArgumentError("page_token: not a token this gateway issued");
+  }
+  auto rows = Run(
+      "SELECT seq FROM unlink_jobs WHERE seq < $1 AND ($2 = 0 OR caller = $3) "
+      "AND ($4 < 0 OR done = ($4 = 1)) ORDER BY seq DESC LIMIT $5",
+      {{Int(before)},
+       {Int(query.caller.has_value() ? 1 : 0)},
+       {query.caller.value_or("")},
+       {Int(query.done.has_value() ? (*query.done ? 1 : 0) : -1)},
+       {Int(query.page_size + 1)}});
+  if (!rows.ok()) return rows.status();
+  std::vector<std::int64_t> seqs;
+  for (int r = 0; r < rows->rows(); ++r) seqs.push_back(rows->Int64(r, 0));
+  JobPage page;
+  if (static_cast<int>(seqs.size()) > query.page_size) {
+    seqs.pop_back();
+    page.next_page_token = Int(seqs.back());
+  }
+  for (std::int64_t seq : seqs) {
+    auto job = Load(seq);
+    if (!job.ok()) return job.status();
+    page.jobs.push_back(*std::move(job));
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<StoredJob>> PostgresJobStore::Claim(std::string const& owner,
+                                                               absl::Time now,
+                                                               absl::Time lease_until) {
+  absl::MutexLock lock(&mu_);
+  return InTransaction<std::vector<StoredJob>>(
+      [&]() -> absl::StatusOr<std::vector<StoredJob>> {
+        // Rows another replica is claiming or saving right now are skipped,
+        // not waited for: they are not free.
+        auto claimed = Run(
+            "UPDATE unlink_jobs SET owner = $1, lease_until_us = $2 WHERE seq IN ("
+            "SELECT seq FROM unlink_jobs WHERE NOT done AND (owner = $1 OR lease_until_us < $3) "
+            "FOR UPDATE SKIP LOCKED) RETURNING seq",
+            {{owner}, {Micros(lease_until)}, {Micros(now)}});
+        if (!claimed.ok()) return claimed.status();
+        std::vector<StoredJob> jobs;
+        for (int r = 0; r < claimed->rows(); ++r) {
+          auto job = Load(claimed->Int64(r, 0));
+          if (!job.ok()) return job.status();
+          jobs.push_back(*std::move(job));
+        }
+        return jobs;
+      });
+}
+
+absl::Status PostgresJobStore::Renew(std::string const& owner, absl::Time lease_until) {
+  absl::MutexLock lock(&mu_);
+  return Run("UPDATE unlink_jobs SET lease_until_us = $1 WHERE owner = $2 AND NOT done",
+             {{Micros(lease_until)}, {owner}})
+      .status();
+}
+
+absl::StatusOr<int> PostgresJobStore::Purge(absl::Time before) {
+  absl::MutexLock lock(&mu_);
+  auto purged = Run("DELETE FROM unlink_jobs WHERE done AND update_us < $1", {{Micros(before)}});
+  if (!purged.ok()) return purged.status();
+  return purged->affected();
+}
+
+}  // namespace linkgateway::server::unlink

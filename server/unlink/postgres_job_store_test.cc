@@ -1,0 +1,76 @@
+#include "server/unlink/postgres_job_store.h"
+
+#include <postgresql/libpq-fe.h>
+
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "server/unlink/job_store_conformance.h"
+#include "tests/testing/postgres_server.h"
+
+namespace linkgateway::server::unlink {
+namespace {
+
+// One real server for the whole test binary; each store a fresh database.
+testing::PostgresServer& Server() {
+  static auto* server = [] {
+    auto started = testing::PostgresServer::Start();
+    EXPECT_TRUE(started.ok()) << started.status();
+    return started.ok() ? started->release() : nullptr;
+  }();
+  return *server;
+}
+
+std::string FreshDatabase() {
+  static int counter = 0;
+  std::string name = absl::StrCat("jobs_", ++counter);
+  PGconn* admin = PQconnectdb(Server().conninfo().c_str());
+  EXPECT_EQ(PQstatus(admin), CONNECTION_OK) << PQerrorMessage(admin);
+  PGresult* created = PQexec(admin, absl::StrCat("CREATE DATABASE ", name).c_str());
+  EXPECT_EQ(PQresultStatus(created), PGRES_COMMAND_OK) << PQerrorMessage(admin);
+  PQclear(created);
+  PQfinish(admin);
+  return absl::StrCat(Server().conninfo(), " dbname=", name);
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, JobStoreConformance,
+                         ::testing::Values([]() -> std::unique_ptr<JobStore> {
+                           auto store = PostgresJobStore::Open(FreshDatabase());
+                           EXPECT_TRUE(store.ok()) << store.status();
+                           return store.ok() ? *std::move(store) : nullptr;
+                         }));
+
+TEST(PostgresJobStoreTest, TwoReplicasClaimingAtOnceNeverGetTheSameJob) {
+  std::string conninfo = FreshDatabase();
+  auto a = PostgresJobStore::Open(conninfo);
+  auto b = PostgresJobStore::Open(conninfo);
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE((*a)->Create(MakeJob(absl::StrCat("operations/unlink/", i), "svc", "", 1), "dead",
+                             absl::Now() - absl::Seconds(1))
+                    .ok());
+  }
+  std::vector<StoredJob> got_a, got_b;
+  std::thread ta([&] { got_a = *(*a)->Claim("a", absl::Now(), absl::Now() + absl::Seconds(30)); });
+  std::thread tb([&] { got_b = *(*b)->Claim("b", absl::Now(), absl::Now() + absl::Seconds(30)); });
+  ta.join();
+  tb.join();
+  std::set<std::string> names;
+  for (auto const& j : got_a) names.insert(j.metadata.name());
+  for (auto const& j : got_b) EXPECT_TRUE(names.insert(j.metadata.name()).second);
+  EXPECT_EQ(names.size(), 20u);
+}
+
+TEST(PostgresJobStoreTest, AnUnreachableServerIsUnavailableWithoutThePassword) {
+  auto store = PostgresJobStore::Open(
+      "host=127.0.0.1 port=1 user=gw password=s3cret-never-shown dbname=x connect_timeout=2");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store.status().message().find("s3cret-never-shown"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace linkgateway::server::unlink

@@ -1,0 +1,293 @@
+// The engine's rules with providers faked at the operation seam (no HTTP)
+// and a real SQLite store; waits are bounded (WaitOperation's deadline).
+#include "server/unlink/unlink_engine.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/unlink/sqlite_job_store.h"
+
+namespace linkgateway::server::unlink {
+namespace {
+
+using ::testing::HasSubstr;
+
+// An operation that counts its calls, marks them sent and answers with
+// whatever `answer` returns.
+template <typename Req, typename Resp>
+class FakeOperation final : public adapters::Operation<Req, Resp> {
+ public:
+  explicit FakeOperation(std::function<absl::StatusOr<Resp>(int call)> answer)
+      : answer_(std::move(answer)) {}
+  void Start(adapters::CallContext const& context, Req const&,
+             adapters::Callback<Resp> done) override {
+    int call = ++calls_;
+    if (context.trace != nullptr) ++context.trace->sends;
+    std::move(done)(answer_(call));
+  }
+  int calls() const { return calls_.load(); }
+
+ private:
+  std::function<absl::StatusOr<Resp>(int)> answer_;
+  std::atomic<int> calls_{0};
+};
+
+using FakeRegistration =
+    FakeOperation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>;
+using FakeAppProfile = FakeOperation<v1::DeleteAppProfileRequest, v1::DeleteAppProfileResponse>;
+using FakeTransaction =
+    FakeOperation<v1::GetProfileTransactionRequest, v1::ProfileTransaction>;
+
+absl::Status Ok(v1::DeleteRegistrationRequest const&) { return absl::OkStatus(); }
+
+class UnlinkEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static int counter = 0;
+    path_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/engine-", ++counter, ".sqlite3");
+    auto store = SqliteJobStore::Open(path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    audit_ = std::make_unique<audit::AuditLog>(
+        audit::AuditLog::Options{absl::StrCat(path_, ".audit.jsonl")});
+  }
+
+  // Registers the fakes under the providers' target cases.
+  void Register(std::shared_ptr<FakeRegistration> sms, std::shared_ptr<FakeAppProfile> imi,
+                std::shared_ptr<FakeTransaction> transactions = nullptr,
+                std::shared_ptr<FakeRegistration> dash = nullptr) {
+    if (sms) {
+      providers_.delete_registration.Add(v1::DeleteRegistrationRequest::kSmsVoice, &Ok, sms);
+      providers_.repeatable_deletes.insert("sms_voice");
+    }
+    if (dash) {
+      providers_.delete_registration.Add(v1::DeleteRegistrationRequest::kDashReplenishment, &Ok,
+                                         dash);
+    }
+    if (imi) {
+      providers_.delete_app_profile.Add(
+          v1::DeleteAppProfileRequest::kImiconnect,
+          [](v1::DeleteAppProfileRequest const&) { return absl::OkStatus(); }, imi);
+    }
+    if (transactions) {
+      providers_.get_profile_transaction.Add(
+          v1::GetProfileTransactionRequest::kImiconnect,
+          [](v1::GetProfileTransactionRequest const&) { return absl::OkStatus(); },
+          transactions);
+    }
+  }
+
+  std::unique_ptr<UnlinkEngine> Engine(EngineOptions options = {}) {
+    if (options.owner.empty()) options.owner = "test";
+    options.follow_interval = absl::Milliseconds(10);
+    auto engine = std::make_unique<UnlinkEngine>(*store_, providers_, nullptr, *audit_, options);
+    engine->StartBackgroundWork();
+    return engine;
+  }
+
+  static v1::UnlinkTarget Sms(std::string const& id) {
+    v1::UnlinkTarget target;
+    target.mutable_sms_voice_registration()->set_registration_id(id);
+    return target;
+  }
+  static v1::UnlinkTarget Imi(std::string const& customer) {
+    v1::UnlinkTarget target;
+    auto* key = target.mutable_imiconnect_app_profile();
+    key->set_app_id("app");
+    key->set_customer_id(customer);
+    return target;
+  }
+  static v1::UnlinkTarget Dash() {
+    v1::UnlinkTarget target;
+    target.mutable_dash_replenishment_device()->set_access_token("Atza|secret-token");
+    return target;
+  }
+
+  // Starts a job and waits (bounded) until it is done.
+  google::longrunning::Operation Run(UnlinkEngine& engine,
+                                     std::vector<v1::UnlinkTarget> const& targets) {
+    v1::StartUnlinkRequest request;
+    for (auto const& t : targets) *request.add_targets() = t;
+    auto started = engine.Start(caller_, request);
+    EXPECT_TRUE(started.ok()) << started.status();
+    return started.ok() ? WaitFor(engine, started->name()) : google::longrunning::Operation();
+  }
+
+  google::longrunning::Operation WaitFor(UnlinkEngine& engine, std::string const& name) {
+    absl::Notification answered;
+    google::longrunning::Operation op;
+    engine.Wait(caller_, name, absl::Now() + absl::Seconds(10),
+                [&](absl::StatusOr<google::longrunning::Operation> result) {
+                  if (result.ok()) op = *result;
+                  answered.Notify();
+                });
+    EXPECT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(20)));
+    return op;
+  }
+
+  static v1::UnlinkMetadata Metadata(google::longrunning::Operation const& op) {
+    v1::UnlinkMetadata metadata;
+    op.metadata().UnpackTo(&metadata);
+    return metadata;
+  }
+
+  std::string path_;
+  std::unique_ptr<SqliteJobStore> store_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  adapters::ProviderRegistry providers_;
+  security::Caller caller_{"svc", security::ProvenBy::kNone, ""};
+};
+
+TEST_F(UnlinkEngineTest, AnUnknownOutcomeIsResentOnlyWhereARepeatIsHarmless) {
+  // SMS and Voice: unknown twice, then NOT_FOUND (the first send worked).
+  auto sms = std::make_shared<FakeRegistration>(
+      [](int call) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        if (call < 3) return absl::UnknownError("connection reset after the request was sent");
+        return absl::NotFoundError("registration not found");
+      });
+  // IMIconnect: unknown once: never sent again.
+  auto imi = std::make_shared<FakeAppProfile>(
+      [](int) -> absl::StatusOr<v1::DeleteAppProfileResponse> {
+        return absl::UnknownError("connection reset after the request was sent");
+      });
+  Register(sms, imi);
+  auto engine = Engine();
+  auto op = Run(*engine, {Sms("r-1"), Imi("c-1")});
+  ASSERT_TRUE(op.done());
+  auto m = Metadata(op);
+  EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_ALREADY_GONE);
+  EXPECT_EQ(m.steps(0).attempts(), 3);
+  EXPECT_EQ(sms->calls(), 3);
+  EXPECT_EQ(m.steps(1).state(), v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN);
+  EXPECT_EQ(imi->calls(), 1);
+  EXPECT_EQ(op.error().code(), static_cast<int>(absl::StatusCode::kUnknown));
+}
+
+TEST_F(UnlinkEngineTest, ARefusalBeforeOrWithoutASendFailsTheStep) {
+  auto sms = std::make_shared<FakeRegistration>(
+      [](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        return absl::PermissionDeniedError("AccessDeniedException");
+      });
+  Register(sms, nullptr);
+  auto engine = Engine();
+  auto op = Run(*engine, {Sms("r-1")});
+  auto m = Metadata(op);
+  EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_FAILED);
+  EXPECT_EQ(m.steps(0).status().code(), static_cast<int>(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(op.error().code(), static_cast<int>(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(sms->calls(), 1);
+}
+
+TEST_F(UnlinkEngineTest, AQueuedDeleteIsFollowedToItsFinalState) {
+  auto imi = std::make_shared<FakeAppProfile>(
+      [](int) -> absl::StatusOr<v1::DeleteAppProfileResponse> {
+        v1::DeleteAppProfileResponse response;
+        response.mutable_imiconnect()->set_transaction_id("tx-1");
+        return response;
+      });
+  auto transactions = std::make_shared<FakeTransaction>(
+      [](int call) -> absl::StatusOr<v1::ProfileTransaction> {
+        v1::ProfileTransaction tx;
+        tx.mutable_imiconnect()->set_transaction_id("tx-1");
+        tx.mutable_imiconnect()->set_state(call < 3
+                                               ? v1::PROFILE_TRANSACTION_STATE_PENDING_OR_UNKNOWN
+                                               : v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
+        return tx;
+      });
+  Register(nullptr, imi, transactions);
+  auto engine = Engine();
+  auto op = Run(*engine, {Imi("c-1")});
+  auto m = Metadata(op);
+  EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+  EXPECT_EQ(m.steps(0).imiconnect_transaction_id(), "tx-1");
+  EXPECT_EQ(m.steps(0).imiconnect_transaction_state(), v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
+  EXPECT_EQ(transactions->calls(), 3);
+}
+
+TEST_F(UnlinkEngineTest, AQueuedDeleteStillPendingWhenFollowingEndsIsUnknownWithItsId) {
+  auto imi = std::make_shared<FakeAppProfile>(
+      [](int) -> absl::StatusOr<v1::DeleteAppProfileResponse> {
+        v1::DeleteAppProfileResponse response;
+        response.mutable_imiconnect()->set_transaction_id("tx-9");
+        return response;
+      });
+  auto transactions = std::make_shared<FakeTransaction>(
+      [](int) -> absl::StatusOr<v1::ProfileTransaction> {
+        return absl::UnavailableError("IMIconnect is down");
+      });
+  Register(nullptr, imi, transactions);
+  EngineOptions options;
+  options.follow_for = absl::Milliseconds(200);
+  auto engine = Engine(options);
+  auto m = Metadata(Run(*engine, {Imi("c-1")}));
+  EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN);
+  EXPECT_THAT(m.steps(0).status().message(), HasSubstr("tx-9"));
+  EXPECT_EQ(imi->calls(), 1);
+}
+
+TEST_F(UnlinkEngineTest, AResumedStepWithoutItsTokenFailsAndOneSentIsNeverResent) {
+  // A job recorded by a gateway that died: the Dash step not yet sent
+  // (its token was in that gateway's memory), the IMIconnect step sent.
+  StoredJob job;
+  auto& m = job.metadata;
+  m.set_name("operations/unlink/crashed");
+  m.set_caller("svc");
+  auto* dash = m.add_steps();
+  *dash->mutable_target() = Dash();
+  dash->mutable_target()->mutable_dash_replenishment_device()->clear_access_token();
+  dash->set_state(v1::UNLINK_STEP_STATE_PENDING);
+  auto* imi = m.add_steps();
+  *imi->mutable_target() = Imi("c-1");
+  imi->set_state(v1::UNLINK_STEP_STATE_RUNNING);
+  imi->set_attempts(1);
+  ASSERT_TRUE(store_->Create(job, "dead", absl::Now() - absl::Seconds(1)).ok());
+  auto imi_op = std::make_shared<FakeAppProfile>(
+      [](int) -> absl::StatusOr<v1::DeleteAppProfileResponse> {
+        return v1::DeleteAppProfileResponse();
+      });
+  auto dash_op = std::make_shared<FakeRegistration>(
+      [](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        return v1::DeleteRegistrationResponse();
+      });
+  Register(nullptr, imi_op, nullptr, dash_op);
+  auto engine = Engine();
+  auto op = WaitFor(*engine, "operations/unlink/crashed");
+  ASSERT_TRUE(op.done()) << op.DebugString();
+  auto got = Metadata(op);
+  EXPECT_EQ(got.steps(0).state(), v1::UNLINK_STEP_STATE_FAILED);
+  EXPECT_THAT(got.steps(0).status().message(), HasSubstr("kept in memory only"));
+  EXPECT_EQ(got.steps(1).state(), v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN);
+  EXPECT_THAT(got.steps(1).status().message(), HasSubstr("never sent twice"));
+  EXPECT_EQ(imi_op->calls(), 0);
+  EXPECT_EQ(dash_op->calls(), 0);
+}
+
+TEST_F(UnlinkEngineTest, AnotherCallersJobIsNotFound) {
+  auto sms = std::make_shared<FakeRegistration>(
+      [](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        return v1::DeleteRegistrationResponse();
+      });
+  Register(sms, nullptr);
+  auto engine = Engine();
+  auto op = Run(*engine, {Sms("r-1")});
+  security::Caller other{"other", security::ProvenBy::kNone, ""};
+  EXPECT_EQ(engine->Get(other, op.name()).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine->Cancel(other, op.name()).code(), absl::StatusCode::kNotFound);
+  JobQuery query;
+  EXPECT_EQ(ParseFilter("caller = \"other\"", "svc", query).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ParseFilter("owner = x", "svc", query).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(ParseFilter("caller = \"svc\" AND done = false", "svc", query).ok());
+  EXPECT_EQ(query.done, std::optional<bool>(false));
+}
+
+}  // namespace
+}  // namespace linkgateway::server::unlink
