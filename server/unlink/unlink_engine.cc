@@ -618,8 +618,8 @@ void UnlinkEngine::Finish(JobPtr const& job, int index, v1::UnlinkStepState stat
     absl::ConsumePrefix(&name, "UNLINK_STEP_STATE_");
     options_.metrics->UnlinkStepFinished(provider, name);
   }
-  Notify(job);
-  MaybeComplete(job);
+  // The last step's change is reported with the job's end.
+  if (!MaybeComplete(job)) Notify(job);
 }
 
 std::string UnlinkEngine::Audit(JobPtr const& job, int index,
@@ -659,15 +659,15 @@ void UnlinkEngine::Notify(JobPtr const& job) {
   for (auto const& watcher : watchers) watcher(snapshot, done);
 }
 
-void UnlinkEngine::MaybeComplete(JobPtr const& job) {
-  if (job->dropped || job->stored.done) return;
+bool UnlinkEngine::MaybeComplete(JobPtr const& job) {
+  if (job->dropped || job->stored.done) return false;
   for (auto const& step : job->stored.metadata.steps()) {
-    if (!Terminal(step.state())) return;
+    if (!Terminal(step.state())) return false;
   }
   if (absl::Status done = store_.MarkDone(job->stored.metadata.name(), options_.owner);
       !done.ok()) {
     log::Error("unlink: cannot mark ", job->stored.metadata.name(), " done: ", done.message());
-    return;  // claimed again later, then completed
+    return false;  // claimed again later, then completed
   }
   {
     absl::MutexLock lock(&mu_);
@@ -680,6 +680,7 @@ void UnlinkEngine::MaybeComplete(JobPtr const& job) {
   absl::MutexLock lock(&mu_);
   for (auto const& [handle, watcher] : job->watchers) watches_.erase(handle);
   job->watchers.clear();
+  return true;
 }
 
 absl::StatusOr<StoredJob> UnlinkEngine::Visible(security::Caller const& caller,

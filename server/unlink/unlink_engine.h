@@ -148,7 +148,9 @@ class UnlinkEngine {
   void PollWatch(std::int64_t handle, std::string const& name, Watcher watcher,
                  std::string last);
   void Notify(JobPtr const& job);
-  void MaybeComplete(JobPtr const& job);
+  // Marks the job done when every step is; true when it did (and told
+  // the watchers).
+  bool MaybeComplete(JobPtr const& job);
   void ClaimAndRenew();
 
   absl::Status Authorize(std::string const& principal, std::string const& method,

@@ -35,6 +35,17 @@ class PythonPackageTest(CliContract, unittest.TestCase):
                        "google/rpc/error_details_pb2.py", "linkgateway_client/cli.py"):
             self.assertIn(module, listed.stdout)
 
+    def test_unlink_jobs_and_their_operations_import(self):
+        # google.longrunning comes with the package (Debian has no Python copy).
+        imported = subprocess.run(
+            [os.path.join(VENV, "bin", "python"), "-c",
+             "from linkgateway.v1 import unlink_pb2, unlink_pb2_grpc\n"
+             "from google.longrunning import operations_pb2_grpc\n"
+             "print(unlink_pb2.StartUnlinkRequest.DESCRIPTOR.full_name)"],
+            capture_output=True, text=True, timeout=60, cwd="/")
+        self.assertEqual(imported.returncode, 0, imported.stderr)
+        self.assertIn("linkgateway.v1.StartUnlinkRequest", imported.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -44,7 +44,8 @@ linkgateway-python = linkgateway_client.cli:main
 
 
 def _generate(out):
-    """Writes linkgateway/v1 and google/rpc modules below `out`."""
+    """Writes linkgateway/v1, google/rpc, google/api and google/longrunning
+    modules below `out`."""
     rpc = os.path.join(out, "_rpc_protos")
     subprocess.run([sys.executable,
                     os.path.join(PROTOS, "tools", "google_rpc_protos.py"), rpc], check=True)
@@ -54,7 +55,12 @@ def _generate(out):
     subprocess.run(common + ["--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
                              f"--grpc_python_out={out}", *api], check=True)
     subprocess.run(common + ["google/rpc/code.proto", "google/rpc/error_details.proto",
-                             "google/rpc/status.proto"], check=True)
+                             "google/rpc/status.proto", "google/api/annotations.proto",
+                             "google/api/http.proto"], check=True)
+    # Unlink jobs are google.longrunning operations, with their service.
+    subprocess.run(common + ["--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
+                             f"--grpc_python_out={out}", "google/longrunning/operations.proto"],
+                   check=True)
 
 
 def _files(generated):
