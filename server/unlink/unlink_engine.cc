@@ -216,8 +216,12 @@ void UnlinkEngine::ClaimAndRenew() {
       security::Caller caller;
       caller.principal = stored.metadata.caller();
       auto job = MakeJob(std::move(stored), std::move(targets), std::move(caller));
-      // A job this replica runs already (or is starting) is not adopted twice.
-      if (!Register(job)) continue;
+      // A job this replica runs already (or is starting) is not adopted
+      // twice; a cancel asked at another replica reaches it here.
+      if (!Register(job)) {
+        if (job->stored.metadata.cancel_requested()) ApplyCancel(job->stored.metadata.name());
+        continue;
+      }
       log::Info("unlink: resuming ", job->stored.metadata.name());
       Adopt(job);
     }
@@ -410,6 +414,8 @@ void UnlinkEngine::Pump() {
 
 void UnlinkEngine::BeginStep(JobPtr const& job, int index) {
   auto const& m = job->stored.metadata;
+  // Ended while it waited for a slot (e.g. cancelled).
+  if (Terminal(m.steps(index).state())) return;
   if (m.cancel_requested()) {
     return Finish(job, index, v1::UNLINK_STEP_STATE_CANCELLED,
                   absl::CancelledError("cancelled before it was sent"));
@@ -744,25 +750,28 @@ absl::Status UnlinkEngine::Cancel(security::Caller const& caller, std::string co
   if (!job.ok()) return job.status();
   if (job->done) return absl::OkStatus();  // AIP-151: cancelling a finished operation is a no-op
   if (absl::Status marked = store_.MarkCancelRequested(name); !marked.ok()) return marked;
-  worker_.Post([this, name] {
-    JobPtr job;
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = jobs_.find(name);
-      if (it == jobs_.end()) return;  // another replica's: it sees the flag when it claims
-      job = it->second;
-      job->stored.metadata.set_cancel_requested(true);
-    }
-    // Steps still waiting end CANCELLED; running ones finish.
-    for (int i = 0; i < job->stored.metadata.steps_size(); ++i) {
-      if (job->stored.metadata.steps(i).state() == v1::UNLINK_STEP_STATE_PENDING) {
-        Finish(job, i, v1::UNLINK_STEP_STATE_CANCELLED,
-               absl::CancelledError("cancelled before it was sent"));
-      }
-    }
-    Notify(job);
-  });
+  worker_.Post([this, name] { ApplyCancel(name); });
   return absl::OkStatus();
+}
+
+void UnlinkEngine::ApplyCancel(std::string const& name) {
+  JobPtr job;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = jobs_.find(name);
+    // Another replica's job: it learns of the flag at its next claim.
+    if (it == jobs_.end() || it->second->stored.metadata.cancel_requested()) return;
+    job = it->second;
+    job->stored.metadata.set_cancel_requested(true);
+  }
+  // Steps still waiting end CANCELLED; running ones finish.
+  for (int i = 0; i < job->stored.metadata.steps_size() && !job->dropped; ++i) {
+    if (job->stored.metadata.steps(i).state() == v1::UNLINK_STEP_STATE_PENDING) {
+      Finish(job, i, v1::UNLINK_STEP_STATE_CANCELLED,
+             absl::CancelledError("cancelled before it was sent"));
+    }
+  }
+  if (!job->stored.done) Notify(job);
 }
 
 absl::StatusOr<std::int64_t> UnlinkEngine::Watch(security::Caller const& caller,

@@ -152,6 +152,9 @@ class UnlinkEngine {
   // the watchers).
   bool MaybeComplete(JobPtr const& job);
   void ClaimAndRenew();
+  // Marks a job this replica runs cancelled: its pending steps end
+  // CANCELLED (worker thread).
+  void ApplyCancel(std::string const& name);
 
   absl::Status Authorize(std::string const& principal, std::string const& method,
                          std::string const& provider, std::string* rule) const;

@@ -270,6 +270,65 @@ TEST_F(UnlinkEngineTest, AResumedStepWithoutItsTokenFailsAndOneSentIsNeverResent
   EXPECT_EQ(dash_op->calls(), 0);
 }
 
+// Holds each call's answer until the test releases it.
+class HeldRegistration final
+    : public adapters::Operation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse> {
+ public:
+  void Start(adapters::CallContext const& context, v1::DeleteRegistrationRequest const&,
+             adapters::Callback<v1::DeleteRegistrationResponse> done) override {
+    if (context.trace != nullptr) ++context.trace->sends;
+    absl::MutexLock lock(&mu_);
+    held_.push_back(std::move(done));
+  }
+  bool WaitHeld(std::size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [this, n] {
+      mu_.AssertReaderHeld();
+      return held_.size() >= n;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+  }
+  void ReleaseAll() {
+    std::vector<adapters::Callback<v1::DeleteRegistrationResponse>> held;
+    {
+      absl::MutexLock lock(&mu_);
+      held.swap(held_);
+    }
+    for (auto& done : held) std::move(done)(v1::DeleteRegistrationResponse());
+  }
+  std::size_t calls() {
+    absl::MutexLock lock(&mu_);
+    return held_.size();
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<adapters::Callback<v1::DeleteRegistrationResponse>> held_;
+};
+
+TEST_F(UnlinkEngineTest, CancelEndsWaitingStepsAndLetsSentOnesFinish) {
+  auto sms = std::make_shared<HeldRegistration>();
+  providers_.delete_registration.Add(v1::DeleteRegistrationRequest::kSmsVoice, &Ok, sms);
+  EngineOptions options;
+  options.max_steps_in_flight = 1;  // the second step waits for the first
+  auto engine = Engine(options);
+  v1::StartUnlinkRequest request;
+  *request.add_targets() = Sms("r-1");
+  *request.add_targets() = Sms("r-2");
+  auto started = engine->Start(caller_, request);
+  ASSERT_TRUE(started.ok()) << started.status();
+  ASSERT_TRUE(sms->WaitHeld(1));
+  ASSERT_TRUE(engine->Cancel(caller_, started->name()).ok());
+  sms->ReleaseAll();
+  auto op = WaitFor(*engine, started->name());
+  auto m = Metadata(op);
+  EXPECT_TRUE(m.cancel_requested());
+  EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+  EXPECT_EQ(m.steps(1).state(), v1::UNLINK_STEP_STATE_CANCELLED);
+  EXPECT_EQ(op.error().code(), static_cast<int>(absl::StatusCode::kCancelled));
+  EXPECT_EQ(sms->calls(), 0u);  // nothing more was sent
+}
+
 TEST_F(UnlinkEngineTest, AnotherCallersJobIsNotFound) {
   auto sms = std::make_shared<FakeRegistration>(
       [](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
