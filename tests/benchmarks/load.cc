@@ -5,6 +5,8 @@
 //   load --mode=gateway --target=127.0.0.1:PORT ...   gRPC async (callback) API
 //   load --mode=direct  --target=http://127.0.0.1:PORT/registration ...
 //                                                      libcurl (multi) directly
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -76,6 +78,14 @@ std::string Authorization() {
   return absl::StrCat("Bearer ", token);
 }
 
+// This process's CPU time (user + system) so far.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](timeval t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 // Shared by both modes: when to stop, and what was measured.
 class Recorder {
  public:
@@ -86,6 +96,7 @@ class Recorder {
   // `example` (an error message) is kept for the first call of each outcome.
   bool Done(absl::Time started, std::string const& outcome, std::string const& example = "") {
     absl::Time now = absl::Now();
+    ++all_calls_;
     if (started >= measure_from_ && now <= stop_at_) {
       std::lock_guard<std::mutex> lock(mu_);
       latencies_us_.push_back(absl::ToInt64Microseconds(now - started));
@@ -122,6 +133,7 @@ class Recorder {
         R"(,"ok_per_second":)", ok / absl::ToDoubleSeconds(measured),
         R"(,"p50_us":)", pct(0.50), R"(,"p90_us":)", pct(0.90), R"(,"p99_us":)", pct(0.99),
         R"(,"max_us":)", latencies_us_.empty() ? 0 : latencies_us_.back(),
+        R"(,"all_calls":)", all_calls_.load(), R"(,"cpu_seconds":)", ProcessCpuSeconds(),
         R"(,"outcomes":{)", absl::StrJoin(codes, ","), R"(},"examples":{)",
         absl::StrJoin(examples, ","), "}}");
   }
@@ -130,6 +142,9 @@ class Recorder {
   absl::Time const measure_from_;
   absl::Time const stop_at_;
   std::atomic<int> in_flight_{0};
+  // Every call that finished, the warm-up's included: what the processes'
+  // CPU time is divided by.
+  std::atomic<std::int64_t> all_calls_{0};
   absl::Notification finished_;
   std::mutex mu_;
   std::vector<std::int64_t> latencies_us_;

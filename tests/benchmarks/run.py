@@ -29,6 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 GATEWAY = os.path.join(ROOT, "server", "gateway")
 LOAD = os.path.join(HERE, "load")
 UPSTREAM = os.path.join(HERE, "upstream")
+ECHO = os.path.join(HERE, "echo_server")
 HASH_TOKEN = os.path.join(ROOT, "server", "security", "hash_token")
 
 SCENARIOS = [
@@ -140,6 +141,13 @@ class ProcessSampler(threading.Thread):
                 return
             time.sleep(0.2)
 
+    def rss_kb(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
     def peak_rss_mb(self):
         with open(f"/proc/{self.pid}/status") as f:
             for line in f:
@@ -209,9 +217,14 @@ def scenario(name, latency_ms, concurrency, fail_every, security, observability,
     sampler = ProcessSampler(gateway.pid)
     sampler.start()
     cpu_before = sampler.cpu_seconds()
+    idle_rss_kb = sampler.rss_kb()
     through = load("gateway", f"127.0.0.1:{gateway_port}", concurrency, args, flags)
-    through["gateway_cpu_seconds"] = round(sampler.cpu_seconds() - cpu_before, 2)
+    gateway_cpu = sampler.cpu_seconds() - cpu_before
+    through["gateway_cpu_seconds"] = round(gateway_cpu, 2)
+    through["cpu_us_per_call"] = round(gateway_cpu * 1e6 / max(through["all_calls"], 1), 1)
     through["gateway_peak_rss_mb"] = round(sampler.peak_rss_mb(), 1)
+    through["rss_kb_per_call_in_flight"] = round(
+        (sampler.peak_rss_mb() * 1024 - idle_rss_kb) / concurrency, 1)
     sampler.running = False
     through["gateway_max_threads"] = sampler.max_threads
     through["upstream_connections"] = upstream_stats(port)["connections"]
@@ -223,13 +236,57 @@ def scenario(name, latency_ms, concurrency, fail_every, security, observability,
     upstream, port = start(upstream_argv)
     direct = load("direct", f"http://127.0.0.1:{port}/registration", concurrency, args)
     direct["upstream_connections"] = upstream_stats(port)["connections"]
+    # The load generator's own CPU in direct mode: libcurl's cost per call.
+    direct["cpu_us_per_call"] = round(direct["cpu_seconds"] * 1e6 / max(direct["all_calls"], 1), 1)
     stop(upstream)
 
     result = {"scenario": name, "upstream_latency_ms": latency_ms, "in_flight": concurrency,
               "gateway": through, "direct": direct}
+    if not security:
+        # gRPC's own cost per call at this concurrency (plaintext only).
+        result["echo"] = echo(concurrency, args)
+        floor = result["echo"]["cpu_us_per_call"] + direct["cpu_us_per_call"]
+        result["cpu_ratio"] = round(through["cpu_us_per_call"] / floor, 2) if floor else None
     if latency_ms:
         result["littles_law_rps"] = concurrency / (latency_ms / 1000.0)
     return result
+
+
+_echo_results = {}
+
+
+def echo(concurrency, args):
+    """The bare callback echo server under the same load: gRPC's floor."""
+    if concurrency in _echo_results:
+        return _echo_results[concurrency]
+    server, port = start([ECHO])
+    sampler = ProcessSampler(server.pid)
+    cpu_before = sampler.cpu_seconds()
+    measured = load("gateway", f"127.0.0.1:{port}", concurrency, args)
+    measured["cpu_us_per_call"] = round(
+        (sampler.cpu_seconds() - cpu_before) * 1e6 / max(measured["all_calls"], 1), 1)
+    stop(server)
+    _echo_results[concurrency] = measured
+    return measured
+
+
+def cpu_table(results):
+    """Gateway CPU per call against its two hops' (issue: ratio <= 1.2)."""
+    lines = [
+        "| scenario | gateway µs/call | echo server µs/call | direct libcurl µs/call "
+        "| ratio (limit 1.2) | gateway RSS KB per call in flight | gateway threads "
+        "| p50 gateway / echo + direct |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        g, d, e = r["gateway"], r["direct"], r.get("echo")
+        floor_p50 = (f"{g['p50_us'] / 1000:.2f} ms / {(e['p50_us'] + d['p50_us']) / 1000:.2f} ms"
+                     if e else "")
+        lines.append(
+            f"| {r['scenario']} | {g['cpu_us_per_call']} | {e['cpu_us_per_call'] if e else '-'} "
+            f"| {d['cpu_us_per_call']} | {r.get('cpu_ratio') or '-'} "
+            f"| {g['rss_kb_per_call_in_flight']} | {g['gateway_max_threads']} | {floor_p50} |")
+    return "\n".join(lines) + "\n"
 
 
 def markdown(results, machine):
@@ -282,7 +339,7 @@ def main():
             records = rest[1] if len(rest) > 1 else None
             results.append(scenario(name, latency_ms, concurrency, fail_every, security,
                                     observability, args, workdir, records))
-    table = markdown(results, machine)
+    table = markdown(results, machine) + "\n" + cpu_table(results)
     print(table)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as f:
