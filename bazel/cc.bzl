@@ -30,3 +30,9 @@ def lg_sources(name = "sources"):
         ),
         visibility = ["//tests/layout:__pkg__"],
     )
+
+def lg_cc_fuzzer(name, **kwargs):
+    """A libFuzzer target: built only with --config=fuzz (hence `manual`)."""
+    kwargs["linkopts"] = ["-fsanitize=fuzzer"] + kwargs.get("linkopts", [])
+    kwargs["tags"] = ["manual"] + kwargs.get("tags", [])
+    native.cc_binary(name = name, testonly = True, **_with_warnings(kwargs))

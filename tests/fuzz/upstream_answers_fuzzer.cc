@@ -1,0 +1,36 @@
+// libFuzzer target: the parsers of what providers answer. The first byte
+// picks the parser, the rest is the input; every one must return a value or
+// an error, never crash, hang or read out of bounds (ASan, UBSan).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/time/clock.h"
+#include "adapters/auth/aws_credentials.h"
+#include "adapters/imiconnect/imiconnect.h"
+#include "adapters/sms_voice/sms_voice.h"
+#include "adapters/transport/http.h"
+
+extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
+  if (size == 0) return 0;
+  std::string input(reinterpret_cast<char const*>(data) + 1, size - 1);
+  switch (data[0] % 4) {
+    case 0:  // SMS and Voice DeleteRegistration result (JSON)
+      (void)linkgateway::adapters::sms_voice::ParseRegistration(input);
+      break;
+    case 1:  // IMIconnect answer, both envelopes
+      (void)linkgateway::adapters::imiconnect::ParseEnvelope(input);
+      break;
+    case 2: {  // Retry-After: delta-seconds or an HTTP-date
+      linkgateway::core::HttpResponse response;
+      response.status = 503;
+      response.headers.push_back({"retry-after", input});
+      (void)linkgateway::core::RetryAfter(response, absl::Now());
+      break;
+    }
+    default:  // the shared AWS credentials file
+      (void)linkgateway::core::ParseAwsCredentialsFile(input, "gateway");
+      break;
+  }
+  return 0;
+}
