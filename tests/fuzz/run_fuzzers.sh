@@ -10,15 +10,20 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 runs="${1:-200000}"
-base="${HOME}/.cache/linkgateway-fuzz-bazel"
+# Beside this checkout's own output base: one per checkout, never shared.
+main_base="$(bazel info output_base 2>/dev/null)"
+base="${main_base:-${HOME}/.cache/linkgateway}-fuzz"
 targets=(upstream_answers_fuzzer config_fuzzer request_fuzzer)
 labels=()
 for t in "${targets[@]}"; do labels+=("//tests/fuzz:${t}"); done
-if ! bazel --output_base="${base}" build --config=fuzz "${labels[@]}" 2>&1 | tail -3; then
+# No convenience symlinks: they would replace the plain build's bazel-*
+# links, and `//...` would then wander into this output base.
+if ! bazel --output_base="${base}" build --config=fuzz --symlink_prefix=/ "${labels[@]}" 2>&1 |
+    tail -3; then
   for t in "${targets[@]}"; do echo "FUZZ FAIL ${t} build"; done
   exit 1
 fi
-bin="$(bazel --output_base="${base}" info --config=fuzz bazel-bin 2>/dev/null)/tests/fuzz"
+bin="$(bazel --output_base="${base}" info --config=fuzz --symlink_prefix=/ bazel-bin 2>/dev/null)/tests/fuzz"
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
 failed=0
