@@ -8,6 +8,7 @@
 #ifndef LINKGATEWAY_SERVER_DISPATCH_H_
 #define LINKGATEWAY_SERVER_DISPATCH_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -57,6 +58,21 @@ absl::Status ProviderNotServed(Request const& request) {
                                             request.GetDescriptor()->name(),
                                             " in this gateway yet")),
       core::reason::kProviderNotImplemented, core::kGatewayDomain, {{"provider", provider}});
+}
+
+// PERMISSION_DENIED: `principal` ("" = anonymous) may not call `method`
+// (for `provider`, when the method names one), with an ErrorInfo.
+inline absl::Status NotAllowed(std::string const& principal, std::string const& method,
+                               std::string const& provider) {
+  std::string who = principal.empty() ? "an anonymous caller" : principal;
+  std::map<std::string, std::string> metadata = {{"method", method}};
+  std::string message = absl::StrCat(who, " may not call ", method);
+  if (!provider.empty()) {
+    absl::StrAppend(&message, " for provider ", provider);
+    metadata["provider"] = provider;
+  }
+  return core::WithErrorInfo(absl::PermissionDeniedError(message),
+                             core::reason::kPermissionDenied, core::kGatewayDomain, metadata);
 }
 
 // A call refused at its start: answered at once, nothing read.
@@ -252,13 +268,7 @@ class UnaryCall final : public StreamStartService::Reactor {
         serving_.policy->Get()->Evaluate({facts_.caller.principal, facts_.method, provider});
     facts_.policy_rule = decision.rule;
     if (decision.allowed) return absl::OkStatus();
-    std::string who =
-        facts_.caller.principal.empty() ? "an anonymous caller" : facts_.caller.principal;
-    return core::WithErrorInfo(
-        absl::PermissionDeniedError(absl::StrCat(who, " may not call ", facts_.method,
-                                                 " for provider ", provider)),
-        core::reason::kPermissionDenied, core::kGatewayDomain,
-        {{"method", facts_.method}, {"provider", provider}});
+    return NotAllowed(facts_.caller.principal, facts_.method, provider);
   }
 
   // Exactly once per call.

@@ -17,6 +17,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "observability/log/log.h"
 #include "server/audit/audit_record.h"
+#include "server/dispatch.h"
 #include "server/idempotency.h"
 #include "server/unlink/unlink_plan.h"
 
@@ -239,12 +240,7 @@ absl::Status UnlinkEngine::Authorize(std::string const& principal, std::string c
   auto decision = policy_->Get()->Evaluate({principal, method, provider});
   if (rule != nullptr) *rule = decision.rule;
   if (decision.allowed) return absl::OkStatus();
-  std::string who = principal.empty() ? "an anonymous caller" : principal;
-  return core::WithErrorInfo(
-      absl::PermissionDeniedError(
-          absl::StrCat(who, " may not call ", method, " for provider ", provider)),
-      core::reason::kPermissionDenied, core::kGatewayDomain,
-      {{"method", method}, {"provider", provider}});
+  return NotAllowed(principal, method, provider);
 }
 
 absl::StatusOr<google::longrunning::Operation> UnlinkEngine::Start(

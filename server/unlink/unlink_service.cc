@@ -58,10 +58,7 @@ class JobCall : public StreamStartService::Reactor {
     if (serving_.policy == nullptr) return absl::OkStatus();
     auto decision = serving_.policy->Get()->Evaluate({caller_->principal, method_, ""});
     if (decision.allowed) return absl::OkStatus();
-    std::string who = caller_->principal.empty() ? "an anonymous caller" : caller_->principal;
-    return core::WithErrorInfo(
-        absl::PermissionDeniedError(absl::StrCat(who, " may not call ", method_)),
-        core::reason::kPermissionDenied, core::kGatewayDomain, {{"method", method_}});
+    return NotAllowed(caller_->principal, method_, "");
   }
 
   void ReleaseCallSlot() {
