@@ -8,22 +8,48 @@ HTTP and TLS.
 
 Every emulator records the requests it gets and can be steered by tests
 through POST /__emulator/<verb>:
-  scenarios  {"path": regex, "status", "body", "headers", "delayMs", "drop",
-              "dropResponse", "malformed", "times"} forces the next matching
-             requests' outcome (times -1 = always)
-  requests   the recorded requests; stats: counts by status; reset: forget all
+  scenarios  {"path": regex, "request": regex, "status", "body", "headers",
+              "delayMs", "drop", "dropResponse", "malformed", "fault", "times",
+              "ttlMs"} forces the next matching requests' outcome (times -1 =
+             always, until ttlMs passes if given); "path" is searched in the
+             path, "request" in the request's text (REQUEST_TEXT); "fault" is
+             one of FAULTS below
+  count      {"request": regex}: how many recorded requests' text matches
+  forget     {"request": regex}: drop the scenarios with this "request"
+  requests   the recorded requests (with --keep-requests-s, only the last
+             seconds' worth); stats: counts by status, requests ever seen;
+             reset: forget all;
+  clear      forget scenarios and recorded requests, keep seeded state
 plus the emulator's own verbs (seeding state).
+
+`--alt-cert NAME=CERT:KEY` (repeatable) serves the same emulator on one more
+port per certificate (printed as "alt NAME serves 127.0.0.1:<port>" before
+the main line), for TLS faults: an untrusted, expired or wrong-host
+certificate.
 """
 
 import argparse
 import http.server
 import json
 import re
+import socket
 import socketserver
 import ssl
+import struct
 import sys
 import threading
 import time
+
+# Faults a scenario can play after reading the request. Every wait is
+# bounded (FAULT_LIMIT_S) so a client that never gives up cannot pin a thread.
+FAULTS = {
+    "reset",          # no answer: the connection is reset (RST)
+    "resetMidBody",   # status line, headers and half the body, then RST
+    "hang",           # no answer until the client goes away
+    "trickle",        # a 200 whose body arrives one byte per 200 ms
+    "oversize",       # a 200 with a valid JSON body of "sizeBytes" (2 MiB)
+}
+FAULT_LIMIT_S = 120
 
 
 class EmulatorServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -56,6 +82,7 @@ class EmulatorState:
         self.scenarios = []
         self.requests = []
         self.status_counts = {}
+        self.request_count = 0
 
 
 class EmulatorHandler(http.server.BaseHTTPRequestHandler):
@@ -92,13 +119,19 @@ class EmulatorHandler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path.startswith("/__emulator/"):
             return self.base_control(path[len("/__emulator/"):], body)
+        record = {"method": self.command, "path": self.path, "at": time.time(),
+                  "client": self.client_address[0],
+                  "headers": {k.lower(): v for k, v in self.headers.items()},
+                  "body": body.decode("utf-8", "replace")}
+        record["text"] = request_text(record)
         with self.state.lock:
-            self.state.requests.append({
-                "method": self.command, "path": self.path, "at": time.time(),
-                "client": self.client_address[0],
-                "headers": {k.lower(): v for k, v in self.headers.items()},
-                "body": body.decode("utf-8", "replace")})
-            scenario = self.take_scenario(path)
+            self.state.request_count += 1
+            self.state.requests.append(record)
+            keep = getattr(self.server, "keep_requests_s", None)
+            if keep is not None:
+                while self.state.requests and self.state.requests[0]["at"] < record["at"] - keep:
+                    self.state.requests.pop(0)
+            scenario = self.take_scenario(path, record["text"])
         if scenario is not None and self.play(scenario):
             return
         try:
@@ -146,10 +179,14 @@ class EmulatorHandler(http.server.BaseHTTPRequestHandler):
             counts[str(status)] = counts.get(str(status), 0) + 1
         self.send(status, body, headers, content_type)
 
-    def take_scenario(self, path):
+    def take_scenario(self, path, text):
+        now = time.monotonic()
+        self.state.scenarios = [s for s in self.state.scenarios
+                                if s.setdefault("until", now + s.get("ttlMs", 1e12) / 1e3) > now]
         for scenario in self.state.scenarios:
             times = scenario.get("times", 1)
-            if times != 0 and re.search(scenario.get("path", ""), path):
+            if (times != 0 and re.search(scenario.get("path", ""), path)
+                    and re.search(scenario.get("request", ""), text)):
                 if times > 0:
                     scenario["times"] = times - 1
                 return dict(scenario)
@@ -161,6 +198,9 @@ class EmulatorHandler(http.server.BaseHTTPRequestHandler):
             time.sleep(scenario["delayMs"] / 1000.0)
         if scenario.get("drop"):
             self.drop()
+            return True
+        if scenario.get("fault"):
+            self.play_fault(scenario)
             return True
         if scenario.get("dropResponse"):
             self.drop_response = True  # process the request, then lose the answer
@@ -176,6 +216,69 @@ class EmulatorHandler(http.server.BaseHTTPRequestHandler):
                    scenario.get("contentType", self.scenario_content_type if body else None))
         return True
 
+    def reset_connection(self):
+        """Closes with RST: SO_LINGER 0, no FIN."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+    def wait_for_client_to_leave(self, deadline):
+        self.connection.settimeout(0.2)
+        while time.monotonic() < deadline:
+            try:
+                if not self.connection.recv(1024):
+                    return
+            except socket.timeout:
+                continue
+            except (OSError, ssl.SSLError):
+                return
+
+    def play_fault(self, scenario):
+        fault = scenario["fault"]
+        if fault not in FAULTS:
+            return self.reply(500, {"message": f"emulator: unknown fault {fault}"})
+        with self.state.lock:
+            counts = self.state.status_counts
+            counts[fault] = counts.get(fault, 0) + 1
+        deadline = time.monotonic() + FAULT_LIMIT_S
+        body = json.dumps(scenario.get("body", {"padding": ""})).encode()
+        if fault == "reset":
+            return self.reset_connection()
+        if fault == "hang":
+            self.close_connection = True
+            return self.wait_for_client_to_leave(deadline)
+        if fault == "oversize":
+            size = int(scenario.get("sizeBytes", 2 << 20))
+            body = b'{"padding": "' + b"x" * size + b'"}'
+        if fault == "trickle":  # longer than FAULT_LIMIT_S at one byte per 200 ms
+            body = b'{"padding": "' + b"x" * (FAULT_LIMIT_S * 5) + b'"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            if fault == "resetMidBody":
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                return self.reset_connection()
+            if fault == "oversize":
+                self.wfile.write(body)
+                return
+            # trickle
+            self.close_connection = True
+            for byte in body:
+                if time.monotonic() >= deadline:
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            self.close_connection = True
+
     def base_control(self, verb, body):
         data = json.loads(body or b"{}")
         state = self.state
@@ -184,16 +287,37 @@ class EmulatorHandler(http.server.BaseHTTPRequestHandler):
                 state.scenarios.append(data)
                 return self.send(200, {})
             if verb == "requests":
-                return self.send(200, state.requests)
+                return self.send(200, [{k: v for k, v in r.items() if k != "text"}
+                                       for r in state.requests])
+            if verb == "count":
+                pattern = re.compile(data.get("request", ""))
+                return self.send(200, {"count": sum(1 for r in state.requests
+                                                    if pattern.search(r["text"]))})
             if verb == "stats":
                 return self.send(200, {"statusCounts": state.status_counts,
-                                       "connections": self.server.connections})
+                                       "connections": self.server.connections,
+                                       "requests": state.request_count})
             if verb == "reset":
                 state.reset()
+                return self.send(200, {})
+            if verb == "forget":
+                state.scenarios = [s for s in state.scenarios
+                                   if s.get("request") != data.get("request")]
+                return self.send(200, {})
+            if verb == "clear":
+                state.scenarios = []
+                state.requests = []
                 return self.send(200, {})
             if self.control(verb, data) is not False:
                 return
         self.send(404, {"message": f"unknown control verb {verb}"})
+
+
+def request_text(record):
+    """What a scenario's "request" regex searches: the request line, the
+    headers and the body, one per line."""
+    headers = "\n".join(f"{k}: {v}" for k, v in record["headers"].items())
+    return f'{record["method"]} {record["path"]}\n{headers}\n{record["body"]}'
 
 
 def arguments(description):
@@ -201,15 +325,31 @@ def arguments(description):
     parser.add_argument("--cert", required=True, help="PEM server certificate for 127.0.0.1")
     parser.add_argument("--key", required=True, help="PEM private key")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--keep-requests-s", type=float, default=None,
+                        help="keep recorded requests this many seconds (default: all)")
+    parser.add_argument("--alt-cert", action="append", default=[], metavar="NAME=CERT:KEY",
+                        help="one more port serving with this certificate")
     return parser
+
+
+def listen(handler, state, port, cert, key, keep_requests_s=None):
+    server = EmulatorServer(("127.0.0.1", port), handler, state)
+    server.keep_requests_s = keep_requests_s
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    return server
 
 
 def serve(handler, args, state):
     """Serves HTTPS on 127.0.0.1 until killed."""
-    server = EmulatorServer(("127.0.0.1", args.port), handler, state)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(args.cert, args.key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    for alt in args.alt_cert:
+        name, files = alt.split("=", 1)
+        cert, key = files.split(":", 1)
+        other = listen(handler, state, 0, cert, key, args.keep_requests_s)
+        threading.Thread(target=other.serve_forever, daemon=True).start()
+        print(f"alt {name} serves 127.0.0.1:{other.server_address[1]}", flush=True)
+    server = listen(handler, state, args.port, args.cert, args.key, args.keep_requests_s)
     print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

@@ -40,6 +40,7 @@ class ChildProcess {
   // "127.0.0.1:<port>".
   std::string address() const;
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
 
   // Sends `signal` and waits (up to `timeout`, then SIGKILL) for the exit;
   // returns the exit code (128 + signal number when a signal killed it).

@@ -167,7 +167,11 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
             ? absl::StrCat("metrics_address: \"127.0.0.1:0\" access_log { enabled: true path: \"",
                            access_log_path, "\" }")
             : options.observability_config;
-    std::string url = absl::StrCat("https://", amazon.address());
+    std::string const& override_address = options.upstream_override;
+    auto address = [&](Emulator emulator) {
+      return override_address.empty() ? e.process(emulator).address() : override_address;
+    };
+    std::string url = absl::StrCat("https://", address(Emulator::kAmazon));
     std::string config = absl::StrCat(
         "upstream { ca_bundle_file: \"", e.certs().ca_cert, "\" }\n",
         "dash_replenishment { endpoint: \"", url, "\" }\n",
@@ -177,9 +181,9 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
         "selling_partner {\n  north_america_endpoint: \"", url, "\"\n  europe_endpoint: \"", url,
         "\"\n  far_east_endpoint: \"", url, "\"\n", options.selling_partner_config, "}\n",
         "sms_voice {\n  region: \"us-east-1\"\n  endpoint: \"https://",
-        e.process(Emulator::kSmsVoice).address(), "\"\n  credentials { file { path: \"", aws_file,
+        address(Emulator::kSmsVoice), "\"\n  credentials { file { path: \"", aws_file,
         "\" profile: \"gateway\" } }\n}\n",
-        "imiconnect {\n  base_url: \"https://", e.process(Emulator::kImiconnect).address(), "\"\n",
+        "imiconnect {\n  base_url: \"https://", address(Emulator::kImiconnect), "\"\n",
         "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n}\n",
         "security {\n  ", security, "\n}\n", "observability {\n  ", observability, "\n}\n",
         options.extra_config);

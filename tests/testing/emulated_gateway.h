@@ -60,6 +60,10 @@ struct EmulatedGatewayOptions {
   std::string aws_session_token = kAwsSessionToken;
   // The IMIconnect profile key the gateway is configured with.
   std::string imiconnect_key = kImiconnectKey;
+  // "127.0.0.1:<port>" every provider endpoint (and the LWA token endpoint)
+  // points at instead of the emulators, e.g. an emulator's --alt-cert port
+  // or a port nothing listens on; "" = the emulators.
+  std::string upstream_override;
   // Gateway processes started with the same configuration (each with its
   // own audit trail and access log), e.g. 3 with a shared_state in
   // extra_config.
