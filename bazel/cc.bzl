@@ -18,6 +18,12 @@ def lg_cc_binary(name, **kwargs):
     native.cc_binary(name = name, **_with_warnings(kwargs))
 
 def lg_cc_test(name, **kwargs):
+    """A test. Under --config=tsan it also links the absl::Mutex annotations
+    (bazel/sanitizers/tsan_absl_sync.cc); tag it `tsan` to run it there."""
+    kwargs["deps"] = kwargs.get("deps", []) + select({
+        "//bazel/sanitizers:tsan": ["//bazel/sanitizers:tsan_absl_sync"],
+        "//conditions:default": [],
+    })
     native.cc_test(name = name, **_with_warnings(kwargs))
 
 def lg_sources(name = "sources"):
