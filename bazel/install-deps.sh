@@ -13,8 +13,8 @@ PACKAGES=(
   prometheus redis-server libhiredis-dev
   # Unlink jobs: SQLite embedded, PostgreSQL when replicas share jobs.
   libsqlite3-dev postgresql libpq-dev
-  # libFuzzer targets (tests/fuzz): clang and its sanitizer/fuzzer runtimes.
-  clang-14 libclang-rt-14-dev
+  # libFuzzer targets (tests/fuzz): clang, its sanitizer/fuzzer runtimes, lld.
+  clang-14 libclang-rt-14-dev lld-14
   # The Go client (GOPATH mode, Debian's Go packages).
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-genproto-dev
   golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev

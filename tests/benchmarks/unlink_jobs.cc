@@ -22,6 +22,7 @@
 #include "google/longrunning/operations.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "linkgateway/v1/unlink.grpc.pb.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/emulated_gateway.h"
 #include "tests/testing/postgres_server.h"
 
@@ -170,15 +171,7 @@ int Run(std::string const& store, int jobs) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   // Under `bazel run` the emulators and the gateway are in the runfiles.
-  if (getenv("TEST_SRCDIR") == nullptr) {
-    std::string runfiles = absl::StrCat(argv[0], ".runfiles");
-    setenv("TEST_SRCDIR", runfiles.c_str(), 1);
-    setenv("TEST_WORKSPACE", "linkgateway", 1);
-  }
-  char pattern[] = "/tmp/linkgateway-unlink-bench-XXXXXX";
-  if (getenv("TEST_TMPDIR") == nullptr && mkdtemp(pattern) != nullptr) {
-    setenv("TEST_TMPDIR", pattern, 1);
-  }
+  linkgateway::testing::UseRunfilesOf(argv[0], "linkgateway-unlink-bench");
   std::printf(
       "| store | jobs | refused | not succeeded | starting | all done | jobs/s | steps | store "
       "writes | per write | store time per step |\n|---|---|---|---|---|---|---|---|---|---|---|\n");

@@ -119,9 +119,10 @@ class Handler(https_emulator.EmulatorHandler):
         if verb == "subscriptions":
             state.subscriptions.add((data["notificationType"], data["subscriptionId"]))
             return self.send(200, {})
-        if verb == "expire-tokens":
+        if verb == "expire-tokens":  # {"kind": "grantless"} expires only those
             for info in state.access_tokens.values():
-                info["expires"] = 0
+                if data.get("kind") in (None, info["kind"]):
+                    info["expires"] = 0
             return self.send(200, {})
         return False
 

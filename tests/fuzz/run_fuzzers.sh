@@ -13,7 +13,7 @@ runs="${1:-200000}"
 # Beside this checkout's own output base: one per checkout, never shared.
 main_base="$(bazel info output_base 2>/dev/null)"
 base="${main_base:-${HOME}/.cache/linkgateway}-fuzz"
-targets=(upstream_answers_fuzzer config_fuzzer request_fuzzer)
+targets=(upstream_answers_fuzzer operation_answers_fuzzer config_fuzzer request_fuzzer)
 labels=()
 for t in "${targets[@]}"; do labels+=("//tests/fuzz:${t}"); done
 # No convenience symlinks: they would replace the plain build's bazel-*

@@ -113,7 +113,7 @@ class FaultMatrixTest : public ::testing::Test {
                                testing::ScenarioFor(op, row, id, absl::Minutes(1)))
                       .ok());
       if (!op.prepare.empty()) {
-        EXPECT_TRUE(main.Control(op.emulator, op.prepare).ok());
+        EXPECT_TRUE(main.Control(op.emulator, op.prepare, op.prepare_json).ok());
       }
     }
     std::string request = absl::StrCat(R"({"request":")", op.match(id), R"("})");

@@ -76,6 +76,17 @@ std::string RunfilePath(std::string const& workspace_relative) {
                       workspace_relative);
 }
 
+void UseRunfilesOf(char const* argv0, std::string const& name) {
+  if (std::getenv("TEST_SRCDIR") == nullptr) {
+    setenv("TEST_SRCDIR", absl::StrCat(argv0, ".runfiles").c_str(), 1);
+    setenv("TEST_WORKSPACE", "linkgateway", 1);
+  }
+  std::string pattern = absl::StrCat("/tmp/", name, "-XXXXXX");
+  if (std::getenv("TEST_TMPDIR") == nullptr && mkdtemp(pattern.data()) != nullptr) {
+    setenv("TEST_TMPDIR", pattern.c_str(), 1);
+  }
+}
+
 absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     std::vector<std::string> args, absl::Duration timeout) {
   return StartWhen(std::move(args), &ListeningPort, timeout);

@@ -81,6 +81,11 @@ int FreeLoopbackPort();
 // Path of a file in this test's runfiles, e.g. "server/gateway".
 std::string RunfilePath(std::string const& workspace_relative);
 
+// For tools run with `bazel run` (benchmarks, the soak) rather than as tests:
+// finds the runfiles beside `argv0` and makes a temporary directory
+// /tmp/<name>-XXXXXX, unless a test's environment already says where.
+void UseRunfilesOf(char const* argv0, std::string const& name);
+
 // The gateway binary (//server:gateway) with `args` plus --listen=127.0.0.1:0
 // (and --plaintext when `args` name no --config).
 absl::StatusOr<std::unique_ptr<ChildProcess>> StartGateway(std::vector<std::string> args);

@@ -28,7 +28,8 @@ std::unique_ptr<typename Service::Stub> StubOn(grpc::Channel& channel) {
   return Service::NewStub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
 }
 
-std::string Numbered(std::uint64_t n) { return absl::StrCat("fm-", n); }
+// Fixed width: no id is a prefix of another, so `match` finds one call's.
+std::string Numbered(std::uint64_t n) { return absl::StrFormat("fm-%010d", n); }
 std::string Itself(std::string const& id) { return id; }
 // A customer token for calls whose fault is played before any check: the
 // emulator never looks at it, the gateway must never write it anywhere.
@@ -122,7 +123,8 @@ Operation LoginWithAmazonToken() {
   Operation op = SellingPartnerDelete();
   op.name = "login_with_amazon.token";
   op.match = [](std::string const&) { return std::string("^POST /auth/o2/token"); };
-  op.prepare = "expire-tokens";
+  op.prepare = "expire-tokens";  // the gateway's only, not the devices'
+  op.prepare_json = R"({"kind":"grantless"})";
   return op;
 }
 

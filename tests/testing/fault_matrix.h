@@ -42,8 +42,10 @@ struct Operation {
   std::function<grpc::Status(grpc::Channel&, grpc::ClientContext&, std::string const& id,
                              std::string const& credential)>
       call;
-  // An emulator control verb played before each faulty call ("" = none).
+  // An emulator control verb (and its JSON) played before each faulty call
+  // ("" = none).
   std::string prepare;
+  std::string prepare_json = "{}";
   // Calls through the shared Selling Partner usage plan (1 rps): the soak
   // paces them on one worker.
   bool rate_limited = false;
