@@ -11,6 +11,8 @@ PACKAGES=(
   libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-botocore python3-h2 util-linux
   prometheus redis-server libhiredis-dev
+  # The gateway's allocator.
+  libgoogle-perftools-dev
   # Unlink jobs: SQLite embedded, PostgreSQL when replicas share jobs.
   libsqlite3-dev postgresql libpq-dev
   # libFuzzer targets (tests/fuzz): clang, its sanitizer/fuzzer runtimes, lld.

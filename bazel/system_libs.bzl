@@ -27,9 +27,11 @@ _LIBS = {
     "gmock": (["gmock"], []),
     "httplib": (["cpp-httplib"], []),
     "libevent": (["libevent", "libevent_pthreads"], []),
+    "libevent_openssl": (["libevent_openssl", "libssl"], []),
     "hiredis": (["hiredis"], []),
     "sqlite3": (["sqlite3"], []),
     "libpq": (["libpq"], []),
+    "tcmalloc": (["libtcmalloc_minimal"], []),
 }
 
 def _pkg_config(rctx, args):

@@ -5,6 +5,9 @@
 //   load --mode=gateway --target=127.0.0.1:PORT ...   gRPC async (callback) API
 //   load --mode=direct  --target=http://127.0.0.1:PORT/registration ...
 //                                                      libcurl (multi) directly
+// In direct mode --timers also runs a chain of timers on the same transport
+// loop the gateway's retries wait on (each due 1-20 ms after the last fired)
+// and reports how late they fire.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -46,6 +49,8 @@ ABSL_FLAG(std::string, cert_file, "", "Gateway mode: client certificate (PEM) fo
 ABSL_FLAG(std::string, key_file, "", "Gateway mode: the client certificate's key (PEM).");
 ABSL_FLAG(std::string, token_file, "", "Gateway mode: send the token in it as a bearer token.");
 ABSL_FLAG(bool, request_ids, false, "Gateway mode: a fresh request_id (AIP-155) on every call.");
+ABSL_FLAG(std::string, upstream_ca_file, "", "Direct mode: trust this PEM CA bundle (HTTPS).");
+ABSL_FLAG(bool, timers, false, "Direct mode: measure the transport loop's timer lateness.");
 
 namespace {
 
@@ -135,7 +140,13 @@ class Recorder {
         R"(,"max_us":)", latencies_us_.empty() ? 0 : latencies_us_.back(),
         R"(,"all_calls":)", all_calls_.load(), R"(,"cpu_seconds":)", ProcessCpuSeconds(),
         R"(,"outcomes":{)", absl::StrJoin(codes, ","), R"(},"examples":{)",
-        absl::StrJoin(examples, ","), "}}");
+        absl::StrJoin(examples, ","), "}", extra_, "}");
+  }
+
+  // More JSON members (",\"name\":value...") for the line.
+  void Extra(std::string members) {
+    std::lock_guard<std::mutex> lock(mu_);
+    extra_ += members;
   }
 
  private:
@@ -150,6 +161,45 @@ class Recorder {
   std::vector<std::int64_t> latencies_us_;
   std::map<std::string, std::int64_t> outcomes_;
   std::map<std::string, std::string> examples_;
+  std::string extra_;
+};
+
+// Timers on the transport's loop, one after another until `stop_at`, each
+// due 1-20 ms after the previous fired; records how late each fired.
+class TimerProbe {
+ public:
+  TimerProbe(linkgateway::core::CurlTransport* transport, absl::Time stop_at)
+      : transport_(transport), stop_at_(stop_at) {}
+
+  void Next() {
+    absl::Time due = absl::Now() + absl::Microseconds(absl::Uniform(random_, 1000, 20000));
+    if (due > stop_at_) return done_.Notify();
+    transport_->RunAt(due, [this, due] {
+      late_us_.push_back(absl::ToInt64Microseconds(absl::Now() - due));
+      Next();
+    });
+  }
+
+  // ",\"timer_late_us\":{...}" once the chain ended.
+  std::string Json() {
+    done_.WaitForNotification();
+    std::sort(late_us_.begin(), late_us_.end());
+    auto pct = [&](double p) {
+      return late_us_.empty() ? 0
+                              : late_us_[std::min(late_us_.size() - 1,
+                                                  static_cast<std::size_t>(p * late_us_.size()))];
+    };
+    return absl::StrCat(R"(,"timer_late_us":{"timers":)", late_us_.size(), R"(,"p50":)", pct(0.5),
+                        R"(,"p99":)", pct(0.99), R"(,"max":)",
+                        late_us_.empty() ? 0 : late_us_.back(), "}");
+  }
+
+ private:
+  linkgateway::core::CurlTransport* const transport_;
+  absl::Time const stop_at_;
+  absl::BitGen random_;  // only the loop's thread touches it after Next()
+  std::vector<std::int64_t> late_us_;
+  absl::Notification done_;
 };
 
 // A version 4 UUID.
@@ -255,11 +305,18 @@ int main(int argc, char** argv) {
   } else {
     linkgateway::core::CurlTransportOptions options;
     options.allow_plain_http = true;
+    options.ca_bundle_file = absl::GetFlag(FLAGS_upstream_ca_file);
     linkgateway::core::CurlTransport transport(options);
+    std::unique_ptr<TimerProbe> timers;
+    if (absl::GetFlag(FLAGS_timers)) {
+      timers = std::make_unique<TimerProbe>(&transport, measure_from + measured);
+      timers->Next();
+    }
     for (int i = 0; i < concurrency; ++i) {
       DirectSlot(&transport, &recorder, absl::GetFlag(FLAGS_target));
     }
     recorder.Wait();
+    if (timers != nullptr) recorder.Extra(timers->Json());
   }
   std::cout << recorder.Json(mode, concurrency, measured) << std::endl;
   return 0;

@@ -17,6 +17,7 @@ import os
 import platform
 import resource
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,8 @@ HASH_TOKEN = os.path.join(ROOT, "server", "security", "hash_token")
 
 SCENARIOS = [
     # name, upstream latency (ms), in flight, fail every Nth call, security
-    # [, access log and metrics endpoint [, request_id records: memory|redis]]
+    # [, access log and metrics endpoint [, request_id records: memory|redis
+    # [, HTTPS upstream]]]
     ("a: zero latency, 64 in flight", 0, 64, 0, ""),
     ("b: 100 ms latency, 100 in flight", 100, 100, 0, ""),
     ("b: 100 ms latency, 1000 in flight", 100, 1000, 0, ""),
@@ -54,6 +56,10 @@ SCENARIOS = [
     ("f: request_id records in Redis, zero latency, 1 in flight", 0, 1, 0, "", False, "redis"),
     ("f: request_id records in process, zero latency, 64 in flight", 0, 64, 0, "", False, "memory"),
     ("f: request_id records in Redis, zero latency, 64 in flight", 0, 64, 0, "", False, "redis"),
+    # The providers are all HTTPS: the upstream with TLS, connections and TLS
+    # sessions kept (handshakes counted by the upstream).
+    ("g: HTTPS upstream, zero latency, 64 in flight", 0, 64, 0, "", False, None, True),
+    ("g: HTTPS upstream, 100 ms latency, 1000 in flight", 100, 1000, 0, "", False, None, True),
 ]
 
 
@@ -118,8 +124,13 @@ def stop(process):
     process.wait(timeout=30)
 
 
-def upstream_stats(port):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats", timeout=10) as r:
+def upstream_stats(port, ca=None):
+    """The upstream's counters (over HTTPS, trusting `ca`, when it serves TLS)."""
+    if ca is None:
+        url, context = f"http://127.0.0.1:{port}/__stats", None
+    else:
+        url, context = f"https://127.0.0.1:{port}/__stats", ssl.create_default_context(cafile=ca)
+    with urllib.request.urlopen(url, timeout=10, context=context) as r:
         return json.load(r)
 
 
@@ -190,17 +201,26 @@ def start_redis(workdir):
 
 
 def scenario(name, latency_ms, concurrency, fail_every, security, observability, args,
-             workdir, records=None):
+             workdir, records=None, https=False, run=0):
     upstream_argv = [UPSTREAM, f"--latency_ms={latency_ms}", f"--fail_every={fail_every}",
                      "--retry_after=0"]
+    scheme, upstream_section, direct_flags = "http", "allow_plain_http: true", ["--timers"]
+    ca = None
+    if https:
+        secure_setup(workdir, "tls")  # the CA, and a certificate for 127.0.0.1
+        d = os.path.join(workdir, "tls")
+        upstream_argv += [f"--tls_cert={d}/gateway.pem", f"--tls_key={d}/gateway.key"]
+        scheme, upstream_section = "https", f'ca_bundle_file: "{d}/ca.pem"'
+        ca = f"{d}/ca.pem"
+        direct_flags.append(f"--upstream_ca_file={d}/ca.pem")
     # The gateway and its own upstream: fresh processes, so peaks are this scenario's.
     upstream, port = start(upstream_argv)
     config = os.path.join(workdir, f"gateway-{port}.textproto")
     listener, flags = (secure_setup(workdir, security) if security
                        else ("plaintext: true ", []))
     with open(config, "w") as f:
-        f.write(f'upstream {{ allow_plain_http: true }}\n'
-                f'dash_replenishment {{ endpoint: "http://127.0.0.1:{port}" }}\n'
+        f.write(f'upstream {{ {upstream_section} }}\n'
+                f'dash_replenishment {{ endpoint: "{scheme}://127.0.0.1:{port}" }}\n'
                 f'security {{ {listener}'
                 f'audit {{ path: "{os.path.join(workdir, f"audit-{port}.jsonl")}" }} }}\n')
         if observability:
@@ -227,15 +247,20 @@ def scenario(name, latency_ms, concurrency, fail_every, security, observability,
         (sampler.peak_rss_mb() * 1024 - idle_rss_kb) / concurrency, 1)
     sampler.running = False
     through["gateway_max_threads"] = sampler.max_threads
-    through["upstream_connections"] = upstream_stats(port)["connections"]
+    stats = upstream_stats(port, ca)
+    through["upstream_connections"] = stats["connections"]
+    through["tls_handshakes"], through["tls_resumed"] = stats["handshakes"], stats["resumed"]
     stop(gateway)
     stop(upstream)
     if redis is not None:
         stop(redis)
 
     upstream, port = start(upstream_argv)
-    direct = load("direct", f"http://127.0.0.1:{port}/registration", concurrency, args)
-    direct["upstream_connections"] = upstream_stats(port)["connections"]
+    direct = load("direct", f"{scheme}://127.0.0.1:{port}/registration", concurrency, args,
+                  direct_flags)
+    stats = upstream_stats(port, ca)
+    direct["upstream_connections"] = stats["connections"]
+    direct["tls_handshakes"], direct["tls_resumed"] = stats["handshakes"], stats["resumed"]
     # The load generator's own CPU in direct mode: libcurl's cost per call.
     direct["cpu_us_per_call"] = round(direct["cpu_seconds"] * 1e6 / max(direct["all_calls"], 1), 1)
     stop(upstream)
@@ -244,7 +269,7 @@ def scenario(name, latency_ms, concurrency, fail_every, security, observability,
               "gateway": through, "direct": direct}
     if not security:
         # gRPC's own cost per call at this concurrency (plaintext only).
-        result["echo"] = echo(concurrency, args)
+        result["echo"] = echo(concurrency, args, run)
         floor = result["echo"]["cpu_us_per_call"] + direct["cpu_us_per_call"]
         result["cpu_ratio"] = round(through["cpu_us_per_call"] / floor, 2) if floor else None
     if latency_ms:
@@ -255,10 +280,11 @@ def scenario(name, latency_ms, concurrency, fail_every, security, observability,
 _echo_results = {}
 
 
-def echo(concurrency, args):
-    """The bare callback echo server under the same load: gRPC's floor."""
-    if concurrency in _echo_results:
-        return _echo_results[concurrency]
+def echo(concurrency, args, run):
+    """The bare callback echo server under the same load: gRPC's floor
+    (measured once per concurrency and run number)."""
+    if (concurrency, run) in _echo_results:
+        return _echo_results[(concurrency, run)]
     server, port = start([ECHO])
     sampler = ProcessSampler(server.pid)
     cpu_before = sampler.cpu_seconds()
@@ -266,7 +292,7 @@ def echo(concurrency, args):
     measured["cpu_us_per_call"] = round(
         (sampler.cpu_seconds() - cpu_before) * 1e6 / max(measured["all_calls"], 1), 1)
     stop(server)
-    _echo_results[concurrency] = measured
+    _echo_results[(concurrency, run)] = measured
     return measured
 
 
@@ -275,17 +301,23 @@ def cpu_table(results):
     lines = [
         "| scenario | gateway µs/call | echo server µs/call | direct libcurl µs/call "
         "| ratio (limit 1.2) | gateway RSS KB per call in flight | gateway threads "
-        "| p50 gateway / echo + direct |",
-        "|---|---|---|---|---|---|---|---|",
+        "| p50 gateway / echo + direct | TLS handshakes (resumed) / calls "
+        "| transport timers late p50 / p99 / max |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         g, d, e = r["gateway"], r["direct"], r.get("echo")
         floor_p50 = (f"{g['p50_us'] / 1000:.2f} ms / {(e['p50_us'] + d['p50_us']) / 1000:.2f} ms"
                      if e else "")
+        handshakes = (f"{g['tls_handshakes']} ({g['tls_resumed']}) / {g['all_calls']}"
+                      if g.get("tls_handshakes") else "-")
+        t = d.get("timer_late_us")
+        timers = f"{t['p50']} / {t['p99']} / {t['max']} µs" if t else "-"
         lines.append(
             f"| {r['scenario']} | {g['cpu_us_per_call']} | {e['cpu_us_per_call'] if e else '-'} "
             f"| {d['cpu_us_per_call']} | {r.get('cpu_ratio') or '-'} "
-            f"| {g['rss_kb_per_call_in_flight']} | {g['gateway_max_threads']} | {floor_p50} |")
+            f"| {g['rss_kb_per_call_in_flight']} | {g['gateway_max_threads']} | {floor_p50} "
+            f"| {handshakes} | {timers} |")
     return "\n".join(lines) + "\n"
 
 
@@ -322,6 +354,9 @@ def main():
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--out", default=os.environ.get("BUILD_WORKING_DIRECTORY", "."))
     parser.add_argument("--only", default="", help="run scenarios whose name contains this")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="runs per scenario; the one with the median gateway CPU per call "
+                             "is reported")
     args = parser.parse_args()
 
     # 2000 in flight means thousands of sockets in each process.
@@ -337,8 +372,16 @@ def main():
             print(f"running {name} ...", file=sys.stderr, flush=True)
             observability = bool(rest and rest[0])
             records = rest[1] if len(rest) > 1 else None
-            results.append(scenario(name, latency_ms, concurrency, fail_every, security,
-                                    observability, args, workdir, records))
+            https = len(rest) > 2 and rest[2]
+            runs = [scenario(name, latency_ms, concurrency, fail_every, security,
+                             observability, args, workdir, records, https, run)
+                    for run in range(max(args.runs, 1))]
+            runs.sort(key=lambda r: r["gateway"]["cpu_us_per_call"])
+            median = runs[len(runs) // 2]
+            median["runs"] = len(runs)
+            median["gateway_cpu_us_per_call_all_runs"] = [r["gateway"]["cpu_us_per_call"]
+                                                         for r in runs]
+            results.append(median)
     table = markdown(results, machine) + "\n" + cpu_table(results)
     print(table)
     os.makedirs(args.out, exist_ok=True)

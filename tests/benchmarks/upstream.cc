@@ -1,16 +1,22 @@
 // A minimal HTTP/1.1 upstream for the benchmark (libevent's evhttp: one
 // event loop, keep-alive, thousands of connections). Every request is answered
 // after a fixed latency; with --fail_every=2 every second request gets
-// 503 + Retry-After. GET /__stats answers {"connections":N,"requests":N}.
+// 503 + Retry-After. With --tls_cert/--tls_key it serves HTTPS (OpenSSL
+// through libevent). GET /__stats answers {"connections":N,"requests":N,
+// "handshakes":N,"resumed":N}: TLS handshakes completed, and how many of
+// them resumed a session.
 //
 //   upstream --latency_ms=100 [--fail_every=2] [--retry_after=0]
+//            [--tls_cert=PEM --tls_key=PEM]
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <cstdint>
@@ -25,6 +31,8 @@
 ABSL_FLAG(int, latency_ms, 0, "Delay before each answer.");
 ABSL_FLAG(int, fail_every, 0, "Answer every Nth request with 503 (0 = never).");
 ABSL_FLAG(std::string, retry_after, "0", "Retry-After of the 503 answers.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate: serve HTTPS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 
 namespace {
 
@@ -35,7 +43,18 @@ struct Upstream {
   std::string retry_after;
   std::int64_t connections = 0;
   std::int64_t requests = 0;
+  SSL_CTX* tls = nullptr;  // HTTPS when set
 };
+
+// Counted by OpenSSL's info callback (one event loop: no locking).
+std::int64_t handshakes = 0;
+std::int64_t resumed = 0;
+
+void OnTlsInfo(SSL const* ssl, int where, int) {
+  if ((where & SSL_CB_HANDSHAKE_DONE) == 0) return;
+  ++handshakes;
+  if (SSL_session_reused(const_cast<SSL*>(ssl))) ++resumed;
+}
 
 struct Pending {
   Upstream* upstream;
@@ -62,7 +81,9 @@ void OnRequest(evhttp_request* request, void* arg) {
   if (std::strcmp(evhttp_request_get_uri(request), "/__stats") == 0) {
     evbuffer* body = evbuffer_new();
     std::string json = absl::StrCat(R"({"connections":)", upstream->connections,
-                                    R"(,"requests":)", upstream->requests, "}");
+                                    R"(,"requests":)", upstream->requests,
+                                    R"(,"handshakes":)", handshakes, R"(,"resumed":)", resumed,
+                                    "}");
     evbuffer_add(body, json.data(), json.size());
     evhttp_send_reply(request, 200, "OK", body);
     evbuffer_free(body);
@@ -80,8 +101,11 @@ void OnRequest(evhttp_request* request, void* arg) {
 
 // Called once per accepted connection.
 bufferevent* OnConnection(event_base* base, void* arg) {
-  ++static_cast<Upstream*>(arg)->connections;
-  return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+  auto* upstream = static_cast<Upstream*>(arg);
+  ++upstream->connections;
+  if (upstream->tls == nullptr) return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+  return bufferevent_openssl_socket_new(base, -1, SSL_new(upstream->tls),
+                                        BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 }
 
 }  // namespace
@@ -94,6 +118,17 @@ int main(int argc, char** argv) {
   upstream.latency = {latency_ms / 1000, (latency_ms % 1000) * 1000};
   upstream.fail_every = absl::GetFlag(FLAGS_fail_every);
   upstream.retry_after = absl::GetFlag(FLAGS_retry_after);
+  if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
+    upstream.tls = SSL_CTX_new(TLS_server_method());
+    if (SSL_CTX_use_certificate_chain_file(upstream.tls, absl::GetFlag(FLAGS_tls_cert).c_str()) !=
+            1 ||
+        SSL_CTX_use_PrivateKey_file(upstream.tls, absl::GetFlag(FLAGS_tls_key).c_str(),
+                                    SSL_FILETYPE_PEM) != 1) {
+      std::fprintf(stderr, "cannot load the TLS certificate or key\n");
+      return 1;
+    }
+    SSL_CTX_set_info_callback(upstream.tls, &OnTlsInfo);
+  }
 
   evhttp* http = evhttp_new(upstream.base);
   evhttp_set_gencb(http, &OnRequest, &upstream);
