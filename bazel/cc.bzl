@@ -27,13 +27,19 @@ def lg_cc_test(name, **kwargs):
     native.cc_test(name = name, **_with_warnings(kwargs))
 
 def lg_sources(name = "sources"):
-    """A package's non-test C++ sources, for //tests/layout:layering_test."""
+    """A package's C++ sources, for //tests/layout:layering_test: `sources`
+    (without tests) and `all_sources`."""
     native.filegroup(
         name = name,
         srcs = native.glob(
             ["*.cc", "*.h"],
             exclude = ["*_test.cc"],
         ),
+        visibility = ["//tests/layout:__pkg__"],
+    )
+    native.filegroup(
+        name = "all_" + name,
+        srcs = native.glob(["*.cc", "*.h"]),
         visibility = ["//tests/layout:__pkg__"],
     )
 

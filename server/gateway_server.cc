@@ -7,15 +7,15 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "linkgateway/v1/app_profiles.grpc.pb.h"
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "observability/log/log.h"
-#include "server/dispatch.h"
 #include "protos/served_protoset.h"
+#include "server/call/dispatch.h"
 #include "server/limits.h"
 #include "server/security/listener_security.h"
 
@@ -27,7 +27,7 @@ namespace {
 
 int Milliseconds(google::protobuf::Duration const& d) {
   return static_cast<int>(
-      std::min<std::int64_t>(absl::ToInt64Milliseconds(ToDuration(d)), INT_MAX));
+      std::min<std::int64_t>(absl::ToInt64Milliseconds(config::ToDuration(d)), INT_MAX));
 }
 
 // gRPC's own controls for what one caller may hold.
@@ -55,12 +55,12 @@ void ApplyLimits(config::v1::Limits const& limits, grpc::ServerBuilder& builder)
 }  // namespace
 
 GatewayServer::GatewayServer(GatewayConfig const& config,
-                             adapters::ProviderRegistry const& providers,
-                             metrics::GatewayMetrics& metrics,
-                             core::IdempotencyStore* idempotency,
+                             adapters::operation::ProviderRegistry const& providers,
+                             observability::metrics::GatewayMetrics& metrics,
+                             server::idempotency::IdempotencyStore* idempotency,
                              std::unique_ptr<security::Authenticator> authenticator,
-                             std::unique_ptr<PolicyFile> policy,
-                             std::unique_ptr<AccessLog> access_log)
+                             std::unique_ptr<server::call::PolicyFile> policy,
+                             std::unique_ptr<observability::access_log::AccessLog> access_log)
     : authenticator_(std::move(authenticator)),
       policy_(std::move(policy)),
       audit_(std::make_unique<audit::AuditLog>(audit::AuditLog::Options{
@@ -68,12 +68,11 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
           config.security().audit().max_file_bytes() > 0
               ? config.security().audit().max_file_bytes()
               : std::int64_t{100} << 20,
-          config.security().audit().max_files() > 0 ? config.security().audit().max_files()
-                                                    : 10})),
+          config.security().audit().max_files() > 0 ? config.security().audit().max_files() : 10})),
       access_log_(std::move(access_log)),
       own_idempotency_(idempotency != nullptr
                            ? nullptr
-                           : std::make_unique<core::MemoryIdempotencyStore>(
+                           : std::make_unique<server::idempotency::MemoryIdempotencyStore>(
                                  config.idempotency().max_records() > 0
                                      ? static_cast<std::size_t>(config.idempotency().max_records())
                                      : 100000)),
@@ -83,37 +82,44 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
       connections_(2 * config.limits().max_concurrent_streams(),
                    [this](std::string const& peer) {
                      if (listener_ && listener_->CloseConnection(peer)) {
-                       log::Warning("closed connection ", peer,
-                                    ": it kept opening calls beyond its limit without reading "
-                                    "the answers");
+                       observability::log::Warning(
+                           "closed connection ", peer,
+                           ": it kept opening calls beyond its limit without reading "
+                           "the answers");
                      }
                    }),
-      serving_{providers,      ToDuration(config.default_deadline()),
-               limiter_,       connections_,
-               *authenticator_, policy_.get(),
-               *audit_,        idempotency != nullptr ? *idempotency : *own_idempotency_,
-               config.idempotency().has_retention() ? ToDuration(config.idempotency().retention())
-                                                    : absl::Hours(24),
-               metrics,        access_log_.get()},
+      serving_{providers,
+               config::ToDuration(config.default_deadline()),
+               limiter_,
+               connections_,
+               *authenticator_,
+               policy_.get(),
+               *audit_,
+               idempotency != nullptr ? *idempotency : *own_idempotency_,
+               config.idempotency().has_retention()
+                   ? config::ToDuration(config.idempotency().retention())
+                   : absl::Hours(24),
+               metrics,
+               access_log_.get()},
       health_(authenticator_->required() && !config.security().public_health_and_reflection()
                   ? authenticator_.get()
                   : nullptr) {
-  AddUnary(registrations_, v1::RegistrationService::service_full_name(), "DeleteRegistration",
-           providers.delete_registration, serving_);
-  AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(), "GetSubscriptionInfo",
-           providers.get_subscription_info, serving_);
-  AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(), "DeleteSubscription",
-           providers.delete_subscription, serving_);
-  AddUnary(app_profiles_, v1::AppProfileService::service_full_name(), "DeleteAppProfile",
-           providers.delete_app_profile, serving_);
-  AddUnary(app_profiles_, v1::AppProfileService::service_full_name(), "GetProfileTransaction",
-           providers.get_profile_transaction, serving_);
+  server::call::AddUnary(registrations_, v1::RegistrationService::service_full_name(),
+                         "DeleteRegistration", providers.delete_registration, serving_);
+  server::call::AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(),
+                         "GetSubscriptionInfo", providers.get_subscription_info, serving_);
+  server::call::AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(),
+                         "DeleteSubscription", providers.delete_subscription, serving_);
+  server::call::AddUnary(app_profiles_, v1::AppProfileService::service_full_name(),
+                         "DeleteAppProfile", providers.delete_app_profile, serving_);
+  server::call::AddUnary(app_profiles_, v1::AppProfileService::service_full_name(),
+                         "GetProfileTransaction", providers.get_profile_transaction, serving_);
 }
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
-    GatewayConfig const& given, adapters::ProviderRegistry const& providers,
-    metrics::GatewayMetrics& metrics, core::IdempotencyStore* idempotency,
-    ExtensionFactory extension) {
+    GatewayConfig const& given, adapters::operation::ProviderRegistry const& providers,
+    observability::metrics::GatewayMetrics& metrics,
+    server::idempotency::IdempotencyStore* idempotency, ExtensionFactory extension) {
   GatewayConfig config = given;  // limits left unset take their defaults
   ApplyLimitDefaults(config, CurrentOpenFileLimit());
   auto const& security = config.security();
@@ -127,16 +133,17 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   }
   auto authenticator =
       std::make_unique<security::Authenticator>(security.authentication().mtls(), std::move(tokens));
-  std::unique_ptr<PolicyFile> policy;
+  std::unique_ptr<server::call::PolicyFile> policy;
   if (!security.policy_file().empty()) {
-    auto loaded = PolicyFile::Load(security.policy_file(), security::AuthorizationPolicy::Parse);
+    auto loaded = server::call::PolicyFile::Load(security.policy_file(),
+                                                 security::AuthorizationPolicy::Parse);
     if (!loaded.ok()) return loaded.status();
     policy = *std::move(loaded);
   }
-  std::unique_ptr<AccessLog> access_log;
+  std::unique_ptr<observability::access_log::AccessLog> access_log;
   if (config.observability().access_log().enabled()) {
-    auto opened =
-        AccessLog::Open(config.observability().access_log(), metrics.access_log_dropped());
+    auto opened = observability::access_log::AccessLog::Open(config.observability().access_log(),
+                                                             metrics.access_log_dropped());
     if (!opened.ok()) return opened.status();
     access_log = *std::move(opened);
   }

@@ -14,19 +14,19 @@
 #include "adapters/operation/provider_registry.h"
 #include "config/config.h"
 #include "grpcpp/server.h"
+#include "observability/access_log/access_log.h"
 #include "observability/metrics/gateway_metrics.h"
-#include "adapters/shared_state/memory_idempotency_store.h"
-#include "server/access_log.h"
 #include "server/audit/audit_log.h"
-#include "server/call_limiter.h"
-#include "server/connection_limiter.h"
+#include "server/call/call_limiter.h"
+#include "server/call/connection_limiter.h"
+#include "server/call/serving.h"
+#include "server/call/stream_start_service.h"
 #include "server/health_service.h"
+#include "server/idempotency/memory_idempotency_store.h"
 #include "server/listener.h"
 #include "server/provider_health.h"
 #include "server/reflection_service.h"
 #include "server/security/authenticator.h"
-#include "server/serving.h"
-#include "server/stream_start_service.h"
 
 namespace linkgateway::server {
 
@@ -43,7 +43,7 @@ class ServiceExtension {
   virtual std::vector<std::string> service_names() const = 0;
 };
 using ExtensionFactory = std::function<absl::StatusOr<std::unique_ptr<ServiceExtension>>(
-    GatewayConfig const&, Serving const&)>;
+    GatewayConfig const&, server::call::Serving const&)>;
 
 class GatewayServer {
  public:
@@ -54,8 +54,9 @@ class GatewayServer {
   // `idempotency` (must outlive the server) keeps the records of deletes with
   // a request_id; null: an in-process store of the server's own.
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
-      GatewayConfig const& config, adapters::ProviderRegistry const& providers,
-      metrics::GatewayMetrics& metrics, core::IdempotencyStore* idempotency = nullptr,
+      GatewayConfig const& config, adapters::operation::ProviderRegistry const& providers,
+      observability::metrics::GatewayMetrics& metrics,
+      server::idempotency::IdempotencyStore* idempotency = nullptr,
       ExtensionFactory extension = nullptr);
 
   ~GatewayServer();
@@ -63,7 +64,7 @@ class GatewayServer {
   // The port actually bound (useful with port 0).
   int port() const { return listener_->port(); }
 
-  CallLimiter const& limiter() const { return limiter_; }
+  server::call::CallLimiter const& limiter() const { return limiter_; }
   Listener const& listener() const { return *listener_; }
   audit::AuditLog const& audit() const { return *audit_; }
 
@@ -72,23 +73,26 @@ class GatewayServer {
   void Shutdown(absl::Duration grace);
 
  private:
-  GatewayServer(GatewayConfig const& config, adapters::ProviderRegistry const& providers,
-                metrics::GatewayMetrics& metrics, core::IdempotencyStore* idempotency,
+  GatewayServer(GatewayConfig const& config, adapters::operation::ProviderRegistry const& providers,
+                observability::metrics::GatewayMetrics& metrics,
+                server::idempotency::IdempotencyStore* idempotency,
                 std::unique_ptr<security::Authenticator> authenticator,
-                std::unique_ptr<PolicyFile> policy, std::unique_ptr<AccessLog> access_log);
+                std::unique_ptr<server::call::PolicyFile> policy,
+                std::unique_ptr<observability::access_log::AccessLog> access_log);
 
   std::unique_ptr<security::Authenticator> authenticator_;
-  std::unique_ptr<PolicyFile> policy_;
+  std::unique_ptr<server::call::PolicyFile> policy_;
   std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<AccessLog> access_log_;
-  std::unique_ptr<core::MemoryIdempotencyStore> own_idempotency_;  // when none was given
-  CallLimiter limiter_;
-  ConnectionLimiter connections_;
-  Serving serving_;
+  std::unique_ptr<observability::access_log::AccessLog> access_log_;
+  std::unique_ptr<server::idempotency::MemoryIdempotencyStore>
+      own_idempotency_;  // when none was given
+  server::call::CallLimiter limiter_;
+  server::call::ConnectionLimiter connections_;
+  server::call::Serving serving_;
   // The API's three services, served from each call's stream start.
-  StreamStartService registrations_;
-  StreamStartService subscriptions_;
-  StreamStartService app_profiles_;
+  server::call::StreamStartService registrations_;
+  server::call::StreamStartService subscriptions_;
+  server::call::StreamStartService app_profiles_;
   HealthService health_;
   std::unique_ptr<ProviderHealth> provider_health_;
   std::unique_ptr<ReflectionIndex> reflection_index_;

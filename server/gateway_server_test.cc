@@ -24,10 +24,10 @@ using Request = v1::DeleteRegistrationRequest;
 using Response = v1::DeleteRegistrationResponse;
 
 // Holds the first call until the test completes it; later calls fail at once.
-class HeldOperation : public adapters::Operation<Request, Response> {
+class HeldOperation : public adapters::operation::Operation<Request, Response> {
  public:
-  void Start(adapters::CallContext const& context, Request const&,
-             adapters::Callback<Response> done) override {
+  void Start(adapters::operation::CallContext const& context, Request const&,
+             adapters::operation::Callback<Response> done) override {
     absl::MutexLock lock(&mu_);
     if (started_.HasBeenNotified()) {
       std::move(done)(absl::AbortedError("already holding a call"));
@@ -40,7 +40,7 @@ class HeldOperation : public adapters::Operation<Request, Response> {
   }
 
   void Complete(absl::StatusOr<Response> result) {
-    adapters::Callback<Response> done;
+    adapters::operation::Callback<Response> done;
     {
       absl::MutexLock lock(&mu_);
       done = std::move(done_);
@@ -59,7 +59,7 @@ class HeldOperation : public adapters::Operation<Request, Response> {
  private:
   absl::Mutex mu_;
   absl::Time deadline_;
-  adapters::Callback<Response> done_;
+  adapters::operation::Callback<Response> done_;
 };
 
 class GatewayServerTest : public ::testing::Test {
@@ -95,8 +95,8 @@ class GatewayServerTest : public ::testing::Test {
   }
 
   GatewayConfig config_;
-  metrics::GatewayMetrics metrics_;
-  adapters::ProviderRegistry providers_;
+  observability::metrics::GatewayMetrics metrics_;
+  adapters::operation::ProviderRegistry providers_;
   std::shared_ptr<HeldOperation> operation_;
   std::unique_ptr<GatewayServer> server_;
   std::unique_ptr<v1::RegistrationService::Stub> stub_;
@@ -106,8 +106,8 @@ TEST(GatewayServerStartTest, AddressThatCannotBeBoundIsAnErrorNotACrash) {
   GatewayConfig config;
   config.set_listen_address("127.0.0.1:notaport");
   ApplyDefaults(config);
-  adapters::ProviderRegistry providers;
-  metrics::GatewayMetrics metrics;
+  adapters::operation::ProviderRegistry providers;
+  observability::metrics::GatewayMetrics metrics;
   auto server = GatewayServer::Start(config, providers, metrics);
   EXPECT_EQ(server.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(server.status().message()),
@@ -137,8 +137,8 @@ TEST_F(GatewayServerTest, NoDeadlineGetsTheConfiguredDefault) {
   EXPECT_TRUE(operation_->started_.WaitForNotificationWithTimeout(absl::Seconds(30)))
       << "timed out waiting for operation_->started_";
   absl::Duration left = operation_->deadline() - before;
-  EXPECT_GT(left, ToDuration(config_.default_deadline()) - absl::Seconds(1));
-  EXPECT_LE(left, ToDuration(config_.default_deadline()) + absl::Seconds(1));
+  EXPECT_GT(left, config::ToDuration(config_.default_deadline()) - absl::Seconds(1));
+  EXPECT_LE(left, config::ToDuration(config_.default_deadline()) + absl::Seconds(1));
   operation_->Complete(absl::UnavailableError("upstream down"));
   call.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);

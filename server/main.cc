@@ -14,21 +14,21 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "config/config.h"
 #include "grpcpp/grpcpp.h"
 #include "observability/log/log.h"
 #include "observability/metrics/gateway_metrics.h"
 #include "observability/metrics/http_endpoint.h"
-#include "server/composition_root.h"
+#include "server/composition_root/composition_root.h"
+#include "server/composition_root/shared_state.h"
 #include "server/gateway_server.h"
-#include "server/unlink/unlink_service.h"
 #include "server/limits.h"
 #include "server/security/listener_security.h"
-#include "server/shared_state.h"
+#include "server/unlink/unlink_service.h"
 #include "server/version.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -53,7 +53,8 @@ absl::StatusOr<GatewayConfig> LoadConfig() {
     config.set_listen_address(listen);
   }
   if (absl::GetFlag(FLAGS_plaintext)) config.mutable_security()->set_plaintext(true);
-  if (absl::Status valid = linkgateway::server::PrepareConfig(config); !valid.ok()) {
+  if (absl::Status valid = linkgateway::server::composition_root::PrepareConfig(config);
+      !valid.ok()) {
     return valid;
   }
   return config;
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
   // More descriptors make descriptor floods need far more connections; the
   // limits below are sized to what the process got.
   auto files = linkgateway::server::RaiseOpenFileLimit();
-  namespace log = linkgateway::log;
+  namespace log = linkgateway::observability::log;
   log::Info("open-file limit ", files.before, " raised to ", files.soft, " (hard ", files.hard,
             ")");
 
@@ -94,16 +95,17 @@ int main(int argc, char** argv) {
     log::SetLevel(static_cast<log::Level>(observability.log_level()));
   }
 
-  linkgateway::metrics::GatewayMetrics metrics({{"version", linkgateway::server::kVersion},
-                                                {"grpc_version", grpc::Version()},
-                                                {"curl_version", curl_version_info(CURLVERSION_NOW)->version}});
-  auto shared_state = linkgateway::server::SharedState::Create(*config, metrics);
+  linkgateway::observability::metrics::GatewayMetrics metrics(
+      {{"version", linkgateway::server::kVersion},
+       {"grpc_version", grpc::Version()},
+       {"curl_version", curl_version_info(CURLVERSION_NOW)->version}});
+  auto shared_state = linkgateway::server::composition_root::SharedState::Create(*config, metrics);
   if (!shared_state.ok()) {
     log::Error(shared_state.status().message());
     return 2;
   }
-  auto providers = linkgateway::server::Providers::Create(*config, metrics,
-                                                         (*shared_state)->ForProviders());
+  auto providers = linkgateway::server::composition_root::Providers::Create(
+      *config, metrics, (*shared_state)->ForProviders());
   if (!providers.ok()) {
     log::Error(providers.status().message());
     return 2;
@@ -116,10 +118,10 @@ int main(int argc, char** argv) {
     log::Error(server.status().message());
     return 1;
   }
-  std::unique_ptr<linkgateway::metrics::HttpEndpoint> metrics_endpoint;
+  std::unique_ptr<linkgateway::observability::metrics::HttpEndpoint> metrics_endpoint;
   if (!observability.metrics_address().empty()) {
-    auto endpoint =
-        linkgateway::metrics::HttpEndpoint::Start(observability.metrics_address(), metrics.registry());
+    auto endpoint = linkgateway::observability::metrics::HttpEndpoint::Start(
+        observability.metrics_address(), metrics.registry());
     if (!endpoint.ok()) {
       log::Error(endpoint.status().message());
       return 1;

@@ -7,7 +7,7 @@
 
 namespace linkgateway::server {
 
-ProviderHealth::ProviderHealth(adapters::ProviderRegistry const& providers,
+ProviderHealth::ProviderHealth(adapters::operation::ProviderRegistry const& providers,
                                HealthService& health, absl::Duration interval)
     : providers_(providers), health_(health), interval_(interval) {
   Refresh();
@@ -22,14 +22,14 @@ ProviderHealth::~ProviderHealth() {
 }
 
 void ProviderHealth::Refresh() {
-  for (auto& [provider, status] : adapters::ProviderReadiness(providers_)) {
+  for (auto& [provider, status] : adapters::operation::ProviderReadiness(providers_)) {
     auto previous = last_.find(provider);
     bool changed = previous == last_.end() || previous->second.ok() != status.ok();
     health_.Set(absl::StrCat(kProviderHealthPrefix, provider), status.ok());
     if (changed && !status.ok()) {
-      log::Warning("provider ", provider, " is NOT_SERVING: ", status.message());
+      observability::log::Warning("provider ", provider, " is NOT_SERVING: ", status.message());
     } else if (changed && previous != last_.end()) {
-      log::Info("provider ", provider, " is SERVING again");
+      observability::log::Info("provider ", provider, " is SERVING again");
     }
     last_[provider] = std::move(status);
   }

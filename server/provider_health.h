@@ -1,7 +1,7 @@
 // Keeps each provider's health (service "linkgateway.provider.<name>", e.g.
 // "linkgateway.provider.sms_voice") current: NOT_SERVING while the provider
 // is not configured or its credentials cannot be loaded or were rejected
-// (adapters::ProviderReadiness), SERVING otherwise. Looked at once at start
+// (adapters::operation::ProviderReadiness), SERVING otherwise. Looked at once at start
 // and then every `interval` (1 s) on a thread of its own; changes are logged.
 #ifndef LINKGATEWAY_SERVER_PROVIDER_HEALTH_H_
 #define LINKGATEWAY_SERVER_PROVIDER_HEALTH_H_
@@ -23,7 +23,7 @@ inline constexpr char kProviderHealthPrefix[] = "linkgateway.provider.";
 class ProviderHealth {
  public:
   // Both must outlive this object.
-  ProviderHealth(adapters::ProviderRegistry const& providers, HealthService& health,
+  ProviderHealth(adapters::operation::ProviderRegistry const& providers, HealthService& health,
                  absl::Duration interval = absl::Seconds(1));
   ~ProviderHealth();  // stops the thread
 
@@ -31,7 +31,7 @@ class ProviderHealth {
   void Refresh();
 
  private:
-  adapters::ProviderRegistry const& providers_;
+  adapters::operation::ProviderRegistry const& providers_;
   HealthService& health_;
   absl::Duration const interval_;
   std::map<std::string, absl::Status> last_;  // only Refresh's thread touches it after start

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.pb.h"
-#include "server/grpc_status.h"
+#include "server/call/grpc_status.h"
 
 namespace linkgateway::server {
 namespace {
@@ -106,7 +106,7 @@ grpc::ServerBidiReactor<Request, Response>* Reflect(ReflectionIndex const& index
                                                     grpc::CallbackServerContext* context) {
   if (authenticator != nullptr) {
     if (auto caller = authenticator->Authenticate(*context); !caller.ok()) {
-      return new RefusedReflection<Request, Response>(ToGrpcStatus(caller.status()));
+      return new RefusedReflection<Request, Response>(server::call::ToGrpcStatus(caller.status()));
     }
   }
   return new ReflectionCall<Request, Response>(index);

@@ -3,7 +3,7 @@
 #include <atomic>
 #include <utility>
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::async {
 namespace {
 
 struct Race {
@@ -38,4 +38,4 @@ void RunAtUnlessCancelled(Scheduler& scheduler, absl::Time when,
   });
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::async

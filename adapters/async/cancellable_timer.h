@@ -9,7 +9,7 @@
 #include "adapters/async/cancellation.h"
 #include "adapters/async/scheduler.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::async {
 
 // Runs `proceed` at `when`, unless `cancellation` (may be null) fires first:
 // then `cancelled` runs at once instead. Exactly one of the two runs, so a
@@ -19,6 +19,6 @@ void RunAtUnlessCancelled(Scheduler& scheduler, absl::Time when,
                           absl::AnyInvocable<void() &&> proceed,
                           absl::AnyInvocable<void() &&> cancelled);
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::async
 
 #endif  // LINKGATEWAY_ADAPTERS_ASYNC_CANCELLABLE_TIMER_H_

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::async {
 
 Cancellation::Id Cancellation::OnCancel(absl::AnyInvocable<void() &&> fn) {
   {
@@ -38,4 +38,4 @@ bool Cancellation::IsCancelled() const {
   return cancelled_;
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::async

@@ -11,7 +11,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::async {
 
 class Cancellation {
  public:
@@ -36,6 +36,6 @@ class Cancellation {
   absl::flat_hash_map<Id, absl::AnyInvocable<void() &&>> callbacks_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::async
 
 #endif  // LINKGATEWAY_ADAPTERS_ASYNC_CANCELLATION_H_

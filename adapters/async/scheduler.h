@@ -6,7 +6,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::async {
 
 class Scheduler {
  public:
@@ -19,6 +19,6 @@ class Scheduler {
   virtual void RunAt(absl::Time when, absl::AnyInvocable<void() &&> fn) = 0;
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::async
 
 #endif  // LINKGATEWAY_ADAPTERS_ASYNC_SCHEDULER_H_

@@ -10,7 +10,7 @@
 #include "adapters/async/cancellation.h"
 #include "adapters/transport/http.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 
 class AccessTokenSource {
  public:
@@ -20,8 +20,9 @@ class AccessTokenSource {
   // any thread (inline when cached). Errors are mapped statuses. A caller
   // waiting for a refresh is answered DEADLINE_EXCEEDED at `deadline` and
   // CANCELLED when `cancellation` (may be null) fires, whichever is first.
-  virtual void GetToken(absl::Time deadline, std::shared_ptr<Cancellation> cancellation,
-                        Done<std::string> done) = 0;
+  virtual void GetToken(absl::Time deadline,
+                        std::shared_ptr<adapters::async::Cancellation> cancellation,
+                        adapters::transport::Done<std::string> done) = 0;
 
   // The upstream said `token` is no longer valid: the next GetToken refreshes.
   virtual void Invalidate(std::string const& token) = 0;
@@ -32,6 +33,6 @@ class AccessTokenSource {
   virtual absl::Status CredentialsAccepted() const { return absl::OkStatus(); }
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth
 
 #endif  // LINKGATEWAY_ADAPTERS_AUTH_ACCESS_TOKEN_SOURCE_H_

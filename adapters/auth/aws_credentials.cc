@@ -13,7 +13,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 namespace {
 
 class EnvironmentProvider : public AwsCredentialsProvider {
@@ -107,4 +107,4 @@ std::unique_ptr<AwsCredentialsProvider> MakeFileAwsCredentials(std::string path,
   return std::make_unique<FileProvider>(std::move(path), std::move(profile));
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth

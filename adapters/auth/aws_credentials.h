@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 
 // AWS credentials for SigV4. Never logged.
 struct AwsCredentials {
@@ -38,6 +38,6 @@ std::unique_ptr<AwsCredentialsProvider> MakeFileAwsCredentials(std::string path,
 absl::StatusOr<AwsCredentials> ParseAwsCredentialsFile(std::string const& contents,
                                                        std::string const& profile);
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth
 
 #endif  // LINKGATEWAY_ADAPTERS_AUTH_AWS_CREDENTIALS_H_

@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 namespace {
 
 using ::testing::HasSubstr;
@@ -51,4 +51,4 @@ TEST(AwsCredentialsTest, FileProfilesAndRotation) {
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth

@@ -16,7 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 namespace {
 
 std::string Sha256Hex(absl::string_view data) {
@@ -98,7 +98,7 @@ std::string CanonicalQuery(absl::string_view query) {
 
 }  // namespace
 
-absl::Status SignSigV4(HttpRequest& request, SigV4Scope const& scope,
+absl::Status SignSigV4(adapters::transport::HttpRequest& request, SigV4Scope const& scope,
                        AwsCredentials const& credentials, absl::Time now) {
   auto url = Split(request.url);
   if (!url.ok()) return url.status();
@@ -146,4 +146,4 @@ absl::Status SignSigV4(HttpRequest& request, SigV4Scope const& scope,
   return absl::OkStatus();
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth

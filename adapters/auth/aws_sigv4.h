@@ -16,7 +16,7 @@
 #include "adapters/auth/aws_credentials.h"
 #include "adapters/transport/http.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 
 struct SigV4Scope {
   std::string region;   // e.g. "us-east-1"
@@ -26,9 +26,9 @@ struct SigV4Scope {
 // Signs `request` (method, URL, headers, body) as of `now`. Every header the
 // request carries is signed. INVALID_ARGUMENT only for a URL that cannot be
 // parsed (a gateway bug, never caller input).
-absl::Status SignSigV4(HttpRequest& request, SigV4Scope const& scope,
+absl::Status SignSigV4(adapters::transport::HttpRequest& request, SigV4Scope const& scope,
                        AwsCredentials const& credentials, absl::Time now);
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth
 
 #endif  // LINKGATEWAY_ADAPTERS_AUTH_AWS_SIGV4_H_

@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 namespace {
 
 using ::testing::Pair;
@@ -24,7 +24,7 @@ struct Vector {
   std::string name;
   std::string method;
   std::string url;
-  HttpHeaders headers;
+  adapters::transport::HttpHeaders headers;
   std::string body;
   std::string session_token;
   std::string service;
@@ -37,7 +37,7 @@ class SigV4VectorTest : public ::testing::TestWithParam<Vector> {};
 
 TEST_P(SigV4VectorTest, MatchesTheReferenceSignature) {
   Vector const& v = GetParam();
-  HttpRequest request;
+  adapters::transport::HttpRequest request;
   request.method = v.method;
   request.url = v.url;
   request.headers = v.headers;
@@ -74,10 +74,10 @@ INSTANTIATE_TEST_SUITE_P(
     [](auto const& info) { return info.param.name; });
 
 TEST(SigV4Test, UnparsableUrlIsAnError) {
-  HttpRequest request;
+  adapters::transport::HttpRequest request;
   request.url = "";
   EXPECT_FALSE(SignSigV4(request, {"us-east-1", "s"}, {"a", "b", ""}, SignedAt()).ok());
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth

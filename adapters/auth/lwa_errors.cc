@@ -2,16 +2,16 @@
 
 #include "adapters/errors/reasons.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 namespace {
 
 using Code = absl::StatusCode;
-using R = RetryClass;
-namespace reason = reason;
+using R = adapters::errors::RetryClass;
+namespace reason = adapters::errors::reason;
 
 // Login with Amazon token endpoint: the `error` field (RFC 6749 section 5.2 and
 // the SP-API SDK's LWA error codes). Its credentials are the gateway's.
-constexpr VendorErrorRow kRows[] = {
+constexpr adapters::errors::VendorErrorRow kRows[] = {
     {"invalid_client", Code::kUnauthenticated, R::kNone, reason::kUpstreamCredentialsRejected},
     {"unauthorized_client", Code::kUnauthenticated, R::kNone, reason::kUpstreamCredentialsRejected},
     {"invalid_grant", Code::kUnauthenticated, R::kNone, reason::kUpstreamCredentialsRejected},
@@ -25,9 +25,10 @@ constexpr VendorErrorRow kRows[] = {
 
 }  // namespace
 
-ProviderErrors const& LwaErrors() {
-  static constexpr ProviderErrors kErrors{"api.amazon.com", "Login with Amazon", kRows};
+adapters::errors::ProviderErrors const& LwaErrors() {
+  static constexpr adapters::errors::ProviderErrors kErrors{"api.amazon.com", "Login with Amazon",
+                                                            kRows};
   return kErrors;
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth

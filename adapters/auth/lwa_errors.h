@@ -5,10 +5,10 @@
 
 #include "adapters/errors/status_mapping.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 
-ProviderErrors const& LwaErrors();
+adapters::errors::ProviderErrors const& LwaErrors();
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth
 
 #endif  // LINKGATEWAY_ADAPTERS_AUTH_LWA_ERRORS_H_

@@ -13,28 +13,32 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 namespace {
+
+namespace reason = adapters::errors::reason;
 
 // A wait that ended before the token came: the operation's upstream was
 // never called.
 absl::Status GaveUpWaiting(absl::StatusCode code, absl::string_view reason, absl::string_view why) {
-  absl::Status status = WithErrorInfo(
+  absl::Status status = adapters::errors::WithErrorInfo(
       absl::Status(code, absl::StrCat(why, " while waiting for a Login with Amazon token")), reason,
-      kGatewayDomain);
-  MarkNotSent(status);
+      adapters::errors::kGatewayDomain);
+  adapters::errors::MarkNotSent(status);
   return status;
 }
 
 }  // namespace
 
-LwaTokenSource::LwaTokenSource(LwaOptions options, HttpTransport& transport, Scheduler& clock)
+LwaTokenSource::LwaTokenSource(LwaOptions options, adapters::transport::HttpTransport& transport,
+                               adapters::async::Scheduler& clock)
     : options_(std::move(options)), transport_(transport), clock_(clock) {}
 
 // The refresh is shared by every waiter, so it runs on its own timeout; each
 // waiter leaves at its own deadline or cancellation.
-void LwaTokenSource::GetToken(absl::Time deadline, std::shared_ptr<Cancellation> cancellation,
-                              Done<std::string> done) {
+void LwaTokenSource::GetToken(absl::Time deadline,
+                              std::shared_ptr<adapters::async::Cancellation> cancellation,
+                              adapters::transport::Done<std::string> done) {
   std::string token;
   bool refresh = false;
   std::uint64_t id = 0;
@@ -63,7 +67,7 @@ void LwaTokenSource::GetToken(absl::Time deadline, std::shared_ptr<Cancellation>
     });
   }
   if (cancellation) {
-    Cancellation::Id cancel_id = cancellation->OnCancel([this, id] {
+    adapters::async::Cancellation::Id cancel_id = cancellation->OnCancel([this, id] {
       Answer(id, GaveUpWaiting(absl::StatusCode::kCancelled, reason::kCancelled,
                                "the call was cancelled"));
     });
@@ -153,49 +157,53 @@ void LwaTokenSource::Fetch(bool shared) {
   form.emplace_back("client_id", options_.client_id);
   form.emplace_back("client_secret", options_.client_secret);
 
-  HttpRequest request;
+  adapters::transport::HttpRequest request;
   request.method = "POST";
   request.url = options_.token_endpoint;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded;charset=UTF-8"},
                      {"Accept", "application/json"}};
-  request.body = FormEncode(form);
+  request.body = adapters::transport::FormEncode(form);
   request.deadline = clock_.Now() + options_.request_timeout;
   transport_.Send(std::move(request), nullptr,
-                  [this, shared](absl::StatusOr<HttpResponse> response) {
+                  [this, shared](absl::StatusOr<adapters::transport::HttpResponse> response) {
                     OnResponse(std::move(response), shared);
                   });
 }
 
-void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response, bool shared) {
+void LwaTokenSource::OnResponse(absl::StatusOr<adapters::transport::HttpResponse> response,
+                                bool shared) {
   absl::StatusOr<std::string> result;
   absl::Duration lifetime;
   if (!response.ok()) {
-    result = AttributeTo(LwaErrors(), response.status());
+    result = adapters::errors::AttributeTo(LwaErrors(), response.status());
   } else {
     google::protobuf::Struct json;
     bool parsed = google::protobuf::util::JsonStringToMessage(response->body, &json).ok();
-    std::string token = parsed ? StringField(json.fields(), "access_token") : "";
+    std::string token =
+        parsed ? adapters::transport::StringField(json.fields(), "access_token") : "";
     auto expires = parsed ? json.fields().find("expires_in") : json.fields().end();
     if (response->status == 200 && !token.empty() && expires != json.fields().end() &&
         expires->second.has_number_value()) {
       result = std::move(token);
       lifetime = absl::Seconds(expires->second.number_value());
     } else if (response->status == 200) {
-      result =
-          MalformedResponse(LwaErrors(), "the token response has no access_token or expires_in");
+      result = adapters::errors::MalformedResponse(
+          LwaErrors(), "the token response has no access_token or expires_in");
     } else {
-      UpstreamError error = ErrorFromResponse(LwaErrors(), *response, clock_.Now());
-      error.vendor_code = StringField(json.fields(), "error");
-      error.message = StringField(json.fields(), "error_description");
-      if (error.request_id.empty()) error.request_id = StringField(json.fields(), "request_id");
-      result = MapUpstreamError(error);
+      adapters::errors::UpstreamError error =
+          adapters::errors::ErrorFromResponse(LwaErrors(), *response, clock_.Now());
+      error.vendor_code = adapters::transport::StringField(json.fields(), "error");
+      error.message = adapters::transport::StringField(json.fields(), "error_description");
+      if (error.request_id.empty())
+        error.request_id = adapters::transport::StringField(json.fields(), "request_id");
+      result = adapters::errors::MapUpstreamError(error);
     }
   }
   if (options_.on_fetch) options_.on_fetch(result.ok());
   // A token request never reaches the operation's upstream.
   if (!result.ok()) {
     absl::Status status = result.status();
-    MarkNotSent(status);
+    adapters::errors::MarkNotSent(status);
     result = status;
   }
   if (shared) {
@@ -230,4 +238,4 @@ void LwaTokenSource::Settle(absl::StatusOr<std::string> result, absl::Duration l
   }
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth

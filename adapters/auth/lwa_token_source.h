@@ -25,7 +25,7 @@
 #include "adapters/transport/http.h"
 #include "adapters/async/scheduler.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 
 // Login with Amazon's documented token endpoint.
 inline constexpr char kDefaultLwaTokenEndpoint[] = "https://api.amazon.com/auth/o2/token";
@@ -60,10 +60,11 @@ struct LwaOptions {
 class LwaTokenSource final : public AccessTokenSource {
  public:
   // `transport` and `clock` must outlive this object.
-  LwaTokenSource(LwaOptions options, HttpTransport& transport, Scheduler& clock);
+  LwaTokenSource(LwaOptions options, adapters::transport::HttpTransport& transport,
+                 adapters::async::Scheduler& clock);
 
-  void GetToken(absl::Time deadline, std::shared_ptr<Cancellation> cancellation,
-                Done<std::string> done) override;
+  void GetToken(absl::Time deadline, std::shared_ptr<adapters::async::Cancellation> cancellation,
+                adapters::transport::Done<std::string> done) override;
   void Invalidate(std::string const& token) override;
   absl::Status CredentialsAccepted() const override ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -75,9 +76,9 @@ class LwaTokenSource final : public AccessTokenSource {
 
  private:
   struct Waiter {
-    Done<std::string> done;
-    std::shared_ptr<Cancellation> cancellation;
-    Cancellation::Id cancellation_id = 0;
+    adapters::transport::Done<std::string> done;
+    std::shared_ptr<adapters::async::Cancellation> cancellation;
+    adapters::async::Cancellation::Id cancellation_id = 0;
   };
 
   void Refresh();
@@ -86,7 +87,7 @@ class LwaTokenSource final : public AccessTokenSource {
   void FromCache(int attempt);
   // Asks Login with Amazon; `shared`: the result goes to the cache.
   void Fetch(bool shared);
-  void OnResponse(absl::StatusOr<HttpResponse> response, bool shared);
+  void OnResponse(absl::StatusOr<adapters::transport::HttpResponse> response, bool shared);
   // Ends the refresh: keeps the token (valid for `lifetime`) and answers
   // every waiter.
   void Settle(absl::StatusOr<std::string> result, absl::Duration lifetime)
@@ -95,8 +96,8 @@ class LwaTokenSource final : public AccessTokenSource {
   void Answer(std::uint64_t id, absl::Status result) ABSL_LOCKS_EXCLUDED(mu_);
 
   LwaOptions const options_;
-  HttpTransport& transport_;
-  Scheduler& clock_;
+  adapters::transport::HttpTransport& transport_;
+  adapters::async::Scheduler& clock_;
 
   mutable absl::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
@@ -108,6 +109,6 @@ class LwaTokenSource final : public AccessTokenSource {
   absl::Status credentials_rejected_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth
 
 #endif  // LINKGATEWAY_ADAPTERS_AUTH_LWA_TOKEN_SOURCE_H_

@@ -12,7 +12,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 namespace {
 
 using testing::FakeHttpTransport;
@@ -42,19 +42,20 @@ class LwaTokenSourceTest : public ::testing::Test {
   // Starts a GetToken; the result fills in when it is answered.
   std::shared_ptr<absl::StatusOr<std::string>> Start(
       LwaTokenSource& source, absl::Duration timeout = absl::Seconds(5),
-      std::shared_ptr<Cancellation> cancellation = nullptr) {
+      std::shared_ptr<adapters::async::Cancellation> cancellation = nullptr) {
     auto result = std::make_shared<absl::StatusOr<std::string>>(absl::UnknownError("pending"));
     source.GetToken(clock_.Now() + timeout, std::move(cancellation),
                     [result](absl::StatusOr<std::string> r) { *result = std::move(r); });
     return result;
   }
 
-  FakeHttpTransport transport_;
-  ManualScheduler clock_;
+  adapters::testing::FakeHttpTransport transport_;
+  adapters::testing::ManualScheduler clock_;
 };
 
 TEST_F(LwaTokenSourceTest, ClientCredentialsGrantIsFormEncoded) {
-  transport_.SetResponder([](HttpRequest const&) { return Response(200, kGranted); });
+  transport_.SetResponder(
+      [](adapters::transport::HttpRequest const&) { return Response(200, kGranted); });
   LwaTokenSource source(Grantless(), transport_, clock_);
   auto token = Get(source);
   ASSERT_TRUE(token.ok()) << token.status();
@@ -74,7 +75,7 @@ TEST_F(LwaTokenSourceTest, ClientCredentialsGrantIsFormEncoded) {
 }
 
 TEST_F(LwaTokenSourceTest, RefreshTokenGrant) {
-  transport_.SetResponder([](HttpRequest const&) {
+  transport_.SetResponder([](adapters::transport::HttpRequest const&) {
     return Response(200, R"({"access_token":"Atza|a","refresh_token":"Atzr|r",)"
                          R"("token_type":"bearer","expires_in":3600})");
   });
@@ -135,9 +136,9 @@ TEST_F(LwaTokenSourceTest, AWaitingCallerLeavesAtItsDeadline) {
   auto long_wait = Start(source, absl::Seconds(30));
   clock_.AdvanceBy(absl::Seconds(2));
   ASSERT_EQ(short_wait->status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_TRUE(ProvablyNotSent(short_wait->status()));
+  EXPECT_TRUE(adapters::errors::ProvablyNotSent(short_wait->status()));
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(FindDetail(short_wait->status(), info));
+  ASSERT_TRUE(adapters::errors::FindDetail(short_wait->status(), info));
   EXPECT_EQ(info.reason(), "DEADLINE_EXCEEDED");
   EXPECT_EQ(long_wait->status().message(), "pending");
   // The shared refresh goes on and serves whoever still waits.
@@ -150,12 +151,12 @@ TEST_F(LwaTokenSourceTest, AWaitingCallerLeavesAtItsDeadline) {
 
 TEST_F(LwaTokenSourceTest, AWaitingCallerLeavesAtOnceWhenCancelled) {
   LwaTokenSource source(Grantless(), transport_, clock_);
-  auto cancellation = std::make_shared<Cancellation>();
+  auto cancellation = std::make_shared<adapters::async::Cancellation>();
   auto cancelled = Start(source, absl::Seconds(30), cancellation);
   auto other = Start(source);
   cancellation->Cancel();
   EXPECT_EQ(cancelled->status().code(), absl::StatusCode::kCancelled);
-  EXPECT_TRUE(ProvablyNotSent(cancelled->status()));
+  EXPECT_TRUE(adapters::errors::ProvablyNotSent(cancelled->status()));
   EXPECT_EQ(other->status().message(), "pending");
   ASSERT_TRUE(transport_.RespondNext(Response(200, kGranted)));
   EXPECT_TRUE(other->ok());
@@ -163,7 +164,8 @@ TEST_F(LwaTokenSourceTest, AWaitingCallerLeavesAtOnceWhenCancelled) {
 }
 
 TEST_F(LwaTokenSourceTest, InvalidateForcesARefresh) {
-  transport_.SetResponder([](HttpRequest const&) { return Response(200, kGranted); });
+  transport_.SetResponder(
+      [](adapters::transport::HttpRequest const&) { return Response(200, kGranted); });
   LwaTokenSource source(Grantless(), transport_, clock_);
   ASSERT_TRUE(Get(source).ok());
   source.Invalidate("Atza|some-older-token");
@@ -178,25 +180,26 @@ struct ErrorCase {
   int http_status;
   std::string body;
   absl::StatusCode code;
-  RetryClass retry;
+  adapters::errors::RetryClass retry;
 };
 
 class LwaErrorTest : public LwaTokenSourceTest, public ::testing::WithParamInterface<ErrorCase> {};
 
 TEST_P(LwaErrorTest, TokenEndpointErrorsAreMappedAndNeverCached) {
   auto const& c = GetParam();
-  transport_.SetResponder([&c](HttpRequest const&) {
+  transport_.SetResponder([&c](adapters::transport::HttpRequest const&) {
     return Response(c.http_status, c.body, {{"x-amzn-requestid", "lwa-req-9"}});
   });
   LwaTokenSource source(Grantless(), transport_, clock_);
   auto token = Get(source);
   ASSERT_FALSE(token.ok());
   EXPECT_EQ(token.status().code(), c.code) << token.status();
-  EXPECT_EQ(RetryClassOf(token.status()), c.retry);
+  EXPECT_EQ(adapters::errors::RetryClassOf(token.status()), c.retry);
   // The call to the real upstream never happened.
-  EXPECT_TRUE(ProvablyNotSent(token.status()));
+  EXPECT_TRUE(adapters::errors::ProvablyNotSent(token.status()));
   EXPECT_THAT(token.status().message(), Not(HasSubstr("very-secret")));
-  EXPECT_THAT(ToRpcStatus(token.status()).SerializeAsString(), Not(HasSubstr("very-secret")));
+  EXPECT_THAT(adapters::errors::ToRpcStatus(token.status()).SerializeAsString(),
+              Not(HasSubstr("very-secret")));
   EXPECT_FALSE(Get(source).ok());
   EXPECT_EQ(source.requests_sent(), 2);
 }
@@ -206,26 +209,26 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ErrorCase{
             401, R"({"error_description":"Client authentication failed","error":"invalid_client"})",
-            absl::StatusCode::kUnauthenticated, RetryClass::kNone},
+            absl::StatusCode::kUnauthenticated, adapters::errors::RetryClass::kNone},
         ErrorCase{
             400,
             R"({"error_description":"The request has an invalid grant parameter : refresh_token","error":"invalid_grant"})",
-            absl::StatusCode::kUnauthenticated, RetryClass::kNone},
+            absl::StatusCode::kUnauthenticated, adapters::errors::RetryClass::kNone},
         ErrorCase{400, R"({"error":"invalid_scope","error_description":"bad scope"})",
-                  absl::StatusCode::kPermissionDenied, RetryClass::kNone},
+                  absl::StatusCode::kPermissionDenied, adapters::errors::RetryClass::kNone},
         ErrorCase{400, R"({"error":"invalid_request","error_description":"missing grant_type"})",
-                  absl::StatusCode::kInternal, RetryClass::kNone},
+                  absl::StatusCode::kInternal, adapters::errors::RetryClass::kNone},
         ErrorCase{500, R"({"error":"server_error","error_description":"oops"})",
-                  absl::StatusCode::kUnavailable, RetryClass::kTransient},
+                  absl::StatusCode::kUnavailable, adapters::errors::RetryClass::kTransient},
         ErrorCase{503, R"({"error":"temporarily_unavailable","error_description":"later"})",
-                  absl::StatusCode::kUnavailable, RetryClass::kTransient},
+                  absl::StatusCode::kUnavailable, adapters::errors::RetryClass::kTransient},
         ErrorCase{502, "<html>bad gateway</html>", absl::StatusCode::kUnavailable,
-                  RetryClass::kTransient},
+                  adapters::errors::RetryClass::kTransient},
         ErrorCase{200, R"({"token_type":"bearer"})", absl::StatusCode::kInternal,
-                  RetryClass::kNone}));
+                  adapters::errors::RetryClass::kNone}));
 
 TEST_F(LwaTokenSourceTest, ErrorDetailsNameTheLwaCodeAndRequestId) {
-  transport_.SetResponder([](HttpRequest const&) {
+  transport_.SetResponder([](adapters::transport::HttpRequest const&) {
     return Response(
         401, R"({"error_description":"Client authentication failed","error":"invalid_client"})",
         {{"x-amzn-requestid", "lwa-req-9"}});
@@ -235,7 +238,7 @@ TEST_F(LwaTokenSourceTest, ErrorDetailsNameTheLwaCodeAndRequestId) {
   EXPECT_EQ(token.status().message(),
             "Login with Amazon answered HTTP 401 invalid_client: Client authentication failed");
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(FindDetail(token.status(), info));
+  ASSERT_TRUE(adapters::errors::FindDetail(token.status(), info));
   EXPECT_EQ(info.reason(), "UPSTREAM_CREDENTIALS_REJECTED");
   EXPECT_EQ(info.metadata().at("upstreamRequestId"), "lwa-req-9");
 }
@@ -247,11 +250,11 @@ namespace shared {
 // operation fails as an unreachable Redis would.
 class FakeTokenCache final : public TokenCache {
  public:
-  void Get(Done<std::optional<Cached>> done) override {
+  void Get(adapters::transport::Done<std::optional<Cached>> done) override {
     if (!reachable) return std::move(done)(absl::UnavailableError("down"));
     std::move(done)(cached);
   }
-  void Lock(absl::Duration, Done<bool> done) override {
+  void Lock(absl::Duration, adapters::transport::Done<bool> done) override {
     if (!reachable) return std::move(done)(absl::UnavailableError("down"));
     bool got = !locked;
     locked = true;
@@ -291,7 +294,8 @@ TEST_F(SharedLwaTokenTest, AFreshCachedTokenIsUsedWithoutAFetch) {
 }
 
 TEST_F(SharedLwaTokenTest, TheReplicaThatGetsTheLockFetchesAndShares) {
-  transport_.SetResponder([](HttpRequest const&) { return Response(200, kGranted); });
+  transport_.SetResponder(
+      [](adapters::transport::HttpRequest const&) { return Response(200, kGranted); });
   LwaTokenSource source(WithCache(), transport_, clock_);
   EXPECT_EQ(*Get(source), "Atza|grantless-1");
   EXPECT_EQ(transport_.requests().size(), 1u);
@@ -314,7 +318,8 @@ TEST_F(SharedLwaTokenTest, AnotherReplicaRefreshingMeansWaitingForItsToken) {
 }
 
 TEST_F(SharedLwaTokenTest, AnUnreachableCacheMeansFetchingOnItsOwn) {
-  transport_.SetResponder([](HttpRequest const&) { return Response(200, kGranted); });
+  transport_.SetResponder(
+      [](adapters::transport::HttpRequest const&) { return Response(200, kGranted); });
   cache_.reachable = false;
   LwaTokenSource source(WithCache(), transport_, clock_);
   EXPECT_EQ(*Get(source), "Atza|grantless-1");
@@ -331,4 +336,4 @@ TEST_F(SharedLwaTokenTest, ARejectedTokenLeavesTheCacheToo) {
 
 }  // namespace shared
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth

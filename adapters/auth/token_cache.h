@@ -11,7 +11,7 @@
 #include "absl/time/time.h"
 #include "adapters/transport/http.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::auth {
 
 class TokenCache {
  public:
@@ -22,9 +22,9 @@ class TokenCache {
 
   virtual ~TokenCache() = default;
   // The cached token, if any.
-  virtual void Get(Done<std::optional<Cached>> done) = 0;
+  virtual void Get(adapters::transport::Done<std::optional<Cached>> done) = 0;
   // Tries to become the replica that refreshes, for at most `ttl`.
-  virtual void Lock(absl::Duration ttl, Done<bool> done) = 0;
+  virtual void Lock(absl::Duration ttl, adapters::transport::Done<bool> done) = 0;
   // Stores a fresh token (until `keep_until`) and gives up the lock.
   virtual void Put(Cached cached, absl::Time keep_until) = 0;
   // Gives up the lock without a token (the refresh failed).
@@ -33,6 +33,6 @@ class TokenCache {
   virtual void Invalidate(std::string const& token) = 0;
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::auth
 
 #endif  // LINKGATEWAY_ADAPTERS_AUTH_TOKEN_CACHE_H_

@@ -20,10 +20,11 @@ namespace {
 constexpr char kPrefix[] = "com.amazon.dash.replenishment.";
 constexpr char kDeregisterResult[] = "com.amazon.dash.replenishment.DrsDeregisterResult@1.0";
 
-core::HttpRequest BaseRequest(std::string method, std::string url, std::string const& token,
-                              std::string type_version, std::string accept_type,
-                              CallContext const& context) {
-  core::HttpRequest request;
+adapters::transport::HttpRequest BaseRequest(std::string method, std::string url,
+                                             std::string const& token, std::string type_version,
+                                             std::string accept_type,
+                                             adapters::operation::CallContext const& context) {
+  adapters::transport::HttpRequest request;
   request.method = std::move(method);
   request.url = std::move(url);
   request.headers = {{"Authorization", absl::StrCat("Bearer ", token)},
@@ -37,48 +38,54 @@ core::HttpRequest BaseRequest(std::string method, std::string url, std::string c
 
 // DRS documents only 400 and 500, with a "best effort" body: pass on its
 // message field, or the text itself.
-absl::Status DrsError(core::HttpResponse const& response) {
-  core::UpstreamError error = core::ErrorFromResponse(Errors(), response, absl::Now());
+absl::Status DrsError(adapters::transport::HttpResponse const& response) {
+  adapters::errors::UpstreamError error =
+      adapters::errors::ErrorFromResponse(Errors(), response, absl::Now());
   google::protobuf::Struct json;
   if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
     for (char const* key : {"message", "Message", "error_description", "error"}) {
-      if (auto text = core::StringField(json.fields(), key); !text.empty()) {
-        error.message = core::TrimmedText(text);
+      if (auto text = adapters::transport::StringField(json.fields(), key); !text.empty()) {
+        error.message = adapters::errors::TrimmedText(text);
         break;
       }
     }
   } else {
-    error.message = core::TrimmedText(response.body);
+    error.message = adapters::errors::TrimmedText(response.body);
   }
-  return core::MapUpstreamError(error);
+  return adapters::errors::MapUpstreamError(error);
 }
 
-absl::Status Malformed(absl::string_view what) { return core::MalformedResponse(Errors(), what); }
+absl::Status Malformed(absl::string_view what) {
+  return adapters::errors::MalformedResponse(Errors(), what);
+}
 
 }  // namespace
 
-void Deregistration::Start(CallContext const& context, v1::DeleteRegistrationRequest const& request,
-                           Callback<v1::DeleteRegistrationResponse> done) {
+void Deregistration::Start(adapters::operation::CallContext const& context,
+                           v1::DeleteRegistrationRequest const& request,
+                           adapters::operation::Callback<v1::DeleteRegistrationResponse> done) {
   auto const& device = request.dash_replenishment();
   bool v1_0 = device.api_version() == v1::DASH_REPLENISHMENT_API_VERSION_1_0;
   absl::StatusOr<std::string> url =
-      v1_0 ? core::JoinPath(endpoint_, {"deviceModels", device.device_model_id(), "devices",
-                                        device.device_identifier(), "registration"})
-           : core::JoinPath(endpoint_, {"registration"});
+      v1_0 ? adapters::transport::JoinPath(endpoint_,
+                                           {"deviceModels", device.device_model_id(), "devices",
+                                            device.device_identifier(), "registration"})
+           : adapters::transport::JoinPath(endpoint_, {"registration"});
   if (!url.ok()) return std::move(done)(url.status());
   auto http = BaseRequest("DELETE", *std::move(url), device.access_token(),
                           absl::StrCat(kPrefix, "DrsDeregisterInput@", v1_0 ? "1.0" : "2.0"),
                           kDeregisterResult, context);
-  transport_.Send(std::move(http), context.cancellation,
-                  [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-                    if (!response.ok())
-                      return std::move(done)(core::AttributeTo(Errors(), response.status()));
-                    if (response->status != 200) return std::move(done)(DrsError(*response));
-                    v1::DeleteRegistrationResponse result;
-                    result.mutable_dash_replenishment()->set_result_type_version(core::SafeText(
-                        response->Header("x-amzn-type-version"), core::kMaxUpstreamIdBytes));
-                    std::move(done)(std::move(result));
-                  });
+  transport_.Send(
+      std::move(http), context.cancellation,
+      [done = std::move(done)](absl::StatusOr<adapters::transport::HttpResponse> response) mutable {
+        if (!response.ok())
+          return std::move(done)(adapters::errors::AttributeTo(Errors(), response.status()));
+        if (response->status != 200) return std::move(done)(DrsError(*response));
+        v1::DeleteRegistrationResponse result;
+        result.mutable_dash_replenishment()->set_result_type_version(adapters::errors::SafeText(
+            response->Header("x-amzn-type-version"), adapters::errors::kMaxUpstreamIdBytes));
+        std::move(done)(std::move(result));
+      });
 }
 
 std::optional<absl::StatusOr<v1::DeleteRegistrationResponse>> Deregistration::AlreadyDone(
@@ -86,19 +93,19 @@ std::optional<absl::StatusOr<v1::DeleteRegistrationResponse>> Deregistration::Al
   if (status.code() != absl::StatusCode::kInvalidArgument) return std::nullopt;
   // DRS answers 400 both for a token that died with a successful
   // deregistration and for one that was never valid: nothing proves which.
-  return core::OutcomeUnknown(
+  return adapters::errors::OutcomeUnknown(
       status,
       "Dash Replenishment answered 400 after an attempt that may have deregistered "
       "the device; a 400 cannot tell a token consumed by that deregistration from one "
       "that never worked");
 }
 
-void GetSubscriptionInfo::Start(CallContext const& context,
+void GetSubscriptionInfo::Start(adapters::operation::CallContext const& context,
                                 v1::GetSubscriptionInfoRequest const& request,
-                                Callback<v1::SubscriptionInfo> done) {
+                                adapters::operation::Callback<v1::SubscriptionInfo> done) {
   auto const& key = request.dash_replenishment();
   bool v1_0 = key.result_version() == v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_1_0;
-  auto url = core::JoinPath(endpoint_, {"subscriptionInfo"});
+  auto url = adapters::transport::JoinPath(endpoint_, {"subscriptionInfo"});
   if (!url.ok()) return std::move(done)(url.status());
   auto http = BaseRequest("GET", *std::move(url), key.access_token(),
                           absl::StrCat(kPrefix, "DrsSubscriptionInfoInput@1.0"),
@@ -106,8 +113,10 @@ void GetSubscriptionInfo::Start(CallContext const& context,
                           context);
   transport_.Send(
       std::move(http), context.cancellation,
-      [done = std::move(done), v1_0](absl::StatusOr<core::HttpResponse> response) mutable {
-        if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
+      [done = std::move(done),
+       v1_0](absl::StatusOr<adapters::transport::HttpResponse> response) mutable {
+        if (!response.ok())
+          return std::move(done)(adapters::errors::AttributeTo(Errors(), response.status()));
         if (response->status != 200) return std::move(done)(DrsError(*response));
 
         google::protobuf::Struct json;

@@ -17,39 +17,41 @@ namespace linkgateway::adapters::dash_replenishment {
 
 // One attempt of DELETE /registration (2.0) or
 // DELETE /deviceModels/{model}/devices/{device}/registration (1.0).
-class Deregistration final
-    : public Operation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse> {
+class Deregistration final : public adapters::operation::Operation<v1::DeleteRegistrationRequest,
+                                                                   v1::DeleteRegistrationResponse> {
  public:
-  Deregistration(std::string endpoint, core::HttpTransport& transport)
+  Deregistration(std::string endpoint, adapters::transport::HttpTransport& transport)
       : endpoint_(std::move(endpoint)), transport_(transport) {}
 
-  void Start(CallContext const& context, v1::DeleteRegistrationRequest const& request,
-             Callback<v1::DeleteRegistrationResponse> done) override;
+  void Start(adapters::operation::CallContext const& context,
+             v1::DeleteRegistrationRequest const& request,
+             adapters::operation::Callback<v1::DeleteRegistrationResponse> done) override;
 
   // After an attempt that may have succeeded, a 400 proves nothing: the
   // token may have died with that deregistration, or never been valid. The
-  // outcome is reported unknown (core::OutcomeUnknown), never OK.
+  // outcome is reported unknown (adapters::errors::OutcomeUnknown), never OK.
   static std::optional<absl::StatusOr<v1::DeleteRegistrationResponse>> AlreadyDone(
       absl::Status const& status);
 
  private:
   std::string const endpoint_;
-  core::HttpTransport& transport_;
+  adapters::transport::HttpTransport& transport_;
 };
 
 // One attempt of GET /subscriptionInfo.
 class GetSubscriptionInfo final
-    : public Operation<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo> {
+    : public adapters::operation::Operation<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo> {
  public:
-  GetSubscriptionInfo(std::string endpoint, core::HttpTransport& transport)
+  GetSubscriptionInfo(std::string endpoint, adapters::transport::HttpTransport& transport)
       : endpoint_(std::move(endpoint)), transport_(transport) {}
 
-  void Start(CallContext const& context, v1::GetSubscriptionInfoRequest const& request,
-             Callback<v1::SubscriptionInfo> done) override;
+  void Start(adapters::operation::CallContext const& context,
+             v1::GetSubscriptionInfoRequest const& request,
+             adapters::operation::Callback<v1::SubscriptionInfo> done) override;
 
  private:
   std::string const endpoint_;
-  core::HttpTransport& transport_;
+  adapters::transport::HttpTransport& transport_;
 };
 
 }  // namespace linkgateway::adapters::dash_replenishment

@@ -24,9 +24,9 @@ namespace linkgateway::adapters::dash_replenishment {
 namespace {
 
 using Code = absl::StatusCode;
-using R = core::RetryClass;
-using core::testing::FakeHttpTransport;
-using core::testing::ParseText;
+using R = adapters::errors::RetryClass;
+using adapters::testing::FakeHttpTransport;
+using adapters::testing::ParseText;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -49,32 +49,33 @@ std::string CaseName(::testing::TestParamInfo<Case> const& info) {
 }
 
 v1::DeleteRegistrationRequest Device(std::string const& fields) {
-  return ParseText<v1::DeleteRegistrationRequest>(
+  return adapters::testing::ParseText<v1::DeleteRegistrationRequest>(
       absl::StrCat("dash_replenishment { access_token: \"", kToken, "\" ", fields, " }"));
 }
 
 v1::GetSubscriptionInfoRequest InfoKey(std::string const& fields) {
-  return ParseText<v1::GetSubscriptionInfoRequest>(
+  return adapters::testing::ParseText<v1::GetSubscriptionInfoRequest>(
       absl::StrCat("dash_replenishment { access_token: \"", kToken, "\" ", fields, " }"));
 }
 
 // Starts `op`; the fake answers inline, so the outcome is there on return.
 template <typename Request, typename Response>
-absl::StatusOr<Response> RunInline(Operation<Request, Response>& op, Request const& request) {
+absl::StatusOr<Response> RunInline(adapters::operation::Operation<Request, Response>& op,
+                                   Request const& request) {
   std::optional<absl::StatusOr<Response>> result;
-  op.Start(CallContext{kDeadline, nullptr, nullptr}, request,
+  op.Start(adapters::operation::CallContext{kDeadline, nullptr, nullptr}, request,
            [&](absl::StatusOr<Response> r) { result = std::move(r); });
   EXPECT_TRUE(result.has_value()) << "the operation did not answer inline";
   return result.value_or(absl::InternalError("never finished"));
 }
 
 absl::StatusOr<v1::DeleteRegistrationResponse> Deregister(
-    FakeHttpTransport& transport, v1::DeleteRegistrationRequest const& request) {
+    adapters::testing::FakeHttpTransport& transport, v1::DeleteRegistrationRequest const& request) {
   Deregistration op(kEndpoint, transport);
   return RunInline(op, request);
 }
 
-absl::StatusOr<v1::SubscriptionInfo> GetInfo(FakeHttpTransport& transport,
+absl::StatusOr<v1::SubscriptionInfo> GetInfo(adapters::testing::FakeHttpTransport& transport,
                                              v1::GetSubscriptionInfoRequest const& request) {
   GetSubscriptionInfo op(kEndpoint, transport);
   return RunInline(op, request);
@@ -82,7 +83,7 @@ absl::StatusOr<v1::SubscriptionInfo> GetInfo(FakeHttpTransport& transport,
 
 google::rpc::ErrorInfo ErrorInfoOf(absl::Status const& status) {
   google::rpc::ErrorInfo info;
-  EXPECT_TRUE(core::FindDetail(status, info)) << status;
+  EXPECT_TRUE(adapters::errors::FindDetail(status, info)) << status;
   return info;
 }
 
@@ -93,7 +94,7 @@ std::map<std::string, std::string> Metadata(google::rpc::ErrorInfo const& info) 
 // Neither the message nor anything that reaches the caller or a log names it.
 void ExpectNoToken(absl::Status const& status) {
   EXPECT_THAT(std::string(status.message()), Not(HasSubstr(kToken)));
-  EXPECT_THAT(core::ToRpcStatus(status).SerializeAsString(), Not(HasSubstr(kToken)));
+  EXPECT_THAT(adapters::errors::ToRpcStatus(status).SerializeAsString(), Not(HasSubstr(kToken)));
   EXPECT_THAT(status.ToString(absl::StatusToStringMode::kWithEverything), Not(HasSubstr(kToken)));
 }
 
@@ -116,9 +117,9 @@ class DeregistrationRequestTest : public ::testing::TestWithParam<Deregistration
 
 TEST_P(DeregistrationRequestTest, BuildsTheDocumentedRequest) {
   auto const& c = GetParam();
-  FakeHttpTransport transport;
-  transport.SetResponder([](core::HttpRequest const&) {
-    return core::testing::Response(200, "", {{"x-amzn-type-version", kDeregisterResult}});
+  adapters::testing::FakeHttpTransport transport;
+  transport.SetResponder([](adapters::transport::HttpRequest const&) {
+    return adapters::testing::Response(200, "", {{"x-amzn-type-version", kDeregisterResult}});
   });
   Deregistration op(c.endpoint, transport);
   ASSERT_TRUE(RunInline(op, Device(c.fields)).ok());
@@ -179,7 +180,7 @@ INSTANTIATE_TEST_SUITE_P(
     CaseName<DeregistrationRequestCase>);
 
 TEST(DeregistrationPathTest, UnusableSegmentIsRefusedBeforeSending) {
-  FakeHttpTransport transport;
+  adapters::testing::FakeHttpTransport transport;
   auto result = Deregister(
       transport, Device(absl::StrCat(kV1, R"(device_model_id: ".." device_identifier: "d")")));
   EXPECT_EQ(result.status().code(), Code::kInvalidArgument);
@@ -198,9 +199,9 @@ class SubscriptionInfoRequestTest : public ::testing::TestWithParam<InfoRequestC
 
 TEST_P(SubscriptionInfoRequestTest, BuildsTheDocumentedRequest) {
   auto const& c = GetParam();
-  FakeHttpTransport transport;
-  transport.SetResponder([](core::HttpRequest const&) {
-    return core::testing::Response(200, R"({"slotsSubscriptionStatus":{}})");
+  adapters::testing::FakeHttpTransport transport;
+  transport.SetResponder([](adapters::transport::HttpRequest const&) {
+    return adapters::testing::Response(200, R"({"slotsSubscriptionStatus":{}})");
   });
   ASSERT_TRUE(GetInfo(transport, InfoKey(c.fields)).ok());
 
@@ -235,7 +236,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 struct DeregistrationAnswerCase {
   std::string name;
-  core::HttpHeaders headers;
+  adapters::transport::HttpHeaders headers;
   std::string body;
   std::string result_type_version;
 };
@@ -246,9 +247,10 @@ class DeregistrationAnswerTest : public ::testing::TestWithParam<DeregistrationA
 
 TEST_P(DeregistrationAnswerTest, ReportsTheResultTypeVersion) {
   auto const& c = GetParam();
-  FakeHttpTransport transport;
-  transport.SetResponder(
-      [&c](core::HttpRequest const&) { return core::testing::Response(200, c.body, c.headers); });
+  adapters::testing::FakeHttpTransport transport;
+  transport.SetResponder([&c](adapters::transport::HttpRequest const&) {
+    return adapters::testing::Response(200, c.body, c.headers);
+  });
   auto result = Deregister(transport, Device(""));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_FALSE(result->already_deleted());
@@ -286,14 +288,14 @@ class SubscriptionInfoAnswerTest : public ::testing::TestWithParam<InfoAnswerCas
 
 TEST_P(SubscriptionInfoAnswerTest, ParsesEverySlot) {
   auto const& c = GetParam();
-  FakeHttpTransport transport;
-  transport.SetResponder([&c](core::HttpRequest const&) {
-    return core::testing::Response(200, c.body, {{"x-amzn-type-version", c.type_version}});
+  adapters::testing::FakeHttpTransport transport;
+  transport.SetResponder([&c](adapters::transport::HttpRequest const&) {
+    return adapters::testing::Response(200, c.body, {{"x-amzn-type-version", c.type_version}});
   });
   auto result = GetInfo(transport, InfoKey(c.requested));
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_TRUE(result->has_dash_replenishment());
-  auto expected = ParseText<v1::DashReplenishmentSubscriptionInfo>(c.expected);
+  auto expected = adapters::testing::ParseText<v1::DashReplenishmentSubscriptionInfo>(c.expected);
   EXPECT_TRUE(
       google::protobuf::util::MessageDifferencer::Equals(result->dash_replenishment(), expected))
       << "got:\n"
@@ -365,7 +367,7 @@ struct DrsErrorCase {
   std::string name;
   int http_status;
   std::string body;
-  core::HttpHeaders headers;
+  adapters::transport::HttpHeaders headers;
   Code code;
   std::string reason;
   R retry;
@@ -381,8 +383,8 @@ class DrsErrorTest : public ::testing::TestWithParam<DrsErrorCase> {
     auto const& c = GetParam();
     EXPECT_EQ(status.code(), c.code) << status;
     EXPECT_EQ(status.message(), c.message);
-    EXPECT_EQ(core::RetryClassOf(status), c.retry);
-    EXPECT_FALSE(core::ProvablyNotSent(status));
+    EXPECT_EQ(adapters::errors::RetryClassOf(status), c.retry);
+    EXPECT_FALSE(adapters::errors::ProvablyNotSent(status));
     auto info = ErrorInfoOf(status);
     EXPECT_EQ(info.reason(), c.reason);
     EXPECT_EQ(info.domain(), kDomain);
@@ -393,10 +395,10 @@ class DrsErrorTest : public ::testing::TestWithParam<DrsErrorCase> {
     google::rpc::RequestInfo request_info;
     if (c.request_id.empty()) {
       EXPECT_EQ(metadata.count("upstreamRequestId"), 0u);
-      EXPECT_FALSE(core::FindDetail(status, request_info));
+      EXPECT_FALSE(adapters::errors::FindDetail(status, request_info));
     } else {
       EXPECT_EQ(metadata["upstreamRequestId"], c.request_id);
-      ASSERT_TRUE(core::FindDetail(status, request_info));
+      ASSERT_TRUE(adapters::errors::FindDetail(status, request_info));
       EXPECT_EQ(request_info.request_id(), c.request_id);
     }
     ExpectNoToken(status);
@@ -405,9 +407,9 @@ class DrsErrorTest : public ::testing::TestWithParam<DrsErrorCase> {
 
 TEST_P(DrsErrorTest, Deregistration) {
   auto const& c = GetParam();
-  FakeHttpTransport transport;
-  transport.SetResponder([&c](core::HttpRequest const&) {
-    return core::testing::Response(c.http_status, c.body, c.headers);
+  adapters::testing::FakeHttpTransport transport;
+  transport.SetResponder([&c](adapters::transport::HttpRequest const&) {
+    return adapters::testing::Response(c.http_status, c.body, c.headers);
   });
   Check(Deregister(transport, Device("")).status());
   EXPECT_EQ(transport.requests().size(), 1u);
@@ -415,9 +417,9 @@ TEST_P(DrsErrorTest, Deregistration) {
 
 TEST_P(DrsErrorTest, GetSubscriptionInfo) {
   auto const& c = GetParam();
-  FakeHttpTransport transport;
-  transport.SetResponder([&c](core::HttpRequest const&) {
-    return core::testing::Response(c.http_status, c.body, c.headers);
+  adapters::testing::FakeHttpTransport transport;
+  transport.SetResponder([&c](adapters::transport::HttpRequest const&) {
+    return adapters::testing::Response(c.http_status, c.body, c.headers);
   });
   Check(GetInfo(transport, InfoKey("")).status());
   EXPECT_EQ(transport.requests().size(), 1u);
@@ -542,17 +544,18 @@ INSTANTIATE_TEST_SUITE_P(
     CaseName<DrsErrorCase>);
 
 TEST(DrsErrorBodyTest, RetryAfterBecomesRetryInfo) {
-  FakeHttpTransport transport;
-  transport.SetResponder([](core::HttpRequest const&) {
-    return core::testing::Response(429, "", {{"retry-after", "3"}});
+  adapters::testing::FakeHttpTransport transport;
+  transport.SetResponder([](adapters::transport::HttpRequest const&) {
+    return adapters::testing::Response(429, "", {{"retry-after", "3"}});
   });
-  EXPECT_EQ(core::RetryDelayOf(Deregister(transport, Device("")).status()), absl::Seconds(3));
+  EXPECT_EQ(adapters::errors::RetryDelayOf(Deregister(transport, Device("")).status()),
+            absl::Seconds(3));
 }
 
 TEST(DrsErrorBodyTest, LongBodyIsTrimmed) {
-  FakeHttpTransport transport;
-  transport.SetResponder([](core::HttpRequest const&) {
-    return core::testing::Response(400, std::string(2000, 'x'));
+  adapters::testing::FakeHttpTransport transport;
+  transport.SetResponder([](adapters::transport::HttpRequest const&) {
+    return adapters::testing::Response(400, std::string(2000, 'x'));
   });
   auto status = Deregister(transport, Device("")).status();
   EXPECT_LT(status.message().size(), 600u);
@@ -565,7 +568,7 @@ TEST(DrsErrorBodyTest, LongBodyIsTrimmed) {
 
 struct TransportCase {
   std::string name;
-  core::TransportFailure failure;
+  adapters::errors::TransportFailure failure;
   Code code;
   std::string reason;
   bool not_sent;
@@ -576,16 +579,16 @@ void PrintTo(TransportCase const& c, std::ostream* os) { *os << c.name; }
 class DrsTransportTest : public ::testing::TestWithParam<TransportCase> {
  protected:
   void SetUp() override {
-    transport_.SetResponder([failure = GetParam().failure](
-                                core::HttpRequest const&) -> absl::StatusOr<core::HttpResponse> {
-      return core::MapTransportFailure(failure, "127.0.0.1", "refused");
+    transport_.SetResponder([failure = GetParam().failure](adapters::transport::HttpRequest const&)
+                                -> absl::StatusOr<adapters::transport::HttpResponse> {
+      return adapters::errors::MapTransportFailure(failure, "127.0.0.1", "refused");
     });
   }
 
   void Check(absl::Status const& status) {
     auto const& c = GetParam();
     EXPECT_EQ(status.code(), c.code) << status;
-    EXPECT_EQ(core::ProvablyNotSent(status), c.not_sent);
+    EXPECT_EQ(adapters::errors::ProvablyNotSent(status), c.not_sent);
     auto info = ErrorInfoOf(status);
     EXPECT_EQ(info.reason(), c.reason);
     EXPECT_EQ(info.domain(), kDomain);
@@ -595,7 +598,7 @@ class DrsTransportTest : public ::testing::TestWithParam<TransportCase> {
     ExpectNoToken(status);
   }
 
-  FakeHttpTransport transport_;
+  adapters::testing::FakeHttpTransport transport_;
 };
 
 TEST_P(DrsTransportTest, Deregistration) { Check(Deregister(transport_, Device("")).status()); }
@@ -604,13 +607,13 @@ TEST_P(DrsTransportTest, GetSubscriptionInfo) { Check(GetInfo(transport_, InfoKe
 
 INSTANTIATE_TEST_SUITE_P(
     Failures, DrsTransportTest,
-    ::testing::Values(TransportCase{"Connect", core::TransportFailure::kConnect, Code::kUnavailable,
-                                    "UPSTREAM_CONNECT_FAILED", true},
-                      TransportCase{"Resolve", core::TransportFailure::kResolve, Code::kUnavailable,
-                                    "UPSTREAM_DNS_FAILED", true},
-                      TransportCase{"Receive", core::TransportFailure::kReceive, Code::kUnavailable,
-                                    "UPSTREAM_CONNECTION_LOST", false},
-                      TransportCase{"Deadline", core::TransportFailure::kDeadline,
+    ::testing::Values(TransportCase{"Connect", adapters::errors::TransportFailure::kConnect,
+                                    Code::kUnavailable, "UPSTREAM_CONNECT_FAILED", true},
+                      TransportCase{"Resolve", adapters::errors::TransportFailure::kResolve,
+                                    Code::kUnavailable, "UPSTREAM_DNS_FAILED", true},
+                      TransportCase{"Receive", adapters::errors::TransportFailure::kReceive,
+                                    Code::kUnavailable, "UPSTREAM_CONNECTION_LOST", false},
+                      TransportCase{"Deadline", adapters::errors::TransportFailure::kDeadline,
                                     Code::kDeadlineExceeded, "DEADLINE_EXCEEDED", false}),
     CaseName<TransportCase>);
 
@@ -630,14 +633,14 @@ class MalformedSubscriptionInfoTest : public ::testing::TestWithParam<MalformedC
 
 TEST_P(MalformedSubscriptionInfoTest, IsInternal) {
   auto const& c = GetParam();
-  FakeHttpTransport transport;
-  transport.SetResponder([&c](core::HttpRequest const&) {
-    return core::testing::Response(200, c.body, {{"x-amzn-type-version", kInfoResult2}});
+  adapters::testing::FakeHttpTransport transport;
+  transport.SetResponder([&c](adapters::transport::HttpRequest const&) {
+    return adapters::testing::Response(200, c.body, {{"x-amzn-type-version", kInfoResult2}});
   });
   auto status = GetInfo(transport, InfoKey("")).status();
   EXPECT_EQ(status.code(), Code::kInternal) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr(c.says));
-  EXPECT_EQ(core::RetryClassOf(status), R::kNone);
+  EXPECT_EQ(adapters::errors::RetryClassOf(status), R::kNone);
   auto info = ErrorInfoOf(status);
   EXPECT_EQ(info.reason(), "UPSTREAM_MALFORMED_RESPONSE");
   EXPECT_EQ(info.domain(), kDomain);
@@ -692,7 +695,7 @@ TEST_P(DeregistrationAlreadyDoneTest, OnlyInvalidArgumentIsOutcomeUnknown) {
   ASSERT_FALSE(answer->ok());
   EXPECT_EQ(answer->status().code(), absl::StatusCode::kUnknown);
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(core::FindDetail(answer->status(), info));
+  ASSERT_TRUE(adapters::errors::FindDetail(answer->status(), info));
   EXPECT_EQ(info.reason(), "UPSTREAM_OUTCOME_UNKNOWN");
   EXPECT_EQ(info.metadata().at("causeCode"), "INVALID_ARGUMENT");
 }
@@ -711,16 +714,16 @@ INSTANTIATE_TEST_SUITE_P(
     CaseName<AlreadyDoneCase>);
 
 TEST(DeregistrationReplayTest, AMapped400IsOutcomeUnknownWithTheEvidence) {
-  FakeHttpTransport transport;
-  transport.SetResponder([](core::HttpRequest const&) {
-    return core::testing::Response(400, R"({"message": "Invalid token"})");
+  adapters::testing::FakeHttpTransport transport;
+  transport.SetResponder([](adapters::transport::HttpRequest const&) {
+    return adapters::testing::Response(400, R"({"message": "Invalid token"})");
   });
   auto answer = Deregistration::AlreadyDone(Deregister(transport, Device("")).status());
   ASSERT_TRUE(answer.has_value());
   ASSERT_EQ(answer->status().code(), absl::StatusCode::kUnknown);
   EXPECT_THAT(std::string(answer->status().message()), HasSubstr("Invalid token"));
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(core::FindDetail(answer->status(), info));
+  ASSERT_TRUE(adapters::errors::FindDetail(answer->status(), info));
   EXPECT_EQ(info.domain(), "dash-replenishment-service.amazon.com");
   EXPECT_EQ(info.metadata().at("causeReason"), "UPSTREAM_INVALID_ARGUMENT");
   EXPECT_EQ(info.metadata().at("httpStatus"), "400");

@@ -2,9 +2,9 @@
 
 namespace linkgateway::adapters::dash_replenishment {
 
-core::ProviderErrors const& Errors() {
-  static constexpr core::ProviderErrors kErrors{"dash-replenishment-service.amazon.com",
-                                                "Dash Replenishment", {}};
+adapters::errors::ProviderErrors const& Errors() {
+  static constexpr adapters::errors::ProviderErrors kErrors{
+      "dash-replenishment-service.amazon.com", "Dash Replenishment", {}};
   return kErrors;
 }
 

@@ -7,7 +7,7 @@
 
 namespace linkgateway::adapters::dash_replenishment {
 
-core::ProviderErrors const& Errors();
+adapters::errors::ProviderErrors const& Errors();
 
 }  // namespace linkgateway::adapters::dash_replenishment
 

@@ -12,13 +12,15 @@
 namespace linkgateway::adapters::dash_replenishment {
 namespace {
 
-constexpr OperationId kDeleteRegistration{"dash_replenishment", "DeleteRegistration"};
-constexpr OperationId kGetSubscriptionInfo{"dash_replenishment", "GetSubscriptionInfo"};
+constexpr adapters::operation::OperationId kDeleteRegistration{"dash_replenishment",
+                                                               "DeleteRegistration"};
+constexpr adapters::operation::OperationId kGetSubscriptionInfo{"dash_replenishment",
+                                                                "GetSubscriptionInfo"};
 
-class Factory final : public ProviderFactory {
+class Factory final : public adapters::operation::ProviderFactory {
  public:
   absl::string_view name() const override { return "dash_replenishment"; }
-  std::vector<OperationId> operations() const override {
+  std::vector<adapters::operation::OperationId> operations() const override {
     return {kDeleteRegistration, kGetSubscriptionInfo};
   }
   void ApplyDefaults(config::v1::GatewayConfig& config) const override {
@@ -28,22 +30,23 @@ class Factory final : public ProviderFactory {
     dash_replenishment::Validate(config, check);
   }
 
-  absl::Status Register(ProviderContext& context) const override {
+  absl::Status Register(adapters::operation::ProviderContext& context) const override {
     std::string const& endpoint = context.config.dash_replenishment().endpoint();
     context.registry.delete_registration.Add(
         v1::DeleteRegistrationRequest::kDashReplenishment, &ValidateDeregistration,
-        WithRetries<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>(
+        adapters::policies::WithRetries<v1::DeleteRegistrationRequest,
+                                        v1::DeleteRegistrationResponse>(
             context, kDeleteRegistration,
             std::make_shared<Deregistration>(endpoint,
                                              context.MeteredTransportFor(kDeleteRegistration)),
-            core::Idempotency::kIdempotent, &Deregistration::AlreadyDone));
+            adapters::policies::Idempotency::kIdempotent, &Deregistration::AlreadyDone));
     context.registry.get_subscription_info.Add(
         v1::GetSubscriptionInfoRequest::kDashReplenishment, &ValidateSubscriptionInfo,
-        WithRetries<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo>(
+        adapters::policies::WithRetries<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo>(
             context, kGetSubscriptionInfo,
             std::make_shared<GetSubscriptionInfo>(
                 endpoint, context.MeteredTransportFor(kGetSubscriptionInfo)),
-            core::Idempotency::kIdempotent));
+            adapters::policies::Idempotency::kIdempotent));
     return absl::OkStatus();
   }
 };

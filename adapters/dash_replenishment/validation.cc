@@ -6,7 +6,7 @@ namespace linkgateway::adapters::dash_replenishment {
 
 absl::Status ValidateDeregistration(v1::DeleteRegistrationRequest const& request) {
   auto const& device = request.dash_replenishment();
-  core::FieldChecker check("dash_replenishment.");
+  adapters::validation::FieldChecker check("dash_replenishment.");
   check.Token("access_token", device.access_token());
   if (device.api_version() == v1::DASH_REPLENISHMENT_API_VERSION_1_0) {
     check.PathSegment("device_model_id", device.device_model_id());
@@ -21,7 +21,7 @@ absl::Status ValidateDeregistration(v1::DeleteRegistrationRequest const& request
 }
 
 absl::Status ValidateSubscriptionInfo(v1::GetSubscriptionInfoRequest const& request) {
-  core::FieldChecker check("dash_replenishment.");
+  adapters::validation::FieldChecker check("dash_replenishment.");
   check.Token("access_token", request.dash_replenishment().access_token());
   return check.Result(request);
 }

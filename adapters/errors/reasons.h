@@ -5,7 +5,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace linkgateway::core::reason {
+namespace linkgateway::adapters::errors::reason {
 
 // Raised by the gateway itself (ErrorInfo.domain "linkgateway").
 inline constexpr absl::string_view kInvalidArgument = "INVALID_ARGUMENT";
@@ -66,6 +66,6 @@ inline constexpr absl::string_view kUpstreamResponseTooLarge = "UPSTREAM_RESPONS
 inline constexpr absl::string_view kUpstreamMalformedResponse = "UPSTREAM_MALFORMED_RESPONSE";
 inline constexpr absl::string_view kUpstreamTransportFailed = "UPSTREAM_TRANSPORT_FAILED";
 
-}  // namespace linkgateway::core::reason
+}  // namespace linkgateway::adapters::errors::reason
 
 #endif  // LINKGATEWAY_ADAPTERS_ERRORS_REASONS_H_

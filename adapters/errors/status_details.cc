@@ -7,7 +7,7 @@
 #include "adapters/errors/reasons.h"
 #include "google/rpc/error_details.pb.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::errors {
 namespace {
 
 constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com/";
@@ -79,4 +79,4 @@ absl::Status FromRpcStatus(google::rpc::Status const& rpc) {
   return status;
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::errors

@@ -18,7 +18,7 @@
 #include "google/protobuf/message.h"
 #include "google/rpc/status.pb.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::errors {
 
 // The ErrorInfo domain of errors the gateway raises itself.
 inline constexpr absl::string_view kGatewayDomain = "linkgateway";
@@ -63,6 +63,6 @@ bool FindDetail(absl::Status const& status, T& out) {
   return false;
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::errors
 
 #endif  // LINKGATEWAY_ADAPTERS_ERRORS_STATUS_DETAILS_H_

@@ -12,7 +12,7 @@
 #include "adapters/errors/upstream_text.h"
 #include "google/rpc/error_details.pb.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::errors {
 namespace {
 
 using Code = absl::StatusCode;
@@ -167,13 +167,13 @@ absl::Status MapUpstreamError(UpstreamError const& error) {
   return status;
 }
 
-UpstreamError ErrorFromResponse(ProviderErrors const& provider, HttpResponse const& response,
-                                absl::Time now) {
+UpstreamError ErrorFromResponse(ProviderErrors const& provider,
+                                adapters::transport::HttpResponse const& response, absl::Time now) {
   UpstreamError error;
   error.provider = &provider;
   error.http_status = response.status;
   error.request_id = response.Header("x-amzn-requestid");
-  error.retry_after = RetryAfter(response, now);
+  error.retry_after = adapters::transport::RetryAfter(response, now);
   return error;
 }
 
@@ -277,4 +277,4 @@ void SetRetryDelay(absl::Status& status, absl::Duration delay) {
   AttachDetail(status, info);
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::errors

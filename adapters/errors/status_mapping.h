@@ -27,7 +27,7 @@
 #include "absl/types/span.h"
 #include "adapters/transport/http.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::errors {
 
 // How a failure may be retried.
 enum class RetryClass {
@@ -78,8 +78,8 @@ absl::Status MapUpstreamError(UpstreamError const& error);
 // The parts of an UpstreamError every response carries: HTTP status, request
 // id (x-amzn-RequestId) and Retry-After. The adapter adds the vendor code and
 // message it parses from the body.
-UpstreamError ErrorFromResponse(ProviderErrors const& provider, HttpResponse const& response,
-                                absl::Time now);
+UpstreamError ErrorFromResponse(ProviderErrors const& provider,
+                                adapters::transport::HttpResponse const& response, absl::Time now);
 
 // The upstream's error text for a message: SafeText, at most 512 bytes.
 std::string TrimmedText(absl::string_view text);
@@ -137,6 +137,6 @@ void SetRetryClass(absl::Status& status, RetryClass retry_class);
 void MarkNotSent(absl::Status& status);
 void SetRetryDelay(absl::Status& status, absl::Duration delay);
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::errors
 
 #endif  // LINKGATEWAY_ADAPTERS_ERRORS_STATUS_MAPPING_H_

@@ -10,7 +10,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::errors {
 namespace {
 
 using Code = absl::StatusCode;
@@ -28,7 +28,7 @@ using R = RetryClass;
 constexpr auto kNone = RetryClass::kNone;
 constexpr auto kTransient = RetryClass::kTransient;
 
-class MapUpstreamErrorTest : public ::testing::TestWithParam<VendorRow> {};
+class MapUpstreamErrorTest : public ::testing::TestWithParam<adapters::testing::VendorRow> {};
 
 TEST_P(MapUpstreamErrorTest, MapsCodeRetryClassAndReason) {
   testing::ExpectMapping(kTest, "test.example.com", GetParam());
@@ -36,43 +36,67 @@ TEST_P(MapUpstreamErrorTest, MapsCodeRetryClassAndReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     VendorCodesWin, MapUpstreamErrorTest,
-    ::testing::Values(
-        VendorRow{400, "Gone", Code::kNotFound, R::kNone, "UPSTREAM_NOT_FOUND"},
-        VendorRow{200, "SlowDown", Code::kResourceExhausted, R::kThrottle, "UPSTREAM_THROTTLED"},
-        // An unknown code: the HTTP status decides.
-        VendorRow{400, "Unheard", Code::kInvalidArgument, R::kNone, "UPSTREAM_INVALID_ARGUMENT"},
-        // An unknown code on HTTP 200 is not success.
-        VendorRow{200, "Unheard", Code::kUnknown, R::kNone, "UPSTREAM_UNEXPECTED_STATUS"}));
+    ::testing::Values(adapters::testing::VendorRow{400, "Gone", Code::kNotFound, R::kNone,
+                                                   "UPSTREAM_NOT_FOUND"},
+                      adapters::testing::VendorRow{200, "SlowDown", Code::kResourceExhausted,
+                                                   R::kThrottle, "UPSTREAM_THROTTLED"},
+                      // An unknown code: the HTTP status decides.
+                      adapters::testing::VendorRow{400, "Unheard", Code::kInvalidArgument, R::kNone,
+                                                   "UPSTREAM_INVALID_ARGUMENT"},
+                      // An unknown code on HTTP 200 is not success.
+                      adapters::testing::VendorRow{200, "Unheard", Code::kUnknown, R::kNone,
+                                                   "UPSTREAM_UNEXPECTED_STATUS"}));
 
 INSTANTIATE_TEST_SUITE_P(
     HttpStatus, MapUpstreamErrorTest,
     ::testing::Values(
-        VendorRow{400, "", Code::kInvalidArgument, R::kNone, "UPSTREAM_INVALID_ARGUMENT"},
-        VendorRow{401, "", Code::kUnauthenticated, R::kNone, "UPSTREAM_UNAUTHENTICATED"},
-        VendorRow{403, "", Code::kPermissionDenied, R::kNone, "UPSTREAM_PERMISSION_DENIED"},
-        VendorRow{404, "", Code::kNotFound, R::kNone, "UPSTREAM_NOT_FOUND"},
-        VendorRow{405, "", Code::kInternal, R::kNone, "UPSTREAM_REJECTED_GATEWAY_REQUEST"},
-        VendorRow{408, "", Code::kUnavailable, R::kTransient, "UPSTREAM_UNAVAILABLE"},
-        VendorRow{409, "", Code::kFailedPrecondition, R::kNone, "UPSTREAM_CONFLICT"},
-        VendorRow{410, "", Code::kNotFound, R::kNone, "UPSTREAM_NOT_FOUND"},
-        VendorRow{412, "", Code::kFailedPrecondition, R::kNone, "UPSTREAM_PRECONDITION_FAILED"},
-        VendorRow{413, "", Code::kInvalidArgument, R::kNone, "UPSTREAM_REQUEST_TOO_LARGE"},
-        VendorRow{415, "", Code::kInternal, R::kNone, "UPSTREAM_REJECTED_GATEWAY_REQUEST"},
-        VendorRow{416, "", Code::kOutOfRange, R::kNone, "UPSTREAM_OUT_OF_RANGE"},
-        VendorRow{429, "", Code::kResourceExhausted, R::kThrottle, "UPSTREAM_THROTTLED"},
-        VendorRow{499, "", Code::kCancelled, R::kNone, "UPSTREAM_CANCELLED"},
-        VendorRow{422, "", Code::kInvalidArgument, R::kNone, "UPSTREAM_INVALID_ARGUMENT"},
-        VendorRow{500, "", Code::kUnavailable, R::kTransient, "UPSTREAM_UNAVAILABLE"},
-        VendorRow{501, "", Code::kUnimplemented, R::kNone, "UPSTREAM_UNIMPLEMENTED"},
-        VendorRow{502, "", Code::kUnavailable, R::kTransient, "UPSTREAM_UNAVAILABLE"},
-        VendorRow{503, "", Code::kUnavailable, R::kTransient, "UPSTREAM_UNAVAILABLE"},
-        VendorRow{504, "", Code::kUnavailable, R::kTransient, "UPSTREAM_UNAVAILABLE"},
-        VendorRow{509, "", Code::kUnavailable, R::kTransient, "UPSTREAM_UNAVAILABLE"},
-        VendorRow{598, "", Code::kUnavailable, R::kTransient, "UPSTREAM_UNAVAILABLE"},
-        VendorRow{599, "", Code::kUnavailable, R::kTransient, "UPSTREAM_UNAVAILABLE"},
-        VendorRow{507, "", Code::kInternal, R::kNone, "UPSTREAM_INTERNAL"},
-        VendorRow{302, "", Code::kUnknown, R::kNone, "UPSTREAM_UNEXPECTED_STATUS"},
-        VendorRow{0, "", Code::kUnknown, R::kNone, "UPSTREAM_UNEXPECTED_STATUS"}));
+        adapters::testing::VendorRow{400, "", Code::kInvalidArgument, R::kNone,
+                                     "UPSTREAM_INVALID_ARGUMENT"},
+        adapters::testing::VendorRow{401, "", Code::kUnauthenticated, R::kNone,
+                                     "UPSTREAM_UNAUTHENTICATED"},
+        adapters::testing::VendorRow{403, "", Code::kPermissionDenied, R::kNone,
+                                     "UPSTREAM_PERMISSION_DENIED"},
+        adapters::testing::VendorRow{404, "", Code::kNotFound, R::kNone, "UPSTREAM_NOT_FOUND"},
+        adapters::testing::VendorRow{405, "", Code::kInternal, R::kNone,
+                                     "UPSTREAM_REJECTED_GATEWAY_REQUEST"},
+        adapters::testing::VendorRow{408, "", Code::kUnavailable, R::kTransient,
+                                     "UPSTREAM_UNAVAILABLE"},
+        adapters::testing::VendorRow{409, "", Code::kFailedPrecondition, R::kNone,
+                                     "UPSTREAM_CONFLICT"},
+        adapters::testing::VendorRow{410, "", Code::kNotFound, R::kNone, "UPSTREAM_NOT_FOUND"},
+        adapters::testing::VendorRow{412, "", Code::kFailedPrecondition, R::kNone,
+                                     "UPSTREAM_PRECONDITION_FAILED"},
+        adapters::testing::VendorRow{413, "", Code::kInvalidArgument, R::kNone,
+                                     "UPSTREAM_REQUEST_TOO_LARGE"},
+        adapters::testing::VendorRow{415, "", Code::kInternal, R::kNone,
+                                     "UPSTREAM_REJECTED_GATEWAY_REQUEST"},
+        adapters::testing::VendorRow{416, "", Code::kOutOfRange, R::kNone, "UPSTREAM_OUT_OF_RANGE"},
+        adapters::testing::VendorRow{429, "", Code::kResourceExhausted, R::kThrottle,
+                                     "UPSTREAM_THROTTLED"},
+        adapters::testing::VendorRow{499, "", Code::kCancelled, R::kNone, "UPSTREAM_CANCELLED"},
+        adapters::testing::VendorRow{422, "", Code::kInvalidArgument, R::kNone,
+                                     "UPSTREAM_INVALID_ARGUMENT"},
+        adapters::testing::VendorRow{500, "", Code::kUnavailable, R::kTransient,
+                                     "UPSTREAM_UNAVAILABLE"},
+        adapters::testing::VendorRow{501, "", Code::kUnimplemented, R::kNone,
+                                     "UPSTREAM_UNIMPLEMENTED"},
+        adapters::testing::VendorRow{502, "", Code::kUnavailable, R::kTransient,
+                                     "UPSTREAM_UNAVAILABLE"},
+        adapters::testing::VendorRow{503, "", Code::kUnavailable, R::kTransient,
+                                     "UPSTREAM_UNAVAILABLE"},
+        adapters::testing::VendorRow{504, "", Code::kUnavailable, R::kTransient,
+                                     "UPSTREAM_UNAVAILABLE"},
+        adapters::testing::VendorRow{509, "", Code::kUnavailable, R::kTransient,
+                                     "UPSTREAM_UNAVAILABLE"},
+        adapters::testing::VendorRow{598, "", Code::kUnavailable, R::kTransient,
+                                     "UPSTREAM_UNAVAILABLE"},
+        adapters::testing::VendorRow{599, "", Code::kUnavailable, R::kTransient,
+                                     "UPSTREAM_UNAVAILABLE"},
+        adapters::testing::VendorRow{507, "", Code::kInternal, R::kNone, "UPSTREAM_INTERNAL"},
+        adapters::testing::VendorRow{302, "", Code::kUnknown, R::kNone,
+                                     "UPSTREAM_UNEXPECTED_STATUS"},
+        adapters::testing::VendorRow{0, "", Code::kUnknown, R::kNone,
+                                     "UPSTREAM_UNEXPECTED_STATUS"}));
 
 struct TransportCase {
   TransportFailure failure;
@@ -199,4 +223,4 @@ TEST(StatusMappingTest, MarkersCanBeSetOnLocalErrors) {
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::errors

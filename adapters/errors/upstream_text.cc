@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::errors {
 namespace {
 
 constexpr absl::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
@@ -72,4 +72,4 @@ std::string SafeText(absl::string_view text, std::size_t max_bytes) {
   return out;
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::errors

@@ -12,7 +12,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::errors {
 
 // Bounds for what the gateway passes on.
 inline constexpr std::size_t kMaxUpstreamMessageBytes = 512;  // messages, descriptions
@@ -25,6 +25,6 @@ inline constexpr std::size_t kMaxUpstreamIdBytes = 128;       // request ids, co
 // boundary ("..." marks a cut).
 std::string SafeText(absl::string_view text, std::size_t max_bytes);
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::errors
 
 #endif  // LINKGATEWAY_ADAPTERS_ERRORS_UPSTREAM_TEXT_H_

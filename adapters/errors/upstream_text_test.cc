@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::errors {
 namespace {
 
 struct Case {
@@ -45,4 +45,4 @@ TEST(SafeTextTest, NeverExceedsTheBound) {
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::errors

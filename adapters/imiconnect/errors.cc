@@ -6,11 +6,11 @@ namespace linkgateway::adapters::imiconnect {
 namespace {
 
 using Code = absl::StatusCode;
-using R = core::RetryClass;
-namespace reason = core::reason;
+using R = adapters::errors::RetryClass;
+namespace reason = adapters::errors::reason;
 
 // IMIconnect response codes; they may ride on HTTP 200.
-constexpr core::VendorErrorRow kRows[] = {
+constexpr adapters::errors::VendorErrorRow kRows[] = {
     {"7000", Code::kInternal, R::kNone, reason::kUpstreamRejectedGatewayRequest},
     {"7001", Code::kUnauthenticated, R::kNone, reason::kUpstreamCredentialsRejected},
     {"7002", Code::kUnauthenticated, R::kNone, reason::kUpstreamCredentialsMissing},
@@ -24,8 +24,8 @@ constexpr core::VendorErrorRow kRows[] = {
 
 }  // namespace
 
-core::ProviderErrors const& Errors() {
-  static constexpr core::ProviderErrors kErrors{"imiconnect.io", "IMIconnect", kRows};
+adapters::errors::ProviderErrors const& Errors() {
+  static constexpr adapters::errors::ProviderErrors kErrors{"imiconnect.io", "IMIconnect", kRows};
   return kErrors;
 }
 

@@ -7,7 +7,7 @@
 
 namespace linkgateway::adapters::imiconnect {
 
-core::ProviderErrors const& Errors();
+adapters::errors::ProviderErrors const& Errors();
 
 }  // namespace linkgateway::adapters::imiconnect
 

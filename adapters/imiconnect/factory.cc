@@ -16,17 +16,18 @@
 namespace linkgateway::adapters::imiconnect {
 namespace {
 
-constexpr OperationId kDeleteAppProfile{"imiconnect", "DeleteAppProfile"};
-constexpr OperationId kGetProfileTransaction{"imiconnect", "GetProfileTransaction"};
+constexpr adapters::operation::OperationId kDeleteAppProfile{"imiconnect", "DeleteAppProfile"};
+constexpr adapters::operation::OperationId kGetProfileTransaction{"imiconnect",
+                                                                  "GetProfileTransaction"};
 
 using DeleteRequest = v1::DeleteAppProfileRequest;
 using DeleteResponse = v1::DeleteAppProfileResponse;
 using StatusRequest = v1::GetProfileTransactionRequest;
 
-class Factory final : public ProviderFactory {
+class Factory final : public adapters::operation::ProviderFactory {
  public:
   absl::string_view name() const override { return "imiconnect"; }
-  std::vector<OperationId> operations() const override {
+  std::vector<adapters::operation::OperationId> operations() const override {
     return {kDeleteAppProfile, kGetProfileTransaction};
   }
   void ApplyDefaults(config::v1::GatewayConfig&) const override {}
@@ -34,7 +35,7 @@ class Factory final : public ProviderFactory {
     imiconnect::Validate(config, check);
   }
 
-  absl::Status Register(ProviderContext& context) const override {
+  absl::Status Register(adapters::operation::ProviderContext& context) const override {
     auto const& imi = context.config.imiconnect();
     auto& registry = context.registry;
     if (imi.base_url().empty() || !imi.has_profile_key()) {
@@ -43,10 +44,12 @@ class Factory final : public ProviderFactory {
           "configuration";
       registry.delete_app_profile.Add(
           DeleteRequest::kImiconnect, &ValidateDeleteAppProfile,
-          std::make_shared<NotConfigured<DeleteRequest, DeleteResponse>>(what));
+          std::make_shared<adapters::operation::NotConfigured<DeleteRequest, DeleteResponse>>(
+              what));
       registry.get_profile_transaction.Add(
           StatusRequest::kImiconnect, &ValidateGetProfileTransaction,
-          std::make_shared<NotConfigured<StatusRequest, v1::ProfileTransaction>>(what));
+          std::make_shared<
+              adapters::operation::NotConfigured<StatusRequest, v1::ProfileTransaction>>(what));
       return absl::OkStatus();
     }
     auto key = config::ResolveSecret(imi.profile_key(), "imiconnect.profile_key");
@@ -54,18 +57,18 @@ class Factory final : public ProviderFactory {
     Options options{imi.base_url(), *std::move(key)};
     registry.delete_app_profile.Add(
         DeleteRequest::kImiconnect, &ValidateDeleteAppProfile,
-        WithRetries<DeleteRequest, DeleteResponse>(
+        adapters::policies::WithRetries<DeleteRequest, DeleteResponse>(
             context, kDeleteAppProfile,
             std::make_shared<DeleteAppProfile>(options,
                                                context.MeteredTransportFor(kDeleteAppProfile)),
-            core::Idempotency::kNonIdempotent));
+            adapters::policies::Idempotency::kNonIdempotent));
     registry.get_profile_transaction.Add(
         StatusRequest::kImiconnect, &ValidateGetProfileTransaction,
-        WithRetries<StatusRequest, v1::ProfileTransaction>(
+        adapters::policies::WithRetries<StatusRequest, v1::ProfileTransaction>(
             context, kGetProfileTransaction,
             std::make_shared<GetProfileTransaction>(
                 options, context.MeteredTransportFor(kGetProfileTransaction)),
-            core::Idempotency::kIdempotent));
+            adapters::policies::Idempotency::kIdempotent));
     return absl::OkStatus();
   }
 };

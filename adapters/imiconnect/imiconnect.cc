@@ -20,7 +20,7 @@
 namespace linkgateway::adapters::imiconnect {
 namespace {
 
-using Fields = core::JsonFields;
+using Fields = adapters::transport::JsonFields;
 
 // A JSON number that fits an int; nullopt otherwise (never cast out of range).
 std::optional<int> IntValue(google::protobuf::Value const& value) {
@@ -41,11 +41,13 @@ std::string CodeText(Fields const& fields, char const* key) {
     if (!std::isfinite(n) || n != std::floor(n) || std::fabs(n) > 9007199254740992.0) return "";
     return absl::StrCat(static_cast<std::int64_t>(n));
   }
-  return core::SafeText(it->second.string_value(), core::kMaxUpstreamIdBytes);
+  return adapters::errors::SafeText(it->second.string_value(),
+                                    adapters::errors::kMaxUpstreamIdBytes);
 }
 
 std::string Text(Fields const& fields, char const* key) {
-  return core::SafeText(core::StringField(fields, key), core::kMaxUpstreamMessageBytes);
+  return adapters::errors::SafeText(adapters::transport::StringField(fields, key),
+                                    adapters::errors::kMaxUpstreamMessageBytes);
 }
 
 int Count(Fields const& fields, char const* key) {
@@ -56,11 +58,14 @@ int Count(Fields const& fields, char const* key) {
   return absl::SimpleAtoi(it->second.string_value(), &value) ? value : 0;
 }
 
-absl::Status Malformed(absl::string_view what) { return core::MalformedResponse(Errors(), what); }
+absl::Status Malformed(absl::string_view what) {
+  return adapters::errors::MalformedResponse(Errors(), what);
+}
 
-core::HttpRequest BaseRequest(std::string method, std::string url, std::string const& key,
-                              CallContext const& context) {
-  core::HttpRequest request;
+adapters::transport::HttpRequest BaseRequest(std::string method, std::string url,
+                                             std::string const& key,
+                                             adapters::operation::CallContext const& context) {
+  adapters::transport::HttpRequest request;
   request.method = std::move(method);
   request.url = std::move(url);
   request.headers = {
@@ -72,21 +77,22 @@ core::HttpRequest BaseRequest(std::string method, std::string url, std::string c
 
 // The error for an answer whose code is not a success, or a non-2xx without
 // a code.
-absl::Status ImiconnectError(core::HttpResponse const& response,
+absl::Status ImiconnectError(adapters::transport::HttpResponse const& response,
                              absl::StatusOr<Envelope> const& envelope) {
-  core::UpstreamError error = core::ErrorFromResponse(Errors(), response, absl::Now());
+  adapters::errors::UpstreamError error =
+      adapters::errors::ErrorFromResponse(Errors(), response, absl::Now());
   if (envelope.ok()) {
     error.vendor_code = envelope->code;
-    error.message = core::TrimmedText(envelope->description);
+    error.message = adapters::errors::TrimmedText(envelope->description);
     if (!envelope->transaction_id.empty())
       error.metadata["transactionId"] = envelope->transaction_id;
   } else {
-    error.message = core::TrimmedText(response.body);
+    error.message = adapters::errors::TrimmedText(response.body);
   }
   if (error.vendor_code.empty() && response.status >= 200 && response.status < 300) {
     return Malformed("the answer has no response code");
   }
-  return core::MapUpstreamError(error);
+  return adapters::errors::MapUpstreamError(error);
 }
 
 }  // namespace
@@ -121,48 +127,50 @@ absl::StatusOr<Envelope> ParseEnvelope(absl::string_view body) {
   return envelope;
 }
 
-void DeleteAppProfile::Start(CallContext const& context, v1::DeleteAppProfileRequest const& request,
-                             Callback<v1::DeleteAppProfileResponse> done) {
+void DeleteAppProfile::Start(adapters::operation::CallContext const& context,
+                             v1::DeleteAppProfileRequest const& request,
+                             adapters::operation::Callback<v1::DeleteAppProfileResponse> done) {
   auto const& key = request.imiconnect();
-  auto url = core::JoinPath(options_.base_url, {"resources", "v2", "customerappprofile",
-                                                key.app_id(), key.customer_id(), key.device_id()});
+  auto url = adapters::transport::JoinPath(
+      options_.base_url,
+      {"resources", "v2", "customerappprofile", key.app_id(), key.customer_id(), key.device_id()});
   if (!url.ok()) return std::move(done)(url.status());
   auto http = BaseRequest("DELETE", *std::move(url), options_.profile_key, context);
-  transport_.Send(std::move(http), context.cancellation,
-                  [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-                    if (!response.ok())
-                      return std::move(done)(core::AttributeTo(Errors(), response.status()));
-                    auto envelope = ParseEnvelope(response->body);
-                    bool queued =
-                        envelope.ok() && (envelope->code == "1000" || envelope->code == "1001");
-                    if (!queued || response->status < 200 || response->status >= 300) {
-                      return std::move(done)(ImiconnectError(*response, envelope));
-                    }
-                    if (envelope->transaction_id.empty()) {
-                      return std::move(done)(Malformed("a queued deletion without transid"));
-                    }
-                    v1::DeleteAppProfileResponse result;
-                    auto* transaction = result.mutable_imiconnect();
-                    transaction->set_transaction_id(envelope->transaction_id);
-                    transaction->set_code(envelope->code);
-                    transaction->set_description(envelope->description);
-                    std::move(done)(std::move(result));
-                  });
+  transport_.Send(
+      std::move(http), context.cancellation,
+      [done = std::move(done)](absl::StatusOr<adapters::transport::HttpResponse> response) mutable {
+        if (!response.ok())
+          return std::move(done)(adapters::errors::AttributeTo(Errors(), response.status()));
+        auto envelope = ParseEnvelope(response->body);
+        bool queued = envelope.ok() && (envelope->code == "1000" || envelope->code == "1001");
+        if (!queued || response->status < 200 || response->status >= 300) {
+          return std::move(done)(ImiconnectError(*response, envelope));
+        }
+        if (envelope->transaction_id.empty()) {
+          return std::move(done)(Malformed("a queued deletion without transid"));
+        }
+        v1::DeleteAppProfileResponse result;
+        auto* transaction = result.mutable_imiconnect();
+        transaction->set_transaction_id(envelope->transaction_id);
+        transaction->set_code(envelope->code);
+        transaction->set_description(envelope->description);
+        std::move(done)(std::move(result));
+      });
 }
 
-void GetProfileTransaction::Start(CallContext const& context,
+void GetProfileTransaction::Start(adapters::operation::CallContext const& context,
                                   v1::GetProfileTransactionRequest const& request,
-                                  Callback<v1::ProfileTransaction> done) {
+                                  adapters::operation::Callback<v1::ProfileTransaction> done) {
   std::string transaction_id = request.imiconnect().transaction_id();
-  auto url =
-      core::JoinPath(options_.base_url, {"resources", "v2", "profile", "status", transaction_id});
+  auto url = adapters::transport::JoinPath(
+      options_.base_url, {"resources", "v2", "profile", "status", transaction_id});
   if (!url.ok()) return std::move(done)(url.status());
   transport_.Send(
-      BaseRequest("GET", *std::move(url), options_.profile_key, context),
-      context.cancellation,
+      BaseRequest("GET", *std::move(url), options_.profile_key, context), context.cancellation,
       [done = std::move(done),
-       transaction_id](absl::StatusOr<core::HttpResponse> response) mutable {
-        if (!response.ok()) return std::move(done)(core::AttributeTo(Errors(), response.status()));
+       transaction_id](absl::StatusOr<adapters::transport::HttpResponse> response) mutable {
+        if (!response.ok())
+          return std::move(done)(adapters::errors::AttributeTo(Errors(), response.status()));
         auto envelope = ParseEnvelope(response->body);
         bool known = envelope.ok() && (envelope->code == "1000" || envelope->code == "1002" ||
                                        envelope->code == "7600");

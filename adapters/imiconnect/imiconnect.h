@@ -36,34 +36,37 @@ absl::StatusOr<Envelope> ParseEnvelope(absl::string_view body);
 // One attempt of DELETE /resources/v2/customerappprofile/{app}/{customer}/{device}.
 // The request is sent at most once; business errors are decided by the
 // answer's code, not by the HTTP status they ride on.
-class DeleteAppProfile final
-    : public Operation<v1::DeleteAppProfileRequest, v1::DeleteAppProfileResponse> {
+class DeleteAppProfile final : public adapters::operation::Operation<v1::DeleteAppProfileRequest,
+                                                                     v1::DeleteAppProfileResponse> {
  public:
-  DeleteAppProfile(Options options, core::HttpTransport& transport)
+  DeleteAppProfile(Options options, adapters::transport::HttpTransport& transport)
       : options_(std::move(options)), transport_(transport) {}
 
-  void Start(CallContext const& context, v1::DeleteAppProfileRequest const& request,
-             Callback<v1::DeleteAppProfileResponse> done) override;
+  void Start(adapters::operation::CallContext const& context,
+             v1::DeleteAppProfileRequest const& request,
+             adapters::operation::Callback<v1::DeleteAppProfileResponse> done) override;
 
  private:
   Options const options_;
-  core::HttpTransport& transport_;
+  adapters::transport::HttpTransport& transport_;
 };
 
 // One attempt of GET /resources/v2/profile/status/{transid}. Code 7600 (no
 // result: still queued, or unknown) is a state, not an error.
 class GetProfileTransaction final
-    : public Operation<v1::GetProfileTransactionRequest, v1::ProfileTransaction> {
+    : public adapters::operation::Operation<v1::GetProfileTransactionRequest,
+                                            v1::ProfileTransaction> {
  public:
-  GetProfileTransaction(Options options, core::HttpTransport& transport)
+  GetProfileTransaction(Options options, adapters::transport::HttpTransport& transport)
       : options_(std::move(options)), transport_(transport) {}
 
-  void Start(CallContext const& context, v1::GetProfileTransactionRequest const& request,
-             Callback<v1::ProfileTransaction> done) override;
+  void Start(adapters::operation::CallContext const& context,
+             v1::GetProfileTransactionRequest const& request,
+             adapters::operation::Callback<v1::ProfileTransaction> done) override;
 
  private:
   Options const options_;
-  core::HttpTransport& transport_;
+  adapters::transport::HttpTransport& transport_;
 };
 
 }  // namespace linkgateway::adapters::imiconnect

@@ -27,13 +27,13 @@
 namespace linkgateway::adapters::imiconnect {
 namespace {
 
+using adapters::testing::FakeHttpTransport;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
-using core::testing::FakeHttpTransport;
 using Code = absl::StatusCode;
-using R = core::RetryClass;
+using R = adapters::errors::RetryClass;
 
 constexpr char kBaseUrl[] = "https://api.imi.example.test";
 constexpr char kProfileKey[] = "pk-unit-test-5f0c2a9e71d4b3";
@@ -42,7 +42,8 @@ constexpr char kMalformed[] = "UPSTREAM_MALFORMED_RESPONSE";
 // Neither the message nor any detail carries the profile key.
 void ExpectNoProfileKey(absl::Status const& status) {
   EXPECT_THAT(status.message(), Not(HasSubstr(kProfileKey)));
-  EXPECT_THAT(core::ToRpcStatus(status).SerializeAsString(), Not(HasSubstr(kProfileKey)));
+  EXPECT_THAT(adapters::errors::ToRpcStatus(status).SerializeAsString(),
+              Not(HasSubstr(kProfileKey)));
 }
 
 v1::DeleteAppProfileRequest DeleteRequest(std::string app, std::string customer,
@@ -59,7 +60,8 @@ v1::DeleteAppProfileRequest DeleteRequest(std::string app, std::string customer,
 // Starts one attempt; the fake transport answers inline (or not at all when no
 // responder is set, which the result then says).
 template <typename Req, typename Resp>
-absl::StatusOr<Resp> RunInline(Operation<Req, Resp>& operation, CallContext const& context,
+absl::StatusOr<Resp> RunInline(adapters::operation::Operation<Req, Resp>& operation,
+                               adapters::operation::CallContext const& context,
                                Req const& request) {
   std::optional<absl::StatusOr<Resp>> result;
   operation.Start(context, request, [&result](absl::StatusOr<Resp> r) { result = std::move(r); });
@@ -88,20 +90,21 @@ class ImiconnectTest : public ::testing::Test {
 
   // Every call is answered with this.
   void Answer(int http_status, std::string body) {
-    core::HttpResponse response = core::testing::Response(
+    adapters::transport::HttpResponse response = adapters::testing::Response(
         http_status, std::move(body), {{"content-type", "application/json"}});
-    transport_.SetResponder([response](core::HttpRequest const&) { return response; });
+    transport_.SetResponder(
+        [response](adapters::transport::HttpRequest const&) { return response; });
   }
 
   // The request headers both operations send.
-  void ExpectHeaders(core::HttpRequest const& sent) {
+  void ExpectHeaders(adapters::transport::HttpRequest const& sent) {
     EXPECT_THAT(sent.headers, UnorderedElementsAre(Pair("key", kProfileKey),
                                                    Pair("Content-Type", "application/json"),
                                                    Pair("Accept", "application/json")));
   }
 
-  FakeHttpTransport transport_;
-  CallContext context_{absl::FromUnixSeconds(1'800'000'000), nullptr, nullptr};
+  adapters::testing::FakeHttpTransport transport_;
+  adapters::operation::CallContext context_{absl::FromUnixSeconds(1'800'000'000), nullptr, nullptr};
 };
 
 // ---------------------------------------------------------------------------
@@ -130,7 +133,7 @@ TEST_P(DeleteAppProfileRequestTest, DeletesOnceWithTheProfileKey) {
 
   auto requests = transport_.requests();
   ASSERT_EQ(requests.size(), 1u);
-  core::HttpRequest const& sent = requests[0];
+  adapters::transport::HttpRequest const& sent = requests[0];
   EXPECT_EQ(sent.method, "DELETE");
   EXPECT_EQ(sent.url, c.url);
   ExpectHeaders(sent);
@@ -210,7 +213,7 @@ TEST_P(GetProfileTransactionRequestTest, GetsTheStatusWithTheProfileKey) {
 
   auto requests = transport_.requests();
   ASSERT_EQ(requests.size(), 1u);
-  core::HttpRequest const& sent = requests[0];
+  adapters::transport::HttpRequest const& sent = requests[0];
   EXPECT_EQ(sent.method, "GET");
   EXPECT_EQ(sent.url, c.url);
   ExpectHeaders(sent);
@@ -287,7 +290,7 @@ struct ErrorCase {
   int http_status;
   std::string body;
   absl::StatusCode code;
-  core::RetryClass retry;
+  adapters::errors::RetryClass retry;
   std::string reason;
   std::string upstream_code;   // ErrorInfo metadata upstreamCode; "" = absent
   std::string transaction_id;  // ErrorInfo metadata transactionId; "" = absent
@@ -298,11 +301,11 @@ struct ErrorCase {
 
 void ExpectError(absl::Status const& status, ErrorCase const& c) {
   EXPECT_EQ(status.code(), c.code) << status;
-  EXPECT_EQ(core::RetryClassOf(status), c.retry) << status;
+  EXPECT_EQ(adapters::errors::RetryClassOf(status), c.retry) << status;
   EXPECT_THAT(status.message(), HasSubstr(c.message));
   ExpectNoProfileKey(status);
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(core::FindDetail(status, info)) << status;
+  ASSERT_TRUE(adapters::errors::FindDetail(status, info)) << status;
   EXPECT_EQ(info.reason(), c.reason);
   EXPECT_EQ(info.domain(), "imiconnect.io");
   auto const& metadata = info.metadata();
@@ -410,16 +413,17 @@ INSTANTIATE_TEST_SUITE_P(
     [](auto const& info) { return info.param.name; });
 
 TEST_F(ImiconnectTest, DeleteTransportFailureIsAttributedToTheProvider) {
-  transport_.SetResponder([](core::HttpRequest const&) {
-    return core::MapTransportFailure(core::TransportFailure::kReceive, "127.0.0.1", "reset");
+  transport_.SetResponder([](adapters::transport::HttpRequest const&) {
+    return adapters::errors::MapTransportFailure(adapters::errors::TransportFailure::kReceive,
+                                                 "127.0.0.1", "reset");
   });
   auto response = Delete();
   ASSERT_EQ(response.status().code(), Code::kUnavailable) << response.status();
   EXPECT_THAT(response.status().message(), HasSubstr("reset"));
   // It may have been applied: not provably unsent.
-  EXPECT_FALSE(core::ProvablyNotSent(response.status()));
+  EXPECT_FALSE(adapters::errors::ProvablyNotSent(response.status()));
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(core::FindDetail(response.status(), info));
+  ASSERT_TRUE(adapters::errors::FindDetail(response.status(), info));
   EXPECT_EQ(info.reason(), "UPSTREAM_CONNECTION_LOST");
   EXPECT_EQ(info.domain(), "imiconnect.io");
   EXPECT_EQ(info.metadata().at("upstreamHost"), "127.0.0.1");
@@ -449,7 +453,7 @@ TEST_P(GetProfileTransactionStatusTest, DerivesTheState) {
   auto response = Transaction("tx-status-1");
   ASSERT_TRUE(response.ok()) << response.status();
   ASSERT_TRUE(response->has_imiconnect());
-  auto want = core::testing::ParseText<v1::ImiconnectTransactionStatus>(c.want);
+  auto want = adapters::testing::ParseText<v1::ImiconnectTransactionStatus>(c.want);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(response->imiconnect(), want))
       << "got:\n" << response->imiconnect().DebugString() << "want:\n" << want.DebugString();
 }
@@ -559,14 +563,15 @@ INSTANTIATE_TEST_SUITE_P(
     [](auto const& info) { return info.param.name; });
 
 TEST_F(ImiconnectTest, StatusTransportFailureIsAttributedToTheProvider) {
-  transport_.SetResponder([](core::HttpRequest const&) {
-    return core::MapTransportFailure(core::TransportFailure::kReceive, "127.0.0.1", "reset");
+  transport_.SetResponder([](adapters::transport::HttpRequest const&) {
+    return adapters::errors::MapTransportFailure(adapters::errors::TransportFailure::kReceive,
+                                                 "127.0.0.1", "reset");
   });
   auto response = Transaction();
   ASSERT_EQ(response.status().code(), Code::kUnavailable) << response.status();
-  EXPECT_EQ(core::RetryClassOf(response.status()), R::kTransient);
+  EXPECT_EQ(adapters::errors::RetryClassOf(response.status()), R::kTransient);
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(core::FindDetail(response.status(), info));
+  ASSERT_TRUE(adapters::errors::FindDetail(response.status(), info));
   EXPECT_EQ(info.reason(), "UPSTREAM_CONNECTION_LOST");
   EXPECT_EQ(info.domain(), "imiconnect.io");
   EXPECT_EQ(info.metadata().at("upstreamHost"), "127.0.0.1");
@@ -661,7 +666,7 @@ TEST(ParseEnvelopeMalformedTest, NotJsonIsMalformed) {
     auto envelope = ParseEnvelope(body);
     ASSERT_EQ(envelope.status().code(), Code::kInternal) << body;
     google::rpc::ErrorInfo info;
-    ASSERT_TRUE(core::FindDetail(envelope.status(), info)) << body;
+    ASSERT_TRUE(adapters::errors::FindDetail(envelope.status(), info)) << body;
     EXPECT_EQ(info.reason(), kMalformed) << body;
     EXPECT_EQ(info.domain(), "imiconnect.io") << body;
   }

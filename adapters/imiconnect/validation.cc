@@ -6,7 +6,7 @@ namespace linkgateway::adapters::imiconnect {
 
 absl::Status ValidateDeleteAppProfile(v1::DeleteAppProfileRequest const& request) {
   auto const& key = request.imiconnect();
-  core::FieldChecker check("imiconnect.");
+  adapters::validation::FieldChecker check("imiconnect.");
   check.PathSegment("app_id", key.app_id());
   check.PathSegment("customer_id", key.customer_id());
   check.PathSegment("device_id", key.device_id());
@@ -14,7 +14,7 @@ absl::Status ValidateDeleteAppProfile(v1::DeleteAppProfileRequest const& request
 }
 
 absl::Status ValidateGetProfileTransaction(v1::GetProfileTransactionRequest const& request) {
-  core::FieldChecker check("imiconnect.");
+  adapters::validation::FieldChecker check("imiconnect.");
   // Documented ids are UUIDs.
   check.Pattern("transaction_id", request.imiconnect().transaction_id(), 128, "_-",
                 "[A-Za-z0-9_-]+");

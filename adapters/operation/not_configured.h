@@ -11,7 +11,7 @@
 #include "adapters/errors/status_details.h"
 #include "adapters/operation/operation.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::operation {
 
 template <typename Request, typename Response>
 class NotConfigured final : public Operation<Request, Response> {
@@ -23,14 +23,15 @@ class NotConfigured final : public Operation<Request, Response> {
   }
 
   absl::Status Preflight() const override {
-    return core::WithErrorInfo(absl::FailedPreconditionError(what_),
-                               core::reason::kProviderNotConfigured, core::kGatewayDomain);
+    return adapters::errors::WithErrorInfo(absl::FailedPreconditionError(what_),
+                                           adapters::errors::reason::kProviderNotConfigured,
+                                           adapters::errors::kGatewayDomain);
   }
 
  private:
   std::string what_;
 };
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::operation
 
 #endif  // LINKGATEWAY_ADAPTERS_OPERATION_NOT_CONFIGURED_H_

@@ -21,7 +21,7 @@
 #include "adapters/async/cancellation.h"
 #include "adapters/transport/http.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::operation {
 
 // What an adapter knows about the gRPC call it serves.
 struct CallContext {
@@ -31,9 +31,9 @@ struct CallContext {
   // Cancelled when the caller cancels the gRPC call (or it ends otherwise);
   // transfers, retries and queued calls give up at once. Never null when set
   // by the server.
-  std::shared_ptr<core::Cancellation> cancellation;
+  std::shared_ptr<adapters::async::Cancellation> cancellation;
   // What went upstream (may be null): adapters put it on their requests.
-  std::shared_ptr<core::UpstreamTrace> trace;
+  std::shared_ptr<adapters::transport::UpstreamTrace> trace;
 };
 
 // Called exactly once with the outcome; may run on any thread.
@@ -56,7 +56,7 @@ class Operation {
 };
 
 // Checks a request against its provider's rules before anything is sent:
-// OK, or INVALID_ARGUMENT naming every broken field (core::InvalidArgument).
+// OK, or INVALID_ARGUMENT naming every broken field (adapters::errors::InvalidArgument).
 template <typename Request>
 using Validator = std::function<absl::Status(Request const&)>;
 
@@ -92,6 +92,6 @@ class OperationTable {
   absl::flat_hash_map<int, Entry> table_;
 };
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::operation
 
 #endif  // LINKGATEWAY_ADAPTERS_OPERATION_OPERATION_H_

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::operation {
 
 class OperationId {
  public:
@@ -29,6 +29,6 @@ class OperationId {
   absl::string_view rpc_;
 };
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::operation
 
 #endif  // LINKGATEWAY_ADAPTERS_OPERATION_OPERATION_ID_H_

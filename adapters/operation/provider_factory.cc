@@ -9,7 +9,7 @@
 #include "adapters/shared_state/shared_rate_limiter.h"
 #include "adapters/transport/metered_transport.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::operation {
 namespace {
 
 struct Factories {
@@ -25,29 +25,28 @@ Factories& Registered() {
 
 }  // namespace
 
-core::HttpTransport& ProviderContext::MeteredTransportFor(OperationId operation) {
-  auto metered = std::make_shared<core::MeteredTransport>(transport, MetricsFor(operation));
+adapters::transport::HttpTransport& ProviderContext::MeteredTransportFor(OperationId operation) {
+  auto metered =
+      std::make_shared<adapters::transport::MeteredTransport>(transport, MetricsFor(operation));
   resources.push_back(metered);
   return *metered;
 }
 
-std::shared_ptr<core::RateLimiter> ProviderContext::RateLimiterFor(OperationId operation,
-                                                                  std::string const& scope,
-                                                                  double rate_per_second,
-                                                                  int burst) {
+std::shared_ptr<adapters::policies::RateLimiter> ProviderContext::RateLimiterFor(
+    OperationId operation, std::string const& scope, double rate_per_second, int burst) {
   if (shared.redis == nullptr) {
-    return std::make_shared<core::LocalRateLimiter>(
-        std::make_shared<core::TokenBucket>(rate_per_second, burst, scheduler));
+    return std::make_shared<adapters::policies::LocalRateLimiter>(
+        std::make_shared<adapters::policies::TokenBucket>(rate_per_second, burst, scheduler));
   }
-  return std::make_shared<core::SharedRateLimiter>(
+  return std::make_shared<adapters::shared_state::SharedRateLimiter>(
       *shared.redis, absl::StrCat(shared.key_prefix, "ratelimit:", operation.key(), ":", scope),
       rate_per_second, burst, shared.replicas, scheduler,
       [m = &metrics] { m->SharedStateFallback("rate_limit"); });
 }
 
-core::TokenCache* ProviderContext::TokenCacheFor(std::string const& name) {
+adapters::auth::TokenCache* ProviderContext::TokenCacheFor(std::string const& name) {
   if (shared.redis == nullptr) return nullptr;
-  auto cache = std::make_shared<core::RedisTokenCache>(
+  auto cache = std::make_shared<adapters::shared_state::RedisTokenCache>(
       *shared.redis, absl::StrCat(shared.key_prefix, "token:", name));
   resources.push_back(cache);
   return cache.get();
@@ -70,4 +69,4 @@ std::vector<ProviderFactory const*> ProviderFactories() {
   return result;
 }
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::operation

@@ -25,11 +25,11 @@
 #include "linkgateway/config/v1/gateway_config.pb.h"
 #include "observability/metrics/gateway_metrics.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::operation {
 
 // The state replicas share (config shared_state); redis is null without it.
 struct SharedStateContext {
-  core::RedisClient* redis = nullptr;
+  adapters::shared_state::RedisClient* redis = nullptr;
   std::string key_prefix;
   int replicas = 1;
 };
@@ -37,33 +37,34 @@ struct SharedStateContext {
 // What a factory builds its operations with.
 struct ProviderContext {
   config::v1::GatewayConfig const& config;  // defaults applied, checked
-  core::HttpTransport& transport;
-  core::Scheduler& scheduler;
+  adapters::transport::HttpTransport& transport;
+  adapters::async::Scheduler& scheduler;
   ProviderRegistry& registry;
   // Objects the operations refer to (token sources, credentials); they live
   // as long as the registry.
   std::vector<std::shared_ptr<void>>& resources;
   // Where operations count their requests, retries, waits and token fetches.
-  metrics::GatewayMetrics& metrics;
+  observability::metrics::GatewayMetrics& metrics;
   SharedStateContext shared = {};
 
   // The shared transport, counted and timed as `operation`'s requests
   // (metrics); the decorator lives with the resources.
-  core::HttpTransport& MeteredTransportFor(OperationId operation);
-  metrics::UpstreamSeries& MetricsFor(OperationId operation) {
+  adapters::transport::HttpTransport& MeteredTransportFor(OperationId operation);
+  observability::metrics::UpstreamSeries& MetricsFor(OperationId operation) {
     return metrics.Upstream(operation.provider(), operation.rpc());
   }
 
   // The usage plan of `operation` for `scope` (e.g. the application it is
   // called for): shared by every replica when shared state is configured,
   // else this gateway's own bucket.
-  std::shared_ptr<core::RateLimiter> RateLimiterFor(OperationId operation,
-                                                    std::string const& scope,
-                                                    double rate_per_second, int burst);
+  std::shared_ptr<adapters::policies::RateLimiter> RateLimiterFor(OperationId operation,
+                                                                  std::string const& scope,
+                                                                  double rate_per_second,
+                                                                  int burst);
 
   // A token cache shared by every replica under `name` (e.g. the LWA client
   // and scope), or null without shared state; it lives with the resources.
-  core::TokenCache* TokenCacheFor(std::string const& name);
+  adapters::auth::TokenCache* TokenCacheFor(std::string const& name);
 };
 
 class ProviderFactory {
@@ -91,10 +92,10 @@ bool RegisterProviderFactory(std::unique_ptr<ProviderFactory> factory);
 // Every registered factory, by name.
 std::vector<ProviderFactory const*> ProviderFactories();
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::operation
 
-#define LINKGATEWAY_REGISTER_PROVIDER(FactoryType)                   \
-  [[maybe_unused]] static bool const kRegistered##FactoryType =      \
-      ::linkgateway::adapters::RegisterProviderFactory(std::make_unique<FactoryType>())
+#define LINKGATEWAY_REGISTER_PROVIDER(FactoryType)              \
+  [[maybe_unused]] static bool const kRegistered##FactoryType = \
+      ::linkgateway::adapters::operation::RegisterProviderFactory(std::make_unique<FactoryType>())
 
 #endif  // LINKGATEWAY_ADAPTERS_OPERATION_PROVIDER_FACTORY_H_

@@ -1,6 +1,6 @@
 #include "adapters/operation/provider_registry.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::operation {
 namespace {
 
 template <typename Request, typename Response>
@@ -27,4 +27,4 @@ std::map<std::string, absl::Status> ProviderReadiness(ProviderRegistry const& re
   return readiness;
 }
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::operation

@@ -12,7 +12,7 @@
 #include "linkgateway/v1/registrations.pb.h"
 #include "linkgateway/v1/subscriptions.pb.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::operation {
 
 struct ProviderRegistry {
   OperationTable<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>
@@ -38,6 +38,6 @@ struct ProviderRegistry {
 // there and not rejected), else the first failure. For health checks.
 std::map<std::string, absl::Status> ProviderReadiness(ProviderRegistry const& registry);
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::operation
 
 #endif  // LINKGATEWAY_ADAPTERS_OPERATION_PROVIDER_REGISTRY_H_

@@ -15,10 +15,10 @@
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::policies {
 namespace {
 
-using core::testing::ManualScheduler;
+using adapters::testing::ManualScheduler;
 using ::testing::HasSubstr;
 
 struct Request {
@@ -30,11 +30,12 @@ struct Response {
 };
 
 // Answers attempts from a script; records when each attempt started.
-class ScriptedOperation : public Operation<Request, Response> {
+class ScriptedOperation : public adapters::operation::Operation<Request, Response> {
  public:
-  explicit ScriptedOperation(core::Scheduler& clock) : clock_(clock) {}
+  explicit ScriptedOperation(adapters::async::Scheduler& clock) : clock_(clock) {}
 
-  void Start(CallContext const&, Request const& request, Callback<Response> done) override {
+  void Start(adapters::operation::CallContext const&, Request const& request,
+             adapters::operation::Callback<Response> done) override {
     starts.push_back(clock_.Now());
     ids.push_back(request.id);
     absl::StatusOr<Response> next =
@@ -48,47 +49,49 @@ class ScriptedOperation : public Operation<Request, Response> {
   std::vector<std::string> ids;
 
  private:
-  core::Scheduler& clock_;
+  adapters::async::Scheduler& clock_;
 };
 
-constexpr core::ProviderErrors kUpstream{"upstream.example", "Upstream", {}};
+constexpr adapters::errors::ProviderErrors kUpstream{"upstream.example", "Upstream", {}};
 
 absl::Status Upstream(int http_status, std::string code = "") {
-  core::UpstreamError error;
+  adapters::errors::UpstreamError error;
   error.provider = &kUpstream;
   error.http_status = http_status;
   error.vendor_code = std::move(code);
-  return core::MapUpstreamError(error);
+  return adapters::errors::MapUpstreamError(error);
 }
 
-absl::Status Transport(core::TransportFailure failure) {
-  return core::MapTransportFailure(failure, "upstream.example", "detail");
+absl::Status Transport(adapters::errors::TransportFailure failure) {
+  return adapters::errors::MapTransportFailure(failure, "upstream.example", "detail");
 }
 
 class RetryTest : public ::testing::Test {
  protected:
   std::unique_ptr<RetryingOperation<Request, Response>> Retrying(
-      core::Idempotency idempotency = core::Idempotency::kIdempotent,
+      adapters::policies::Idempotency idempotency = adapters::policies::Idempotency::kIdempotent,
       RetryingOperation<Request, Response>::AlreadyDone already_done = nullptr) {
     return std::make_unique<RetryingOperation<Request, Response>>(
         inner_, policy_, idempotency, clock_, std::move(already_done), [this] { return random_; });
   }
 
   // Starts a call and runs every timer until it finishes.
-  absl::StatusOr<Response> Run(Operation<Request, Response>& op,
-                               absl::Duration deadline = absl::Seconds(60),
-                               std::shared_ptr<core::Cancellation> cancellation = nullptr) {
+  absl::StatusOr<Response> Run(
+      adapters::operation::Operation<Request, Response>& op,
+      absl::Duration deadline = absl::Seconds(60),
+      std::shared_ptr<adapters::async::Cancellation> cancellation = nullptr) {
     std::optional<absl::StatusOr<Response>> result;
-    CallContext context{clock_.Now() + deadline, std::move(cancellation), nullptr};
+    adapters::operation::CallContext context{clock_.Now() + deadline, std::move(cancellation),
+                                             nullptr};
     op.Start(context, Request{"r-1"}, [&](absl::StatusOr<Response> r) { result = std::move(r); });
     while (!result && clock_.pending() > 0) clock_.AdvanceBy(clock_.next() - clock_.Now());
     EXPECT_TRUE(result.has_value());
     return result.value_or(absl::InternalError("never finished"));
   }
 
-  ManualScheduler clock_;
+  adapters::testing::ManualScheduler clock_;
   std::shared_ptr<ScriptedOperation> inner_ = std::make_shared<ScriptedOperation>(clock_);
-  core::RetryPolicy policy_;
+  adapters::policies::RetryPolicy policy_;
   double random_ = 1.0;  // the longest wait full jitter allows
 };
 
@@ -111,7 +114,7 @@ TEST_F(RetryTest, FullJitterCanWaitNothing) {
 
 TEST_F(RetryTest, RetryAfterIsHonoured) {
   absl::Status throttled = Upstream(429, "QuotaExceeded");
-  core::SetRetryDelay(throttled, absl::Seconds(3));
+  adapters::errors::SetRetryDelay(throttled, absl::Seconds(3));
   inner_->script = {throttled};
   ASSERT_TRUE(Run(*Retrying()).ok());
   ASSERT_EQ(inner_->starts.size(), 2u);
@@ -133,17 +136,17 @@ TEST_F(RetryTest, AttemptsAreBounded) {
   EXPECT_EQ(inner_->starts.size(), 3u);
   // The details survive the annotation.
   google::rpc::ErrorInfo info;
-  EXPECT_TRUE(core::FindDetail(result.status(), info));
+  EXPECT_TRUE(adapters::errors::FindDetail(result.status(), info));
 }
 
 TEST_F(RetryTest, DeadlineBoundsTheRetries) {
   absl::Status throttled = Upstream(429, "QuotaExceeded");
-  core::SetRetryDelay(throttled, absl::Seconds(5));
+  adapters::errors::SetRetryDelay(throttled, absl::Seconds(5));
   inner_->script = {throttled};
   auto result = Run(*Retrying(), absl::Seconds(2));
   EXPECT_EQ(inner_->starts.size(), 1u);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(core::RetryDelayOf(result.status()), absl::Seconds(5));
+  EXPECT_EQ(adapters::errors::RetryDelayOf(result.status()), absl::Seconds(5));
 }
 
 TEST_F(RetryTest, ThrottleThatOutlivesRetriesIsResourceExhaustedWithRetryInfo) {
@@ -151,39 +154,39 @@ TEST_F(RetryTest, ThrottleThatOutlivesRetriesIsResourceExhaustedWithRetryInfo) {
                     Upstream(429, "QuotaExceeded")};
   auto result = Run(*Retrying());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted);
-  auto delay = core::RetryDelayOf(result.status());
+  auto delay = adapters::errors::RetryDelayOf(result.status());
   ASSERT_TRUE(delay.has_value());
   EXPECT_EQ(*delay, absl::Milliseconds(400));  // the wait a fourth attempt would have had
 }
 
 TEST_F(RetryTest, NonIdempotentCallIsRetriedOnlyWhenItNeverLeft) {
-  inner_->script = {Transport(core::TransportFailure::kConnect), Upstream(503)};
-  auto result = Run(*Retrying(core::Idempotency::kNonIdempotent));
+  inner_->script = {Transport(adapters::errors::TransportFailure::kConnect), Upstream(503)};
+  auto result = Run(*Retrying(adapters::policies::Idempotency::kNonIdempotent));
   // Connect failed (never sent): retried. The 503 may have been applied: not
   // retried, and reported as an unknown outcome, which standard client retry
   // policies do not repeat either (they would repeat UNAVAILABLE).
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnknown);
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(core::FindDetail(result.status(), info));
+  ASSERT_TRUE(adapters::errors::FindDetail(result.status(), info));
   EXPECT_EQ(info.reason(), "UPSTREAM_OUTCOME_UNKNOWN");
   EXPECT_EQ(info.domain(), "upstream.example");
   EXPECT_EQ(info.metadata().at("causeCode"), "UNAVAILABLE");
   EXPECT_EQ(info.metadata().at("causeReason"), "UPSTREAM_UNAVAILABLE");
   EXPECT_EQ(info.metadata().at("httpStatus"), "503");
-  EXPECT_FALSE(core::RetryDelayOf(result.status()).has_value());
+  EXPECT_FALSE(adapters::errors::RetryDelayOf(result.status()).has_value());
   EXPECT_EQ(inner_->starts.size(), 2u);
 }
 
 TEST_F(RetryTest, NonIdempotentCallRejectedOutrightKeepsItsCode) {
   inner_->script = {Upstream(404, "NotFound")};
-  auto result = Run(*Retrying(core::Idempotency::kNonIdempotent));
+  auto result = Run(*Retrying(adapters::policies::Idempotency::kNonIdempotent));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(inner_->starts.size(), 1u);
 }
 
 TEST_F(RetryTest, NonIdempotentCallIsRetriedAfterAnExplicitThrottle) {
   inner_->script = {Upstream(429, "QuotaExceeded")};
-  ASSERT_TRUE(Run(*Retrying(core::Idempotency::kNonIdempotent)).ok());
+  ASSERT_TRUE(Run(*Retrying(adapters::policies::Idempotency::kNonIdempotent)).ok());
   EXPECT_EQ(inner_->starts.size(), 2u);
 }
 
@@ -192,8 +195,9 @@ TEST_F(RetryTest, RetriedDeleteThatFindsTheTargetGoneSaysSo) {
     if (status.code() != absl::StatusCode::kNotFound) return std::nullopt;
     return Response{"", true};
   };
-  inner_->script = {Transport(core::TransportFailure::kReceive), Upstream(404, "NotFound")};
-  auto result = Run(*Retrying(core::Idempotency::kIdempotent, gone));
+  inner_->script = {Transport(adapters::errors::TransportFailure::kReceive),
+                    Upstream(404, "NotFound")};
+  auto result = Run(*Retrying(adapters::policies::Idempotency::kIdempotent, gone));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_TRUE(result->already_deleted);
 }
@@ -203,7 +207,7 @@ TEST_F(RetryTest, NotFoundOnTheFirstAttemptStaysNotFound) {
     return Response{"", true};
   };
   inner_->script = {Upstream(404, "NotFound")};
-  EXPECT_EQ(Run(*Retrying(core::Idempotency::kIdempotent, gone)).status().code(),
+  EXPECT_EQ(Run(*Retrying(adapters::policies::Idempotency::kIdempotent, gone)).status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -211,13 +215,14 @@ TEST_F(RetryTest, NotFoundAfterOnlyUnsentAttemptsStaysNotFound) {
   auto gone = [](absl::Status const&) -> std::optional<absl::StatusOr<Response>> {
     return Response{"", true};
   };
-  inner_->script = {Transport(core::TransportFailure::kConnect), Upstream(404, "NotFound")};
-  EXPECT_EQ(Run(*Retrying(core::Idempotency::kIdempotent, gone)).status().code(),
+  inner_->script = {Transport(adapters::errors::TransportFailure::kConnect),
+                    Upstream(404, "NotFound")};
+  EXPECT_EQ(Run(*Retrying(adapters::policies::Idempotency::kIdempotent, gone)).status().code(),
             absl::StatusCode::kNotFound);
 }
 
 TEST_F(RetryTest, CancelledCallIsNotRetried) {
-  auto cancellation = std::make_shared<core::Cancellation>();
+  auto cancellation = std::make_shared<adapters::async::Cancellation>();
   cancellation->Cancel();
   inner_->script = {Upstream(503)};
   auto result = Run(*Retrying(), absl::Seconds(60), cancellation);
@@ -226,18 +231,18 @@ TEST_F(RetryTest, CancelledCallIsNotRetried) {
 }
 
 TEST(BackoffTest, ExponentialWithCap) {
-  core::RetryPolicy policy;
+  adapters::policies::RetryPolicy policy;
   policy.initial_backoff = absl::Seconds(1);
   policy.max_backoff = absl::Seconds(20);
-  EXPECT_EQ(core::BackoffDelay(policy, 1, 1.0), absl::Seconds(1));
-  EXPECT_EQ(core::BackoffDelay(policy, 3, 1.0), absl::Seconds(4));
-  EXPECT_EQ(core::BackoffDelay(policy, 10, 1.0), absl::Seconds(20));
-  EXPECT_EQ(core::BackoffDelay(policy, 3, 0.5), absl::Seconds(2));
+  EXPECT_EQ(adapters::policies::BackoffDelay(policy, 1, 1.0), absl::Seconds(1));
+  EXPECT_EQ(adapters::policies::BackoffDelay(policy, 3, 1.0), absl::Seconds(4));
+  EXPECT_EQ(adapters::policies::BackoffDelay(policy, 10, 1.0), absl::Seconds(20));
+  EXPECT_EQ(adapters::policies::BackoffDelay(policy, 3, 0.5), absl::Seconds(2));
 }
 
 TEST(TokenBucketTest, BurstThenRate) {
-  ManualScheduler clock;
-  core::TokenBucket bucket(1.0, 5, clock);
+  adapters::testing::ManualScheduler clock;
+  adapters::policies::TokenBucket bucket(1.0, 5, clock);
   absl::Time now = clock.Now();
   for (int i = 0; i < 5; ++i) EXPECT_EQ(bucket.Reserve(absl::InfiniteFuture()), now);
   EXPECT_EQ(bucket.Reserve(absl::InfiniteFuture()), now + absl::Seconds(1));
@@ -253,14 +258,15 @@ TEST(TokenBucketTest, BurstThenRate) {
 }
 
 TEST(RateLimitedTest, BurstOfTwentyIsQueuedAtTheUsagePlan) {
-  ManualScheduler clock;
+  adapters::testing::ManualScheduler clock;
   auto inner = std::make_shared<ScriptedOperation>(clock);
   RateLimitedOperation<Request, Response> limited(
-      inner, std::make_shared<core::TokenBucket>(1.0, 5, clock), clock, "deleteSubscriptionById");
+      inner, std::make_shared<adapters::policies::TokenBucket>(1.0, 5, clock), clock,
+      "deleteSubscriptionById");
   absl::Time start = clock.Now();
   int ok = 0;
   for (int i = 0; i < 20; ++i) {
-    limited.Start(CallContext{start + absl::Seconds(60), nullptr, nullptr},
+    limited.Start(adapters::operation::CallContext{start + absl::Seconds(60), nullptr, nullptr},
                   Request{absl::StrCat(i)}, [&](absl::StatusOr<Response> r) { ok += r.ok(); });
   }
   EXPECT_EQ(inner->starts.size(), 5u);
@@ -273,41 +279,44 @@ TEST(RateLimitedTest, BurstOfTwentyIsQueuedAtTheUsagePlan) {
 }
 
 TEST(RateLimitedTest, CallThatCannotStartBeforeItsDeadlineFailsFast) {
-  ManualScheduler clock;
+  adapters::testing::ManualScheduler clock;
   auto inner = std::make_shared<ScriptedOperation>(clock);
   RateLimitedOperation<Request, Response> limited(
-      inner, std::make_shared<core::TokenBucket>(1.0, 1, clock), clock, "deleteSubscriptionById");
+      inner, std::make_shared<adapters::policies::TokenBucket>(1.0, 1, clock), clock,
+      "deleteSubscriptionById");
   std::vector<absl::StatusOr<Response>> results;
   for (int i = 0; i < 3; ++i) {
-    limited.Start(CallContext{clock.Now() + absl::Milliseconds(1500), nullptr, nullptr}, Request{},
-                  [&](absl::StatusOr<Response> r) { results.push_back(std::move(r)); });
+    limited.Start(
+        adapters::operation::CallContext{clock.Now() + absl::Milliseconds(1500), nullptr, nullptr},
+        Request{}, [&](absl::StatusOr<Response> r) { results.push_back(std::move(r)); });
   }
   ASSERT_EQ(results.size(), 2u);  // the first ran; the third was refused at once
   EXPECT_TRUE(results[0].ok());
   absl::Status refused = results[1].status();
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(refused.message(), HasSubstr("deleteSubscriptionById is limited to 1 requests/s"));
-  EXPECT_TRUE(core::ProvablyNotSent(refused));
+  EXPECT_TRUE(adapters::errors::ProvablyNotSent(refused));
   // Not for the retry decorator: the reservation looked as far as the
   // deadline allows. The caller gets the RetryInfo.
-  EXPECT_EQ(core::RetryClassOf(refused), core::RetryClass::kNone);
+  EXPECT_EQ(adapters::errors::RetryClassOf(refused), adapters::errors::RetryClass::kNone);
   // The queued second call holds the next token: a new call could start in 2 s.
-  EXPECT_EQ(core::RetryDelayOf(refused), absl::Seconds(2));
+  EXPECT_EQ(adapters::errors::RetryDelayOf(refused), absl::Seconds(2));
   clock.AdvanceBy(absl::Seconds(1));
   EXPECT_EQ(results.size(), 3u);
   EXPECT_EQ(inner->starts.size(), 2u);
 }
 
 TEST(RateLimitedTest, CancelledWhileQueuedIsAnsweredAtOnceAndNeverStarts) {
-  ManualScheduler clock;
+  adapters::testing::ManualScheduler clock;
   auto inner = std::make_shared<ScriptedOperation>(clock);
   RateLimitedOperation<Request, Response> limited(
-      inner, std::make_shared<core::TokenBucket>(1.0, 1, clock), clock, "op");
-  auto cancellation = std::make_shared<core::Cancellation>();
+      inner, std::make_shared<adapters::policies::TokenBucket>(1.0, 1, clock), clock, "op");
+  auto cancellation = std::make_shared<adapters::async::Cancellation>();
   std::vector<absl::StatusOr<Response>> results;
   for (int i = 0; i < 2; ++i) {
-    limited.Start(CallContext{clock.Now() + absl::Seconds(10), cancellation, nullptr}, Request{},
-                  [&](absl::StatusOr<Response> r) { results.push_back(std::move(r)); });
+    limited.Start(
+        adapters::operation::CallContext{clock.Now() + absl::Seconds(10), cancellation, nullptr},
+        Request{}, [&](absl::StatusOr<Response> r) { results.push_back(std::move(r)); });
   }
   ASSERT_EQ(results.size(), 1u);
   cancellation->Cancel();
@@ -320,12 +329,13 @@ TEST(RateLimitedTest, CancelledWhileQueuedIsAnsweredAtOnceAndNeverStarts) {
 }
 
 TEST_F(RetryTest, CancelledDuringBackoffIsAnsweredAtOnce) {
-  auto cancellation = std::make_shared<core::Cancellation>();
+  auto cancellation = std::make_shared<adapters::async::Cancellation>();
   inner_->script = {Upstream(503)};
   std::optional<absl::StatusOr<Response>> result;
   auto retrying = Retrying();
-  retrying->Start(CallContext{clock_.Now() + absl::Seconds(60), cancellation, nullptr},
-                  Request{"r-1"}, [&](absl::StatusOr<Response> r) { result = std::move(r); });
+  retrying->Start(
+      adapters::operation::CallContext{clock_.Now() + absl::Seconds(60), cancellation, nullptr},
+      Request{"r-1"}, [&](absl::StatusOr<Response> r) { result = std::move(r); });
   ASSERT_FALSE(result.has_value());  // waiting to retry
   cancellation->Cancel();
   ASSERT_TRUE(result.has_value());
@@ -335,4 +345,4 @@ TEST_F(RetryTest, CancelledDuringBackoffIsAnsweredAtOnce) {
 }
 
 }  // namespace
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::policies

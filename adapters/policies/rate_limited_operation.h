@@ -21,46 +21,52 @@
 #include "adapters/operation/operation.h"
 #include "observability/metrics/gateway_metrics.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::policies {
 
 // The least time a queued call must have left when it starts.
 inline constexpr absl::Duration kStartMargin = absl::Milliseconds(200);
 
 template <typename Request, typename Response>
-class RateLimitedOperation final : public Operation<Request, Response> {
+class RateLimitedOperation final : public adapters::operation::Operation<Request, Response> {
  public:
-  using Inner = Operation<Request, Response>;
+  using Inner = adapters::operation::Operation<Request, Response>;
 
   // `name` (e.g. "Selling Partner API deleteSubscriptionById") appears in the
   // error; `max_wait` caps how long a call may queue.
-  RateLimitedOperation(std::shared_ptr<Inner> inner, std::shared_ptr<core::RateLimiter> limiter,
-                       core::Scheduler& scheduler, std::string name,
+  RateLimitedOperation(std::shared_ptr<Inner> inner,
+                       std::shared_ptr<adapters::policies::RateLimiter> limiter,
+                       adapters::async::Scheduler& scheduler, std::string name,
                        absl::Duration max_wait = absl::InfiniteDuration())
-      : inner_(std::move(inner)), limiter_(std::move(limiter)), scheduler_(scheduler),
-        name_(std::move(name)), max_wait_(max_wait) {}
+      : inner_(std::move(inner)),
+        limiter_(std::move(limiter)),
+        scheduler_(scheduler),
+        name_(std::move(name)),
+        max_wait_(max_wait) {}
 
   // This gateway's own bucket.
-  RateLimitedOperation(std::shared_ptr<Inner> inner, std::shared_ptr<core::TokenBucket> bucket,
-                       core::Scheduler& scheduler, std::string name,
+  RateLimitedOperation(std::shared_ptr<Inner> inner,
+                       std::shared_ptr<adapters::policies::TokenBucket> bucket,
+                       adapters::async::Scheduler& scheduler, std::string name,
                        absl::Duration max_wait = absl::InfiniteDuration())
-      : RateLimitedOperation(std::move(inner),
-                             std::make_shared<core::LocalRateLimiter>(std::move(bucket)),
-                             scheduler, std::move(name), max_wait) {}
+      : RateLimitedOperation(
+            std::move(inner),
+            std::make_shared<adapters::policies::LocalRateLimiter>(std::move(bucket)), scheduler,
+            std::move(name), max_wait) {}
 
   absl::Status Preflight() const override { return inner_->Preflight(); }
 
   // Records waits and refusals there (may be null; set before first use).
-  void set_metrics(metrics::UpstreamSeries* series) { metrics_ = series; }
+  void set_metrics(observability::metrics::UpstreamSeries* series) { metrics_ = series; }
 
-  void Start(CallContext const& context, Request const& request,
-             Callback<Response> done) override {
+  void Start(adapters::operation::CallContext const& context, Request const& request,
+             adapters::operation::Callback<Response> done) override {
     absl::Time now = scheduler_.Now();
     // A start in the call's last moments could not finish: such a call is
     // refused now (with RetryInfo), like one that could not start at all.
     absl::Time latest = std::min(context.deadline - kStartMargin, now + max_wait_);
-    auto pending = std::make_shared<Callback<Response>>(std::move(done));
+    auto pending = std::make_shared<adapters::operation::Callback<Response>>(std::move(done));
     limiter_->Reserve(latest, [this, context, request, pending,
-                               now](core::RateLimiter::Decision decision) mutable {
+                               now](adapters::policies::RateLimiter::Decision decision) mutable {
       if (!decision.start) {
         if (metrics_ != nullptr) metrics_->RateLimitRejected();
         return std::move(*pending)(Refused(decision.next_free));
@@ -71,7 +77,7 @@ class RateLimitedOperation final : public Operation<Request, Response> {
       if (metrics_ != nullptr) metrics_->RateLimitWaited(*decision.start - now);
       // Queued: the call starts at its turn, or is answered at once if the
       // caller cancels while it waits.
-      core::RunAtUnlessCancelled(
+      adapters::async::RunAtUnlessCancelled(
           scheduler_, *decision.start, context.cancellation,
           [inner = inner_, context, request, pending]() mutable {
             inner->Start(context, request, std::move(*pending));
@@ -84,31 +90,31 @@ class RateLimitedOperation final : public Operation<Request, Response> {
 
  private:
   absl::Status Refused(absl::Duration next_free) const {
-    absl::Status status = core::WithErrorInfo(
+    absl::Status status = adapters::errors::WithErrorInfo(
         absl::ResourceExhaustedError(absl::StrFormat(
             "%s is limited to %g requests/s (burst %d); this call could not start before its "
             "deadline",
             name_, limiter_->rate(), limiter_->burst())),
-        core::reason::kClientRateLimited, core::kGatewayDomain,
+        adapters::errors::reason::kClientRateLimited, adapters::errors::kGatewayDomain,
         {{"operation", name_},
          {"ratePerSecond", absl::StrCat(limiter_->rate())},
          {"burst", absl::StrCat(limiter_->burst())}});
     // Not retried here: the reservation already looked as far as the
     // deadline allows. The caller gets the RetryInfo.
-    core::SetRetryClass(status, core::RetryClass::kNone);
-    core::MarkNotSent(status);
-    core::SetRetryDelay(status, next_free);
+    adapters::errors::SetRetryClass(status, adapters::errors::RetryClass::kNone);
+    adapters::errors::MarkNotSent(status);
+    adapters::errors::SetRetryDelay(status, next_free);
     return status;
   }
 
   std::shared_ptr<Inner> inner_;
-  std::shared_ptr<core::RateLimiter> limiter_;
-  core::Scheduler& scheduler_;
+  std::shared_ptr<adapters::policies::RateLimiter> limiter_;
+  adapters::async::Scheduler& scheduler_;
   std::string const name_;
   absl::Duration const max_wait_;
-  metrics::UpstreamSeries* metrics_ = nullptr;
+  observability::metrics::UpstreamSeries* metrics_ = nullptr;
 };
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::policies
 
 #endif  // LINKGATEWAY_ADAPTERS_POLICIES_RATE_LIMITED_OPERATION_H_

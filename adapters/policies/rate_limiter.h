@@ -12,7 +12,7 @@
 #include "absl/time/time.h"
 #include "adapters/policies/token_bucket.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::policies {
 
 class RateLimiter {
  public:
@@ -44,6 +44,6 @@ class LocalRateLimiter final : public RateLimiter {
   std::shared_ptr<TokenBucket> const bucket_;
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::policies
 
 #endif  // LINKGATEWAY_ADAPTERS_POLICIES_RATE_LIMITER_H_

@@ -8,7 +8,7 @@
 
 #include "absl/time/time.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::policies {
 
 // Whether repeating an operation is harmless once the upstream may have seen
 // it. A non-idempotent one is retried only when the request provably never
@@ -34,6 +34,6 @@ inline absl::Duration BackoffDelay(RetryPolicy const& policy, int attempt, doubl
   return absl::Seconds(std::clamp(random01, 0.0, 1.0) * ceiling);
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::policies
 
 #endif  // LINKGATEWAY_ADAPTERS_POLICIES_RETRY_POLICY_H_

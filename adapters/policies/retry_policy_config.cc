@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "config/config.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::policies {
 
 RetryPolicy RetryPolicyFromConfig(config::v1::RetryPolicyConfig const& config) {
   RetryPolicy policy;
@@ -22,7 +22,7 @@ RetryPolicy RetryPolicyFromConfig(config::v1::RetryPolicyConfig const& config) {
 }
 
 RetryPolicy RetryPolicyFor(config::v1::GatewayConfig const& config,
-                           adapters::OperationId const& operation) {
+                           adapters::operation::OperationId const& operation) {
   auto it = config.retry_policies().find(operation.key());
   return it == config.retry_policies().end() ? RetryPolicy() : RetryPolicyFromConfig(it->second);
 }
@@ -41,4 +41,4 @@ void CheckRetryPolicy(config::v1::RetryPolicyConfig const& config, absl::string_
   }
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::policies

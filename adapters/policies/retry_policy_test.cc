@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::policies {
 namespace {
 
 using ::testing::HasSubstr;
@@ -26,8 +26,8 @@ TEST(RetryPolicyConfigTest, UnsetFieldsTakeTheDefaults) {
 TEST(RetryPolicyConfigTest, PolicyForAnOperation) {
   config::v1::GatewayConfig config;
   (*config.mutable_retry_policies())["p.Op"].set_max_attempts(7);
-  EXPECT_EQ(RetryPolicyFor(config, adapters::OperationId("p", "Op")).max_attempts, 7);
-  EXPECT_EQ(RetryPolicyFor(config, adapters::OperationId("p", "Other")).max_attempts, 3);
+  EXPECT_EQ(RetryPolicyFor(config, adapters::operation::OperationId("p", "Op")).max_attempts, 7);
+  EXPECT_EQ(RetryPolicyFor(config, adapters::operation::OperationId("p", "Other")).max_attempts, 3);
 }
 
 TEST(RetryPolicyConfigTest, BadValuesAreNamed) {
@@ -45,4 +45,4 @@ TEST(RetryPolicyConfigTest, BadValuesAreNamed) {
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::policies

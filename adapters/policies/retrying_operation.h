@@ -25,7 +25,7 @@
 #include "adapters/operation/operation.h"
 #include "observability/metrics/gateway_metrics.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::policies {
 
 // A uniform random number in [0, 1), for jitter.
 inline double JitterRandom() {
@@ -34,27 +34,26 @@ inline double JitterRandom() {
 }
 
 template <typename Request, typename Response>
-class RetryingOperation final : public Operation<Request, Response> {
+class RetryingOperation final : public adapters::operation::Operation<Request, Response> {
  public:
-  using Inner = Operation<Request, Response>;
+  using Inner = adapters::operation::Operation<Request, Response>;
   // Decides what a failure means when an earlier attempt may already have
   // done the work: the answer (a retried delete that now finds the target
   // gone proves it: success with already_deleted), an error (e.g. the
-  // outcome cannot be told: core::OutcomeUnknown), or nullopt (no special
+  // outcome cannot be told: adapters::errors::OutcomeUnknown), or nullopt (no special
   // meaning). Only consulted after such an attempt.
   using AlreadyDone =
       std::function<std::optional<absl::StatusOr<Response>>(absl::Status const&)>;
 
-  RetryingOperation(std::shared_ptr<Inner> inner, core::RetryPolicy policy,
-                    core::Idempotency idempotency, core::Scheduler& scheduler,
-                    AlreadyDone already_done = nullptr,
+  RetryingOperation(std::shared_ptr<Inner> inner, adapters::policies::RetryPolicy policy,
+                    adapters::policies::Idempotency idempotency,
+                    adapters::async::Scheduler& scheduler, AlreadyDone already_done = nullptr,
                     std::function<double()> random = JitterRandom)
-      : shared_(std::make_shared<Shared>(Shared{std::move(inner), policy, idempotency,
-                                                scheduler, std::move(already_done),
-                                                std::move(random)})) {}
+      : shared_(std::make_shared<Shared>(Shared{std::move(inner), policy, idempotency, scheduler,
+                                                std::move(already_done), std::move(random)})) {}
 
-  void Start(CallContext const& context, Request const& request,
-             Callback<Response> done) override {
+  void Start(adapters::operation::CallContext const& context, Request const& request,
+             adapters::operation::Callback<Response> done) override {
     auto call = std::make_shared<Call>(Call{shared_, context, request, std::move(done)});
     Attempt(std::move(call));
   }
@@ -62,25 +61,25 @@ class RetryingOperation final : public Operation<Request, Response> {
   absl::Status Preflight() const override { return shared_->inner->Preflight(); }
 
   // Counts each repeated attempt there (may be null; set before first use).
-  void set_metrics(metrics::UpstreamSeries* series) { shared_->metrics = series; }
+  void set_metrics(observability::metrics::UpstreamSeries* series) { shared_->metrics = series; }
 
  private:
   struct Shared {
     std::shared_ptr<Inner> inner;
-    core::RetryPolicy policy;
-    core::Idempotency idempotency;
-    core::Scheduler& scheduler;
+    adapters::policies::RetryPolicy policy;
+    adapters::policies::Idempotency idempotency;
+    adapters::async::Scheduler& scheduler;
     AlreadyDone already_done;
     std::function<double()> random;
-    metrics::UpstreamSeries* metrics = nullptr;
+    observability::metrics::UpstreamSeries* metrics = nullptr;
   };
 
   // One gRPC call's retry state.
   struct Call {
     std::shared_ptr<Shared> shared;
-    CallContext context;
+    adapters::operation::CallContext context;
     Request request;
-    Callback<Response> done;
+    adapters::operation::Callback<Response> done;
     int attempts = 0;
     bool maybe_applied = false;  // an earlier attempt may have reached the upstream
     bool reauthorized = false;   // the one repeat after refreshed credentials is used
@@ -102,29 +101,32 @@ class RetryingOperation final : public Operation<Request, Response> {
     if (call->maybe_applied && shared.already_done) {
       if (auto answer = shared.already_done(status)) return Finish(*call, *std::move(answer));
     }
-    core::RetryClass retry_class = core::RetryClassOf(status);
+    adapters::errors::RetryClass retry_class = adapters::errors::RetryClassOf(status);
     // Rejected credentials were refreshed: one immediate repeat, no more.
-    bool reauthorize = retry_class == core::RetryClass::kRefreshedCredentials;
-    if (reauthorize && call->reauthorized) retry_class = core::RetryClass::kNone;
+    bool reauthorize = retry_class == adapters::errors::RetryClass::kRefreshedCredentials;
+    if (reauthorize && call->reauthorized) retry_class = adapters::errors::RetryClass::kNone;
     // A throttle is an explicit refusal: the upstream did not apply the call.
-    bool not_sent = core::ProvablyNotSent(status) || retry_class == core::RetryClass::kThrottle;
+    bool not_sent = adapters::errors::ProvablyNotSent(status) ||
+                    retry_class == adapters::errors::RetryClass::kThrottle;
     bool cancelled = call->context.cancellation && call->context.cancellation->IsCancelled();
-    bool may_repeat = shared.idempotency == core::Idempotency::kIdempotent || not_sent;
+    bool may_repeat =
+        shared.idempotency == adapters::policies::Idempotency::kIdempotent || not_sent;
 
     absl::Duration delay = reauthorize ? absl::ZeroDuration()
-                                       : core::BackoffDelay(shared.policy, call->attempts,
-                                                            shared.random());
-    if (auto asked = core::RetryDelayOf(status)) delay = std::max(delay, *asked);
+                                       : adapters::policies::BackoffDelay(
+                                             shared.policy, call->attempts, shared.random());
+    if (auto asked = adapters::errors::RetryDelayOf(status)) delay = std::max(delay, *asked);
     absl::Time next = shared.scheduler.Now() + delay;
 
-    if (!may_repeat && retry_class == core::RetryClass::kTransient) {
+    if (!may_repeat && retry_class == adapters::errors::RetryClass::kTransient) {
       // Not repeatable and maybe applied: the caller must not repeat it
       // blindly either (a standard retry policy would, on UNAVAILABLE).
-      return Finish(*call, core::OutcomeUnknown(
-                               status, "the request may have been applied before it failed, "
-                                       "and this operation must not be repeated"));
+      return Finish(*call, adapters::errors::OutcomeUnknown(
+                               status,
+                               "the request may have been applied before it failed, "
+                               "and this operation must not be repeated"));
     }
-    if (retry_class == core::RetryClass::kNone || cancelled || !may_repeat ||
+    if (retry_class == adapters::errors::RetryClass::kNone || cancelled || !may_repeat ||
         call->attempts >= shared.policy.max_attempts || next >= call->context.deadline) {
       return Finish(*call, GiveUp(*call, std::move(status), retry_class, delay));
     }
@@ -132,7 +134,7 @@ class RetryingOperation final : public Operation<Request, Response> {
     if (reauthorize) call->reauthorized = true;
     if (shared.metrics != nullptr) shared.metrics->Retried();
     auto cancellation = call->context.cancellation;
-    core::RunAtUnlessCancelled(
+    adapters::async::RunAtUnlessCancelled(
         shared.scheduler, next, cancellation, [call]() mutable { Attempt(std::move(call)); },
         [call] {
           Finish(*call, absl::CancelledError("the call was cancelled while waiting to retry"));
@@ -142,7 +144,7 @@ class RetryingOperation final : public Operation<Request, Response> {
   // The last error, saying how many attempts were made; a throttle that
   // outlived the retries tells the caller when to come back.
   static absl::Status GiveUp(Call const& call, absl::Status status,
-                             core::RetryClass retry_class, absl::Duration next_delay) {
+                             adapters::errors::RetryClass retry_class, absl::Duration next_delay) {
     if (call.attempts > 1) {
       absl::Status annotated(status.code(), absl::StrCat(status.message(), " (gave up after ",
                                                          call.attempts, " attempts)"));
@@ -151,8 +153,9 @@ class RetryingOperation final : public Operation<Request, Response> {
       });
       status = std::move(annotated);
     }
-    if (retry_class == core::RetryClass::kThrottle && !core::RetryDelayOf(status)) {
-      core::SetRetryDelay(status, next_delay);
+    if (retry_class == adapters::errors::RetryClass::kThrottle &&
+        !adapters::errors::RetryDelayOf(status)) {
+      adapters::errors::SetRetryDelay(status, next_delay);
     }
     return status;
   }
@@ -164,6 +167,6 @@ class RetryingOperation final : public Operation<Request, Response> {
   std::shared_ptr<Shared> shared_;
 };
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::policies
 
 #endif  // LINKGATEWAY_ADAPTERS_POLICIES_RETRYING_OPERATION_H_

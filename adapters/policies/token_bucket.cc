@@ -2,10 +2,14 @@
 
 #include <algorithm>
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::policies {
 
-TokenBucket::TokenBucket(double rate_per_second, int burst, Scheduler& clock, bool start_full)
-    : rate_(rate_per_second), burst_(burst), clock_(clock), tokens_(start_full ? burst : 0),
+TokenBucket::TokenBucket(double rate_per_second, int burst, adapters::async::Scheduler& clock,
+                         bool start_full)
+    : rate_(rate_per_second),
+      burst_(burst),
+      clock_(clock),
+      tokens_(start_full ? burst : 0),
       updated_(clock.Now()) {}
 
 void TokenBucket::Refill(absl::Time now) {
@@ -38,4 +42,4 @@ void TokenBucket::Empty() {
   tokens_ = std::min(tokens_, 0.0);
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::policies

@@ -10,14 +10,15 @@
 #include "absl/time/time.h"
 #include "adapters/async/scheduler.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::policies {
 
 class TokenBucket {
  public:
   // Starts full (`burst` calls may go at once), or empty (the first call
   // waits one interval: a bucket standing in for a share of another one).
   // `clock` must outlive it.
-  TokenBucket(double rate_per_second, int burst, Scheduler& clock, bool start_full = true);
+  TokenBucket(double rate_per_second, int burst, adapters::async::Scheduler& clock,
+              bool start_full = true);
 
   // Takes one token: returns when the call may start (now, or later once the
   // bucket has refilled), or nullopt — taking nothing — if that would be
@@ -38,13 +39,13 @@ class TokenBucket {
 
   double const rate_;
   int const burst_;
-  Scheduler& clock_;
+  adapters::async::Scheduler& clock_;
   absl::Mutex mu_;
   // Below zero: calls already queued for future tokens.
   double tokens_ ABSL_GUARDED_BY(mu_);
   absl::Time updated_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::policies
 
 #endif  // LINKGATEWAY_ADAPTERS_POLICIES_TOKEN_BUCKET_H_

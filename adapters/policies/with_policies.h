@@ -15,31 +15,33 @@
 #include "adapters/policies/retrying_operation.h"
 #include "adapters/policies/token_bucket.h"
 
-namespace linkgateway::adapters {
+namespace linkgateway::adapters::policies {
 
 template <typename Request, typename Response>
-std::shared_ptr<Operation<Request, Response>> WithRetries(
-    ProviderContext& context, OperationId id, std::shared_ptr<Operation<Request, Response>> inner,
-    core::Idempotency idempotency,
+std::shared_ptr<adapters::operation::Operation<Request, Response>> WithRetries(
+    adapters::operation::ProviderContext& context, adapters::operation::OperationId id,
+    std::shared_ptr<adapters::operation::Operation<Request, Response>> inner,
+    adapters::policies::Idempotency idempotency,
     typename RetryingOperation<Request, Response>::AlreadyDone already_done = nullptr) {
   auto retrying = std::make_shared<RetryingOperation<Request, Response>>(
-      std::move(inner), core::RetryPolicyFor(context.config, id), idempotency, context.scheduler,
-      std::move(already_done));
+      std::move(inner), adapters::policies::RetryPolicyFor(context.config, id), idempotency,
+      context.scheduler, std::move(already_done));
   retrying->set_metrics(&context.MetricsFor(id));
   return retrying;
 }
 
 // `name` names the upstream operation in the refusal's message.
 template <typename Request, typename Response>
-std::shared_ptr<Operation<Request, Response>> WithRateLimit(
-    ProviderContext& context, OperationId id, std::shared_ptr<Operation<Request, Response>> inner,
-    std::shared_ptr<core::RateLimiter> limiter, std::string name) {
+std::shared_ptr<adapters::operation::Operation<Request, Response>> WithRateLimit(
+    adapters::operation::ProviderContext& context, adapters::operation::OperationId id,
+    std::shared_ptr<adapters::operation::Operation<Request, Response>> inner,
+    std::shared_ptr<adapters::policies::RateLimiter> limiter, std::string name) {
   auto limited = std::make_shared<RateLimitedOperation<Request, Response>>(
       std::move(inner), std::move(limiter), context.scheduler, std::move(name));
   limited->set_metrics(&context.MetricsFor(id));
   return limited;
 }
 
-}  // namespace linkgateway::adapters
+}  // namespace linkgateway::adapters::policies
 
 #endif  // LINKGATEWAY_ADAPTERS_POLICIES_WITH_POLICIES_H_

@@ -7,7 +7,7 @@ namespace linkgateway::adapters::selling_partner {
 
 void ApplyDefaults(config::v1::GatewayConfig& config) {
   config::SetDefault(config.mutable_login_with_amazon()->mutable_token_endpoint(),
-                     core::kDefaultLwaTokenEndpoint);
+                     adapters::auth::kDefaultLwaTokenEndpoint);
   auto* sp = config.mutable_selling_partner();
   config::SetDefault(sp->mutable_north_america_endpoint(), kNorthAmericaEndpoint);
   config::SetDefault(sp->mutable_europe_endpoint(), kEuropeEndpoint);

@@ -6,11 +6,11 @@ namespace linkgateway::adapters::selling_partner {
 namespace {
 
 using Code = absl::StatusCode;
-using R = core::RetryClass;
-namespace reason = core::reason;
+using R = adapters::errors::RetryClass;
+namespace reason = adapters::errors::reason;
 
 // Selling Partner API errors, by errors[0].code.
-constexpr core::VendorErrorRow kRows[] = {
+constexpr adapters::errors::VendorErrorRow kRows[] = {
     {"InvalidInput", Code::kInvalidArgument, R::kNone, reason::kUpstreamInvalidArgument},
     {"Unauthorized", Code::kPermissionDenied, R::kNone, reason::kUpstreamPermissionDenied},
     {"MissingAuthenticationToken", Code::kUnauthenticated, R::kNone,
@@ -24,9 +24,9 @@ constexpr core::VendorErrorRow kRows[] = {
 
 }  // namespace
 
-core::ProviderErrors const& Errors() {
-  static constexpr core::ProviderErrors kErrors{"sellingpartnerapi.amazon.com",
-                                                "Selling Partner API", kRows};
+adapters::errors::ProviderErrors const& Errors() {
+  static constexpr adapters::errors::ProviderErrors kErrors{"sellingpartnerapi.amazon.com",
+                                                            "Selling Partner API", kRows};
   return kErrors;
 }
 

@@ -7,7 +7,7 @@
 
 namespace linkgateway::adapters::selling_partner {
 
-core::ProviderErrors const& Errors();
+adapters::errors::ProviderErrors const& Errors();
 
 }  // namespace linkgateway::adapters::selling_partner
 

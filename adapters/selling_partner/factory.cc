@@ -23,14 +23,17 @@ namespace {
 using Request = v1::DeleteSubscriptionRequest;
 using Response = v1::DeleteSubscriptionResponse;
 
-constexpr OperationId kDeleteSubscription{"selling_partner", "DeleteSubscription"};
+constexpr adapters::operation::OperationId kDeleteSubscription{"selling_partner",
+                                                               "DeleteSubscription"};
 // The grantless token requests, as they appear in the upstream metrics.
-constexpr OperationId kLwaToken{"login_with_amazon", "Token"};
+constexpr adapters::operation::OperationId kLwaToken{"login_with_amazon", "Token"};
 
-class Factory final : public ProviderFactory {
+class Factory final : public adapters::operation::ProviderFactory {
  public:
   absl::string_view name() const override { return "selling_partner"; }
-  std::vector<OperationId> operations() const override { return {kDeleteSubscription}; }
+  std::vector<adapters::operation::OperationId> operations() const override {
+    return {kDeleteSubscription};
+  }
   void ApplyDefaults(config::v1::GatewayConfig& config) const override {
     selling_partner::ApplyDefaults(config);
   }
@@ -38,12 +41,12 @@ class Factory final : public ProviderFactory {
     selling_partner::Validate(config, check);
   }
 
-  absl::Status Register(ProviderContext& context) const override {
+  absl::Status Register(adapters::operation::ProviderContext& context) const override {
     auto const& lwa = context.config.login_with_amazon();
     if (!lwa.has_client_id() || !lwa.has_client_secret()) {
       context.registry.delete_subscription.Add(
           Request::kSellingPartner, &ValidateDeleteSubscription,
-          std::make_shared<NotConfigured<Request, Response>>(
+          std::make_shared<adapters::operation::NotConfigured<Request, Response>>(
               "selling_partner needs login_with_amazon.client_id and client_secret in the "
               "gateway configuration"));
       return absl::OkStatus();
@@ -53,7 +56,7 @@ class Factory final : public ProviderFactory {
     auto client_secret =
         config::ResolveSecret(lwa.client_secret(), "login_with_amazon.client_secret");
     if (!client_secret.ok()) return client_secret.status();
-    core::LwaOptions options;
+    adapters::auth::LwaOptions options;
     options.token_endpoint = lwa.token_endpoint();
     std::string const lwa_client_id = *client_id;
     options.client_id = *std::move(client_id);
@@ -67,7 +70,7 @@ class Factory final : public ProviderFactory {
     options.on_cache_fallback = [&metrics = context.metrics] {
       metrics.SharedStateFallback("token");
     };
-    auto tokens = std::make_shared<core::LwaTokenSource>(
+    auto tokens = std::make_shared<adapters::auth::LwaTokenSource>(
         std::move(options), context.MeteredTransportFor(kLwaToken), context.scheduler);
     context.resources.push_back(tokens);
     // The first call should not wait for the token endpoint (nor see its
@@ -78,19 +81,20 @@ class Factory final : public ProviderFactory {
     Endpoints endpoints{sp.north_america_endpoint(), sp.europe_endpoint(), sp.far_east_endpoint(),
                         sp.default_region()};
     auto limit = sp.delete_subscription_rate_limit();
-    std::shared_ptr<Operation<Request, Response>> operation = std::make_shared<DeleteSubscription>(
-        std::move(endpoints), context.MeteredTransportFor(kDeleteSubscription), *tokens);
+    std::shared_ptr<adapters::operation::Operation<Request, Response>> operation =
+        std::make_shared<DeleteSubscription>(
+            std::move(endpoints), context.MeteredTransportFor(kDeleteSubscription), *tokens);
     // The usage plan is per application (the LWA client), in every region.
-    operation = WithRateLimit<Request, Response>(
+    operation = adapters::policies::WithRateLimit<Request, Response>(
         context, kDeleteSubscription, std::move(operation),
         context.RateLimiterFor(kDeleteSubscription, lwa_client_id, limit.requests_per_second(),
                                limit.burst()),
         "Selling Partner API deleteSubscriptionById");
     context.registry.delete_subscription.Add(
         Request::kSellingPartner, &ValidateDeleteSubscription,
-        WithRetries<Request, Response>(context, kDeleteSubscription, std::move(operation),
-                                       core::Idempotency::kIdempotent,
-                                       &DeleteSubscription::AlreadyDone));
+        adapters::policies::WithRetries<Request, Response>(
+            context, kDeleteSubscription, std::move(operation),
+            adapters::policies::Idempotency::kIdempotent, &DeleteSubscription::AlreadyDone));
     // deleteSubscriptionById of a deleted subscription is 404 NotFound.
     context.registry.repeatable_deletes.insert("selling_partner");
     return absl::OkStatus();

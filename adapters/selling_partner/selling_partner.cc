@@ -21,26 +21,28 @@ namespace {
 
 // SP-API errors: {"errors":[{"code","message","details"?}]}. The first one
 // names the error; all of them travel on in ErrorInfo.metadata.
-absl::Status SellingPartnerError(core::HttpResponse const& response) {
-  core::UpstreamError error = core::ErrorFromResponse(Errors(), response, absl::Now());
+absl::Status SellingPartnerError(adapters::transport::HttpResponse const& response) {
+  adapters::errors::UpstreamError error =
+      adapters::errors::ErrorFromResponse(Errors(), response, absl::Now());
   google::protobuf::Struct json;
   if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
     auto errors = json.fields().find("errors");
     if (errors != json.fields().end() && errors->second.has_list_value() &&
         errors->second.list_value().values_size() > 0) {
       auto const& first = errors->second.list_value().values(0).struct_value().fields();
-      error.vendor_code = core::StringField(first, "code");
-      error.message = core::TrimmedText(core::StringField(first, "message"));
-      if (auto details = core::StringField(first, "details"); !details.empty()) {
-        error.metadata["upstreamDetails"] = core::TrimmedText(details);
+      error.vendor_code = adapters::transport::StringField(first, "code");
+      error.message =
+          adapters::errors::TrimmedText(adapters::transport::StringField(first, "message"));
+      if (auto details = adapters::transport::StringField(first, "details"); !details.empty()) {
+        error.metadata["upstreamDetails"] = adapters::errors::TrimmedText(details);
       }
       std::string all;
       if (google::protobuf::util::MessageToJsonString(errors->second, &all).ok()) {
-        error.metadata["upstreamErrors"] = core::TrimmedText(all);
+        error.metadata["upstreamErrors"] = adapters::errors::TrimmedText(all);
       }
     }
   } else {
-    error.message = core::TrimmedText(response.body);
+    error.message = adapters::errors::TrimmedText(response.body);
   }
   // AWS's own front end names some errors only in this header.
   if (error.vendor_code.empty()) {
@@ -50,7 +52,7 @@ absl::Status SellingPartnerError(core::HttpResponse const& response) {
   if (auto limit = response.Header("x-amzn-ratelimit-limit"); !limit.empty()) {
     error.metadata["rateLimit"] = limit;
   }
-  return core::MapUpstreamError(error);
+  return adapters::errors::MapUpstreamError(error);
 }
 
 std::string const& Endpoint(Endpoints const& endpoints, v1::SellingPartnerRegion region) {
@@ -67,10 +69,10 @@ std::string const& Endpoint(Endpoints const& endpoints, v1::SellingPartnerRegion
 
 // A 403 that refuses the grantless token (named in errors[0].code or, from
 // AWS's front end, only in x-amzn-ErrorType): `status` is its mapped error.
-bool TokenRejected(core::HttpResponse const& response, absl::Status const& status) {
+bool TokenRejected(adapters::transport::HttpResponse const& response, absl::Status const& status) {
   if (response.status != 403) return false;
   google::rpc::ErrorInfo info;
-  if (!core::FindDetail(status, info)) return false;
+  if (!adapters::errors::FindDetail(status, info)) return false;
   auto code = info.metadata().find("upstreamCode");
   return code != info.metadata().end() &&
          (code->second == "Unauthorized" || code->second == "MissingAuthenticationToken");
@@ -78,11 +80,11 @@ bool TokenRejected(core::HttpResponse const& response, absl::Status const& statu
 
 }  // namespace
 
-void DeleteSubscription::Start(CallContext const& context,
+void DeleteSubscription::Start(adapters::operation::CallContext const& context,
                                v1::DeleteSubscriptionRequest const& request,
-                               Callback<v1::DeleteSubscriptionResponse> done) {
+                               adapters::operation::Callback<v1::DeleteSubscriptionResponse> done) {
   auto const& key = request.selling_partner();
-  auto url = core::JoinPath(
+  auto url = adapters::transport::JoinPath(
       Endpoint(endpoints_, key.region()),
       {"notifications", "v1", "subscriptions", key.notification_type(), key.subscription_id()});
   if (!url.ok()) return std::move(done)(url.status());
@@ -94,9 +96,10 @@ void DeleteSubscription::Start(CallContext const& context,
                    });
 }
 
-void DeleteSubscription::Send(CallContext const& context, std::string url, std::string token,
-                              Callback<v1::DeleteSubscriptionResponse> done) {
-  core::HttpRequest http;
+void DeleteSubscription::Send(adapters::operation::CallContext const& context, std::string url,
+                              std::string token,
+                              adapters::operation::Callback<v1::DeleteSubscriptionResponse> done) {
+  adapters::transport::HttpRequest http;
   http.method = "DELETE";
   http.url = std::move(url);
   http.headers = {
@@ -105,30 +108,32 @@ void DeleteSubscription::Send(CallContext const& context, std::string url, std::
       {"Accept", "application/json"}};
   http.deadline = context.deadline;
   http.trace = context.trace;
-  transport_.Send(std::move(http), context.cancellation,
-                  [this, token = std::move(token),
-                   done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-                    if (!response.ok())
-                      return std::move(done)(core::AttributeTo(Errors(), response.status()));
-                    if (response->status == 200) {
-                      v1::DeleteSubscriptionResponse result;
-                      auto* deletion = result.mutable_selling_partner();
-                      deletion->set_upstream_request_id(core::SafeText(
-                          response->Header("x-amzn-requestid"), core::kMaxUpstreamIdBytes));
-                      deletion->set_rate_limit(core::SafeText(
-                          response->Header("x-amzn-ratelimit-limit"), core::kMaxUpstreamIdBytes));
-                      return std::move(done)(std::move(result));
-                    }
-                    absl::Status status = SellingPartnerError(*response);
-                    if (TokenRejected(*response, status)) {
-                      // The token was refused before anything was applied: drop it, and let
-                      // the retry decorator repeat the attempt once with a fresh one.
-                      tokens_.Invalidate(token);
-                      core::SetRetryClass(status, core::RetryClass::kRefreshedCredentials);
-                      core::MarkNotSent(status);
-                    }
-                    std::move(done)(std::move(status));
-                  });
+  transport_.Send(
+      std::move(http), context.cancellation,
+      [this, token = std::move(token),
+       done = std::move(done)](absl::StatusOr<adapters::transport::HttpResponse> response) mutable {
+        if (!response.ok())
+          return std::move(done)(adapters::errors::AttributeTo(Errors(), response.status()));
+        if (response->status == 200) {
+          v1::DeleteSubscriptionResponse result;
+          auto* deletion = result.mutable_selling_partner();
+          deletion->set_upstream_request_id(adapters::errors::SafeText(
+              response->Header("x-amzn-requestid"), adapters::errors::kMaxUpstreamIdBytes));
+          deletion->set_rate_limit(adapters::errors::SafeText(
+              response->Header("x-amzn-ratelimit-limit"), adapters::errors::kMaxUpstreamIdBytes));
+          return std::move(done)(std::move(result));
+        }
+        absl::Status status = SellingPartnerError(*response);
+        if (TokenRejected(*response, status)) {
+          // The token was refused before anything was applied: drop it, and let
+          // the retry decorator repeat the attempt once with a fresh one.
+          tokens_.Invalidate(token);
+          adapters::errors::SetRetryClass(status,
+                                          adapters::errors::RetryClass::kRefreshedCredentials);
+          adapters::errors::MarkNotSent(status);
+        }
+        std::move(done)(std::move(status));
+      });
 }
 
 std::optional<absl::StatusOr<v1::DeleteSubscriptionResponse>> DeleteSubscription::AlreadyDone(

@@ -28,14 +28,16 @@ struct Endpoints {
 // kRefreshedCredentials: the retry decorator repeats it once, through the
 // rate limiter and within the attempt budget, with a fresh token.
 class DeleteSubscription final
-    : public Operation<v1::DeleteSubscriptionRequest, v1::DeleteSubscriptionResponse> {
+    : public adapters::operation::Operation<v1::DeleteSubscriptionRequest,
+                                            v1::DeleteSubscriptionResponse> {
  public:
-  DeleteSubscription(Endpoints endpoints, core::HttpTransport& transport,
-                     core::AccessTokenSource& tokens)
+  DeleteSubscription(Endpoints endpoints, adapters::transport::HttpTransport& transport,
+                     adapters::auth::AccessTokenSource& tokens)
       : endpoints_(std::move(endpoints)), transport_(transport), tokens_(tokens) {}
 
-  void Start(CallContext const& context, v1::DeleteSubscriptionRequest const& request,
-             Callback<v1::DeleteSubscriptionResponse> done) override;
+  void Start(adapters::operation::CallContext const& context,
+             v1::DeleteSubscriptionRequest const& request,
+             adapters::operation::Callback<v1::DeleteSubscriptionResponse> done) override;
 
   // Not ready while Login with Amazon rejects the gateway's client
   // credentials.
@@ -46,12 +48,12 @@ class DeleteSubscription final
       absl::Status const& status);
 
  private:
-  void Send(CallContext const& context, std::string url, std::string token,
-            Callback<v1::DeleteSubscriptionResponse> done);
+  void Send(adapters::operation::CallContext const& context, std::string url, std::string token,
+            adapters::operation::Callback<v1::DeleteSubscriptionResponse> done);
 
   Endpoints const endpoints_;
-  core::HttpTransport& transport_;
-  core::AccessTokenSource& tokens_;
+  adapters::transport::HttpTransport& transport_;
+  adapters::auth::AccessTokenSource& tokens_;
 };
 
 }  // namespace linkgateway::adapters::selling_partner

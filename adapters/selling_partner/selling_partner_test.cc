@@ -32,12 +32,12 @@ namespace linkgateway::adapters::selling_partner {
 namespace {
 
 using Code = absl::StatusCode;
-using R = core::RetryClass;
+using R = adapters::errors::RetryClass;
 using Request = v1::DeleteSubscriptionRequest;
 using Response = v1::DeleteSubscriptionResponse;
-using core::testing::FakeHttpTransport;
-using core::testing::ManualScheduler;
-using core::testing::ParseText;
+using adapters::testing::FakeHttpTransport;
+using adapters::testing::ManualScheduler;
+using adapters::testing::ParseText;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -56,10 +56,10 @@ std::string CaseName(::testing::TestParamInfo<Case> const& info) {
 
 // Hands out "token-1"; after that one is invalidated, "token-2"; and so on.
 // Answers inline, like a cached token.
-class FakeTokenSource : public core::AccessTokenSource {
+class FakeTokenSource : public adapters::auth::AccessTokenSource {
  public:
-  void GetToken(absl::Time deadline, std::shared_ptr<core::Cancellation>,
-                core::Done<std::string> done) override {
+  void GetToken(absl::Time deadline, std::shared_ptr<adapters::async::Cancellation>,
+                adapters::transport::Done<std::string> done) override {
     deadlines.push_back(deadline);
     if (!failure.ok()) return std::move(done)(failure);
     std::move(done)(Current());
@@ -87,8 +87,9 @@ Endpoints TestEndpoints(
 }
 
 Request Key(std::string const& type, std::string const& id, std::string const& extra = "") {
-  return ParseText<Request>(absl::StrCat("selling_partner { notification_type: \"", type,
-                                         "\" subscription_id: \"", id, "\" ", extra, " }"));
+  return adapters::testing::ParseText<Request>(
+      absl::StrCat("selling_partner { notification_type: \"", type, "\" subscription_id: \"", id,
+                   "\" ", extra, " }"));
 }
 
 Request AnyOfferChanged() { return Key("ANY_OFFER_CHANGED", "sub-1"); }
@@ -102,9 +103,10 @@ std::string ErrorsBody(std::string const& code, std::string const& message,
 
 // Starts the adapter; the fakes answer inline, so the outcome is there on
 // return.
-absl::StatusOr<Response> RunInline(Operation<Request, Response>& op, Request const& request) {
+absl::StatusOr<Response> RunInline(adapters::operation::Operation<Request, Response>& op,
+                                   Request const& request) {
   std::optional<absl::StatusOr<Response>> result;
-  op.Start(CallContext{kDeadline, nullptr, nullptr}, request,
+  op.Start(adapters::operation::CallContext{kDeadline, nullptr, nullptr}, request,
            [&](absl::StatusOr<Response> r) { result = std::move(r); });
   EXPECT_TRUE(result.has_value()) << "the operation did not answer inline";
   return result.value_or(absl::InternalError("never finished"));
@@ -112,7 +114,7 @@ absl::StatusOr<Response> RunInline(Operation<Request, Response>& op, Request con
 
 google::rpc::ErrorInfo ErrorInfoOf(absl::Status const& status) {
   google::rpc::ErrorInfo info;
-  EXPECT_TRUE(core::FindDetail(status, info)) << status;
+  EXPECT_TRUE(adapters::errors::FindDetail(status, info)) << status;
   return info;
 }
 
@@ -124,7 +126,7 @@ std::map<std::string, std::string> Metadata(google::rpc::ErrorInfo const& info) 
 void ExpectNoToken(absl::Status const& status) {
   for (char const* token : {"token-1", "token-2", "token-3"}) {
     EXPECT_THAT(std::string(status.message()), Not(HasSubstr(token)));
-    EXPECT_THAT(core::ToRpcStatus(status).SerializeAsString(), Not(HasSubstr(token)));
+    EXPECT_THAT(adapters::errors::ToRpcStatus(status).SerializeAsString(), Not(HasSubstr(token)));
     EXPECT_THAT(status.ToString(absl::StatusToStringMode::kWithEverything), Not(HasSubstr(token)));
   }
 }
@@ -136,13 +138,13 @@ class SellingPartnerTest : public ::testing::Test {
     return RunInline(op, request);
   }
 
-  void Answer(int status, std::string body, core::HttpHeaders headers = {}) {
+  void Answer(int status, std::string body, adapters::transport::HttpHeaders headers = {}) {
     transport_.SetResponder(
-        [response = core::testing::Response(status, std::move(body), std::move(headers))](
-            core::HttpRequest const&) { return response; });
+        [response = adapters::testing::Response(status, std::move(body), std::move(headers))](
+            adapters::transport::HttpRequest const&) { return response; });
   }
 
-  FakeHttpTransport transport_;
+  adapters::testing::FakeHttpTransport transport_;
   FakeTokenSource tokens_;
 };
 
@@ -249,7 +251,7 @@ TEST_F(SellingPartnerTest, TokenFailureIsReturnedAndNothingIsSent) {
 struct SuccessCase {
   std::string name;
   std::string body;
-  core::HttpHeaders headers;
+  adapters::transport::HttpHeaders headers;
   std::string request_id;
   std::string rate_limit;
 };
@@ -301,7 +303,7 @@ struct ErrorCase {
   std::string name;
   int http_status;
   std::string body;
-  core::HttpHeaders headers;
+  adapters::transport::HttpHeaders headers;
   Code code;
   std::string reason;
   R retry;
@@ -324,8 +326,8 @@ TEST_P(DeleteSubscriptionErrorTest, MapsStatusAndDetails) {
 
   EXPECT_EQ(status.code(), c.code) << status;
   EXPECT_EQ(status.message(), c.message);
-  EXPECT_EQ(core::RetryClassOf(status), c.retry);
-  EXPECT_EQ(core::RetryDelayOf(status), c.retry_delay);
+  EXPECT_EQ(adapters::errors::RetryClassOf(status), c.retry);
+  EXPECT_EQ(adapters::errors::RetryDelayOf(status), c.retry_delay);
   auto info = ErrorInfoOf(status);
   EXPECT_EQ(info.reason(), c.reason);
   EXPECT_EQ(info.domain(), kDomain);
@@ -334,7 +336,7 @@ TEST_P(DeleteSubscriptionErrorTest, MapsStatusAndDetails) {
   EXPECT_EQ(metadata["httpStatus"], absl::StrCat(c.http_status));
   EXPECT_EQ(metadata["upstreamRequestId"], "req-err-1");
   google::rpc::RequestInfo request_info;
-  ASSERT_TRUE(core::FindDetail(status, request_info));
+  ASSERT_TRUE(adapters::errors::FindDetail(status, request_info));
   EXPECT_EQ(request_info.request_id(), "req-err-1");
   if (c.upstream_code.empty()) {
     EXPECT_EQ(metadata.count("upstreamCode"), 0u);
@@ -349,22 +351,24 @@ TEST_P(DeleteSubscriptionErrorTest, MapsStatusAndDetails) {
 
   if (c.token_rejected) {
     EXPECT_THAT(tokens_.invalidated, ElementsAre("token-1"));
-    EXPECT_TRUE(core::ProvablyNotSent(status));
+    EXPECT_TRUE(adapters::errors::ProvablyNotSent(status));
   } else {
     EXPECT_THAT(tokens_.invalidated, IsEmpty());
-    EXPECT_FALSE(core::ProvablyNotSent(status));
+    EXPECT_FALSE(adapters::errors::ProvablyNotSent(status));
   }
   EXPECT_EQ(transport_.requests().size(), 1u);
   ExpectNoToken(status);
 }
 
 // Every SP-API answer carries the request id, in the header's documented case.
-core::HttpHeaders Headers(core::HttpHeaders extra = {}) {
+adapters::transport::HttpHeaders Headers(adapters::transport::HttpHeaders extra = {}) {
   extra.emplace(extra.begin(), "x-amzn-RequestId", "req-err-1");
   return extra;
 }
 
-core::HttpHeaders WithRateLimit() { return Headers({{"x-amzn-RateLimit-Limit", "1.0"}}); }
+adapters::transport::HttpHeaders WithRateLimit() {
+  return Headers({{"x-amzn-RateLimit-Limit", "1.0"}});
+}
 
 constexpr char kDenied[] = "Access to requested resource is denied.";
 constexpr char kQuota[] = "You exceeded your quota for the requested resource.";
@@ -448,8 +452,9 @@ TEST_F(SellingPartnerTest, ErrorNamedOnlyInTheHeader) {
   EXPECT_EQ(Metadata(info)["upstreamCode"], "MissingAuthenticationToken");
   // Named only in the header, it is still a refused token: drop it, repeat once.
   EXPECT_EQ(tokens_.invalidated, std::vector<std::string>{"token-1"});
-  EXPECT_EQ(core::RetryClassOf(status), core::RetryClass::kRefreshedCredentials);
-  EXPECT_TRUE(core::ProvablyNotSent(status));
+  EXPECT_EQ(adapters::errors::RetryClassOf(status),
+            adapters::errors::RetryClass::kRefreshedCredentials);
+  EXPECT_TRUE(adapters::errors::ProvablyNotSent(status));
 }
 
 TEST_F(SellingPartnerTest, ForbiddenForAnotherReasonKeepsTheToken) {
@@ -457,7 +462,7 @@ TEST_F(SellingPartnerTest, ForbiddenForAnotherReasonKeepsTheToken) {
   auto status = Delete(AnyOfferChanged()).status();
   EXPECT_EQ(status.code(), Code::kPermissionDenied) << status;
   EXPECT_TRUE(tokens_.invalidated.empty());
-  EXPECT_EQ(core::RetryClassOf(status), core::RetryClass::kNone);
+  EXPECT_EQ(adapters::errors::RetryClassOf(status), adapters::errors::RetryClass::kNone);
 }
 
 TEST_F(SellingPartnerTest, EveryUpstreamErrorTravelsInMetadata) {
@@ -479,7 +484,7 @@ TEST_F(SellingPartnerTest, EveryUpstreamErrorTravelsInMetadata) {
 
 struct TransportCase {
   std::string name;
-  core::TransportFailure failure;
+  adapters::errors::TransportFailure failure;
   Code code;
   std::string reason;
   bool not_sent;
@@ -492,13 +497,13 @@ class DeleteSubscriptionTransportTest : public SellingPartnerTest,
 
 TEST_P(DeleteSubscriptionTransportTest, IsAttributedToTheProvider) {
   auto const& c = GetParam();
-  transport_.SetResponder(
-      [failure = c.failure](core::HttpRequest const&) -> absl::StatusOr<core::HttpResponse> {
-        return core::MapTransportFailure(failure, "127.0.0.1", "refused");
-      });
+  transport_.SetResponder([failure = c.failure](adapters::transport::HttpRequest const&)
+                              -> absl::StatusOr<adapters::transport::HttpResponse> {
+    return adapters::errors::MapTransportFailure(failure, "127.0.0.1", "refused");
+  });
   auto status = Delete(AnyOfferChanged()).status();
   EXPECT_EQ(status.code(), c.code) << status;
-  EXPECT_EQ(core::ProvablyNotSent(status), c.not_sent);
+  EXPECT_EQ(adapters::errors::ProvablyNotSent(status), c.not_sent);
   auto info = ErrorInfoOf(status);
   EXPECT_EQ(info.reason(), c.reason);
   EXPECT_EQ(info.domain(), kDomain);
@@ -511,13 +516,14 @@ TEST_P(DeleteSubscriptionTransportTest, IsAttributedToTheProvider) {
 
 INSTANTIATE_TEST_SUITE_P(
     Failures, DeleteSubscriptionTransportTest,
-    ::testing::Values(TransportCase{"Connect", core::TransportFailure::kConnect, Code::kUnavailable,
-                                    "UPSTREAM_CONNECT_FAILED", true},
-                      TransportCase{"TlsUntrusted", core::TransportFailure::kTlsVerification,
+    ::testing::Values(TransportCase{"Connect", adapters::errors::TransportFailure::kConnect,
+                                    Code::kUnavailable, "UPSTREAM_CONNECT_FAILED", true},
+                      TransportCase{"TlsUntrusted",
+                                    adapters::errors::TransportFailure::kTlsVerification,
                                     Code::kUnavailable, "UPSTREAM_TLS_UNTRUSTED", true},
-                      TransportCase{"Receive", core::TransportFailure::kReceive, Code::kUnavailable,
-                                    "UPSTREAM_CONNECTION_LOST", false},
-                      TransportCase{"Deadline", core::TransportFailure::kDeadline,
+                      TransportCase{"Receive", adapters::errors::TransportFailure::kReceive,
+                                    Code::kUnavailable, "UPSTREAM_CONNECTION_LOST", false},
+                      TransportCase{"Deadline", adapters::errors::TransportFailure::kDeadline,
                                     Code::kDeadlineExceeded, "DEADLINE_EXCEEDED", false}),
     CaseName<TransportCase>);
 
@@ -566,25 +572,26 @@ INSTANTIATE_TEST_SUITE_P(
 
 class ReauthorizationTest : public ::testing::Test {
  protected:
-  using Retrying = RetryingOperation<Request, Response>;
-  using Limited = RateLimitedOperation<Request, Response>;
+  using Retrying = adapters::policies::RetryingOperation<Request, Response>;
+  using Limited = adapters::policies::RateLimitedOperation<Request, Response>;
 
   // Burst 1, 1 request/s: the first attempt takes the only token.
   std::unique_ptr<Retrying> Wire(int max_attempts) {
-    core::RetryPolicy policy;
+    adapters::policies::RetryPolicy policy;
     policy.max_attempts = max_attempts;
-    std::shared_ptr<Operation<Request, Response>> op =
+    std::shared_ptr<adapters::operation::Operation<Request, Response>> op =
         std::make_shared<DeleteSubscription>(TestEndpoints(), transport_, tokens_);
-    op = std::make_shared<Limited>(std::move(op),
-                                   std::make_shared<core::TokenBucket>(1.0, 1, clock_), clock_,
-                                   "Selling Partner API deleteSubscriptionById");
-    return std::make_unique<Retrying>(std::move(op), policy, core::Idempotency::kIdempotent, clock_,
+    op = std::make_shared<Limited>(
+        std::move(op), std::make_shared<adapters::policies::TokenBucket>(1.0, 1, clock_), clock_,
+        "Selling Partner API deleteSubscriptionById");
+    return std::make_unique<Retrying>(std::move(op), policy,
+                                      adapters::policies::Idempotency::kIdempotent, clock_,
                                       &DeleteSubscription::AlreadyDone, [] { return 1.0; });
   }
 
   void Start(Retrying& op) {
-    op.Start(CallContext{clock_.Now() + absl::Seconds(60), nullptr, nullptr}, AnyOfferChanged(),
-             [this](absl::StatusOr<Response> r) { result_ = std::move(r); });
+    op.Start(adapters::operation::CallContext{clock_.Now() + absl::Seconds(60), nullptr, nullptr},
+             AnyOfferChanged(), [this](absl::StatusOr<Response> r) { result_ = std::move(r); });
   }
 
   std::string SentToken(std::size_t i) const {
@@ -596,14 +603,14 @@ class ReauthorizationTest : public ::testing::Test {
     return "<no token>";
   }
 
-  static core::HttpResponse Unauthorized() {
-    return core::testing::Response(
+  static adapters::transport::HttpResponse Unauthorized() {
+    return adapters::testing::Response(
         403, ErrorsBody("Unauthorized", kDenied, "The access token you provided has expired."),
         {{"x-amzn-requestid", "req-403"}});
   }
 
-  ManualScheduler clock_;
-  FakeHttpTransport transport_;
+  adapters::testing::ManualScheduler clock_;
+  adapters::testing::FakeHttpTransport transport_;
   FakeTokenSource tokens_;
   std::optional<absl::StatusOr<Response>> result_;
 };
@@ -630,7 +637,7 @@ TEST_F(ReauthorizationTest, RejectedTokenIsRefreshedAndTheRepeatWaitsForTheBucke
   EXPECT_EQ(transport_.requests()[1].url, transport_.requests()[0].url);
 
   ASSERT_TRUE(transport_.RespondNext(
-      core::testing::Response(200, "{}", {{"x-amzn-requestid", "req-200"}})));
+      adapters::testing::Response(200, "{}", {{"x-amzn-requestid", "req-200"}})));
   ASSERT_TRUE(result_.has_value());
   ASSERT_TRUE(result_->ok()) << result_->status();
   EXPECT_FALSE((*result_)->already_deleted());
@@ -664,7 +671,7 @@ TEST_F(ReauthorizationTest, TheRepeatUsesUpAnAttemptOfTheBudget) {
   ASSERT_EQ(transport_.requests().size(), 2u);
   // A transient failure that a third attempt could have retried.
   ASSERT_TRUE(transport_.RespondNext(
-      core::testing::Response(503, ErrorsBody("ServiceUnavailable", "Try again later."))));
+      adapters::testing::Response(503, ErrorsBody("ServiceUnavailable", "Try again later."))));
   ASSERT_TRUE(result_.has_value());
   EXPECT_EQ(result_->status().code(), Code::kUnavailable);
   EXPECT_THAT(std::string(result_->status().message()), HasSubstr("gave up after 2 attempts"));

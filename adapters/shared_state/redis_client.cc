@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "observability/log/log.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::shared_state {
 
 struct RedisClient::Pending {
   RedisClient* client = nullptr;
@@ -89,7 +89,8 @@ void OnDisconnectCallback(redisAsyncContext const* context, int status) {
 void OnAuth(redisAsyncContext* context, void* raw_reply, void*) {
   auto* reply = static_cast<redisReply*>(raw_reply);
   if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
-    log::Error("shared state (Redis): AUTH refused: ", std::string(reply->str, reply->len));
+    observability::log::Error("shared state (Redis): AUTH refused: ",
+                              std::string(reply->str, reply->len));
     redisAsyncDisconnect(context);
   }
 }
@@ -109,8 +110,9 @@ RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)) {
   connect_timer_ = evtimer_new(base_, [](evutil_socket_t, short, void* self) {
     auto* client = static_cast<RedisClient*>(self);
     if (!client->connecting_ || client->context_ == nullptr) return;
-    log::Warning("shared state (Redis): no connection to ", client->options_.host, ":",
-                 client->options_.port, " within ", absl::FormatDuration(client->options_.connect_timeout));
+    observability::log::Warning("shared state (Redis): no connection to ", client->options_.host,
+                                ":", client->options_.port, " within ",
+                                absl::FormatDuration(client->options_.connect_timeout));
     client->connecting_ = false;
     redisAsyncContext* context = client->context_;
     client->context_ = nullptr;
@@ -254,15 +256,16 @@ void RedisClient::OnConnect(int status) {
     redisAsyncCommandArgv(context_, &OnAuth, nullptr, 2, argv, lengths);
   }
   if (!connected_.exchange(true)) {
-    log::Info("shared state (Redis): connected to ", options_.host, ":", options_.port);
+    observability::log::Info("shared state (Redis): connected to ", options_.host, ":",
+                             options_.port);
   }
   FlushWaiting();
 }
 
 void RedisClient::OnDisconnect(int) {
   if (connected_.exchange(false)) {
-    log::Warning("shared state (Redis): lost the connection to ", options_.host, ":",
-                 options_.port, "; reconnecting");
+    observability::log::Warning("shared state (Redis): lost the connection to ", options_.host, ":",
+                                options_.port, "; reconnecting");
   }
   context_ = nullptr;  // hiredis frees it after this callback
   bool stopping;
@@ -273,4 +276,4 @@ void RedisClient::OnDisconnect(int) {
   if (!stopping) ScheduleReconnect();
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::shared_state

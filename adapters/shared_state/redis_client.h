@@ -32,7 +32,7 @@ struct event;
 struct event_base;
 struct redisAsyncContext;
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::shared_state {
 
 struct RedisOptions {
   std::string host = "127.0.0.1";
@@ -97,6 +97,6 @@ class RedisClient {
   std::thread thread_;
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::shared_state
 
 #endif  // LINKGATEWAY_ADAPTERS_SHARED_STATE_REDIS_CLIENT_H_

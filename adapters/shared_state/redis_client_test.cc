@@ -11,11 +11,11 @@
 #include "gtest/gtest.h"
 #include "tests/testing/redis_server.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::shared_state {
 namespace {
 
 using ::testing::HasSubstr;
-using testing::RedisServer;
+using tests::testing::RedisServer;
 
 // Sends one command and waits (bounded) for its answer.
 absl::StatusOr<RedisReply> Send(RedisClient& client, std::vector<std::string> args) {
@@ -40,7 +40,7 @@ bool WaitConnected(RedisClient& client, bool connected = true) {
   return client.connected() == connected;
 }
 
-RedisOptions OptionsFor(RedisServer const& server) {
+RedisOptions OptionsFor(tests::testing::RedisServer const& server) {
   RedisOptions options;
   options.port = server.port();
   options.reconnect_interval = absl::Milliseconds(50);
@@ -48,7 +48,7 @@ RedisOptions OptionsFor(RedisServer const& server) {
 }
 
 TEST(RedisClientTest, RepliesOfEveryType) {
-  auto server = RedisServer::Start();
+  auto server = tests::testing::RedisServer::Start();
   ASSERT_TRUE(server.ok()) << server.status();
   RedisClient client(OptionsFor(**server));
   ASSERT_TRUE(WaitConnected(client));
@@ -74,7 +74,7 @@ TEST(RedisClientTest, RepliesOfEveryType) {
 }
 
 TEST(RedisClientTest, UnreachableFailsFastThenConnectsWhenRedisComes) {
-  auto server = RedisServer::Start();
+  auto server = tests::testing::RedisServer::Start();
   ASSERT_TRUE(server.ok());
   (*server)->Stop();
   RedisClient client(OptionsFor(**server));
@@ -88,7 +88,7 @@ TEST(RedisClientTest, UnreachableFailsFastThenConnectsWhenRedisComes) {
 }
 
 TEST(RedisClientTest, ACrashAnswersWhatIsInFlightAndReconnects) {
-  auto server = RedisServer::Start();
+  auto server = tests::testing::RedisServer::Start();
   ASSERT_TRUE(server.ok());
   RedisClient client(OptionsFor(**server));
   ASSERT_TRUE(WaitConnected(client));
@@ -101,7 +101,7 @@ TEST(RedisClientTest, ACrashAnswersWhatIsInFlightAndReconnects) {
 }
 
 TEST(RedisClientTest, ACommandWithoutAnAnswerInTimeFails) {
-  auto server = RedisServer::Start();
+  auto server = tests::testing::RedisServer::Start();
   ASSERT_TRUE(server.ok());
   RedisOptions options = OptionsFor(**server);
   options.command_timeout = absl::Milliseconds(100);
@@ -131,7 +131,7 @@ TEST(RedisClientTest, ACommandWithoutAnAnswerInTimeFails) {
 }
 
 TEST(RedisClientTest, PasswordIsSentAndAWrongOneIsRefused) {
-  auto server = RedisServer::Start("correct-horse");
+  auto server = tests::testing::RedisServer::Start("correct-horse");
   ASSERT_TRUE(server.ok());
   RedisOptions options = OptionsFor(**server);
   options.password = "correct-horse";
@@ -153,4 +153,4 @@ TEST(RedisClientTest, PasswordIsSentAndAWrongOneIsRefused) {
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::shared_state

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::shared_state {
 namespace {
 
 // Deletes KEYS[1] only if it holds ARGV[1]: a replica gives up only its own
@@ -37,17 +37,17 @@ std::string RandomOwner() {
 }
 
 // The stored value: "<expiry, unix ms> <token>".
-std::string Encode(TokenCache::Cached const& cached) {
+std::string Encode(adapters::auth::TokenCache::Cached const& cached) {
   return absl::StrCat(absl::ToUnixMillis(cached.expires_at), " ", cached.token);
 }
 
-std::optional<TokenCache::Cached> Decode(std::string const& value) {
+std::optional<adapters::auth::TokenCache::Cached> Decode(std::string const& value) {
   auto space = value.find(' ');
   std::int64_t millis = 0;
   if (space == std::string::npos || !absl::SimpleAtoi(value.substr(0, space), &millis)) {
     return std::nullopt;
   }
-  return TokenCache::Cached{value.substr(space + 1), absl::FromUnixMillis(millis)};
+  return adapters::auth::TokenCache::Cached{value.substr(space + 1), absl::FromUnixMillis(millis)};
 }
 
 }  // namespace
@@ -56,8 +56,9 @@ RedisTokenCache::RedisTokenCache(RedisClient& redis, std::string key)
     : redis_(redis), token_key_(key), lock_key_(absl::StrCat(key, ":lock")),
       owner_(RandomOwner()) {}
 
-void RedisTokenCache::Get(Done<std::optional<Cached>> done) {
-  auto pending = std::make_shared<Done<std::optional<Cached>>>(std::move(done));
+void RedisTokenCache::Get(adapters::transport::Done<std::optional<Cached>> done) {
+  auto pending =
+      std::make_shared<adapters::transport::Done<std::optional<Cached>>>(std::move(done));
   redis_.Command({"GET", token_key_}, [pending](absl::StatusOr<RedisReply> reply) {
     if (!reply.ok()) return std::move(*pending)(reply.status());
     if (reply->type == RedisReply::Type::kError) {
@@ -69,8 +70,8 @@ void RedisTokenCache::Get(Done<std::optional<Cached>> done) {
   });
 }
 
-void RedisTokenCache::Lock(absl::Duration ttl, Done<bool> done) {
-  auto pending = std::make_shared<Done<bool>>(std::move(done));
+void RedisTokenCache::Lock(absl::Duration ttl, adapters::transport::Done<bool> done) {
+  auto pending = std::make_shared<adapters::transport::Done<bool>>(std::move(done));
   redis_.Command({"SET", lock_key_, owner_, "NX", "PX",
                   absl::StrCat(std::max<std::int64_t>(1, absl::ToInt64Milliseconds(ttl)))},
                  [pending](absl::StatusOr<RedisReply> reply) {
@@ -107,4 +108,4 @@ void RedisTokenCache::Invalidate(std::string const& token) {
   });
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::shared_state

@@ -9,16 +9,16 @@
 #include "adapters/auth/token_cache.h"
 #include "adapters/shared_state/redis_client.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::shared_state {
 
-class RedisTokenCache final : public TokenCache {
+class RedisTokenCache final : public adapters::auth::TokenCache {
  public:
   // `key` names the token (e.g. the LWA client and scope); `redis` must
   // outlive the cache.
   RedisTokenCache(RedisClient& redis, std::string key);
 
-  void Get(Done<std::optional<Cached>> done) override;
-  void Lock(absl::Duration ttl, Done<bool> done) override;
+  void Get(adapters::transport::Done<std::optional<Cached>> done) override;
+  void Lock(absl::Duration ttl, adapters::transport::Done<bool> done) override;
   void Put(Cached cached, absl::Time keep_until) override;
   void Unlock() override;
   void Invalidate(std::string const& token) override;
@@ -30,6 +30,6 @@ class RedisTokenCache final : public TokenCache {
   std::string const owner_;  // this replica's lock value
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::shared_state
 
 #endif  // LINKGATEWAY_ADAPTERS_SHARED_STATE_REDIS_TOKEN_CACHE_H_

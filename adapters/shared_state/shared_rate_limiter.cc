@@ -8,7 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "observability/log/log.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::shared_state {
 namespace {
 
 // GCRA (the token bucket as one timestamp): KEYS[1] holds the theoretical
@@ -38,12 +38,16 @@ return {1, math.floor(wait)}
 }  // namespace
 
 SharedRateLimiter::SharedRateLimiter(RedisClient& redis, std::string key, double rate_per_second,
-                                     int burst, int replicas, Scheduler& clock,
+                                     int burst, int replicas, adapters::async::Scheduler& clock,
                                      std::function<void()> on_fallback)
-    : redis_(redis), key_(std::move(key)), rate_(rate_per_second), burst_(burst), clock_(clock),
-      share_bucket_(std::make_shared<TokenBucket>(rate_per_second / std::max(1, replicas),
-                                                  std::max(1, burst / std::max(1, replicas)),
-                                                  clock, /*start_full=*/false)),
+    : redis_(redis),
+      key_(std::move(key)),
+      rate_(rate_per_second),
+      burst_(burst),
+      clock_(clock),
+      share_bucket_(std::make_shared<adapters::policies::TokenBucket>(
+          rate_per_second / std::max(1, replicas), std::max(1, burst / std::max(1, replicas)),
+          clock, /*start_full=*/false)),
       share_(share_bucket_),
       on_fallback_(std::move(on_fallback)) {}
 
@@ -51,8 +55,9 @@ void SharedRateLimiter::Locally(absl::Time latest, absl::AnyInvocable<void(Decis
   if (!degraded_.exchange(true)) {
     // From empty: the shared bucket may just have been spent.
     share_bucket_->Empty();
-    log::Warning("rate limit ", key_, ": Redis is unreachable; this replica keeps to its share (",
-                 share_.rate(), "/s, burst ", share_.burst(), ")");
+    observability::log::Warning("rate limit ", key_,
+                                ": Redis is unreachable; this replica keeps to its share (",
+                                share_.rate(), "/s, burst ", share_.burst(), ")");
   }
   if (on_fallback_) on_fallback_();
   share_.Reserve(latest, std::move(done));
@@ -70,7 +75,8 @@ void SharedRateLimiter::Reserve(absl::Time latest, absl::AnyInvocable<void(Decis
             reply->elements.size() != 2) {
           return Locally(latest, std::move(*pending));
         }
-        if (degraded_.exchange(false)) log::Info("rate limit ", key_, ": shared again");
+        if (degraded_.exchange(false))
+          observability::log::Info("rate limit ", key_, ": shared again");
         absl::Duration wait = absl::Microseconds(reply->elements[1].integer);
         if (reply->elements[0].integer == 1) {
           // The wait counts from when this replica asked.
@@ -80,4 +86,4 @@ void SharedRateLimiter::Reserve(absl::Time latest, absl::AnyInvocable<void(Decis
       });
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::shared_state

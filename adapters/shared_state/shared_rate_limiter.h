@@ -16,16 +16,17 @@
 #include "adapters/policies/token_bucket.h"
 #include "adapters/shared_state/redis_client.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::shared_state {
 
-class SharedRateLimiter final : public RateLimiter {
+class SharedRateLimiter final : public adapters::policies::RateLimiter {
  public:
   // `key` names the bucket (e.g. the operation and the application it is
   // for); `replicas` sizes the fallback share. `redis` and `clock` must
   // outlive the limiter; `on_fallback` (may be empty) is told each time a
   // call is limited locally.
   SharedRateLimiter(RedisClient& redis, std::string key, double rate_per_second, int burst,
-                    int replicas, Scheduler& clock, std::function<void()> on_fallback = nullptr);
+                    int replicas, adapters::async::Scheduler& clock,
+                    std::function<void()> on_fallback = nullptr);
 
   void Reserve(absl::Time latest, absl::AnyInvocable<void(Decision) &&> done) override;
   double rate() const override { return rate_; }
@@ -38,13 +39,13 @@ class SharedRateLimiter final : public RateLimiter {
   std::string const key_;
   double const rate_;
   int const burst_;
-  Scheduler& clock_;
-  std::shared_ptr<TokenBucket> const share_bucket_;
-  LocalRateLimiter share_;
+  adapters::async::Scheduler& clock_;
+  std::shared_ptr<adapters::policies::TokenBucket> const share_bucket_;
+  adapters::policies::LocalRateLimiter share_;
   std::function<void()> const on_fallback_;
   std::atomic<bool> degraded_{false};
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::shared_state
 
 #endif  // LINKGATEWAY_ADAPTERS_SHARED_STATE_SHARED_RATE_LIMITER_H_

@@ -11,20 +11,21 @@
 #include "gtest/gtest.h"
 #include "tests/testing/redis_server.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::shared_state {
 namespace {
 
 // Redis's clock is the wall clock: so is this one (no timers needed here).
-class WallClock final : public Scheduler {
+class WallClock final : public adapters::async::Scheduler {
  public:
   absl::Time Now() override { return absl::Now(); }
   void RunAt(absl::Time, absl::AnyInvocable<void() &&> fn) override { std::move(fn)(); }
 };
 
-RateLimiter::Decision ReserveNow(RateLimiter& limiter, absl::Duration max_wait) {
+adapters::policies::RateLimiter::Decision ReserveNow(adapters::policies::RateLimiter& limiter,
+                                                     absl::Duration max_wait) {
   absl::Notification done;
-  RateLimiter::Decision decision;
-  limiter.Reserve(absl::Now() + max_wait, [&](RateLimiter::Decision d) {
+  adapters::policies::RateLimiter::Decision decision;
+  limiter.Reserve(absl::Now() + max_wait, [&](adapters::policies::RateLimiter::Decision d) {
     decision = d;
     done.Notify();
   });
@@ -35,7 +36,7 @@ RateLimiter::Decision ReserveNow(RateLimiter& limiter, absl::Duration max_wait) 
 class SharedRateLimiterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto server = testing::RedisServer::Start();
+    auto server = tests::testing::RedisServer::Start();
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     RedisOptions options;
@@ -59,7 +60,7 @@ class SharedRateLimiterTest : public ::testing::Test {
   }
 
   WallClock clock_;
-  std::unique_ptr<testing::RedisServer> server_;
+  std::unique_ptr<tests::testing::RedisServer> server_;
   std::unique_ptr<RedisClient> redis_;
   std::atomic<int> fallbacks_{0};
 };
@@ -122,4 +123,4 @@ TEST_F(SharedRateLimiterTest, WithoutRedisEachReplicaKeepsToItsShareThenSharesAg
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::shared_state

@@ -6,12 +6,12 @@ namespace linkgateway::adapters::sms_voice {
 namespace {
 
 using Code = absl::StatusCode;
-using R = core::RetryClass;
-namespace reason = core::reason;
+using R = adapters::errors::RetryClass;
+namespace reason = adapters::errors::reason;
 
 // SMS and Voice v2: the operation's modeled errors (botocore model) and the AWS
 // common errors about the gateway's credentials and signature, by error name.
-constexpr core::VendorErrorRow kRows[] = {
+constexpr adapters::errors::VendorErrorRow kRows[] = {
     {"ValidationException", Code::kInvalidArgument, R::kNone, reason::kUpstreamInvalidArgument},
     {"AccessDeniedException", Code::kPermissionDenied, R::kNone, reason::kUpstreamPermissionDenied},
     {"ResourceNotFoundException", Code::kNotFound, R::kNone, reason::kUpstreamNotFound},
@@ -55,9 +55,9 @@ constexpr core::VendorErrorRow kRows[] = {
 
 }  // namespace
 
-core::ProviderErrors const& Errors() {
-  static constexpr core::ProviderErrors kErrors{"sms-voice.amazonaws.com", "SMS and Voice v2",
-                                                kRows};
+adapters::errors::ProviderErrors const& Errors() {
+  static constexpr adapters::errors::ProviderErrors kErrors{"sms-voice.amazonaws.com",
+                                                            "SMS and Voice v2", kRows};
   return kErrors;
 }
 

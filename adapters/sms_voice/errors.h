@@ -7,7 +7,7 @@
 
 namespace linkgateway::adapters::sms_voice {
 
-core::ProviderErrors const& Errors();
+adapters::errors::ProviderErrors const& Errors();
 
 }  // namespace linkgateway::adapters::sms_voice
 

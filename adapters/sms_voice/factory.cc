@@ -13,12 +13,14 @@
 namespace linkgateway::adapters::sms_voice {
 namespace {
 
-constexpr OperationId kDeleteRegistration{"sms_voice", "DeleteRegistration"};
+constexpr adapters::operation::OperationId kDeleteRegistration{"sms_voice", "DeleteRegistration"};
 
-class Factory final : public ProviderFactory {
+class Factory final : public adapters::operation::ProviderFactory {
  public:
   absl::string_view name() const override { return "sms_voice"; }
-  std::vector<OperationId> operations() const override { return {kDeleteRegistration}; }
+  std::vector<adapters::operation::OperationId> operations() const override {
+    return {kDeleteRegistration};
+  }
   void ApplyDefaults(config::v1::GatewayConfig& config) const override {
     sms_voice::ApplyDefaults(config);
   }
@@ -26,22 +28,23 @@ class Factory final : public ProviderFactory {
     sms_voice::Validate(config, check);
   }
 
-  absl::Status Register(ProviderContext& context) const override {
+  absl::Status Register(adapters::operation::ProviderContext& context) const override {
     auto const& sms = context.config.sms_voice();
-    std::shared_ptr<core::AwsCredentialsProvider> credentials =
+    std::shared_ptr<adapters::auth::AwsCredentialsProvider> credentials =
         sms.credentials().has_file()
-            ? core::MakeFileAwsCredentials(sms.credentials().file().path(),
-                                           sms.credentials().file().profile())
-            : core::MakeEnvironmentAwsCredentials();
+            ? adapters::auth::MakeFileAwsCredentials(sms.credentials().file().path(),
+                                                     sms.credentials().file().profile())
+            : adapters::auth::MakeEnvironmentAwsCredentials();
     context.resources.push_back(credentials);
     context.registry.delete_registration.Add(
         v1::DeleteRegistrationRequest::kSmsVoice, &ValidateDeleteRegistration,
-        WithRetries<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>(
+        adapters::policies::WithRetries<v1::DeleteRegistrationRequest,
+                                        v1::DeleteRegistrationResponse>(
             context, kDeleteRegistration,
             std::make_shared<DeleteRegistration>(sms.endpoint(), sms.region(),
                                                  context.MeteredTransportFor(kDeleteRegistration),
                                                  *credentials),
-            core::Idempotency::kIdempotent, &DeleteRegistration::AlreadyDone));
+            adapters::policies::Idempotency::kIdempotent, &DeleteRegistration::AlreadyDone));
     // DeleteRegistration of a deleted registration is ResourceNotFound.
     context.registry.repeatable_deletes.insert("sms_voice");
     return absl::OkStatus();

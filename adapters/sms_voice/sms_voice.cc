@@ -39,44 +39,47 @@ v1::SmsVoiceRegistrationStatus StatusOf(absl::string_view name) {
   return v1::SMS_VOICE_REGISTRATION_STATUS_UNSPECIFIED;
 }
 
-absl::Status SmsVoiceError(core::HttpResponse const& response) {
-  core::UpstreamError error = core::ErrorFromResponse(Errors(), response, absl::Now());
+absl::Status SmsVoiceError(adapters::transport::HttpResponse const& response) {
+  adapters::errors::UpstreamError error =
+      adapters::errors::ErrorFromResponse(Errors(), response, absl::Now());
   error.vendor_code = AwsErrorName(response);
   google::protobuf::Struct json;
   absl::Status status;
   if (google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) {
     auto const& fields = json.fields();
-    std::string message = core::StringField(fields, "Message");
-    if (message.empty()) message = core::StringField(fields, "message");
-    error.message = core::TrimmedText(message);
+    std::string message = adapters::transport::StringField(fields, "Message");
+    if (message.empty()) message = adapters::transport::StringField(fields, "message");
+    error.message = adapters::errors::TrimmedText(message);
     for (auto [member, key] :
          {std::pair{"Reason", "upstreamReason"}, std::pair{"ResourceType", "resourceType"},
           std::pair{"ResourceId", "resourceId"},
           std::pair{"RequestId", "upstreamFaultRequestId"}}) {
-      if (auto value = core::StringField(fields, member); !value.empty())
+      if (auto value = adapters::transport::StringField(fields, member); !value.empty())
         error.metadata[key] = value;
     }
-    status = core::MapUpstreamError(error);
+    status = adapters::errors::MapUpstreamError(error);
     // ValidationException names the offending members.
     if (auto it = fields.find("Fields"); it != fields.end() && it->second.has_list_value()) {
       google::rpc::BadRequest bad_request;
       for (auto const& item : it->second.list_value().values()) {
         auto* violation = bad_request.add_field_violations();
-        violation->set_field(core::StringField(item.struct_value().fields(), "Name"));
-        violation->set_description(core::StringField(item.struct_value().fields(), "Message"));
+        violation->set_field(
+            adapters::transport::StringField(item.struct_value().fields(), "Name"));
+        violation->set_description(
+            adapters::transport::StringField(item.struct_value().fields(), "Message"));
       }
-      core::AttachDetail(status, bad_request);
+      adapters::errors::AttachDetail(status, bad_request);
     }
     if (status.code() == absl::StatusCode::kNotFound && error.metadata.count("resourceId")) {
       google::rpc::ResourceInfo resource;
       resource.set_resource_type(error.metadata["resourceType"]);
       resource.set_resource_name(error.metadata["resourceId"]);
-      core::AttachDetail(status, resource);
+      adapters::errors::AttachDetail(status, resource);
     }
     return status;
   }
-  error.message = core::TrimmedText(response.body);
-  return core::MapUpstreamError(error);
+  error.message = adapters::errors::TrimmedText(response.body);
+  return adapters::errors::MapUpstreamError(error);
 }
 
 }  // namespace
@@ -116,15 +119,15 @@ google::protobuf::Timestamp EpochSecondsToTimestamp(double value) {
   return timestamp;
 }
 
-std::string AwsErrorName(core::HttpResponse const& response) {
+std::string AwsErrorName(adapters::transport::HttpResponse const& response) {
   if (auto header = response.Header("x-amzn-errortype"); !header.empty()) {
     return Sanitize(header);
   }
   google::protobuf::Struct json;
   if (!google::protobuf::util::JsonStringToMessage(response.body, &json).ok()) return "";
   auto const& fields = json.fields();
-  std::string name = core::StringField(fields, "__type");
-  if (name.empty()) name = core::StringField(fields, "code");
+  std::string name = adapters::transport::StringField(fields, "__type");
+  if (name.empty()) name = adapters::transport::StringField(fields, "code");
   return Sanitize(name);
 }
 
@@ -132,14 +135,15 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
   google::protobuf::Struct json;
   google::protobuf::util::JsonParseOptions options;
   if (!google::protobuf::util::JsonStringToMessage(std::string(body), &json, options).ok()) {
-    return core::MalformedResponse(Errors(), "the DeleteRegistration result is not JSON");
+    return adapters::errors::MalformedResponse(Errors(),
+                                               "the DeleteRegistration result is not JSON");
   }
   auto const& fields = json.fields();
   v1::SmsVoiceRegistration out;
-  out.set_registration_arn(core::StringField(fields, "RegistrationArn"));
-  out.set_registration_id(core::StringField(fields, "RegistrationId"));
-  out.set_registration_type(core::StringField(fields, "RegistrationType"));
-  out.set_registration_status_name(core::StringField(fields, "RegistrationStatus"));
+  out.set_registration_arn(adapters::transport::StringField(fields, "RegistrationArn"));
+  out.set_registration_id(adapters::transport::StringField(fields, "RegistrationId"));
+  out.set_registration_type(adapters::transport::StringField(fields, "RegistrationType"));
+  out.set_registration_status_name(adapters::transport::StringField(fields, "RegistrationStatus"));
   out.set_registration_status(StatusOf(out.registration_status_name()));
   // JSON numbers within the model's ranges (epoch seconds fit easily); a
   // value outside them is left unset rather than cast out of range.
@@ -166,8 +170,8 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
     }
   }
   if (out.registration_id().empty() || out.registration_status_name().empty()) {
-    return core::MalformedResponse(Errors(),
-                                   "the DeleteRegistration result lacks required members");
+    return adapters::errors::MalformedResponse(
+        Errors(), "the DeleteRegistration result lacks required members");
   }
   return out;
 }
@@ -175,23 +179,25 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
 absl::Status DeleteRegistration::Preflight() const {
   auto credentials = credentials_.Get();
   if (credentials.ok()) return absl::OkStatus();
-  return core::WithErrorInfo(credentials.status(), core::reason::kGatewayCredentialsMissing,
-                             core::kGatewayDomain);
+  return adapters::errors::WithErrorInfo(credentials.status(),
+                                         adapters::errors::reason::kGatewayCredentialsMissing,
+                                         adapters::errors::kGatewayDomain);
 }
 
-void DeleteRegistration::Start(CallContext const& context,
+void DeleteRegistration::Start(adapters::operation::CallContext const& context,
                                v1::DeleteRegistrationRequest const& request,
-                               Callback<v1::DeleteRegistrationResponse> done) {
+                               adapters::operation::Callback<v1::DeleteRegistrationResponse> done) {
   auto credentials = credentials_.Get();
   if (!credentials.ok()) {
-    absl::Status status = core::WithErrorInfo(
-        credentials.status(), core::reason::kGatewayCredentialsMissing, core::kGatewayDomain);
+    absl::Status status = adapters::errors::WithErrorInfo(
+        credentials.status(), adapters::errors::reason::kGatewayCredentialsMissing,
+        adapters::errors::kGatewayDomain);
     return std::move(done)(status);
   }
   google::protobuf::Struct body;
   (*body.mutable_fields())["RegistrationId"].set_string_value(
       request.sms_voice().registration_id());
-  core::HttpRequest http;
+  adapters::transport::HttpRequest http;
   http.method = "POST";
   // An endpoint override may end in "/"; the request line stays "POST /".
   http.url = absl::StrCat(absl::StripSuffix(endpoint_, "/"), "/");
@@ -201,23 +207,24 @@ void DeleteRegistration::Start(CallContext const& context,
   http.deadline = context.deadline;
   http.trace = context.trace;
   if (absl::Status signed_ok =
-          core::SignSigV4(http, {region_, "sms-voice"}, *credentials, absl::Now());
+          adapters::auth::SignSigV4(http, {region_, "sms-voice"}, *credentials, absl::Now());
       !signed_ok.ok()) {
     return std::move(done)(signed_ok);
   }
-  transport_.Send(std::move(http), context.cancellation,
-                  [done = std::move(done)](absl::StatusOr<core::HttpResponse> response) mutable {
-                    if (!response.ok())
-                      return std::move(done)(core::AttributeTo(Errors(), response.status()));
-                    if (response->status != 200) return std::move(done)(SmsVoiceError(*response));
-                    auto registration = ParseRegistration(response->body);
-                    if (!registration.ok()) return std::move(done)(registration.status());
-                    registration->set_upstream_request_id(core::SafeText(
-                        response->Header("x-amzn-requestid"), core::kMaxUpstreamIdBytes));
-                    v1::DeleteRegistrationResponse result;
-                    *result.mutable_sms_voice() = *std::move(registration);
-                    std::move(done)(std::move(result));
-                  });
+  transport_.Send(
+      std::move(http), context.cancellation,
+      [done = std::move(done)](absl::StatusOr<adapters::transport::HttpResponse> response) mutable {
+        if (!response.ok())
+          return std::move(done)(adapters::errors::AttributeTo(Errors(), response.status()));
+        if (response->status != 200) return std::move(done)(SmsVoiceError(*response));
+        auto registration = ParseRegistration(response->body);
+        if (!registration.ok()) return std::move(done)(registration.status());
+        registration->set_upstream_request_id(adapters::errors::SafeText(
+            response->Header("x-amzn-requestid"), adapters::errors::kMaxUpstreamIdBytes));
+        v1::DeleteRegistrationResponse result;
+        *result.mutable_sms_voice() = *std::move(registration);
+        std::move(done)(std::move(result));
+      });
 }
 
 std::optional<absl::StatusOr<v1::DeleteRegistrationResponse>> DeleteRegistration::AlreadyDone(

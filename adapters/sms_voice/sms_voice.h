@@ -18,7 +18,7 @@ namespace linkgateway::adapters::sms_voice {
 
 // The AWS error name from an error response: the X-Amzn-ErrorType header or
 // the body's __type or code, without a "namespace#" prefix or ":..." suffix.
-std::string AwsErrorName(core::HttpResponse const& response);
+std::string AwsErrorName(adapters::transport::HttpResponse const& response);
 
 // Epoch seconds (possibly fractional, as AWS JSON sends timestamps) to a
 // Timestamp without binary rounding: 1700000000.123 -> ...:20.123Z.
@@ -30,17 +30,20 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view jso
 
 // One attempt of DeleteRegistration.
 class DeleteRegistration final
-    : public Operation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse> {
+    : public adapters::operation::Operation<v1::DeleteRegistrationRequest,
+                                            v1::DeleteRegistrationResponse> {
  public:
-  DeleteRegistration(std::string endpoint, std::string region, core::HttpTransport& transport,
-                     core::AwsCredentialsProvider& credentials)
+  DeleteRegistration(std::string endpoint, std::string region,
+                     adapters::transport::HttpTransport& transport,
+                     adapters::auth::AwsCredentialsProvider& credentials)
       : endpoint_(std::move(endpoint)),
         region_(std::move(region)),
         transport_(transport),
         credentials_(credentials) {}
 
-  void Start(CallContext const& context, v1::DeleteRegistrationRequest const& request,
-             Callback<v1::DeleteRegistrationResponse> done) override;
+  void Start(adapters::operation::CallContext const& context,
+             v1::DeleteRegistrationRequest const& request,
+             adapters::operation::Callback<v1::DeleteRegistrationResponse> done) override;
 
   // The gateway's AWS credentials are there.
   absl::Status Preflight() const override;
@@ -53,8 +56,8 @@ class DeleteRegistration final
  private:
   std::string const endpoint_;
   std::string const region_;
-  core::HttpTransport& transport_;
-  core::AwsCredentialsProvider& credentials_;
+  adapters::transport::HttpTransport& transport_;
+  adapters::auth::AwsCredentialsProvider& credentials_;
 };
 
 }  // namespace linkgateway::adapters::sms_voice

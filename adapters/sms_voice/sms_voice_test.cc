@@ -34,13 +34,14 @@
 namespace linkgateway::adapters::sms_voice {
 namespace {
 
+using adapters::testing::FakeHttpTransport;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-using core::testing::FakeHttpTransport;
 
-core::HttpResponse Error(std::string body, core::HttpHeaders headers = {}) {
-  core::HttpResponse response;
+adapters::transport::HttpResponse Error(std::string body,
+                                        adapters::transport::HttpHeaders headers = {}) {
+  adapters::transport::HttpResponse response;
   response.status = 400;
   response.body = std::move(body);
   response.headers = std::move(headers);
@@ -134,26 +135,27 @@ constexpr char kDeleted[] =
     R"("RegistrationStatus":"DELETED","CurrentVersionNumber":2,"CreatedTimestamp":1690000000})";
 
 // Fixed credentials, as a shared credentials file or the environment gives them.
-class FixedCredentials : public core::AwsCredentialsProvider {
+class FixedCredentials : public adapters::auth::AwsCredentialsProvider {
  public:
-  explicit FixedCredentials(core::AwsCredentials credentials)
+  explicit FixedCredentials(adapters::auth::AwsCredentials credentials)
       : credentials_(std::move(credentials)) {}
-  absl::StatusOr<core::AwsCredentials> Get() override { return credentials_; }
+  absl::StatusOr<adapters::auth::AwsCredentials> Get() override { return credentials_; }
 
  private:
-  core::AwsCredentials credentials_;
+  adapters::auth::AwsCredentials credentials_;
 };
 
 // No credentials configured: FAILED_PRECONDITION naming what is missing.
-class MissingCredentials : public core::AwsCredentialsProvider {
+class MissingCredentials : public adapters::auth::AwsCredentialsProvider {
  public:
-  absl::StatusOr<core::AwsCredentials> Get() override {
+  absl::StatusOr<adapters::auth::AwsCredentials> Get() override {
     return absl::FailedPreconditionError("AWS_ACCESS_KEY_ID is not set");
   }
 };
 
 // Every value of header `name` (any case), in order.
-std::vector<std::string> HeaderValues(core::HttpHeaders const& headers, absl::string_view name) {
+std::vector<std::string> HeaderValues(adapters::transport::HttpHeaders const& headers,
+                                      absl::string_view name) {
   std::vector<std::string> values;
   for (auto const& [key, value] : headers) {
     if (absl::EqualsIgnoreCase(key, name)) values.push_back(value);
@@ -162,7 +164,7 @@ std::vector<std::string> HeaderValues(core::HttpHeaders const& headers, absl::st
 }
 
 // The one value of header `name`; a failure when it is absent or repeated.
-std::string OnlyHeader(core::HttpHeaders const& headers, absl::string_view name) {
+std::string OnlyHeader(adapters::transport::HttpHeaders const& headers, absl::string_view name) {
   auto values = HeaderValues(headers, name);
   EXPECT_EQ(values.size(), 1u) << name;
   return values.empty() ? "" : values.front();
@@ -170,7 +172,7 @@ std::string OnlyHeader(core::HttpHeaders const& headers, absl::string_view name)
 
 // Neither the secret key nor the session token reaches the caller.
 void ExpectNoSecrets(absl::Status const& status) {
-  std::string wire = core::ToRpcStatus(status).SerializeAsString();
+  std::string wire = adapters::errors::ToRpcStatus(status).SerializeAsString();
   EXPECT_THAT(wire, Not(HasSubstr(kSecretKey)));
   EXPECT_THAT(wire, Not(HasSubstr(kSessionToken)));
 }
@@ -180,7 +182,7 @@ class DeleteRegistrationTest : public ::testing::Test {
   // One attempt; the fake transport answers inline (or not at all when no
   // responder is set, which the result then says).
   absl::StatusOr<v1::DeleteRegistrationResponse> Run(
-      core::AwsCredentialsProvider& credentials, std::string endpoint = kEndpoint,
+      adapters::auth::AwsCredentialsProvider& credentials, std::string endpoint = kEndpoint,
       std::string region = kRegion, std::string registration_id = "reg-1") {
     DeleteRegistration operation(std::move(endpoint), std::move(region), transport_, credentials);
     v1::DeleteRegistrationRequest request;
@@ -195,14 +197,16 @@ class DeleteRegistrationTest : public ::testing::Test {
   }
 
   // One attempt the upstream answers with `response`.
-  absl::StatusOr<v1::DeleteRegistrationResponse> Answered(core::HttpResponse response) {
-    transport_.SetResponder([response](core::HttpRequest const&) { return response; });
+  absl::StatusOr<v1::DeleteRegistrationResponse> Answered(
+      adapters::transport::HttpResponse response) {
+    transport_.SetResponder(
+        [response](adapters::transport::HttpRequest const&) { return response; });
     return Run(credentials_);
   }
 
-  FakeHttpTransport transport_;
-  FixedCredentials credentials_{core::AwsCredentials{kKeyId, kSecretKey, kSessionToken}};
-  CallContext context_{absl::FromUnixSeconds(1'800'000'000), nullptr, nullptr};
+  adapters::testing::FakeHttpTransport transport_;
+  FixedCredentials credentials_{adapters::auth::AwsCredentials{kKeyId, kSecretKey, kSessionToken}};
+  adapters::operation::CallContext context_{absl::FromUnixSeconds(1'800'000'000), nullptr, nullptr};
 };
 
 struct SignedRequestCase {
@@ -223,9 +227,10 @@ class DeleteRegistrationRequestTest : public DeleteRegistrationTest,
 
 TEST_P(DeleteRegistrationRequestTest, PostsSignedAwsJson) {
   auto const& c = GetParam();
-  FixedCredentials credentials(core::AwsCredentials{kKeyId, kSecretKey, c.session_token});
-  transport_.SetResponder(
-      [](core::HttpRequest const&) { return core::testing::Response(200, kDeleted); });
+  FixedCredentials credentials(adapters::auth::AwsCredentials{kKeyId, kSecretKey, c.session_token});
+  transport_.SetResponder([](adapters::transport::HttpRequest const&) {
+    return adapters::testing::Response(200, kDeleted);
+  });
   absl::Time before = absl::Now();
   auto response = Run(credentials, c.endpoint, c.region, c.registration_id);
   absl::Time after = absl::Now();
@@ -233,7 +238,7 @@ TEST_P(DeleteRegistrationRequestTest, PostsSignedAwsJson) {
 
   auto requests = transport_.requests();
   ASSERT_EQ(requests.size(), 1u);
-  core::HttpRequest const& sent = requests[0];
+  adapters::transport::HttpRequest const& sent = requests[0];
   EXPECT_EQ(sent.method, "POST");
   EXPECT_EQ(sent.url, c.url);
   EXPECT_EQ(sent.deadline, context_.deadline);
@@ -271,7 +276,7 @@ TEST_P(DeleteRegistrationRequestTest, PostsSignedAwsJson) {
 
   // The signature is SigV4's over exactly what was sent: signing the request
   // again, without the headers signing adds, gives the same Authorization.
-  core::HttpRequest resigned = sent;
+  adapters::transport::HttpRequest resigned = sent;
   resigned.headers.clear();
   for (auto const& [name, value] : sent.headers) {
     std::string lower = absl::AsciiStrToLower(name);
@@ -281,8 +286,8 @@ TEST_P(DeleteRegistrationRequestTest, PostsSignedAwsJson) {
     }
     resigned.headers.emplace_back(name, value);
   }
-  ASSERT_TRUE(core::SignSigV4(resigned, {c.region, "sms-voice"},
-                              {kKeyId, kSecretKey, c.session_token}, signed_at)
+  ASSERT_TRUE(adapters::auth::SignSigV4(resigned, {c.region, "sms-voice"},
+                                        {kKeyId, kSecretKey, c.session_token}, signed_at)
                   .ok());
   EXPECT_EQ(OnlyHeader(resigned.headers, "Authorization"), authorization);
 
@@ -328,7 +333,7 @@ TEST_F(DeleteRegistrationTest, MissingCredentialsFailBeforeAnythingIsSent) {
   ASSERT_EQ(response.status().code(), absl::StatusCode::kFailedPrecondition) << response.status();
   EXPECT_THAT(response.status().message(), HasSubstr("AWS_ACCESS_KEY_ID"));
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(core::FindDetail(response.status(), info));
+  ASSERT_TRUE(adapters::errors::FindDetail(response.status(), info));
   EXPECT_EQ(info.reason(), "GATEWAY_CREDENTIALS_MISSING");
   EXPECT_EQ(info.domain(), "linkgateway");
   EXPECT_TRUE(transport_.requests().empty());
@@ -336,7 +341,7 @@ TEST_F(DeleteRegistrationTest, MissingCredentialsFailBeforeAnythingIsSent) {
 
 struct ResultCase {
   std::string name;
-  core::HttpHeaders headers;
+  adapters::transport::HttpHeaders headers;
   std::string body;
   std::string want;  // v1.SmsVoiceRegistration in text format
 
@@ -348,11 +353,11 @@ class DeleteRegistrationResultTest : public DeleteRegistrationTest,
 
 TEST_P(DeleteRegistrationResultTest, ParsesTheDeletedRegistration) {
   auto const& c = GetParam();
-  auto response = Answered(core::testing::Response(200, c.body, c.headers));
+  auto response = Answered(adapters::testing::Response(200, c.body, c.headers));
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_FALSE(response->already_deleted());
   ASSERT_TRUE(response->has_sms_voice());
-  auto want = core::testing::ParseText<v1::SmsVoiceRegistration>(c.want);
+  auto want = adapters::testing::ParseText<v1::SmsVoiceRegistration>(c.want);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(response->sms_voice(), want))
       << "got:\n" << response->sms_voice().DebugString() << "want:\n" << want.DebugString();
 }
@@ -415,10 +420,10 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST_F(DeleteRegistrationTest, UnusableSuccessIsMalformed) {
   for (std::string body : {"<html>OK</html>", "", R"({"RegistrationArn":"arn:only"})"}) {
-    auto response = Answered(core::testing::Response(200, body, {{"x-amzn-requestid", "r"}}));
+    auto response = Answered(adapters::testing::Response(200, body, {{"x-amzn-requestid", "r"}}));
     ASSERT_EQ(response.status().code(), absl::StatusCode::kInternal) << body;
     google::rpc::ErrorInfo info;
-    ASSERT_TRUE(core::FindDetail(response.status(), info)) << body;
+    ASSERT_TRUE(adapters::errors::FindDetail(response.status(), info)) << body;
     EXPECT_EQ(info.reason(), "UPSTREAM_MALFORMED_RESPONSE") << body;
     EXPECT_EQ(info.domain(), "sms-voice.amazonaws.com") << body;
   }
@@ -427,10 +432,10 @@ TEST_F(DeleteRegistrationTest, UnusableSuccessIsMalformed) {
 struct ErrorCase {
   std::string name;
   int http_status;
-  core::HttpHeaders headers;  // x-amzn-RequestId is always added
+  adapters::transport::HttpHeaders headers;  // x-amzn-RequestId is always added
   std::string body;
   absl::StatusCode code;
-  core::RetryClass retry;
+  adapters::errors::RetryClass retry;
   std::string reason;
   std::string upstream_code;  // ErrorInfo metadata upstreamCode; "" = absent
   std::string message;        // part of the status message
@@ -449,18 +454,18 @@ class DeleteRegistrationErrorTest : public DeleteRegistrationTest,
 
 TEST_P(DeleteRegistrationErrorTest, MapsTheModeledError) {
   auto const& c = GetParam();
-  core::HttpHeaders headers = c.headers;
+  adapters::transport::HttpHeaders headers = c.headers;
   headers.emplace_back("x-amzn-requestid", kRequestId);
-  auto response = Answered(core::testing::Response(c.http_status, c.body, headers));
+  auto response = Answered(adapters::testing::Response(c.http_status, c.body, headers));
   ASSERT_FALSE(response.ok());
   absl::Status const& status = response.status();
   EXPECT_EQ(status.code(), c.code) << status;
-  EXPECT_EQ(core::RetryClassOf(status), c.retry);
+  EXPECT_EQ(adapters::errors::RetryClassOf(status), c.retry);
   EXPECT_THAT(status.message(), HasSubstr(c.message));
   ExpectNoSecrets(status);
 
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(core::FindDetail(status, info));
+  ASSERT_TRUE(adapters::errors::FindDetail(status, info));
   EXPECT_EQ(info.reason(), c.reason);
   EXPECT_EQ(info.domain(), "sms-voice.amazonaws.com");
   auto const& metadata = info.metadata();
@@ -485,14 +490,14 @@ TEST_P(DeleteRegistrationErrorTest, MapsTheModeledError) {
   }
 
   google::rpc::RequestInfo request_info;
-  ASSERT_TRUE(core::FindDetail(status, request_info));
+  ASSERT_TRUE(adapters::errors::FindDetail(status, request_info));
   EXPECT_EQ(request_info.request_id(), kRequestId);
 
   google::rpc::BadRequest bad_request;
   if (c.field_violations.empty()) {
-    EXPECT_FALSE(core::FindDetail(status, bad_request));
+    EXPECT_FALSE(adapters::errors::FindDetail(status, bad_request));
   } else {
-    ASSERT_TRUE(core::FindDetail(status, bad_request));
+    ASSERT_TRUE(adapters::errors::FindDetail(status, bad_request));
     std::vector<std::pair<std::string, std::string>> violations;
     for (auto const& v : bad_request.field_violations()) {
       violations.emplace_back(v.field(), v.description());
@@ -502,16 +507,16 @@ TEST_P(DeleteRegistrationErrorTest, MapsTheModeledError) {
 
   google::rpc::ResourceInfo resource;
   if (c.resource_type.empty()) {
-    EXPECT_FALSE(core::FindDetail(status, resource));
+    EXPECT_FALSE(adapters::errors::FindDetail(status, resource));
   } else {
-    ASSERT_TRUE(core::FindDetail(status, resource));
+    ASSERT_TRUE(adapters::errors::FindDetail(status, resource));
     EXPECT_EQ(resource.resource_type(), c.resource_type);
     EXPECT_EQ(resource.resource_name(), c.resource_name);
   }
 }
 
 using Code = absl::StatusCode;
-using R = core::RetryClass;
+using R = adapters::errors::RetryClass;
 
 INSTANTIATE_TEST_SUITE_P(
     ModeledErrors, DeleteRegistrationErrorTest,
@@ -597,16 +602,18 @@ INSTANTIATE_TEST_SUITE_P(
     [](auto const& info) { return info.param.name; });
 
 TEST_F(DeleteRegistrationTest, TransportFailureIsAttributedToTheProvider) {
-  transport_.SetResponder([](core::HttpRequest const&) {
-    return core::MapTransportFailure(core::TransportFailure::kReceive, "127.0.0.1", "reset");
+  transport_.SetResponder([](adapters::transport::HttpRequest const&) {
+    return adapters::errors::MapTransportFailure(adapters::errors::TransportFailure::kReceive,
+                                                 "127.0.0.1", "reset");
   });
   auto response = Run(credentials_);
   ASSERT_EQ(response.status().code(), absl::StatusCode::kUnavailable) << response.status();
   EXPECT_THAT(response.status().message(), HasSubstr("reset"));
-  EXPECT_EQ(core::RetryClassOf(response.status()), core::RetryClass::kTransient);
-  EXPECT_FALSE(core::ProvablyNotSent(response.status()));
+  EXPECT_EQ(adapters::errors::RetryClassOf(response.status()),
+            adapters::errors::RetryClass::kTransient);
+  EXPECT_FALSE(adapters::errors::ProvablyNotSent(response.status()));
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(core::FindDetail(response.status(), info));
+  ASSERT_TRUE(adapters::errors::FindDetail(response.status(), info));
   EXPECT_EQ(info.reason(), "UPSTREAM_CONNECTION_LOST");
   EXPECT_EQ(info.domain(), "sms-voice.amazonaws.com");
   EXPECT_EQ(info.metadata().at("upstreamHost"), "127.0.0.1");
@@ -615,7 +622,7 @@ TEST_F(DeleteRegistrationTest, TransportFailureIsAttributedToTheProvider) {
 }
 
 TEST_F(DeleteRegistrationTest, NotFoundAnswerMeansAlreadyDone) {
-  auto response = Answered(core::testing::Response(
+  auto response = Answered(adapters::testing::Response(
       400, R"({"__type":"ResourceNotFoundException","ResourceId":"reg-1"})"));
   ASSERT_EQ(response.status().code(), absl::StatusCode::kNotFound);
   auto done = DeleteRegistration::AlreadyDone(response.status());

@@ -7,29 +7,34 @@
 namespace linkgateway::adapters::sms_voice {
 namespace {
 
-using core::testing::ExpectValidation;
-using core::testing::ValidationCase;
+using adapters::testing::ExpectValidation;
+using adapters::testing::ValidationCase;
 
-class DeleteRegistrationValidationTest : public ::testing::TestWithParam<ValidationCase> {};
+class DeleteRegistrationValidationTest
+    : public ::testing::TestWithParam<adapters::testing::ValidationCase> {};
 TEST_P(DeleteRegistrationValidationTest, Validates) {
-  ExpectValidation<v1::DeleteRegistrationRequest>(&ValidateDeleteRegistration, GetParam());
+  adapters::testing::ExpectValidation<v1::DeleteRegistrationRequest>(&ValidateDeleteRegistration,
+                                                                     GetParam());
 }
 INSTANTIATE_TEST_SUITE_P(
     Cases, DeleteRegistrationValidationTest,
     ::testing::Values(
-        ValidationCase{"Id", R"(sms_voice { registration_id: "registration-0123abcd" })", ""},
-        ValidationCase{
+        adapters::testing::ValidationCase{
+            "Id", R"(sms_voice { registration_id: "registration-0123abcd" })", ""},
+        adapters::testing::ValidationCase{
             "Arn",
             R"(sms_voice { registration_id: "arn:aws:sms-voice:us-east-1:111122223333:registration/r-1" })",
             ""},
-        ValidationCase{"Empty", "sms_voice {}", "sms_voice.registration_id"},
-        ValidationCase{"BadCharacter", R"(sms_voice { registration_id: "reg id" })",
-                       "sms_voice.registration_id"},
-        ValidationCase{"TooLong", "sms_voice { registration_id: \"" + std::string(257, 'a') + "\" }",
-                       "sms_voice.registration_id"},
-        ValidationCase{"Longest",
-                       "sms_voice { registration_id: \"" + std::string(256, 'a') + "\" }", ""}),
-    core::testing::CaseName);
+        adapters::testing::ValidationCase{"Empty", "sms_voice {}", "sms_voice.registration_id"},
+        adapters::testing::ValidationCase{"BadCharacter",
+                                          R"(sms_voice { registration_id: "reg id" })",
+                                          "sms_voice.registration_id"},
+        adapters::testing::ValidationCase{
+            "TooLong", "sms_voice { registration_id: \"" + std::string(257, 'a') + "\" }",
+            "sms_voice.registration_id"},
+        adapters::testing::ValidationCase{
+            "Longest", "sms_voice { registration_id: \"" + std::string(256, 'a') + "\" }", ""}),
+    adapters::testing::CaseName);
 
 }  // namespace
 }  // namespace linkgateway::adapters::sms_voice

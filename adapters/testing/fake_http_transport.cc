@@ -2,10 +2,11 @@
 
 #include <utility>
 
-namespace linkgateway::core::testing {
+namespace linkgateway::adapters::testing {
 
-HttpResponse Response(int status, std::string body, HttpHeaders headers) {
-  HttpResponse response;
+adapters::transport::HttpResponse Response(int status, std::string body,
+                                           adapters::transport::HttpHeaders headers) {
+  adapters::transport::HttpResponse response;
   response.status = status;
   response.body = std::move(body);
   response.headers = std::move(headers);
@@ -17,8 +18,9 @@ void FakeHttpTransport::SetResponder(Responder responder) {
   responder_ = std::move(responder);
 }
 
-void FakeHttpTransport::Send(HttpRequest request, std::shared_ptr<Cancellation>,
-                             Done<HttpResponse> done) {
+void FakeHttpTransport::Send(adapters::transport::HttpRequest request,
+                             std::shared_ptr<adapters::async::Cancellation>,
+                             adapters::transport::Done<adapters::transport::HttpResponse> done) {
   Responder responder;
   {
     absl::MutexLock lock(&mu_);
@@ -32,8 +34,8 @@ void FakeHttpTransport::Send(HttpRequest request, std::shared_ptr<Cancellation>,
   std::move(done)(responder(request));
 }
 
-bool FakeHttpTransport::RespondNext(absl::StatusOr<HttpResponse> response) {
-  Done<HttpResponse> done;
+bool FakeHttpTransport::RespondNext(absl::StatusOr<adapters::transport::HttpResponse> response) {
+  adapters::transport::Done<adapters::transport::HttpResponse> done;
   {
     absl::MutexLock lock(&mu_);
     if (waiting_.empty()) return false;
@@ -44,7 +46,7 @@ bool FakeHttpTransport::RespondNext(absl::StatusOr<HttpResponse> response) {
   return true;
 }
 
-std::vector<HttpRequest> FakeHttpTransport::requests() const {
+std::vector<adapters::transport::HttpRequest> FakeHttpTransport::requests() const {
   absl::MutexLock lock(&mu_);
   return requests_;
 }
@@ -54,4 +56,4 @@ int FakeHttpTransport::waiting() const {
   return static_cast<int>(waiting_.size());
 }
 
-}  // namespace linkgateway::core::testing
+}  // namespace linkgateway::adapters::testing

@@ -13,35 +13,41 @@
 #include "absl/synchronization/mutex.h"
 #include "adapters/transport/http.h"
 
-namespace linkgateway::core::testing {
+namespace linkgateway::adapters::testing {
 
 // An HTTP response, for brevity in tests.
-HttpResponse Response(int status, std::string body, HttpHeaders headers = {});
+adapters::transport::HttpResponse Response(int status, std::string body,
+                                           adapters::transport::HttpHeaders headers = {});
 
-class FakeHttpTransport : public HttpTransport {
+class FakeHttpTransport : public adapters::transport::HttpTransport {
  public:
-  using Responder = std::function<absl::StatusOr<HttpResponse>(HttpRequest const&)>;
+  using Responder = std::function<absl::StatusOr<adapters::transport::HttpResponse>(
+      adapters::transport::HttpRequest const&)>;
 
   // With a responder every Send is answered inline; without one, calls wait
   // for RespondNext().
   void SetResponder(Responder responder) ABSL_LOCKS_EXCLUDED(mu_);
 
-  void Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
-            Done<HttpResponse> done) override ABSL_LOCKS_EXCLUDED(mu_);
+  void Send(adapters::transport::HttpRequest request,
+            std::shared_ptr<adapters::async::Cancellation> cancellation,
+            adapters::transport::Done<adapters::transport::HttpResponse> done) override
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Answers the oldest waiting call; false when none waits.
-  bool RespondNext(absl::StatusOr<HttpResponse> response) ABSL_LOCKS_EXCLUDED(mu_);
+  bool RespondNext(absl::StatusOr<adapters::transport::HttpResponse> response)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
-  std::vector<HttpRequest> requests() const ABSL_LOCKS_EXCLUDED(mu_);
+  std::vector<adapters::transport::HttpRequest> requests() const ABSL_LOCKS_EXCLUDED(mu_);
   int waiting() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   mutable absl::Mutex mu_;
   Responder responder_ ABSL_GUARDED_BY(mu_);
-  std::vector<HttpRequest> requests_ ABSL_GUARDED_BY(mu_);
-  std::deque<Done<HttpResponse>> waiting_ ABSL_GUARDED_BY(mu_);
+  std::vector<adapters::transport::HttpRequest> requests_ ABSL_GUARDED_BY(mu_);
+  std::deque<adapters::transport::Done<adapters::transport::HttpResponse>> waiting_
+      ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace linkgateway::core::testing
+}  // namespace linkgateway::adapters::testing
 
 #endif  // LINKGATEWAY_ADAPTERS_TESTING_FAKE_HTTP_TRANSPORT_H_

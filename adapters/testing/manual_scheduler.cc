@@ -1,6 +1,6 @@
 #include "adapters/testing/manual_scheduler.h"
 
-namespace linkgateway::core::testing {
+namespace linkgateway::adapters::testing {
 
 absl::Time ManualScheduler::Now() {
   absl::MutexLock lock(&mu_);
@@ -45,4 +45,4 @@ absl::Time ManualScheduler::next() const {
   return timers_.empty() ? absl::InfiniteFuture() : timers_.begin()->first.first;
 }
 
-}  // namespace linkgateway::core::testing
+}  // namespace linkgateway::adapters::testing

@@ -11,9 +11,9 @@
 #include "absl/synchronization/mutex.h"
 #include "adapters/async/scheduler.h"
 
-namespace linkgateway::core::testing {
+namespace linkgateway::adapters::testing {
 
-class ManualScheduler : public Scheduler {
+class ManualScheduler : public adapters::async::Scheduler {
  public:
   explicit ManualScheduler(absl::Time start = absl::FromUnixSeconds(1'700'000'000))
       : now_(start) {}
@@ -40,6 +40,6 @@ class ManualScheduler : public Scheduler {
       ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace linkgateway::core::testing
+}  // namespace linkgateway::adapters::testing
 
 #endif  // LINKGATEWAY_ADAPTERS_TESTING_MANUAL_SCHEDULER_H_

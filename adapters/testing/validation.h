@@ -13,7 +13,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 
-namespace linkgateway::core::testing {
+namespace linkgateway::adapters::testing {
 
 template <typename Message>
 Message ParseText(std::string const& text) {
@@ -45,11 +45,11 @@ void ExpectValidation(std::function<absl::Status(Request const&)> const& validat
   ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
   EXPECT_THAT(status.message(), ::testing::HasSubstr(c.bad_field + ":"));
   google::rpc::BadRequest bad_request;
-  ASSERT_TRUE(FindDetail(status, bad_request));
+  ASSERT_TRUE(adapters::errors::FindDetail(status, bad_request));
   ASSERT_GE(bad_request.field_violations_size(), 1);
   EXPECT_EQ(bad_request.field_violations(0).field(), c.bad_field);
 }
 
-}  // namespace linkgateway::core::testing
+}  // namespace linkgateway::adapters::testing
 
 #endif  // LINKGATEWAY_ADAPTERS_TESTING_VALIDATION_H_

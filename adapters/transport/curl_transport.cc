@@ -23,7 +23,7 @@
 #include "adapters/async/cancellation.h"
 #include "adapters/errors/status_mapping.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::transport {
 namespace {
 
 void EnsureCurlGlobalInit() {
@@ -45,36 +45,36 @@ std::string HostOf(std::string const& url) {
   return host;
 }
 
-TransportFailure Classify(CURLcode code) {
+adapters::errors::TransportFailure Classify(CURLcode code) {
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-      return TransportFailure::kResolve;
+      return adapters::errors::TransportFailure::kResolve;
     case CURLE_COULDNT_CONNECT:
-      return TransportFailure::kConnect;
+      return adapters::errors::TransportFailure::kConnect;
     case CURLE_SSL_CONNECT_ERROR:
-      return TransportFailure::kTlsHandshake;
+      return adapters::errors::TransportFailure::kTlsHandshake;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-      return TransportFailure::kTlsVerification;
+      return adapters::errors::TransportFailure::kTlsVerification;
     case CURLE_SEND_ERROR:
-      return TransportFailure::kSend;
+      return adapters::errors::TransportFailure::kSend;
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
     case CURLE_WEIRD_SERVER_REPLY:
-      return TransportFailure::kReceive;
+      return adapters::errors::TransportFailure::kReceive;
     case CURLE_FILESIZE_EXCEEDED:
-      return TransportFailure::kResponseTooLarge;
+      return adapters::errors::TransportFailure::kResponseTooLarge;
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
-      return TransportFailure::kBadRequest;
+      return adapters::errors::TransportFailure::kBadRequest;
     default:
-      return TransportFailure::kOther;
+      return adapters::errors::TransportFailure::kOther;
   }
 }
 
@@ -85,7 +85,7 @@ class CurlTransport::Loop {
   explicit Loop(CurlTransportOptions options);
   ~Loop();
 
-  void Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
+  void Send(HttpRequest request, std::shared_ptr<adapters::async::Cancellation> cancellation,
             Done<HttpResponse> done);
   void RunAt(absl::Time when, absl::AnyInvocable<void() &&> fn);
   std::int64_t connections_opened() const { return connections_opened_.load(); }
@@ -94,8 +94,8 @@ class CurlTransport::Loop {
   struct Transfer {
     std::uint64_t id = 0;
     HttpRequest request;
-    std::shared_ptr<Cancellation> cancellation;
-    Cancellation::Id cancellation_id = 0;
+    std::shared_ptr<adapters::async::Cancellation> cancellation;
+    adapters::async::Cancellation::Id cancellation_id = 0;
     Done<HttpResponse> done;
     HttpResponse response;
     CURL* easy = nullptr;
@@ -128,9 +128,10 @@ class CurlTransport::Loop {
   void Configure(Transfer& transfer);
   void OnDone(CURL* easy, CURLcode code);
   // Completes an active transfer without waiting for libcurl.
-  void Abort(std::uint64_t id, TransportFailure failure, absl::string_view detail);
+  void Abort(std::uint64_t id, adapters::errors::TransportFailure failure,
+             absl::string_view detail);
   std::unique_ptr<Transfer> Detach(std::uint64_t id);
-  void Fail(std::unique_ptr<Transfer> transfer, TransportFailure failure,
+  void Fail(std::unique_ptr<Transfer> transfer, adapters::errors::TransportFailure failure,
             absl::string_view detail);
   void Complete(std::unique_ptr<Transfer> transfer, absl::StatusOr<HttpResponse> result);
 
@@ -188,7 +189,8 @@ CurlTransport::Loop::~Loop() {
   curl_share_cleanup(share_);
 }
 
-void CurlTransport::Loop::Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
+void CurlTransport::Loop::Send(HttpRequest request,
+                               std::shared_ptr<adapters::async::Cancellation> cancellation,
                                Done<HttpResponse> done) {
   auto transfer = std::make_unique<Transfer>();
   transfer->request = std::move(request);
@@ -203,7 +205,8 @@ void CurlTransport::Loop::Send(HttpRequest request, std::shared_ptr<Cancellation
     }
   }
   if (transfer != nullptr) {  // stopping: the loop will not take it
-    return Fail(std::move(transfer), TransportFailure::kCancelled, "the gateway is shutting down");
+    return Fail(std::move(transfer), adapters::errors::TransportFailure::kCancelled,
+                "the gateway is shutting down");
   }
   Wake();
 }
@@ -246,7 +249,8 @@ void CurlTransport::Loop::Run() {
       stopping = stopping_;
     }
     for (auto& transfer : starting) Start(std::move(transfer));
-    for (auto id : cancelled) Abort(id, TransportFailure::kCancelled, "the call was cancelled");
+    for (auto id : cancelled)
+      Abort(id, adapters::errors::TransportFailure::kCancelled, "the call was cancelled");
     for (auto& fn : due) std::move(fn)();
     if (stopping) break;
 
@@ -274,7 +278,8 @@ void CurlTransport::Loop::Run() {
   for (;;) {
     std::vector<std::uint64_t> ids;
     for (auto const& [id, transfer] : active_) ids.push_back(id);
-    for (auto id : ids) Abort(id, TransportFailure::kCancelled, "the gateway is shutting down");
+    for (auto id : ids)
+      Abort(id, adapters::errors::TransportFailure::kCancelled, "the gateway is shutting down");
     std::vector<std::unique_ptr<Transfer>> late;
     std::vector<absl::AnyInvocable<void() &&>> timers;
     {
@@ -287,7 +292,8 @@ void CurlTransport::Loop::Run() {
     }
     if (late.empty() && timers.empty() && active_.empty()) break;
     for (auto& transfer : late) {
-      Fail(std::move(transfer), TransportFailure::kCancelled, "the gateway is shutting down");
+      Fail(std::move(transfer), adapters::errors::TransportFailure::kCancelled,
+           "the gateway is shutting down");
     }
     for (auto& fn : timers) std::move(fn)();
   }
@@ -313,11 +319,12 @@ void CurlTransport::Loop::ReleaseEasy(CURL* easy) {
 void CurlTransport::Loop::Start(std::unique_ptr<Transfer> transfer) {
   absl::Duration remaining = transfer->request.deadline - absl::Now();
   if (remaining <= absl::ZeroDuration()) {
-    return Fail(std::move(transfer), TransportFailure::kDeadline,
+    return Fail(std::move(transfer), adapters::errors::TransportFailure::kDeadline,
                 "the caller's deadline passed before the upstream call");
   }
   if (transfer->cancellation && transfer->cancellation->IsCancelled()) {
-    return Fail(std::move(transfer), TransportFailure::kCancelled, "the call was cancelled");
+    return Fail(std::move(transfer), adapters::errors::TransportFailure::kCancelled,
+                "the call was cancelled");
   }
   transfer->easy = TakeEasy();
   Configure(*transfer);
@@ -471,13 +478,13 @@ void CurlTransport::Loop::OnDone(CURL* easy, CURLcode code) {
     HttpResponse response = std::move(transfer->response);
     return Complete(std::move(transfer), std::move(response));
   }
-  TransportFailure failure = Classify(code);
+  adapters::errors::TransportFailure failure = Classify(code);
   if (transfer->resend_refused) {
-    failure = TransportFailure::kReceive;
+    failure = adapters::errors::TransportFailure::kReceive;
     detail = "the connection closed before an answer; the request may have been applied and "
              "was not sent again";
   } else if (code == CURLE_WRITE_ERROR && transfer->too_large) {
-    failure = TransportFailure::kResponseTooLarge;
+    failure = adapters::errors::TransportFailure::kResponseTooLarge;
     detail = absl::StrCat("the response body exceeds ", transfer->max_bytes, " bytes");
   } else if (code == CURLE_FILESIZE_EXCEEDED) {
     detail = absl::StrCat("the response body exceeds ", transfer->max_bytes, " bytes");
@@ -485,23 +492,25 @@ void CurlTransport::Loop::OnDone(CURL* easy, CURLcode code) {
     // The transfer's timeout is the caller's deadline; only the connect
     // timeout can end it earlier.
     bool deadline_passed = absl::Now() + absl::Milliseconds(5) >= transfer->request.deadline;
-    failure = deadline_passed ? TransportFailure::kDeadline
-              : connect_us == 0 ? TransportFailure::kConnectTimeout
-                                : TransportFailure::kTimeout;
+    failure = deadline_passed   ? adapters::errors::TransportFailure::kDeadline
+              : connect_us == 0 ? adapters::errors::TransportFailure::kConnectTimeout
+                                : adapters::errors::TransportFailure::kTimeout;
   }
   Fail(std::move(transfer), failure, detail);
 }
 
-void CurlTransport::Loop::Abort(std::uint64_t id, TransportFailure failure,
+void CurlTransport::Loop::Abort(std::uint64_t id, adapters::errors::TransportFailure failure,
                                 absl::string_view detail) {
   std::unique_ptr<Transfer> transfer = Detach(id);
   if (transfer != nullptr) Fail(std::move(transfer), failure, detail);
 }
 
-void CurlTransport::Loop::Fail(std::unique_ptr<Transfer> transfer, TransportFailure failure,
+void CurlTransport::Loop::Fail(std::unique_ptr<Transfer> transfer,
+                               adapters::errors::TransportFailure failure,
                                absl::string_view detail) {
   // The host is only needed for the error, so it is parsed only then.
-  absl::Status status = MapTransportFailure(failure, HostOf(transfer->request.url), detail);
+  absl::Status status =
+      adapters::errors::MapTransportFailure(failure, HostOf(transfer->request.url), detail);
   Complete(std::move(transfer), std::move(status));
 }
 
@@ -518,7 +527,8 @@ CurlTransport::CurlTransport(CurlTransportOptions options)
 
 CurlTransport::~CurlTransport() = default;
 
-void CurlTransport::Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
+void CurlTransport::Send(HttpRequest request,
+                         std::shared_ptr<adapters::async::Cancellation> cancellation,
                          Done<HttpResponse> done) {
   loop_->Send(std::move(request), std::move(cancellation), std::move(done));
 }
@@ -531,4 +541,4 @@ void CurlTransport::RunAt(absl::Time when, absl::AnyInvocable<void() &&> fn) {
 
 std::int64_t CurlTransport::connections_opened() const { return loop_->connections_opened(); }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport

@@ -16,7 +16,7 @@
 #include "adapters/transport/http.h"
 #include "adapters/async/scheduler.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::transport {
 
 struct CurlTransportOptions {
   // PEM CA bundle to trust instead of the system's.
@@ -38,7 +38,7 @@ struct CurlTransportOptions {
   std::string user_agent = "linkgateway/1.0 (Language=C++; Platform=Linux)";
 };
 
-class CurlTransport final : public HttpTransport, public Scheduler {
+class CurlTransport final : public HttpTransport, public adapters::async::Scheduler {
  public:
   explicit CurlTransport(CurlTransportOptions options);
   // Stops the loop; transfers still running end with CANCELLED and pending
@@ -48,7 +48,7 @@ class CurlTransport final : public HttpTransport, public Scheduler {
   CurlTransport(CurlTransport const&) = delete;
   CurlTransport& operator=(CurlTransport const&) = delete;
 
-  void Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
+  void Send(HttpRequest request, std::shared_ptr<adapters::async::Cancellation> cancellation,
             Done<HttpResponse> done) override;
 
   absl::Time Now() override;
@@ -62,6 +62,6 @@ class CurlTransport final : public HttpTransport, public Scheduler {
   std::unique_ptr<Loop> loop_;
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport
 
 #endif  // LINKGATEWAY_ADAPTERS_TRANSPORT_CURL_TRANSPORT_H_

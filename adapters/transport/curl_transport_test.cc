@@ -21,13 +21,13 @@
 #include "tests/testing/https_test_server.h"
 #include "tests/testing/test_ca.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::transport {
 namespace {
 
+using linkgateway::tests::testing::HttpsTestServer;
+using linkgateway::tests::testing::MakeTestCertificates;
+using linkgateway::tests::testing::TestCertificates;
 using ::testing::HasSubstr;
-using linkgateway::testing::HttpsTestServer;
-using linkgateway::testing::MakeTestCertificates;
-using linkgateway::testing::TestCertificates;
 
 // Waits for one transfer's outcome.
 struct Result {
@@ -49,16 +49,16 @@ struct Result {
 
 std::string ReasonOf(absl::Status const& status) {
   google::rpc::ErrorInfo info;
-  return FindDetail(status, info) ? info.reason() : "";
+  return adapters::errors::FindDetail(status, info) ? info.reason() : "";
 }
 
 class CurlTransportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto certs = MakeTestCertificates();
+    auto certs = tests::testing::MakeTestCertificates();
     ASSERT_TRUE(certs.ok()) << certs.status();
     certs_ = *certs;
-    server_ = std::make_unique<HttpsTestServer>(certs_);
+    server_ = std::make_unique<tests::testing::HttpsTestServer>(certs_);
     auto& s = server_->server();
     s.Get("/hello", [](httplib::Request const&, httplib::Response& res) {
       res.set_header("x-amzn-RequestId", "req-1");
@@ -124,8 +124,8 @@ class CurlTransportTest : public ::testing::Test {
     return request;
   }
 
-  TestCertificates certs_;
-  std::unique_ptr<HttpsTestServer> server_;
+  tests::testing::TestCertificates certs_;
+  std::unique_ptr<tests::testing::HttpsTestServer> server_;
   absl::Notification stalled_;
   absl::Notification release_;
 };
@@ -202,7 +202,7 @@ TEST_F(CurlTransportTest, PassedDeadlineNeverCallsUpstream) {
 
 TEST_F(CurlTransportTest, CancellationAbortsTheTransfer) {
   auto transport = Transport();
-  auto cancellation = std::make_shared<Cancellation>();
+  auto cancellation = std::make_shared<adapters::async::Cancellation>();
   Result result;
   transport->Send(Get("/stall", absl::Seconds(30)), cancellation, result.Callback());
   EXPECT_TRUE(stalled_.WaitForNotificationWithTimeout(absl::Seconds(30)))
@@ -213,7 +213,7 @@ TEST_F(CurlTransportTest, CancellationAbortsTheTransfer) {
 
 TEST_F(CurlTransportTest, AlreadyCancelledCallNeverStarts) {
   auto transport = Transport();
-  auto cancellation = std::make_shared<Cancellation>();
+  auto cancellation = std::make_shared<adapters::async::Cancellation>();
   cancellation->Cancel();
   Result result;
   transport->Send(Get("/hello"), cancellation, result.Callback());
@@ -251,12 +251,13 @@ TEST_F(CurlTransportTest, ConnectionRefusedIsUnavailableAndNotSent) {
   auto const& value = result.Wait();
   EXPECT_EQ(value.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(ReasonOf(value.status()), "UPSTREAM_CONNECT_FAILED");
-  EXPECT_TRUE(ProvablyNotSent(value.status()));
-  EXPECT_EQ(RetryClassOf(value.status()), RetryClass::kTransient);
+  EXPECT_TRUE(adapters::errors::ProvablyNotSent(value.status()));
+  EXPECT_EQ(adapters::errors::RetryClassOf(value.status()),
+            adapters::errors::RetryClass::kTransient);
 }
 
 TEST_F(CurlTransportTest, UntrustedCertificateFails) {
-  auto other = MakeTestCertificates();
+  auto other = tests::testing::MakeTestCertificates();
   ASSERT_TRUE(other.ok());
   auto transport = Transport(other->ca_cert);
   Result result;
@@ -264,7 +265,7 @@ TEST_F(CurlTransportTest, UntrustedCertificateFails) {
   auto const& value = result.Wait();
   EXPECT_EQ(value.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(ReasonOf(value.status()), "UPSTREAM_TLS_UNTRUSTED");
-  EXPECT_EQ(RetryClassOf(value.status()), RetryClass::kNone);
+  EXPECT_EQ(adapters::errors::RetryClassOf(value.status()), adapters::errors::RetryClass::kNone);
 }
 
 TEST_F(CurlTransportTest, PlainHttpIsRefusedUnlessAllowed) {
@@ -328,4 +329,4 @@ TEST_F(CurlTransportTest, DestructionAnswersEverythingInFlight) {
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport

@@ -6,7 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::transport {
 
 std::string HttpResponse::Header(absl::string_view name) const {
   for (auto const& [key, value] : headers) {
@@ -30,4 +30,4 @@ std::optional<absl::Duration> RetryAfter(HttpResponse const& response, absl::Tim
   return std::nullopt;
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport

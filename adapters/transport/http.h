@@ -21,9 +21,11 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-namespace linkgateway::core {
-
+namespace linkgateway::adapters::async {
 class Cancellation;
+}  // namespace linkgateway::adapters::async
+
+namespace linkgateway::adapters::transport {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
@@ -69,10 +71,11 @@ class HttpTransport {
   // Starts `request` and returns at once; `done` runs exactly once, on the
   // transport's thread, so it must not block. A `cancellation` (may be null)
   // aborts the transfer with CANCELLED.
-  virtual void Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
+  virtual void Send(HttpRequest request,
+                    std::shared_ptr<adapters::async::Cancellation> cancellation,
                     Done<HttpResponse> done) = 0;
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport
 
 #endif  // LINKGATEWAY_ADAPTERS_TRANSPORT_HTTP_H_

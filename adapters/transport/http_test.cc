@@ -2,7 +2,7 @@
 
 #include "gtest/gtest.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::transport {
 namespace {
 
 HttpResponse WithRetryAfter(std::string value) {
@@ -38,4 +38,4 @@ TEST(RetryAfterTest, AbsentOrGarbage) {
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport

@@ -6,7 +6,7 @@
 
 #include "google/protobuf/struct.pb.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::transport {
 
 using JsonFields = google::protobuf::Map<std::string, google::protobuf::Value>;
 
@@ -16,6 +16,6 @@ inline std::string StringField(JsonFields const& fields, std::string const& key)
   return it != fields.end() && it->second.has_string_value() ? it->second.string_value() : "";
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport
 
 #endif  // LINKGATEWAY_ADAPTERS_TRANSPORT_JSON_H_

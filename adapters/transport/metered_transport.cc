@@ -8,17 +8,18 @@
 #include "adapters/errors/status_details.h"
 #include "google/rpc/error_details.pb.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::transport {
 
 std::string FailureKind(absl::Status const& failure) {
   google::rpc::ErrorInfo info;
-  if (!FindDetail(failure, info) || info.reason().empty()) return "other";
+  if (!adapters::errors::FindDetail(failure, info) || info.reason().empty()) return "other";
   absl::string_view reason = info.reason();
   absl::ConsumePrefix(&reason, "UPSTREAM_");
   return absl::AsciiStrToLower(reason);
 }
 
-void MeteredTransport::Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
+void MeteredTransport::Send(HttpRequest request,
+                            std::shared_ptr<adapters::async::Cancellation> cancellation,
                             Done<HttpResponse> done) {
   absl::Time start = absl::Now();
   inner_.Send(std::move(request), std::move(cancellation),
@@ -34,4 +35,4 @@ void MeteredTransport::Send(HttpRequest request, std::shared_ptr<Cancellation> c
               });
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport

@@ -12,7 +12,7 @@
 #include "adapters/transport/http.h"
 #include "observability/metrics/gateway_metrics.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::transport {
 
 // "UPSTREAM_CONNECT_FAILED" → "connect_failed": the kind label of a transport
 // failure, from its ErrorInfo reason ("other" without one).
@@ -21,17 +21,17 @@ std::string FailureKind(absl::Status const& failure);
 class MeteredTransport final : public HttpTransport {
  public:
   // Both must outlive the decorator.
-  MeteredTransport(HttpTransport& inner, metrics::UpstreamSeries& series)
+  MeteredTransport(HttpTransport& inner, observability::metrics::UpstreamSeries& series)
       : inner_(inner), series_(series) {}
 
-  void Send(HttpRequest request, std::shared_ptr<Cancellation> cancellation,
+  void Send(HttpRequest request, std::shared_ptr<adapters::async::Cancellation> cancellation,
             Done<HttpResponse> done) override;
 
  private:
   HttpTransport& inner_;
-  metrics::UpstreamSeries& series_;
+  observability::metrics::UpstreamSeries& series_;
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport
 
 #endif  // LINKGATEWAY_ADAPTERS_TRANSPORT_METERED_TRANSPORT_H_

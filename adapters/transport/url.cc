@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::transport {
 
 std::string Escape(absl::string_view value) {
   // The handle argument is unused since libcurl 7.82.
@@ -38,4 +38,4 @@ std::string FormEncode(std::vector<std::pair<std::string, std::string>> const& f
   return body;
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::transport {
 
 // Percent-encodes everything but RFC 3986 unreserved characters (libcurl's
 // curl_easy_escape), so a value can never add a path segment or a query.
@@ -24,6 +24,6 @@ absl::StatusOr<std::string> JoinPath(absl::string_view base,
 // application/x-www-form-urlencoded body.
 std::string FormEncode(std::vector<std::pair<std::string, std::string>> const& fields);
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport
 
 #endif  // LINKGATEWAY_ADAPTERS_TRANSPORT_URL_H_

@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::transport {
 namespace {
 
 TEST(UrlTest, EscapeLeavesOnlyUnreservedCharacters) {
@@ -34,4 +34,4 @@ TEST(UrlTest, FormEncode) {
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::transport

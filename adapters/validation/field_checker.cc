@@ -6,7 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::validation {
 namespace {
 
 // Characters, not bytes: protobuf has already checked the string is UTF-8.
@@ -74,7 +74,7 @@ void FieldChecker::Empty(absl::string_view field, absl::string_view value,
 
 absl::Status FieldChecker::Result(google::protobuf::Message const& request) const {
   if (violations_.empty()) return absl::OkStatus();
-  return InvalidArgument(request.GetDescriptor()->name(), violations_);
+  return adapters::errors::InvalidArgument(request.GetDescriptor()->name(), violations_);
 }
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::validation

@@ -13,7 +13,7 @@
 #include "adapters/errors/status_details.h"
 #include "google/protobuf/message.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::validation {
 
 // Collects the violations of one request.
 class FieldChecker {
@@ -38,13 +38,13 @@ class FieldChecker {
   // OK, or INVALID_ARGUMENT for `request` naming every violation.
   absl::Status Result(google::protobuf::Message const& request) const;
 
-  std::vector<FieldViolation> const& violations() const { return violations_; }
+  std::vector<adapters::errors::FieldViolation> const& violations() const { return violations_; }
 
  private:
   std::string prefix_;
-  std::vector<FieldViolation> violations_;
+  std::vector<adapters::errors::FieldViolation> violations_;
 };
 
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::validation
 
 #endif  // LINKGATEWAY_ADAPTERS_VALIDATION_FIELD_CHECKER_H_

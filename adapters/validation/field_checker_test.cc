@@ -7,7 +7,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 
-namespace linkgateway::core {
+namespace linkgateway::adapters::validation {
 namespace {
 
 using ::testing::HasSubstr;
@@ -54,9 +54,9 @@ TEST(FieldCheckerTest, ResultNamesTheMessageAndEveryViolation) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("Empty is invalid: key.a: is required; key.b"));
   google::rpc::BadRequest bad_request;
-  ASSERT_TRUE(FindDetail(status, bad_request));
+  ASSERT_TRUE(adapters::errors::FindDetail(status, bad_request));
   EXPECT_EQ(bad_request.field_violations_size(), 2);
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::adapters::validation

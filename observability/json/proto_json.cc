@@ -12,7 +12,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 
-namespace linkgateway::json {
+namespace linkgateway::observability::json {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -235,4 +235,4 @@ void AppendProtoJson(Message const& message, std::string& out) {
   AppendMessage(message, out);
 }
 
-}  // namespace linkgateway::json
+}  // namespace linkgateway::observability::json

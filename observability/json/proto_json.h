@@ -14,7 +14,7 @@
 
 #include "google/protobuf/message.h"
 
-namespace linkgateway::json {
+namespace linkgateway::observability::json {
 
 // Appends the message's JSON (one line, no newline) to `out`.
 void AppendProtoJson(google::protobuf::Message const& message, std::string& out);
@@ -25,6 +25,6 @@ inline std::string ProtoJson(google::protobuf::Message const& message) {
   return out;
 }
 
-}  // namespace linkgateway::json
+}  // namespace linkgateway::observability::json
 
 #endif  // LINKGATEWAY_OBSERVABILITY_JSON_PROTO_JSON_H_

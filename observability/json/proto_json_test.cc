@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "linkgateway/audit/v1/audit.pb.h"
 
-namespace linkgateway::json {
+namespace linkgateway::observability::json {
 namespace {
 
 using linkgateway::audit::v1::AuditRecord;
@@ -98,4 +98,4 @@ TEST(ProtoJsonTest, UnsupportedTypesGoThroughProtobufsPrinter) {
 }
 
 }  // namespace
-}  // namespace linkgateway::json
+}  // namespace linkgateway::observability::json

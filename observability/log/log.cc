@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <string>
 
-namespace linkgateway::log {
+namespace linkgateway::observability::log {
 namespace {
 
 std::atomic<int> threshold{static_cast<int>(Level::kInfo)};
@@ -40,4 +40,4 @@ void WriteLine(absl::string_view message) {
   }
 }
 
-}  // namespace linkgateway::log
+}  // namespace linkgateway::observability::log

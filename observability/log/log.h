@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
-namespace linkgateway::log {
+namespace linkgateway::observability::log {
 
 enum class Level { kDebug = 1, kInfo = 2, kWarning = 3, kError = 4 };
 
@@ -44,6 +44,6 @@ void Error(Parts const&... parts) {
   if (Enabled(Level::kError)) Write(Level::kError, absl::StrCat(parts...));
 }
 
-}  // namespace linkgateway::log
+}  // namespace linkgateway::observability::log
 
 #endif  // LINKGATEWAY_OBSERVABILITY_LOG_LOG_H_

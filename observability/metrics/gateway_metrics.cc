@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace linkgateway::metrics {
+namespace linkgateway::observability::metrics {
 
 void UpstreamSeries::Answered(int http_status, absl::Duration latency) {
   duration_->Observe(latency);
@@ -192,4 +192,4 @@ void GatewayMetrics::SetInFlightReader(std::function<double()> read) {
   in_flight_ = std::move(read);
 }
 
-}  // namespace linkgateway::metrics
+}  // namespace linkgateway::observability::metrics

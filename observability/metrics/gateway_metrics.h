@@ -20,7 +20,7 @@
 #include "absl/time/time.h"
 #include "observability/metrics/registry.h"
 
-namespace linkgateway::metrics {
+namespace linkgateway::observability::metrics {
 
 // One upstream operation's series ("selling_partner", "DeleteSubscription").
 class UpstreamSeries {
@@ -119,6 +119,6 @@ class GatewayMetrics {
       ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace linkgateway::metrics
+}  // namespace linkgateway::observability::metrics
 
 #endif  // LINKGATEWAY_OBSERVABILITY_METRICS_GATEWAY_METRICS_H_

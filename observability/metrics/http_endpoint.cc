@@ -15,7 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace linkgateway::metrics {
+namespace linkgateway::observability::metrics {
 namespace {
 
 // "host:port" or "[v6]:port".
@@ -106,4 +106,4 @@ HttpEndpoint::~HttpEndpoint() {
   if (base_ != nullptr) event_base_free(base_);
 }
 
-}  // namespace linkgateway::metrics
+}  // namespace linkgateway::observability::metrics

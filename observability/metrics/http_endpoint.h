@@ -13,7 +13,7 @@
 struct event_base;
 struct evhttp;
 
-namespace linkgateway::metrics {
+namespace linkgateway::observability::metrics {
 
 class HttpEndpoint {
  public:
@@ -35,6 +35,6 @@ class HttpEndpoint {
   std::thread thread_;
 };
 
-}  // namespace linkgateway::metrics
+}  // namespace linkgateway::observability::metrics
 
 #endif  // LINKGATEWAY_OBSERVABILITY_METRICS_HTTP_ENDPOINT_H_

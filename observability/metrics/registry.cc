@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace linkgateway::metrics {
+namespace linkgateway::observability::metrics {
 namespace {
 
 bool ValidName(std::string const& name, bool colon_allowed) {
@@ -237,4 +237,4 @@ std::string Registry::Exposition() const {
   return out;
 }
 
-}  // namespace linkgateway::metrics
+}  // namespace linkgateway::observability::metrics

@@ -22,7 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace linkgateway::metrics {
+namespace linkgateway::observability::metrics {
 
 class Counter {
  public:
@@ -152,6 +152,6 @@ class Registry {
 // The content type of Registry::Exposition().
 inline constexpr char kExpositionContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 
-}  // namespace linkgateway::metrics
+}  // namespace linkgateway::observability::metrics
 
 #endif  // LINKGATEWAY_OBSERVABILITY_METRICS_REGISTRY_H_

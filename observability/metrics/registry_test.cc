@@ -11,7 +11,7 @@
 #include "observability/metrics/gateway_metrics.h"
 #include "observability/metrics/http_endpoint.h"
 
-namespace linkgateway::metrics {
+namespace linkgateway::observability::metrics {
 namespace {
 
 using ::testing::HasSubstr;
@@ -198,4 +198,4 @@ TEST(HttpEndpointTest, BadOrBusyAddressesAreErrors) {
 }
 
 }  // namespace
-}  // namespace linkgateway::metrics
+}  // namespace linkgateway::observability::metrics

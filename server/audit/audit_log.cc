@@ -25,9 +25,9 @@ constexpr std::int64_t kReserveAhead = 1 << 20;
 constexpr std::int64_t kReserveLow = 64 << 10;
 
 absl::Status Unavailable(absl::string_view why) {
-  return core::WithErrorInfo(
+  return adapters::errors::WithErrorInfo(
       absl::UnavailableError(absl::StrCat("the audit trail cannot be written: ", why)),
-      core::reason::kAuditUnavailable, core::kGatewayDomain);
+      adapters::errors::reason::kAuditUnavailable, adapters::errors::kGatewayDomain);
 }
 
 std::string Errno(absl::string_view what) { return absl::StrCat(what, ": ", std::strerror(errno)); }
@@ -89,7 +89,7 @@ absl::Status AuditLog::Ready() {
 
 void AuditLog::Append(linkgateway::audit::v1::AuditRecord const& record,
                       absl::AnyInvocable<void(absl::Status) &&> done) {
-  std::string line = json::ProtoJson(record);
+  std::string line = observability::json::ProtoJson(record);
   line.push_back('\n');
   absl::MutexLock lock(&mu_);
   queue_.push_back({std::move(line), std::move(done)});

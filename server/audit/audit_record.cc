@@ -10,7 +10,7 @@
 #include "adapters/errors/upstream_text.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
-#include "server/request_fields.h"
+#include "server/call/request_fields.h"
 
 namespace linkgateway::server::audit {
 namespace {
@@ -73,7 +73,7 @@ std::string TraceIdOf(std::string const& traceparent) {
 pb::AuditRecord MakeAuditRecord(CallFacts const& call, google::protobuf::Message const& request,
                                 absl::Status const& outcome,
                                 google::protobuf::Message const* response,
-                                core::UpstreamTrace const* trace, absl::Time now) {
+                                adapters::transport::UpstreamTrace const* trace, absl::Time now) {
   pb::AuditRecord record;
   *record.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
       absl::ToUnixNanos(now));
@@ -82,11 +82,12 @@ pb::AuditRecord MakeAuditRecord(CallFacts const& call, google::protobuf::Message
   caller->set_authenticated_by(MethodOf(call.caller.proven_by));
   caller->set_peer(call.caller.peer);
   record.set_method(call.method);
-  record.set_provider(ProviderOf(request));
-  for (auto const& [key, value] : TargetFields(request)) {
-    (*record.mutable_target())[key] = core::SafeText(value, core::kMaxUpstreamValueBytes);
+  record.set_provider(server::call::ProviderOf(request));
+  for (auto const& [key, value] : server::call::TargetFields(request)) {
+    (*record.mutable_target())[key] =
+        adapters::errors::SafeText(value, adapters::errors::kMaxUpstreamValueBytes);
   }
-  record.set_validate_only(ValidateOnly(request));
+  record.set_validate_only(server::call::ValidateOnly(request));
   auto* result = record.mutable_outcome();
   result->set_code(absl::StatusCodeToString(outcome.code()));
   result->set_policy_rule(call.policy_rule);
@@ -97,7 +98,7 @@ pb::AuditRecord MakeAuditRecord(CallFacts const& call, google::protobuf::Message
     upstream->set_http_status(trace->last_http_status.load());
   }
   google::rpc::ErrorInfo info;
-  if (!outcome.ok() && core::FindDetail(outcome, info)) {
+  if (!outcome.ok() && adapters::errors::FindDetail(outcome, info)) {
     result->set_reason(info.reason());
     auto const& metadata = info.metadata();
     if (auto it = metadata.find("upstreamRequestId"); it != metadata.end()) {
@@ -118,7 +119,8 @@ pb::AuditRecord MakeAuditRecord(CallFacts const& call, google::protobuf::Message
   }
   *record.mutable_latency() = google::protobuf::util::TimeUtil::NanosecondsToDuration(
       absl::ToInt64Nanoseconds(now - call.start));
-  record.set_request_id(core::SafeText(call.request_id, core::kMaxUpstreamIdBytes));
+  record.set_request_id(
+      adapters::errors::SafeText(call.request_id, adapters::errors::kMaxUpstreamIdBytes));
   record.set_trace_id(call.trace_id);
   if (auto const* field = request.GetDescriptor()->FindFieldByName("request_id");
       field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {

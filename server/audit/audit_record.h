@@ -26,11 +26,11 @@ struct CallFacts {
 
 // `response` is null unless `outcome` is OK; `trace` may be null.
 linkgateway::audit::v1::AuditRecord MakeAuditRecord(CallFacts const& call,
-                                                     google::protobuf::Message const& request,
-                                                     absl::Status const& outcome,
-                                                     google::protobuf::Message const* response,
-                                                     core::UpstreamTrace const* trace,
-                                                     absl::Time now);
+                                                    google::protobuf::Message const& request,
+                                                    absl::Status const& outcome,
+                                                    google::protobuf::Message const* response,
+                                                    adapters::transport::UpstreamTrace const* trace,
+                                                    absl::Time now);
 
 // The trace id of a W3C traceparent header ("00-<32 hex>-<16 hex>-<2 hex>"),
 // or "" when it is not one.

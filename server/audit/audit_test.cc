@@ -111,7 +111,7 @@ TEST(AuditRecordTest, HoldsTheFactsButNeverTheSensitiveFields) {
   facts.trace_id = TraceIdOf("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   v1::DeleteRegistrationResponse response;
   response.mutable_dash_replenishment();
-  core::UpstreamTrace trace;
+  adapters::transport::UpstreamTrace trace;
   trace.sends = 2;
   trace.last_http_status = 200;
   auto record = MakeAuditRecord(facts, request, absl::OkStatus(), &response, &trace,

@@ -13,8 +13,9 @@ namespace linkgateway::server::security {
 namespace {
 
 absl::Status Unauthenticated(absl::string_view why) {
-  return core::WithErrorInfo(absl::UnauthenticatedError(why), core::reason::kUnauthenticated,
-                             core::kGatewayDomain);
+  return adapters::errors::WithErrorInfo(absl::UnauthenticatedError(why),
+                                         adapters::errors::reason::kUnauthenticated,
+                                         adapters::errors::kGatewayDomain);
 }
 
 std::string First(grpc::AuthContext const& context, char const* property,

@@ -15,9 +15,9 @@ namespace linkgateway::server::unlink {
 namespace {
 
 // One real server for the whole test binary; each store a fresh database.
-testing::PostgresServer& Server() {
+tests::testing::PostgresServer& Server() {
   static auto* server = [] {
-    auto started = testing::PostgresServer::Start();
+    auto started = tests::testing::PostgresServer::Start();
     EXPECT_TRUE(started.ok()) << started.status();
     return started.ok() ? started->release() : nullptr;
   }();

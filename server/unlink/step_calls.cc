@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "linkgateway/v1/registrations.pb.h"
 #include "linkgateway/v1/subscriptions.pb.h"
-#include "server/dispatch.h"
-#include "server/validation.h"
+#include "server/call/dispatch.h"
+#include "server/call/validation.h"
 
 namespace linkgateway::server::unlink {
 namespace {
@@ -16,20 +16,20 @@ using google::protobuf::Message;
 
 // The entry serving `request` when it is a Req; false when it is not.
 template <typename Req, typename Resp>
-bool Dispatch(adapters::OperationTable<Req, Resp> const& table, Message const& request,
-              typename adapters::OperationTable<Req, Resp>::Entry const** entry,
+bool Dispatch(adapters::operation::OperationTable<Req, Resp> const& table, Message const& request,
+              typename adapters::operation::OperationTable<Req, Resp>::Entry const** entry,
               absl::Status* error) {
   if (request.GetDescriptor() != Req::descriptor()) return false;
   auto const& typed = static_cast<Req const&>(request);
   *entry = table.Find(typed.target_case());
-  if (*entry == nullptr) *error = ProviderNotServed(typed);
+  if (*entry == nullptr) *error = server::call::ProviderNotServed(typed);
   return true;
 }
 
 template <typename Req, typename Resp>
-bool TryCheck(adapters::OperationTable<Req, Resp> const& table, Message const& request,
+bool TryCheck(adapters::operation::OperationTable<Req, Resp> const& table, Message const& request,
               absl::Status* result) {
-  typename adapters::OperationTable<Req, Resp>::Entry const* entry = nullptr;
+  typename adapters::operation::OperationTable<Req, Resp>::Entry const* entry = nullptr;
   absl::Status error;
   if (!Dispatch(table, request, &entry, &error)) return false;
   if (entry == nullptr) {
@@ -44,10 +44,10 @@ bool TryCheck(adapters::OperationTable<Req, Resp> const& table, Message const& r
 }
 
 template <typename Req, typename Resp>
-bool TryStart(adapters::OperationTable<Req, Resp> const& table,
-              std::shared_ptr<Message const> const& request, adapters::CallContext const& context,
-              AnswerCallback& done) {
-  typename adapters::OperationTable<Req, Resp>::Entry const* entry = nullptr;
+bool TryStart(adapters::operation::OperationTable<Req, Resp> const& table,
+              std::shared_ptr<Message const> const& request,
+              adapters::operation::CallContext const& context, AnswerCallback& done) {
+  typename adapters::operation::OperationTable<Req, Resp>::Entry const* entry = nullptr;
   absl::Status error;
   if (!Dispatch(table, *request, &entry, &error)) return false;
   if (entry == nullptr) {
@@ -80,9 +80,10 @@ std::string StringField(Message const& message, char const* name) {
 
 }  // namespace
 
-absl::Status CheckDelete(adapters::ProviderRegistry const& providers, Message const& request) {
-  if (absl::Status valid = ValidateTarget(request); !valid.ok()) return valid;
-  if (absl::Status valid = ValidateEnums(request); !valid.ok()) return valid;
+absl::Status CheckDelete(adapters::operation::ProviderRegistry const& providers,
+                         Message const& request) {
+  if (absl::Status valid = server::call::ValidateTarget(request); !valid.ok()) return valid;
+  if (absl::Status valid = server::call::ValidateEnums(request); !valid.ok()) return valid;
   absl::Status result;
   if (TryCheck(providers.delete_registration, request, &result) ||
       TryCheck(providers.delete_subscription, request, &result) ||
@@ -93,9 +94,9 @@ absl::Status CheckDelete(adapters::ProviderRegistry const& providers, Message co
       absl::StrCat(request.GetDescriptor()->full_name(), " is not a delete this gateway serves"));
 }
 
-void StartDelete(adapters::ProviderRegistry const& providers,
-                 std::shared_ptr<Message const> request, adapters::CallContext const& context,
-                 AnswerCallback done) {
+void StartDelete(adapters::operation::ProviderRegistry const& providers,
+                 std::shared_ptr<Message const> request,
+                 adapters::operation::CallContext const& context, AnswerCallback done) {
   if (TryStart(providers.delete_registration, request, context, done) ||
       TryStart(providers.delete_subscription, request, context, done) ||
       TryStart(providers.delete_app_profile, request, context, done)) {
@@ -117,8 +118,8 @@ QueuedWork QueuedWorkOf(Message const& response) {
   return work;
 }
 
-void ReadQueuedWork(adapters::ProviderRegistry const& providers, QueuedWork const& work,
-                    adapters::CallContext const& context,
+void ReadQueuedWork(adapters::operation::ProviderRegistry const& providers, QueuedWork const& work,
+                    adapters::operation::CallContext const& context,
                     absl::AnyInvocable<void(absl::StatusOr<QueuedState>) &&> done) {
   auto request = std::make_shared<v1::GetProfileTransactionRequest>();
   auto const* field = request->GetDescriptor()->FindFieldByName(work.result_case);

@@ -26,14 +26,14 @@ using AnswerCallback = absl::AnyInvocable<void(CallAnswer) &&>;
 // What a dry run checks: the request's target and enums, its provider's
 // rules, and that the provider is served and configured. OK or the error
 // the single RPC would answer.
-absl::Status CheckDelete(adapters::ProviderRegistry const& providers,
+absl::Status CheckDelete(adapters::operation::ProviderRegistry const& providers,
                          google::protobuf::Message const& request);
 
 // Starts the delete in `request` (a Delete*Request); `done` runs once, on
 // any thread.
-void StartDelete(adapters::ProviderRegistry const& providers,
+void StartDelete(adapters::operation::ProviderRegistry const& providers,
                  std::shared_ptr<google::protobuf::Message const> request,
-                 adapters::CallContext const& context, AnswerCallback done);
+                 adapters::operation::CallContext const& context, AnswerCallback done);
 
 // A queued delete's transaction, from its response: the result case (e.g.
 // "imiconnect") and its transaction_id; empty id when the delete is not
@@ -50,8 +50,8 @@ struct QueuedState {
   std::string code;
   std::string description;
 };
-void ReadQueuedWork(adapters::ProviderRegistry const& providers, QueuedWork const& work,
-                    adapters::CallContext const& context,
+void ReadQueuedWork(adapters::operation::ProviderRegistry const& providers, QueuedWork const& work,
+                    adapters::operation::CallContext const& context,
                     absl::AnyInvocable<void(absl::StatusOr<QueuedState>) &&> done);
 
 }  // namespace linkgateway::server::unlink

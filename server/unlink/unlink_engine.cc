@@ -17,8 +17,8 @@
 #include "google/rpc/error_details.pb.h"
 #include "observability/log/log.h"
 #include "server/audit/audit_record.h"
-#include "server/dispatch.h"
-#include "server/idempotency.h"
+#include "server/call/dispatch.h"
+#include "server/idempotency/records.h"
 #include "server/unlink/unlink_plan.h"
 
 namespace linkgateway::server::unlink {
@@ -73,11 +73,11 @@ std::string ProviderOfTarget(v1::UnlinkTarget const& target) {
 absl::Status ForTarget(int index, absl::Status status) {
   std::string prefix = absl::StrCat("targets[", index, "]");
   google::rpc::BadRequest bad;
-  if (core::FindDetail(status, bad)) {
+  if (adapters::errors::FindDetail(status, bad)) {
     for (auto& violation : *bad.mutable_field_violations()) {
       violation.set_field(absl::StrCat(prefix, ".", violation.field()));
     }
-    core::AttachDetail(status, bad);
+    adapters::errors::AttachDetail(status, bad);
   }
   absl::Status named(status.code(), absl::StrCat(prefix, ": ", status.message()));
   status.ForEachPayload([&named](absl::string_view url, absl::Cord const& payload) {
@@ -115,7 +115,7 @@ std::string NewOperationName() {
   unsigned char bytes[16];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
     // OpenSSL's generator does not fail once seeded; a name must never repeat.
-    log::Error("unlink: no random bytes for an operation name");
+    observability::log::Error("unlink: no random bytes for an operation name");
     std::abort();
   }
   bytes[6] = (bytes[6] & 0x0F) | 0x40;
@@ -171,18 +171,23 @@ google::longrunning::Operation OperationOf(StoredJob const& job) {
                                          " steps did not reach their end state: ",
                                          absl::StrJoin(problems, "; "),
                                          " (the metadata has each step's status)"));
-  status = core::WithErrorInfo(status, "UNLINK_INCOMPLETE", core::kGatewayDomain,
-                               {{"outcomeUnknown", absl::StrCat(unknown)},
-                                {"failed", absl::StrCat(failed)},
-                                {"cancelled", absl::StrCat(cancelled)}});
-  *op.mutable_error() = core::ToRpcStatus(status);
+  status =
+      adapters::errors::WithErrorInfo(status, "UNLINK_INCOMPLETE", adapters::errors::kGatewayDomain,
+                                      {{"outcomeUnknown", absl::StrCat(unknown)},
+                                       {"failed", absl::StrCat(failed)},
+                                       {"cancelled", absl::StrCat(cancelled)}});
+  *op.mutable_error() = adapters::errors::ToRpcStatus(status);
   return op;
 }
 
-UnlinkEngine::UnlinkEngine(JobStore& store, adapters::ProviderRegistry const& providers,
+UnlinkEngine::UnlinkEngine(JobStore& store, adapters::operation::ProviderRegistry const& providers,
                            Policy* policy, audit::AuditLog& audit, EngineOptions options)
-    : store_(store), providers_(providers), policy_(policy), audit_(audit),
-      options_(std::move(options)), stopping_(std::make_shared<core::Cancellation>()),
+    : store_(store),
+      providers_(providers),
+      policy_(policy),
+      audit_(audit),
+      options_(std::move(options)),
+      stopping_(std::make_shared<adapters::async::Cancellation>()),
       gate_(std::make_shared<Gate>()) {
   absl::MutexLock lock(&gate_->mu);
   gate_->worker = &worker_;
@@ -205,11 +210,13 @@ void UnlinkEngine::ClaimAndRenew() {
   if (shutting_down_.load()) return;
   absl::Time now = absl::Now();
   if (absl::Status renewed = store_.Renew(options_.owner, now + options_.lease); !renewed.ok()) {
-    log::Warning("unlink: cannot renew this gateway's job leases: ", renewed.message());
+    observability::log::Warning("unlink: cannot renew this gateway's job leases: ",
+                                renewed.message());
   }
   auto claimed = store_.Claim(options_.owner, now, now + options_.lease);
   if (!claimed.ok()) {
-    log::Warning("unlink: cannot claim unfinished jobs: ", claimed.status().message());
+    observability::log::Warning("unlink: cannot claim unfinished jobs: ",
+                                claimed.status().message());
   } else {
     for (auto& stored : *claimed) {
       std::vector<v1::UnlinkTarget> targets;
@@ -223,13 +230,14 @@ void UnlinkEngine::ClaimAndRenew() {
         if (job->stored.metadata.cancel_requested()) ApplyCancel(job->stored.metadata.name());
         continue;
       }
-      log::Info("unlink: resuming ", job->stored.metadata.name());
+      observability::log::Info("unlink: resuming ", job->stored.metadata.name());
       Adopt(job);
     }
   }
   absl::Time before = now - options_.retention;
   if (auto purged = store_.Purge(before); purged.ok() && *purged > 0) {
-    log::Info("unlink: forgot ", *purged, " jobs finished before ", absl::FormatTime(before));
+    observability::log::Info("unlink: forgot ", *purged, " jobs finished before ",
+                             absl::FormatTime(before));
   }
   worker_.PostAt(absl::Now() + options_.lease / 3, [this] { ClaimAndRenew(); });
 }
@@ -240,7 +248,7 @@ absl::Status UnlinkEngine::Authorize(std::string const& principal, std::string c
   auto decision = policy_->Get()->Evaluate({principal, method, provider});
   if (rule != nullptr) *rule = decision.rule;
   if (decision.allowed) return absl::OkStatus();
-  return NotAllowed(principal, method, provider);
+  return server::call::NotAllowed(principal, method, provider);
 }
 
 absl::StatusOr<google::longrunning::Operation> UnlinkEngine::Start(
@@ -300,7 +308,7 @@ absl::StatusOr<google::longrunning::Operation> UnlinkEngine::Start(
   if (!created.ok()) return created.status();
   if (!created->inserted) {
     if (created->job.fingerprint != job.fingerprint) {
-      return RequestIdReused("StartUnlinkRequest", request.request_id());
+      return server::idempotency::RequestIdReused("StartUnlinkRequest", request.request_id());
     }
     auto current = Visible(caller, created->job.metadata.name());
     if (!current.ok()) return current.status();
@@ -324,8 +332,8 @@ void UnlinkEngine::AuditStart(security::Caller const& caller,
   record.set_unlink_step(-1);
   audit_.Append(record, [name](absl::Status written) {
     if (!written.ok()) {
-      log::Error("unlink: the audit record of the start of ", name,
-                 " was not written: ", written.message());
+      observability::log::Error("unlink: the audit record of the start of ", name,
+                                " was not written: ", written.message());
     }
   });
 }
@@ -381,16 +389,18 @@ void UnlinkEngine::Recover(JobPtr const& job) {
           ready_.emplace_back(job, i);
           break;
         }
-        Finish(job, i, v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN,
-               core::WithErrorInfo(
-                   absl::UnknownError(absl::StrCat(
-                       "the gateway stopped after sending this delete (attempt ", step.attempts(),
-                       ", recorded ", absl::FormatTime(absl::FromUnixMicros(
-                                          TimeUtil::TimestampToMicroseconds(step.update_time()))),
-                       ") and before its answer; ", provider,
-                       " deletes are never sent twice: check the link at the provider")),
-                   core::reason::kUpstreamOutcomeUnknown, core::kGatewayDomain,
-                   {{"provider", provider}, {"attempts", absl::StrCat(step.attempts())}}));
+        Finish(
+            job, i, v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN,
+            adapters::errors::WithErrorInfo(
+                absl::UnknownError(
+                    absl::StrCat("the gateway stopped after sending this delete (attempt ",
+                                 step.attempts(), ", recorded ",
+                                 absl::FormatTime(absl::FromUnixMicros(
+                                     TimeUtil::TimestampToMicroseconds(step.update_time()))),
+                                 ") and before its answer; ", provider,
+                                 " deletes are never sent twice: check the link at the provider")),
+                adapters::errors::reason::kUpstreamOutcomeUnknown, adapters::errors::kGatewayDomain,
+                {{"provider", provider}, {"attempts", absl::StrCat(step.attempts())}}));
         break;
       }
       default:
@@ -447,8 +457,8 @@ void UnlinkEngine::BeginStep(JobPtr const& job, int index) {
   ++in_flight_;
   if (options_.metrics != nullptr) options_.metrics->unlink_steps_in_flight().Add(1);
   absl::Time started = absl::Now();
-  auto trace = std::make_shared<core::UpstreamTrace>();
-  adapters::CallContext context{started + options_.step_deadline, stopping_, trace};
+  auto trace = std::make_shared<adapters::transport::UpstreamTrace>();
+  adapters::operation::CallContext context{started + options_.step_deadline, stopping_, trace};
   std::shared_ptr<google::protobuf::Message const> request = std::move(single->request);
   StartDelete(providers_, request, context,
               [gate = gate_, this, job, index, request, trace, started,
@@ -515,7 +525,8 @@ void UnlinkEngine::Follow(JobPtr const& job, int index, absl::Time give_up,
   auto single = SingleDeleteFor(job->targets[index]);
   // The queued work is read from the provider the step's delete went to.
   work.result_case = single.ok() ? single->provider : "";
-  adapters::CallContext context{absl::Now() + options_.step_deadline, stopping_, nullptr};
+  adapters::operation::CallContext context{absl::Now() + options_.step_deadline, stopping_,
+                                           nullptr};
   ReadQueuedWork(providers_, work, context,
                  [gate = gate_, this, job, index, give_up,
                   interval](absl::StatusOr<QueuedState> state) mutable {
@@ -546,13 +557,13 @@ void UnlinkEngine::OnQueuedState(JobPtr const& job, int index, absl::StatusOr<Qu
         return Finish(job, index, v1::UNLINK_STEP_STATE_SUCCEEDED, absl::OkStatus());
       case v1::PROFILE_TRANSACTION_STATE_FAILED:
       case v1::PROFILE_TRANSACTION_STATE_PARTIALLY_SUCCEEDED:
-        return Finish(job, index, v1::UNLINK_STEP_STATE_FAILED,
-                      core::WithErrorInfo(
-                          absl::FailedPreconditionError(absl::StrCat(
-                              "the provider reports queued transaction ", id, " ",
-                              v1::ProfileTransactionState_Name(state->state), said)),
-                          "QUEUED_DELETE_FAILED", core::kGatewayDomain,
-                          {{"transactionId", id}}));
+        return Finish(
+            job, index, v1::UNLINK_STEP_STATE_FAILED,
+            adapters::errors::WithErrorInfo(
+                absl::FailedPreconditionError(
+                    absl::StrCat("the provider reports queued transaction ", id, " ",
+                                 v1::ProfileTransactionState_Name(state->state), said)),
+                "QUEUED_DELETE_FAILED", adapters::errors::kGatewayDomain, {{"transactionId", id}}));
       default:
         break;
     }
@@ -561,13 +572,13 @@ void UnlinkEngine::OnQueuedState(JobPtr const& job, int index, absl::StatusOr<Qu
   if (now >= give_up) {
     return Finish(
         job, index, v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN,
-        core::WithErrorInfo(
+        adapters::errors::WithErrorInfo(
             absl::UnknownError(absl::StrCat(
                 "queued transaction ", id, " had no final state after ",
                 absl::FormatDuration(options_.follow_for),
                 state.ok() ? "" : absl::StrCat(" (last read: ", state.status().message(), ")"),
                 "; the delete may still happen: check it with GetProfileTransaction")),
-            core::reason::kUpstreamOutcomeUnknown, core::kGatewayDomain,
+            adapters::errors::reason::kUpstreamOutcomeUnknown, adapters::errors::kGatewayDomain,
             {{"transactionId", id}}));
   }
   absl::Duration next = std::min(interval * 2, kMaxFollowInterval);
@@ -584,7 +595,7 @@ bool UnlinkEngine::Save(JobPtr const& job, int index, v1::UnlinkStep step) {
   if (saved.code() == absl::StatusCode::kFailedPrecondition) {
     // Another replica holds the job now (this one's lease lapsed): it
     // resolves the steps from the store; this replica must not act on them.
-    log::Warning("unlink: ", saved.message(), "; leaving it to its holder");
+    observability::log::Warning("unlink: ", saved.message(), "; leaving it to its holder");
     job->dropped = true;
     absl::MutexLock lock(&mu_);
     jobs_.erase(job->stored.metadata.name());
@@ -592,8 +603,8 @@ bool UnlinkEngine::Save(JobPtr const& job, int index, v1::UnlinkStep step) {
   }
   if (!saved.ok()) {
     // Not recorded, so not acted on: the step is tried again shortly.
-    log::Error("unlink: cannot record step ", index, " of ", job->stored.metadata.name(), ": ",
-               saved.message());
+    observability::log::Error("unlink: cannot record step ", index, " of ",
+                              job->stored.metadata.name(), ": ", saved.message());
     worker_.PostAt(now + absl::Seconds(1), [this, job, index] {
       if (job->stored.metadata.steps(index).state() == v1::UNLINK_STEP_STATE_PENDING) {
         ready_.emplace_back(job, index);
@@ -612,7 +623,7 @@ void UnlinkEngine::Finish(JobPtr const& job, int index, v1::UnlinkStepState stat
                           absl::Status status, v1::UnlinkStep const* base) {
   v1::UnlinkStep step = base != nullptr ? *base : job->stored.metadata.steps(index);
   step.set_state(state);
-  *step.mutable_status() = core::ToRpcStatus(status);
+  *step.mutable_status() = adapters::errors::ToRpcStatus(status);
   std::string provider = ProviderOfTarget(step.target());
   if (!Save(job, index, std::move(step))) return;
   if (options_.metrics != nullptr) {
@@ -628,7 +639,7 @@ std::string UnlinkEngine::Audit(JobPtr const& job, int index,
                                 google::protobuf::Message const& request,
                                 absl::Status const& status,
                                 google::protobuf::Message const* response,
-                                core::UpstreamTrace const* trace, absl::Time started,
+                                adapters::transport::UpstreamTrace const* trace, absl::Time started,
                                 std::string const& rule) {
   audit::CallFacts facts;
   auto single = SingleDeleteFor(job->targets[index]);
@@ -642,8 +653,8 @@ std::string UnlinkEngine::Audit(JobPtr const& job, int index,
   std::string upstream_id = record.upstream().request_id();
   audit_.Append(record, [name = job->stored.metadata.name(), index](absl::Status written) {
     if (!written.ok()) {
-      log::Error("unlink: the audit record of step ", index, " of ", name,
-                 " was not written: ", written.message());
+      observability::log::Error("unlink: the audit record of step ", index, " of ", name,
+                                " was not written: ", written.message());
     }
   });
   return upstream_id;
@@ -668,7 +679,8 @@ bool UnlinkEngine::MaybeComplete(JobPtr const& job) {
   }
   if (absl::Status done = store_.MarkDone(job->stored.metadata.name(), options_.owner);
       !done.ok()) {
-    log::Error("unlink: cannot mark ", job->stored.metadata.name(), " done: ", done.message());
+    observability::log::Error("unlink: cannot mark ", job->stored.metadata.name(),
+                              " done: ", done.message());
     return false;  // claimed again later, then completed
   }
   {
@@ -676,7 +688,7 @@ bool UnlinkEngine::MaybeComplete(JobPtr const& job) {
     job->stored.done = true;
     jobs_.erase(job->stored.metadata.name());
   }
-  log::Info("unlink: ", job->stored.metadata.name(), " finished");
+  observability::log::Info("unlink: ", job->stored.metadata.name(), " finished");
   Notify(job);
   // A finished job has nothing more to report.
   absl::MutexLock lock(&mu_);
@@ -719,8 +731,9 @@ absl::StatusOr<google::longrunning::ListOperationsResponse> UnlinkEngine::List(
   query.page_token = request.page_token();
   if (!request.name().empty() && request.name() != "operations" &&
       request.name() != "operations/unlink") {
-    return core::InvalidArgument("ListOperationsRequest",
-                                 {{"name", "must be empty, \"operations\" or \"operations/unlink\""}});
+    return adapters::errors::InvalidArgument(
+        "ListOperationsRequest",
+        {{"name", "must be empty, \"operations\" or \"operations/unlink\""}});
   }
   if (absl::Status filter = ParseFilter(request.filter(), caller.principal, query);
       !filter.ok()) {
@@ -883,7 +896,7 @@ void UnlinkEngine::Wait(
 absl::Status ParseFilter(std::string const& filter, std::string const& principal,
                          JobQuery& query) {
   auto bad = [](std::string const& why) {
-    return core::InvalidArgument("ListOperationsRequest", {{"filter", why}});
+    return adapters::errors::InvalidArgument("ListOperationsRequest", {{"filter", why}});
   };
   for (absl::string_view term : absl::StrSplit(filter, " AND ", absl::SkipWhitespace())) {
     term = absl::StripAsciiWhitespace(term);

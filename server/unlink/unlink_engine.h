@@ -56,7 +56,7 @@ struct EngineOptions {
   // Attempts of a repeatable delete whose outcome stays unknown.
   int max_attempts = 3;
   // Where steps and store writes are counted; may be null.
-  metrics::GatewayMetrics* metrics = nullptr;
+  observability::metrics::GatewayMetrics* metrics = nullptr;
 };
 
 // "operations/unlink/" + a random UUID.
@@ -77,8 +77,8 @@ class UnlinkEngine {
   using Watcher = std::function<void(v1::UnlinkMetadata const&, bool)>;
 
   // `policy` may be null (every caller may call everything).
-  UnlinkEngine(JobStore& store, adapters::ProviderRegistry const& providers, Policy* policy,
-               audit::AuditLog& audit, EngineOptions options);
+  UnlinkEngine(JobStore& store, adapters::operation::ProviderRegistry const& providers,
+               Policy* policy, audit::AuditLog& audit, EngineOptions options);
   // Stops: steps in flight are left RUNNING in the store (resolved by the
   // next start, as after a crash).
   ~UnlinkEngine();
@@ -143,7 +143,7 @@ class UnlinkEngine {
   // Appends the step's audit record; returns the upstream request id.
   std::string Audit(JobPtr const& job, int index, google::protobuf::Message const& request,
                     absl::Status const& status, google::protobuf::Message const* response,
-                    core::UpstreamTrace const* trace, absl::Time started,
+                    adapters::transport::UpstreamTrace const* trace, absl::Time started,
                     std::string const& rule);
   void PollWatch(std::int64_t handle, std::string const& name, Watcher watcher,
                  std::string last);
@@ -161,12 +161,12 @@ class UnlinkEngine {
   absl::StatusOr<StoredJob> Visible(security::Caller const& caller, std::string const& name);
 
   JobStore& store_;
-  adapters::ProviderRegistry const& providers_;
+  adapters::operation::ProviderRegistry const& providers_;
   Policy* const policy_;
   audit::AuditLog& audit_;
   EngineOptions const options_;
   // Cancels the adapters' work when the engine stops.
-  std::shared_ptr<core::Cancellation> const stopping_;
+  std::shared_ptr<adapters::async::Cancellation> const stopping_;
   std::atomic<bool> shutting_down_{false};
   // How adapter callbacks reach the worker while the engine lives.
   std::shared_ptr<struct Gate> const gate_;

@@ -23,12 +23,12 @@ using ::testing::HasSubstr;
 // An operation that counts its calls, marks them sent and answers with
 // whatever `answer` returns.
 template <typename Req, typename Resp>
-class FakeOperation final : public adapters::Operation<Req, Resp> {
+class FakeOperation final : public adapters::operation::Operation<Req, Resp> {
  public:
   explicit FakeOperation(std::function<absl::StatusOr<Resp>(int call)> answer)
       : answer_(std::move(answer)) {}
-  void Start(adapters::CallContext const& context, Req const&,
-             adapters::Callback<Resp> done) override {
+  void Start(adapters::operation::CallContext const& context, Req const&,
+             adapters::operation::Callback<Resp> done) override {
     int call = ++calls_;
     if (context.trace != nullptr) ++context.trace->sends;
     std::move(done)(answer_(call));
@@ -142,7 +142,7 @@ class UnlinkEngineTest : public ::testing::Test {
   std::string path_;
   std::unique_ptr<SqliteJobStore> store_;
   std::unique_ptr<audit::AuditLog> audit_;
-  adapters::ProviderRegistry providers_;
+  adapters::operation::ProviderRegistry providers_;
   security::Caller caller_{"svc", security::ProvenBy::kNone, ""};
 };
 
@@ -272,10 +272,11 @@ TEST_F(UnlinkEngineTest, AResumedStepWithoutItsTokenFailsAndOneSentIsNeverResent
 
 // Holds each call's answer until the test releases it.
 class HeldRegistration final
-    : public adapters::Operation<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse> {
+    : public adapters::operation::Operation<v1::DeleteRegistrationRequest,
+                                            v1::DeleteRegistrationResponse> {
  public:
-  void Start(adapters::CallContext const& context, v1::DeleteRegistrationRequest const&,
-             adapters::Callback<v1::DeleteRegistrationResponse> done) override {
+  void Start(adapters::operation::CallContext const& context, v1::DeleteRegistrationRequest const&,
+             adapters::operation::Callback<v1::DeleteRegistrationResponse> done) override {
     if (context.trace != nullptr) ++context.trace->sends;
     absl::MutexLock lock(&mu_);
     held_.push_back(std::move(done));
@@ -289,7 +290,7 @@ class HeldRegistration final
     return mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
   }
   void ReleaseAll() {
-    std::vector<adapters::Callback<v1::DeleteRegistrationResponse>> held;
+    std::vector<adapters::operation::Callback<v1::DeleteRegistrationResponse>> held;
     {
       absl::MutexLock lock(&mu_);
       held.swap(held_);
@@ -303,7 +304,7 @@ class HeldRegistration final
 
  private:
   absl::Mutex mu_;
-  std::vector<adapters::Callback<v1::DeleteRegistrationResponse>> held_;
+  std::vector<adapters::operation::Callback<v1::DeleteRegistrationResponse>> held_;
 };
 
 TEST_F(UnlinkEngineTest, CancelEndsWaitingStepsAndLetsSentOnesFinish) {

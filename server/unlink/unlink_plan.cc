@@ -9,7 +9,7 @@
 #include "linkgateway/v1/app_profiles.pb.h"
 #include "linkgateway/v1/registrations.pb.h"
 #include "linkgateway/v1/subscriptions.pb.h"
-#include "server/idempotency.h"
+#include "server/idempotency/records.h"
 
 namespace linkgateway::server::unlink {
 namespace {
@@ -58,7 +58,8 @@ FieldDescriptor const* SetTarget(v1::UnlinkTarget const& target) {
 absl::StatusOr<SingleDelete> SingleDeleteFor(v1::UnlinkTarget const& target) {
   auto const* field = SetTarget(target);
   if (field == nullptr) {
-    return core::InvalidArgument("UnlinkTarget", {{"target", "exactly one target must be set"}});
+    return adapters::errors::InvalidArgument("UnlinkTarget",
+                                             {{"target", "exactly one target must be set"}});
   }
   for (Message const* prototype : DeleteRequests()) {
     auto const* oneof = prototype->GetDescriptor()->FindOneofByName("target");
@@ -102,7 +103,7 @@ bool NeedsSecrets(v1::UnlinkTarget const& target) {
 }
 
 absl::Status ValidateStart(v1::StartUnlinkRequest const& request) {
-  std::vector<core::FieldViolation> violations;
+  std::vector<adapters::errors::FieldViolation> violations;
   if (request.targets().empty()) {
     violations.push_back({"targets", "at least one target is required"});
   } else if (request.targets_size() > kMaxTargets) {
@@ -122,14 +123,15 @@ absl::Status ValidateStart(v1::StartUnlinkRequest const& request) {
       violations.push_back({name, "names a target already in the list; each at most once"});
     }
   }
-  if (!violations.empty()) return core::InvalidArgument("StartUnlinkRequest", violations);
-  return ValidateRequestId(request);
+  if (!violations.empty())
+    return adapters::errors::InvalidArgument("StartUnlinkRequest", violations);
+  return server::idempotency::ValidateRequestId(request);
 }
 
 std::string FingerprintOf(v1::StartUnlinkRequest const& request) {
   v1::StartUnlinkRequest copy = request;
   for (auto& target : *copy.mutable_targets()) target = Redacted(target);
-  return server::FingerprintOf(copy);
+  return server::idempotency::FingerprintOf(copy);
 }
 
 }  // namespace linkgateway::server::unlink

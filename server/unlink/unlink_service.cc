@@ -14,15 +14,15 @@
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
 #include "config/config.h"
+#include "config/secrets.h"
 #include "google/longrunning/operations.pb.h"
 #include "google/protobuf/empty.pb.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
 #include "linkgateway/v1/unlink.pb.h"
 #include "observability/log/log.h"
-#include "server/dispatch.h"
-#include "server/grpc_status.h"
-#include "config/secrets.h"
+#include "server/call/dispatch.h"
+#include "server/call/grpc_status.h"
 #include "server/unlink/postgres_job_store.h"
 #include "server/unlink/sqlite_job_store.h"
 
@@ -44,12 +44,15 @@ bool Serialize(google::protobuf::Message const& message, grpc::ByteBuffer& out) 
 
 // What every job call does after its admission (AdmitOrRefuse): the
 // caller's identity and the policy for the method.
-class JobCall : public StreamStartService::Reactor {
+class JobCall : public server::call::StreamStartService::Reactor {
  protected:
-  JobCall(grpc::CallbackServerContext* context, Serving const& serving, std::string method,
-          std::string connection)
-      : context_(context), serving_(serving), method_(std::move(method)),
-        connection_(std::move(connection)), start_(absl::Now()),
+  JobCall(grpc::CallbackServerContext* context, server::call::Serving const& serving,
+          std::string method, std::string connection)
+      : context_(context),
+        serving_(serving),
+        method_(std::move(method)),
+        connection_(std::move(connection)),
+        start_(absl::Now()),
         caller_(serving.authenticator.Authenticate(*context)) {}
 
   // OK when the caller is known and the policy lets it call this method.
@@ -58,7 +61,7 @@ class JobCall : public StreamStartService::Reactor {
     if (serving_.policy == nullptr) return absl::OkStatus();
     auto decision = serving_.policy->Get()->Evaluate({caller_->principal, method_, ""});
     if (decision.allowed) return absl::OkStatus();
-    return NotAllowed(caller_->principal, method_, "");
+    return server::call::NotAllowed(caller_->principal, method_, "");
   }
 
   void ReleaseCallSlot() {
@@ -75,10 +78,12 @@ class JobCall : public StreamStartService::Reactor {
 
   void ReleaseConnection() { serving_.connections.Release(connection_); }
 
-  absl::Time Deadline() const { return EffectiveDeadline(*context_, serving_.default_deadline); }
+  absl::Time Deadline() const {
+    return server::call::EffectiveDeadline(*context_, serving_.default_deadline);
+  }
 
   grpc::CallbackServerContext* const context_;
-  Serving const& serving_;
+  server::call::Serving const& serving_;
   std::string const method_;
   std::string const connection_;
   absl::Time const start_;
@@ -94,18 +99,19 @@ class UnaryJobCall final : public JobCall {
   using Handler =
       std::function<void(security::Caller const&, Request const&, absl::Time, Done)>;
 
-  static StreamStartService::Reactor* Start(grpc::CallbackServerContext* context,
-                                            Serving const& serving, std::string method,
-                                            Handler const& handler) {
+  static server::call::StreamStartService::Reactor* Start(grpc::CallbackServerContext* context,
+                                                          server::call::Serving const& serving,
+                                                          std::string method,
+                                                          Handler const& handler) {
     std::string connection;
-    if (auto* refused = AdmitOrRefuse(context, serving, connection)) return refused;
+    if (auto* refused = server::call::AdmitOrRefuse(context, serving, connection)) return refused;
     return new UnaryJobCall(context, serving, std::move(method), std::move(connection), handler);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      return Answer(core::InvalidArgument(Request::descriptor()->name(),
-                                          {{"request", "the message is missing"}}));
+      return Answer(adapters::errors::InvalidArgument(Request::descriptor()->name(),
+                                                      {{"request", "the message is missing"}}));
     }
     grpc::ProtoBufferReader reader(&buffer_);
     if (!request_.ParseFromZeroCopyStream(&reader)) {
@@ -124,8 +130,8 @@ class UnaryJobCall final : public JobCall {
   }
 
  private:
-  UnaryJobCall(grpc::CallbackServerContext* context, Serving const& serving, std::string method,
-               std::string connection, Handler const& handler)
+  UnaryJobCall(grpc::CallbackServerContext* context, server::call::Serving const& serving,
+               std::string method, std::string connection, Handler const& handler)
       : JobCall(context, serving, std::move(method), std::move(connection)), handler_(handler) {
     StartRead(&buffer_);
   }
@@ -133,7 +139,7 @@ class UnaryJobCall final : public JobCall {
   void Answer(absl::StatusOr<Response> result) {
     ReleaseCallSlot();
     Report(result.status().code());
-    if (!result.ok()) return Finish(ToGrpcStatus(result.status()));
+    if (!result.ok()) return Finish(server::call::ToGrpcStatus(result.status()));
     buffer_.Clear();
     if (!Serialize(*result, buffer_)) {
       return Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the response"));
@@ -151,18 +157,19 @@ class UnaryJobCall final : public JobCall {
 // `State`, which OnDone detaches.
 class WatchCall final : public JobCall {
  public:
-  static StreamStartService::Reactor* Start(grpc::CallbackServerContext* context,
-                                            Serving const& serving, std::string method,
-                                            UnlinkEngine& engine) {
+  static server::call::StreamStartService::Reactor* Start(grpc::CallbackServerContext* context,
+                                                          server::call::Serving const& serving,
+                                                          std::string method,
+                                                          UnlinkEngine& engine) {
     std::string connection;
-    if (auto* refused = AdmitOrRefuse(context, serving, connection)) return refused;
+    if (auto* refused = server::call::AdmitOrRefuse(context, serving, connection)) return refused;
     return new WatchCall(context, serving, std::move(method), std::move(connection), engine);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      return Fail(core::InvalidArgument("WatchUnlinkRequest",
-                                        {{"request", "the message is missing"}}));
+      return Fail(adapters::errors::InvalidArgument("WatchUnlinkRequest",
+                                                    {{"request", "the message is missing"}}));
     }
     grpc::ProtoBufferReader reader(&read_buffer_);
     if (!request_.ParseFromZeroCopyStream(&reader)) {
@@ -170,8 +177,8 @@ class WatchCall final : public JobCall {
     }
     if (absl::Status admitted = Admitted(); !admitted.ok()) return Fail(admitted);
     if (request_.name().empty()) {
-      return Fail(core::InvalidArgument("WatchUnlinkRequest",
-                                        {{"name", "the operation's name is required"}}));
+      return Fail(adapters::errors::InvalidArgument(
+          "WatchUnlinkRequest", {{"name", "the operation's name is required"}}));
     }
     std::shared_ptr<State> state = state_;
     auto handle = engine_.Watch(*caller_, request_.name(),
@@ -281,9 +288,10 @@ class WatchCall final : public JobCall {
     }
   };
 
-  WatchCall(grpc::CallbackServerContext* context, Serving const& serving, std::string method,
-            std::string connection, UnlinkEngine& engine)
-      : JobCall(context, serving, std::move(method), std::move(connection)), engine_(engine),
+  WatchCall(grpc::CallbackServerContext* context, server::call::Serving const& serving,
+            std::string method, std::string connection, UnlinkEngine& engine)
+      : JobCall(context, serving, std::move(method), std::move(connection)),
+        engine_(engine),
         state_(std::make_shared<State>()) {
     {
       absl::MutexLock lock(&state_->mu);
@@ -299,7 +307,7 @@ class WatchCall final : public JobCall {
     }
     ReleaseCallSlot();
     Report(status.code());
-    Finish(ToGrpcStatus(status));
+    Finish(server::call::ToGrpcStatus(status));
   }
 
   UnlinkEngine& engine_;
@@ -311,8 +319,8 @@ class WatchCall final : public JobCall {
 };
 
 template <typename Request, typename Response>
-void AddUnaryJob(StreamStartService& service, char const* service_name, char const* method,
-                 Serving const& serving,
+void AddUnaryJob(server::call::StreamStartService& service, char const* service_name,
+                 char const* method, server::call::Serving const& serving,
                  typename UnaryJobCall<Request, Response>::Handler handler) {
   std::string path = absl::StrCat("/", service_name, "/", method);
   auto shared = std::make_shared<typename UnaryJobCall<Request, Response>::Handler>(
@@ -345,7 +353,7 @@ std::string DefaultOwner(config::GatewayConfig const& config) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<UnlinkServices>> UnlinkServices::Create(
-    config::GatewayConfig const& config, Serving const& serving) {
+    config::GatewayConfig const& config, server::call::Serving const& serving) {
   auto const& unlink = config.unlink();
   std::filesystem::path temporary;
   absl::StatusOr<std::unique_ptr<JobStore>> store;
@@ -353,7 +361,8 @@ absl::StatusOr<std::unique_ptr<UnlinkServices>> UnlinkServices::Create(
     auto conninfo = config::ResolveSecret(unlink.postgres(), "unlink.postgres");
     if (!conninfo.ok()) return conninfo.status();
     store = PostgresJobStore::Open(*std::move(conninfo));
-    if (store.ok()) log::Info("unlink jobs are kept in PostgreSQL (unlink.postgres)");
+    if (store.ok())
+      observability::log::Info("unlink jobs are kept in PostgreSQL (unlink.postgres)");
   } else {
     std::string directory = unlink.state_directory();
     if (directory.empty()) {
@@ -361,9 +370,9 @@ absl::StatusOr<std::unique_ptr<UnlinkServices>> UnlinkServices::Create(
       if (!made.ok()) return made.status();
       temporary = *made;
       directory = temporary.string();
-      log::Warning("unlink jobs are kept in the temporary directory ", directory,
-                   ", removed at exit: they do not survive a restart (set "
-                   "unlink.state_directory)");
+      observability::log::Warning("unlink jobs are kept in the temporary directory ", directory,
+                                  ", removed at exit: they do not survive a restart (set "
+                                  "unlink.state_directory)");
     }
     store = SqliteJobStore::Open(directory + "/unlink-jobs.sqlite3");
   }
@@ -381,8 +390,9 @@ absl::StatusOr<std::unique_ptr<UnlinkServices>> UnlinkServices::Create(
       new UnlinkServices(serving, *std::move(store), std::move(temporary), std::move(options)));
 }
 
-UnlinkServices::UnlinkServices(Serving const& serving, std::unique_ptr<JobStore> store,
-                               std::filesystem::path temporary, EngineOptions options)
+UnlinkServices::UnlinkServices(server::call::Serving const& serving,
+                               std::unique_ptr<JobStore> store, std::filesystem::path temporary,
+                               EngineOptions options)
     : serving_(serving), store_(std::move(store)), temporary_(std::move(temporary)) {
   engine_ = std::make_unique<UnlinkEngine>(*store_, serving.providers, serving.policy,
                                            serving.audit, std::move(options));
@@ -457,8 +467,8 @@ std::vector<std::string> UnlinkServices::service_names() const {
 }
 
 ExtensionFactory UnlinkServicesFactory() {
-  return [](config::GatewayConfig const& config,
-            Serving const& serving) -> absl::StatusOr<std::unique_ptr<ServiceExtension>> {
+  return [](config::GatewayConfig const& config, server::call::Serving const& serving)
+             -> absl::StatusOr<std::unique_ptr<ServiceExtension>> {
     auto services = UnlinkServices::Create(config, serving);
     if (!services.ok()) return services.status();
     return std::unique_ptr<ServiceExtension>(*std::move(services));

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "server/call/serving.h"
+#include "server/call/stream_start_service.h"
 #include "server/gateway_server.h"
-#include "server/serving.h"
-#include "server/stream_start_service.h"
 #include "server/unlink/job_store.h"
 #include "server/unlink/unlink_engine.h"
 
@@ -29,22 +29,22 @@ class UnlinkServices final : public ServiceExtension {
   // names none), starts the engine (resuming unfinished jobs) and builds the
   // services.
   static absl::StatusOr<std::unique_ptr<UnlinkServices>> Create(
-      config::GatewayConfig const& config, Serving const& serving);
+      config::GatewayConfig const& config, server::call::Serving const& serving);
   ~UnlinkServices() override;
 
   std::vector<grpc::Service*> services() override { return {&unlink_, &operations_}; }
   std::vector<std::string> service_names() const override;
 
  private:
-  UnlinkServices(Serving const& serving, std::unique_ptr<JobStore> store,
+  UnlinkServices(server::call::Serving const& serving, std::unique_ptr<JobStore> store,
                  std::filesystem::path temporary, EngineOptions options);
 
-  Serving const& serving_;
+  server::call::Serving const& serving_;
   std::unique_ptr<JobStore> store_;
   std::filesystem::path const temporary_;  // removed at exit; empty when none
   std::unique_ptr<UnlinkEngine> engine_;
-  StreamStartService unlink_;
-  StreamStartService operations_;
+  server::call::StreamStartService unlink_;
+  server::call::StreamStartService operations_;
 };
 
 // What GatewayServer::Start takes to serve unlink jobs.

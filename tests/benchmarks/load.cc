@@ -168,7 +168,7 @@ class Recorder {
 // due 1-20 ms after the previous fired; records how late each fired.
 class TimerProbe {
  public:
-  TimerProbe(linkgateway::core::CurlTransport* transport, absl::Time stop_at)
+  TimerProbe(linkgateway::adapters::transport::CurlTransport* transport, absl::Time stop_at)
       : transport_(transport), stop_at_(stop_at) {}
 
   void Next() {
@@ -195,7 +195,7 @@ class TimerProbe {
   }
 
  private:
-  linkgateway::core::CurlTransport* const transport_;
+  linkgateway::adapters::transport::CurlTransport* const transport_;
   absl::Time const stop_at_;
   absl::BitGen random_;  // only the loop's thread touches it after Next()
   std::vector<std::int64_t> late_us_;
@@ -249,9 +249,9 @@ class GatewaySlot {
   absl::Time started_;
 };
 
-void DirectSlot(linkgateway::core::CurlTransport* transport, Recorder* recorder,
+void DirectSlot(linkgateway::adapters::transport::CurlTransport* transport, Recorder* recorder,
                 std::string const& url) {
-  linkgateway::core::HttpRequest request;
+  linkgateway::adapters::transport::HttpRequest request;
   request.method = "DELETE";
   request.url = url;
   request.headers = {{"Authorization", "Bearer Atza|benchmark-token"},
@@ -262,7 +262,7 @@ void DirectSlot(linkgateway::core::CurlTransport* transport, Recorder* recorder,
   absl::Time started = absl::Now();
   transport->Send(request, nullptr,
                   [transport, recorder, url, started](
-                      absl::StatusOr<linkgateway::core::HttpResponse> response) {
+                      absl::StatusOr<linkgateway::adapters::transport::HttpResponse> response) {
                     std::string outcome =
                         !response.ok()          ? "transport_error"
                         : response->status == 200 ? "OK"
@@ -303,10 +303,10 @@ int main(int argc, char** argv) {
     for (auto& slot : slots) slot->Next();
     recorder.Wait();
   } else {
-    linkgateway::core::CurlTransportOptions options;
+    linkgateway::adapters::transport::CurlTransportOptions options;
     options.allow_plain_http = true;
     options.ca_bundle_file = absl::GetFlag(FLAGS_upstream_ca_file);
-    linkgateway::core::CurlTransport transport(options);
+    linkgateway::adapters::transport::CurlTransport transport(options);
     std::unique_ptr<TimerProbe> timers;
     if (absl::GetFlag(FLAGS_timers)) {
       timers = std::make_unique<TimerProbe>(&transport, measure_from + measured);

@@ -14,13 +14,13 @@
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "linkgateway/audit/v1/audit.pb.h"
+#include "observability/access_log/access_log.h"
 #include "observability/metrics/gateway_metrics.h"
-#include "server/access_log.h"
 
 namespace {
 
 using linkgateway::audit::v1::AuditRecord;
-using linkgateway::metrics::GatewayMetrics;
+using linkgateway::observability::metrics::GatewayMetrics;
 
 AuditRecord Record() {
   AuditRecord record;
@@ -79,7 +79,8 @@ int main() {
     config.set_format(format);
     double l1 = 0, l2 = 0;
     {
-      auto log = linkgateway::server::AccessLog::Open(config, metrics.access_log_dropped());
+      auto log = linkgateway::observability::access_log::AccessLog::Open(
+          config, metrics.access_log_dropped());
       if (!log.ok()) return 1;
       l1 = NanosPerCall(1, kCalls, [&] { (*log)->Write(record); });
       l2 = NanosPerCall(2, kCalls, [&] { (*log)->Write(record); });

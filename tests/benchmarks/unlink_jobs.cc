@@ -30,10 +30,10 @@ ABSL_FLAG(int, jobs, 1000, "jobs to run (four steps each)");
 ABSL_FLAG(std::string, stores, "sqlite,postgres", "job stores to measure, comma-separated");
 ABSL_FLAG(int, starters, 8, "threads calling StartUnlink");
 
-namespace linkgateway {
+namespace linkgateway::tests::benchmarks {
 namespace {
 
-using testing::Emulator;
+using tests::testing::Emulator;
 
 constexpr char kApp[] = "a_635736738702976937";
 
@@ -48,15 +48,15 @@ double Sample(std::string const& text, std::string const& name) {
 }
 
 int Run(std::string const& store, int jobs) {
-  std::unique_ptr<testing::PostgresServer> postgres;
-  testing::EmulatedGatewayOptions options;
+  std::unique_ptr<tests::testing::PostgresServer> postgres;
+  tests::testing::EmulatedGatewayOptions options;
   options.amazon_args = {"--sp-rate", "100000", "--sp-burst", "100000"};
   options.imiconnect_args = {"--tps", "100000", "--queue-delay-ms", "50"};
   options.selling_partner_config =
       "delete_subscription_rate_limit { requests_per_second: 100000 burst: 100000 }\n";
   std::string dir = getenv("TEST_TMPDIR");
   if (store == "postgres") {
-    auto started = testing::PostgresServer::Start();
+    auto started = tests::testing::PostgresServer::Start();
     if (!started.ok()) {
       std::fprintf(stderr, "%s\n", std::string(started.status().message()).c_str());
       return 1;
@@ -74,7 +74,7 @@ int Run(std::string const& store, int jobs) {
                                         "\" follow_interval { nanos: 50000000 } "
                                         "max_steps_in_flight: 256 }\n");
   }
-  auto env = testing::EmulatedGateway::Start(options);
+  auto env = tests::testing::EmulatedGateway::Start(options);
   if (!env.ok()) {
     std::fprintf(stderr, "%s\n", std::string(env.status().message()).c_str());
     return 1;
@@ -166,18 +166,18 @@ int Run(std::string const& store, int jobs) {
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::benchmarks
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   // Under `bazel run` the emulators and the gateway are in the runfiles.
-  linkgateway::testing::UseRunfilesOf(argv[0], "linkgateway-unlink-bench");
+  linkgateway::tests::testing::UseRunfilesOf(argv[0], "linkgateway-unlink-bench");
   std::printf(
       "| store | jobs | refused | not succeeded | starting | all done | jobs/s | steps | store "
       "writes | per write | store time per step |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
   int rc = 0;
   for (absl::string_view store : absl::StrSplit(absl::GetFlag(FLAGS_stores), ',')) {
-    rc |= linkgateway::Run(std::string(store), absl::GetFlag(FLAGS_jobs));
+    rc |= linkgateway::tests::benchmarks::Run(std::string(store), absl::GetFlag(FLAGS_jobs));
   }
   return rc;
 }

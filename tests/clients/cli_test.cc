@@ -15,28 +15,27 @@
 #include "tests/testing/emulated_gateway.h"
 #include "tests/testing/emulated_gateway_test.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::clients {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::Completed;
-using testing::Emulator;
+using tests::testing::Completed;
+using tests::testing::Emulator;
 
-class CliTest : public testing::EmulatedGatewayTest {
+class CliTest : public tests::testing::EmulatedGatewayTest {
  protected:
 
   Completed Cli(std::string const& verb, std::string const& json,
                 std::vector<std::string> const& flags = {}) {
-    std::vector<std::string> argv = {testing::RunfilePath("clients/cpp/linkgateway_cli"),
+    std::vector<std::string> argv = {tests::testing::RunfilePath("clients/cpp/linkgateway_cli"),
                                      "--target=" + env_->gateway().address()};
     argv.insert(argv.end(), flags.begin(), flags.end());
     argv.insert(argv.end(), {verb, json});
-    auto result = testing::RunToCompletion(argv);
+    auto result = tests::testing::RunToCompletion(argv);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.value_or(Completed{});
   }
-
 };
 
 TEST_F(CliTest, DeleteSubscriptionPrintsJsonThenTheErrorWithItsDetails) {
@@ -98,8 +97,8 @@ TEST_F(CliTest, UsageErrors) {
 
 TEST_F(CliTest, ConnectsWithMutualTlsAndWithABearerToken) {
   auto const& certs = env_->certs();
-  auto client = testing::MakeCertificate(certs, "cli-client", "/CN=cli",
-                                         "URI:spiffe://example.org/cli");
+  auto client = tests::testing::MakeCertificate(certs, "cli-client", "/CN=cli",
+                                                "URI:spiffe://example.org/cli");
   ASSERT_TRUE(client.ok()) << client.status();
   std::string dir = std::getenv("TEST_TMPDIR");
   std::string token_file = dir + "/cli.token";
@@ -107,7 +106,7 @@ TEST_F(CliTest, ConnectsWithMutualTlsAndWithABearerToken) {
   std::string tokens = dir + "/cli-tokens.txt";
   std::ofstream(tokens) << server::security::HashTokenLine("cli-by-token", "cli-test-token-5e1f")
                         << "\n";
-  testing::EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   options.security_config = absl::StrCat(
       "tls { cert_file: \"", certs.server_cert, "\" key_file: \"", certs.server_key,
       "\" client_ca_file: \"", certs.ca_cert, "\" }\n",
@@ -129,4 +128,4 @@ TEST_F(CliTest, ConnectsWithMutualTlsAndWithABearerToken) {
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::clients

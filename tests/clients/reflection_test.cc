@@ -19,7 +19,7 @@
 #include "tests/testing/reflection.h"
 #include "tests/testing/emulated_gateway_test.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::clients {
 namespace {
 
 using ::grpc::reflection::v1alpha::ServerReflectionRequest;
@@ -27,12 +27,12 @@ using ::grpc::reflection::v1alpha::ServerReflectionResponse;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
-class ReflectionTest : public testing::EmulatedGatewayTest {
+class ReflectionTest : public tests::testing::EmulatedGatewayTest {
  protected:
 
   // One request on the reflection stream, as grpcurl sends it.
   ServerReflectionResponse Reflect(ServerReflectionRequest const& request) {
-    return testing::Reflect(env_->channel(), request);
+    return tests::testing::Reflect(env_->channel(), request);
   }
 
   // Loads every file the server sends for `symbol` into `pool_`, dependencies
@@ -148,4 +148,4 @@ TEST_F(ReflectionTest, MessagesWithWellKnownTypesResolve) {
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::clients

@@ -27,24 +27,24 @@
 #include "adapters/testing/fake_http_transport.h"
 #include "adapters/testing/manual_scheduler.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::fuzz {
 namespace {
 
-using core::HttpRequest;
-using core::HttpResponse;
+using adapters::transport::HttpRequest;
+using adapters::transport::HttpResponse;
 
 constexpr absl::Time kDeadline = absl::FromUnixSeconds(1'700'000'060);
 constexpr char kToken[] = R"({"access_token":"Atza|fuzz","token_type":"bearer","expires_in":3600})";
 
-class FixedCredentials : public core::AwsCredentialsProvider {
+class FixedCredentials : public adapters::auth::AwsCredentialsProvider {
  public:
-  absl::StatusOr<core::AwsCredentials> Get() override {
-    return core::AwsCredentials{"AKIDFUZZ", "fuzz-secret", "fuzz-session"};
+  absl::StatusOr<adapters::auth::AwsCredentials> Get() override {
+    return adapters::auth::AwsCredentials{"AKIDFUZZ", "fuzz-secret", "fuzz-session"};
   }
 };
 
-HttpResponse Answer(uint8_t const* data, size_t size) {
-  HttpResponse response;
+adapters::transport::HttpResponse Answer(uint8_t const* data, size_t size) {
+  adapters::transport::HttpResponse response;
   response.status = 100 + (data[1] << 8 | data[2]) % 500;
   absl::string_view rest(reinterpret_cast<char const*>(data) + 3, size - 3);
   std::pair<absl::string_view, absl::string_view> parts =
@@ -62,29 +62,30 @@ HttpResponse Answer(uint8_t const* data, size_t size) {
 // Runs `op` to its end: inline, or on the manual clock (token retries wait
 // on it) by the call's deadline at the latest.
 template <typename Request, typename Response>
-void Run(adapters::Operation<Request, Response>& op, Request const& request,
-         core::testing::ManualScheduler& clock) {
+void Run(adapters::operation::Operation<Request, Response>& op, Request const& request,
+         adapters::testing::ManualScheduler& clock) {
   std::optional<absl::StatusOr<Response>> result;
-  op.Start(adapters::CallContext{kDeadline, nullptr, nullptr}, request,
+  op.Start(adapters::operation::CallContext{kDeadline, nullptr, nullptr}, request,
            [&](absl::StatusOr<Response> r) { result = std::move(r); });
   while (!result.has_value() && clock.Now() <= kDeadline) clock.AdvanceBy(absl::Seconds(1));
   if (!result.has_value()) __builtin_trap();  // a call that never ends
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::fuzz
 
 extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
   using namespace linkgateway;
   if (size < 3) return 0;
-  HttpResponse answer = Answer(data, size);
+  adapters::transport::HttpResponse answer = Answer(data, size);
   int const which = data[0] % 8;
-  core::testing::FakeHttpTransport transport;
-  core::testing::ManualScheduler clock(kDeadline - absl::Minutes(1));
+  adapters::testing::FakeHttpTransport transport;
+  adapters::testing::ManualScheduler clock(kDeadline - absl::Minutes(1));
   // The token request gets the fuzzer's answer only when it is under test.
-  transport.SetResponder([&](HttpRequest const& request) -> absl::StatusOr<HttpResponse> {
+  transport.SetResponder([&](adapters::transport::HttpRequest const& request)
+                             -> absl::StatusOr<adapters::transport::HttpResponse> {
     bool token = absl::EndsWith(request.url, "/auth/o2/token");
-    if (token != (which == 4)) return core::testing::Response(200, kToken);
+    if (token != (which == 4)) return adapters::testing::Response(200, kToken);
     return answer;
   });
   switch (which) {
@@ -111,12 +112,12 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
     }
     case 3:
     case 4: {  // SP-API deleteSubscriptionById, or the LWA token answer it needs
-      core::LwaOptions options;
+      adapters::auth::LwaOptions options;
       options.token_endpoint = "https://api.amazon.example/auth/o2/token";
       options.client_id = "amzn1.application-oa2-client.fuzz";
       options.client_secret = "fuzz-client-secret";
       options.scope = "sellingpartnerapi::notifications";
-      core::LwaTokenSource tokens(options, transport, clock);
+      adapters::auth::LwaTokenSource tokens(options, transport, clock);
       adapters::selling_partner::DeleteSubscription op(
           {"https://sp.example", "https://sp.example", "https://sp.example"}, transport, tokens);
       v1::DeleteSubscriptionRequest request;

@@ -22,14 +22,14 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
       (void)linkgateway::adapters::imiconnect::ParseEnvelope(input);
       break;
     case 2: {  // Retry-After: delta-seconds or an HTTP-date
-      linkgateway::core::HttpResponse response;
+      linkgateway::adapters::transport::HttpResponse response;
       response.status = 503;
       response.headers.push_back({"retry-after", input});
-      (void)linkgateway::core::RetryAfter(response, absl::Now());
+      (void)linkgateway::adapters::transport::RetryAfter(response, absl::Now());
       break;
     }
     default:  // the shared AWS credentials file
-      (void)linkgateway::core::ParseAwsCredentialsFile(input, "gateway");
+      (void)linkgateway::adapters::auth::ParseAwsCredentialsFile(input, "gateway");
       break;
   }
   return 0;

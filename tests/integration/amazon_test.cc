@@ -21,23 +21,23 @@
 #include "tests/testing/metrics_text.h"
 #include "tests/testing/rpc_status.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::integration {
 namespace {
 
-using ::linkgateway::testing::MetricValue;
+using ::linkgateway::tests::testing::MetricValue;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::EmulatedGatewayOptions;
-using testing::Emulator;
-using testing::ErrorInfoOf;
-using testing::FindDetail;
+using tests::testing::EmulatedGatewayOptions;
+using tests::testing::Emulator;
+using tests::testing::ErrorInfoOf;
+using tests::testing::FindDetail;
 
 constexpr char kDrsDeregisterResult[] = "com.amazon.dash.replenishment.DrsDeregisterResult@1.0";
 
 bool HasRetryInfo(grpc::Status const& status) {
   google::rpc::RetryInfo info;
-  return testing::FindDetail(status, info);
+  return tests::testing::FindDetail(status, info);
 }
 
 std::string Field(google::protobuf::Struct const& s, std::string const& key) {
@@ -45,7 +45,7 @@ std::string Field(google::protobuf::Struct const& s, std::string const& key) {
   return it == s.fields().end() ? "" : it->second.string_value();
 }
 
-class AmazonTest : public testing::EmulatedGatewayTest {
+class AmazonTest : public tests::testing::EmulatedGatewayTest {
  protected:
   void Connected(std::shared_ptr<grpc::Channel> const& channel) override {
     registrations_ = v1::RegistrationService::NewStub(channel);
@@ -155,8 +155,8 @@ TEST_F(AmazonTest, DeregisterV2ThenTheDeviceIsGone) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("Dash Replenishment answered HTTP 400"));
   EXPECT_THAT(status.error_message(), HasSubstr("Invalid token"));
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("httpStatus"), "400");
-  EXPECT_EQ(ErrorInfoOf(status).domain(), "dash-replenishment-service.amazon.com");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("httpStatus"), "400");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).domain(), "dash-replenishment-service.amazon.com");
 }
 
 TEST_F(AmazonTest, DeregisterV1EscapesAwkwardIdsInThePath) {
@@ -194,20 +194,24 @@ TEST_F(AmazonTest, DeregisterServerErrorIsRetriedThenUnavailable) {
   grpc::Status status = Deregister(V2Device("drs-500"), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(status.error_message(), HasSubstr("gave up after 3 attempts"));
-  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_UNAVAILABLE");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).reason(), "UPSTREAM_UNAVAILABLE");
   EXPECT_EQ(Received("/registration").size(), 3u);
   // What an operator sees of it.
   auto metrics = env_->Metrics();
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   std::string const op = R"(provider="dash_replenishment",operation="DeleteRegistration")";
-  EXPECT_EQ(MetricValue(*metrics, "linkgateway_upstream_retries_total{" + op + "}"), 2);
-  EXPECT_EQ(MetricValue(*metrics, "linkgateway_upstream_requests_total{" + op + R"(,status="500"})"),
+  EXPECT_EQ(tests::testing::MetricValue(*metrics, "linkgateway_upstream_retries_total{" + op + "}"),
+            2);
+  EXPECT_EQ(tests::testing::MetricValue(
+                *metrics, "linkgateway_upstream_requests_total{" + op + R"(,status="500"})"),
             3);
-  EXPECT_EQ(MetricValue(*metrics, "linkgateway_upstream_request_duration_seconds_count{" + op + "}"),
+  EXPECT_EQ(tests::testing::MetricValue(
+                *metrics, "linkgateway_upstream_request_duration_seconds_count{" + op + "}"),
             3);
-  EXPECT_EQ(MetricValue(*metrics, R"(linkgateway_rpcs_total{grpc_service="linkgateway.v1.)"
-                                  R"(RegistrationService",grpc_method="DeleteRegistration",)"
-                                  R"(provider="dash_replenishment",grpc_code="UNAVAILABLE"})"),
+  EXPECT_EQ(tests::testing::MetricValue(
+                *metrics, R"(linkgateway_rpcs_total{grpc_service="linkgateway.v1.)"
+                          R"(RegistrationService",grpc_method="DeleteRegistration",)"
+                          R"(provider="dash_replenishment",grpc_code="UNAVAILABLE"})"),
             1);
 }
 
@@ -225,7 +229,7 @@ TEST_F(AmazonTest, DeregisterTransientErrorThenSuccess) {
 // token may have died with that deregistration or never worked. Never OK.
 void ExpectOutcomeUnknown(grpc::Status const& status) {
   ASSERT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN) << status.error_message();
-  auto info = ErrorInfoOf(status);
+  auto info = tests::testing::ErrorInfoOf(status);
   EXPECT_EQ(info.reason(), "UPSTREAM_OUTCOME_UNKNOWN");
   EXPECT_EQ(info.domain(), "dash-replenishment-service.amazon.com");
   EXPECT_EQ(info.metadata().at("causeCode"), "INVALID_ARGUMENT");
@@ -313,7 +317,7 @@ TEST_F(AmazonTest, SubscriptionInfoErrors) {
   Scenario(R"({"path":"^/subscriptionInfo$","status":200,"malformed":true,"times":1})");
   status = SubscriptionInfo(token, v1::DASH_REPLENISHMENT_SUBSCRIPTION_INFO_VERSION_2_0, &info);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
-  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_MALFORMED_RESPONSE");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).reason(), "UPSTREAM_MALFORMED_RESPONSE");
 }
 
 // ------------------------------------------------ Selling Partner API: delete
@@ -334,7 +338,7 @@ TEST_F(AmazonTest, DeleteSubscriptionThenItIsGone) {
 
   status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-1", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
-  auto info = ErrorInfoOf(status);
+  auto info = tests::testing::ErrorInfoOf(status);
   EXPECT_EQ(info.reason(), "UPSTREAM_NOT_FOUND");
   EXPECT_EQ(info.domain(), "sellingpartnerapi.amazon.com");
   EXPECT_EQ(info.metadata().at("upstreamCode"), "NotFound");
@@ -373,7 +377,7 @@ TEST_P(SellingPartnerErrorTest, MapsTheDocumentedStatus) {
   v1::DeleteSubscriptionResponse response;
   grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", c.subscription_id, &response);
   EXPECT_EQ(status.error_code(), c.code) << status.error_message();
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), c.upstream_code);
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("upstreamCode"), c.upstream_code);
   EXPECT_EQ(static_cast<int>(Received("/notifications/").size()), c.attempts);
   if (c.code == grpc::StatusCode::RESOURCE_EXHAUSTED) {
     EXPECT_TRUE(HasRetryInfo(status));
@@ -409,7 +413,7 @@ TEST_F(AmazonTest, UnknownNotificationTypeIsInvalidArgument) {
   v1::DeleteSubscriptionResponse response;
   grpc::Status status = DeleteSubscription("NOT_A_TYPE", "sub-1", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), "InvalidInput");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("upstreamCode"), "InvalidInput");
   EXPECT_THAT(status.error_message(), HasSubstr("NOT_A_TYPE is not a valid notification type"));
 }
 
@@ -457,14 +461,14 @@ TEST_F(AmazonTest, ExpiredTokenIsRefreshedMidRun) {
 }
 
 TEST_F(AmazonTest, WrongLwaSecretIsUnauthenticatedWithoutLeakingIt) {
-  EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   options.lwa_client_secret = "wrong-secret-value";
   StartWith(options);
   v1::DeleteSubscriptionResponse response;
   grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-1", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_CREDENTIALS_REJECTED");
-  EXPECT_EQ(ErrorInfoOf(status).domain(), "api.amazon.com");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).reason(), "UPSTREAM_CREDENTIALS_REJECTED");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).domain(), "api.amazon.com");
   EXPECT_THAT(status.error_message(), HasSubstr("invalid_client"));
   EXPECT_THAT(status.error_message(), Not(HasSubstr("wrong-secret-value")));
   EXPECT_THAT(status.error_details(), Not(HasSubstr("wrong-secret-value")));
@@ -497,8 +501,9 @@ TEST_F(AmazonTest, WrongLwaSecretIsUnauthenticatedWithoutLeakingIt) {
   EXPECT_THAT(env_->gateway().Output(), HasSubstr("provider selling_partner is NOT_SERVING"));
   auto metrics = env_->Metrics();
   ASSERT_TRUE(metrics.ok()) << metrics.status();
-  EXPECT_GE(MetricValue(*metrics, R"(linkgateway_token_fetches_total{source="login_with_amazon",)"
-                                  R"(result="error"})"),
+  EXPECT_GE(tests::testing::MetricValue(
+                *metrics, R"(linkgateway_token_fetches_total{source="login_with_amazon",)"
+                          R"(result="error"})"),
             1);
   EXPECT_THAT(env_->gateway().Output(), Not(HasSubstr("wrong-secret-value")));
 }
@@ -506,7 +511,7 @@ TEST_F(AmazonTest, WrongLwaSecretIsUnauthenticatedWithoutLeakingIt) {
 TEST_F(AmazonTest, BurstOfTwentyStaysWithinTheUsagePlan) {
   // A faster plan than the documented 1/s keeps the test short; the gateway
   // and the emulator enforce the same numbers, as in production.
-  EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   options.amazon_args = {"--sp-rate", "2", "--sp-burst", "5"};
   options.selling_partner_config =
       "delete_subscription_rate_limit { requests_per_second: 2 burst: 5 }\n";
@@ -544,7 +549,7 @@ TEST_F(AmazonTest, BurstBeyondTheDeadlineFailsFastWithoutReachingTheUpstream) {
     if (status.ok()) ++ok;
     if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
       ++limited;
-      EXPECT_EQ(ErrorInfoOf(status).reason(), "CLIENT_RATE_LIMITED");
+      EXPECT_EQ(tests::testing::ErrorInfoOf(status).reason(), "CLIENT_RATE_LIMITED");
       EXPECT_TRUE(HasRetryInfo(status));
     }
   }
@@ -555,8 +560,10 @@ TEST_F(AmazonTest, BurstBeyondTheDeadlineFailsFastWithoutReachingTheUpstream) {
   auto metrics = env_->Metrics();
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   std::string const op = R"({provider="selling_partner",operation="DeleteSubscription"})";
-  EXPECT_EQ(MetricValue(*metrics, "linkgateway_rate_limit_rejections_total" + op), 2);
-  EXPECT_GE(MetricValue(*metrics, "linkgateway_rate_limit_wait_seconds_count" + op), 1);
+  EXPECT_EQ(tests::testing::MetricValue(*metrics, "linkgateway_rate_limit_rejections_total" + op),
+            2);
+  EXPECT_GE(tests::testing::MetricValue(*metrics, "linkgateway_rate_limit_wait_seconds_count" + op),
+            1);
 }
 
 // ------------------------------------------------------- limits and overload
@@ -570,7 +577,7 @@ TEST_F(AmazonTest, HugeUpstreamRequestIdStillDeliversTheRealStatus) {
   v1::DeleteSubscriptionResponse response;
   grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-big-id", &response);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
-  auto info = ErrorInfoOf(status);
+  auto info = tests::testing::ErrorInfoOf(status);
   EXPECT_LE(info.metadata().at("upstreamRequestId").size(), 128u);
   EXPECT_LT(status.error_details().size(), 4096u);
 }
@@ -594,7 +601,7 @@ TEST_F(AmazonTest, UpstreamRequestIdThatIsNotUtf8IsMadeValid) {
 }
 
 TEST_F(AmazonTest, CallsBeyondTheInFlightCapAreShedAtOnceWhileOthersComplete) {
-  EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   options.extra_config = "limits { max_calls_in_flight: 3 }";
   StartWith(options);
   std::string token = NewDevice("model-a", "serial-1");
@@ -621,7 +628,7 @@ TEST_F(AmazonTest, CallsBeyondTheInFlightCapAreShedAtOnceWhileOthersComplete) {
   absl::Duration shed_after = absl::Now() - start;
   for (auto& t : held) t.join();
   ASSERT_EQ(shed.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << shed.error_message();
-  EXPECT_EQ(ErrorInfoOf(shed).reason(), "OVERLOADED");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(shed).reason(), "OVERLOADED");
   google::rpc::RetryInfo retry;
   EXPECT_TRUE(FindDetail(shed, retry));
   EXPECT_LT(shed_after, absl::Milliseconds(1000)) << "shed only after the held calls finished";
@@ -629,9 +636,11 @@ TEST_F(AmazonTest, CallsBeyondTheInFlightCapAreShedAtOnceWhileOthersComplete) {
   EXPECT_EQ(Received("/subscriptionInfo").size(), 3u);  // the shed call never went upstream
   auto metrics = env_->Metrics();
   ASSERT_TRUE(metrics.ok()) << metrics.status();
-  EXPECT_EQ(MetricValue(*metrics, R"(linkgateway_rejected_calls_total{reason="OVERLOADED"})"), 1);
-  EXPECT_EQ(MetricValue(*metrics, "linkgateway_calls_in_flight"), 0);
+  EXPECT_EQ(tests::testing::MetricValue(*metrics,
+                                        R"(linkgateway_rejected_calls_total{reason="OVERLOADED"})"),
+            1);
+  EXPECT_EQ(tests::testing::MetricValue(*metrics, "linkgateway_calls_in_flight"), 0);
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::integration

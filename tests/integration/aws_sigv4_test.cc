@@ -14,12 +14,12 @@
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_ca.h"
 
-namespace linkgateway::core {
+namespace linkgateway::tests::integration {
 namespace {
 
+using linkgateway::tests::testing::ChildProcess;
+using linkgateway::tests::testing::StartEmulator;
 using ::testing::HasSubstr;
-using linkgateway::testing::ChildProcess;
-using linkgateway::testing::StartEmulator;
 
 // Example-shaped credentials made up for this test.
 constexpr char kKeyId[] = "AKIDLINKGATEWAYTEST1";
@@ -29,23 +29,23 @@ constexpr char kToken[] = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN//test==";
 class SigV4Test : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto certs = linkgateway::testing::MakeTestCertificates();
+    auto certs = linkgateway::tests::testing::MakeTestCertificates();
     ASSERT_TRUE(certs.ok()) << certs.status();
     ca_ = certs->ca_cert;
-    auto server = StartEmulator("sigv4_check_server.py",
-                                {"--cert", certs->server_cert, "--key", certs->server_key,
-                                 "--region", "eu-west-1", "--service", "sms-voice",
-                                 "--key-id", kKeyId, "--secret", kSecret,
-                                 "--session-token", kToken});
+    auto server = tests::testing::StartEmulator(
+        "sigv4_check_server.py", {"--cert", certs->server_cert, "--key", certs->server_key,
+                                  "--region", "eu-west-1", "--service", "sms-voice", "--key-id",
+                                  kKeyId, "--secret", kSecret, "--session-token", kToken});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    CurlTransportOptions options;
+    adapters::transport::CurlTransportOptions options;
     options.ca_bundle_file = ca_;
-    transport_ = std::make_unique<CurlTransport>(options);
+    transport_ = std::make_unique<adapters::transport::CurlTransport>(options);
   }
 
-  absl::StatusOr<HttpResponse> Send(AwsCredentials credentials) {
-    HttpRequest request;
+  absl::StatusOr<adapters::transport::HttpResponse> Send(
+      adapters::auth::AwsCredentials credentials) {
+    adapters::transport::HttpRequest request;
     request.method = "POST";
     request.url = "https://" + server_->address() + "/";
     request.headers = {{"Content-Type", "application/x-amz-json-1.0"},
@@ -53,11 +53,11 @@ class SigV4Test : public ::testing::Test {
     request.body = R"({"RegistrationId":"registration-0123abcd"})";
     request.deadline = absl::Now() + absl::Seconds(10);
     absl::Status signed_ok =
-        SignSigV4(request, {"eu-west-1", "sms-voice"}, credentials, absl::Now());
+        adapters::auth::SignSigV4(request, {"eu-west-1", "sms-voice"}, credentials, absl::Now());
     if (!signed_ok.ok()) return signed_ok;
     absl::Notification done;
-    absl::StatusOr<HttpResponse> result;
-    transport_->Send(request, nullptr, [&](absl::StatusOr<HttpResponse> r) {
+    absl::StatusOr<adapters::transport::HttpResponse> result;
+    transport_->Send(request, nullptr, [&](absl::StatusOr<adapters::transport::HttpResponse> r) {
       result = std::move(r);
       done.Notify();
     });
@@ -67,8 +67,8 @@ class SigV4Test : public ::testing::Test {
   }
 
   std::string ca_;
-  std::unique_ptr<ChildProcess> server_;
-  std::unique_ptr<CurlTransport> transport_;
+  std::unique_ptr<tests::testing::ChildProcess> server_;
+  std::unique_ptr<adapters::transport::CurlTransport> transport_;
 };
 
 TEST_F(SigV4Test, BotocoreAcceptsTheSignatureWithSessionToken) {
@@ -94,4 +94,4 @@ TEST_F(SigV4Test, MissingSessionTokenIsRejected) {
 }
 
 }  // namespace
-}  // namespace linkgateway::core
+}  // namespace linkgateway::tests::integration

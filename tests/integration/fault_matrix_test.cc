@@ -19,14 +19,14 @@
 #include "tests/testing/fault_matrix.h"
 #include "tests/testing/rpc_status.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::integration {
 namespace {
 
-using testing::EmulatedGateway;
-using testing::Endpoint;
-using testing::FaultGateways;
-using testing::Operation;
-using testing::Row;
+using tests::testing::EmulatedGateway;
+using tests::testing::Endpoint;
+using tests::testing::FaultGateways;
+using tests::testing::Operation;
+using tests::testing::Row;
 
 // Long enough for every retry the gateway makes (3 attempts, backoff, the
 // Selling Partner plan's 1 rps), short enough for the rows the deadline ends.
@@ -37,7 +37,7 @@ constexpr absl::Duration kDeadlineSlack = absl::Milliseconds(750);
 class FaultMatrixTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto gateways = FaultGateways::Start();
+    auto gateways = tests::testing::FaultGateways::Start();
     ASSERT_TRUE(gateways.ok()) << gateways.status();
     gateways_ = gateways->release();
   }
@@ -49,36 +49,36 @@ class FaultMatrixTest : public ::testing::Test {
   // Plays every row of `name`'s table, then checks what the gateways kept.
   void RunMatrix(std::string const& name) {
     Operation operation;
-    for (auto& each : testing::AllOperations()) {
+    for (auto& each : tests::testing::AllOperations()) {
       if (each.name == name) operation = each;
     }
     ASSERT_EQ(operation.name, name);
-    EmulatedGateway& main = gateways_->main();
+    tests::testing::EmulatedGateway& main = gateways_->main();
     // A successful call of each operation opens the connections the gateway
     // keeps.
     EveryOperationSucceeds();
     int pid = main.gateway().pid();
-    int descriptors_before = testing::OpenDescriptors(pid);
+    int descriptors_before = tests::testing::OpenDescriptors(pid);
 
-    for (auto const& row : testing::RowsFor(name)) Play(operation, row);
+    for (auto const& row : tests::testing::RowsFor(name)) Play(operation, row);
     // And the faults leave nothing behind that fails the next calls.
     EveryOperationSucceeds();
 
     // Connections the faults broke are closed, not kept: wait (bounded) for
     // the gateway to settle back to what it held before.
-    int descriptors_after = testing::OpenDescriptors(pid);
+    int descriptors_after = tests::testing::OpenDescriptors(pid);
     for (absl::Time give_up = absl::Now() + absl::Seconds(10);
          descriptors_after > descriptors_before && absl::Now() < give_up;
-         descriptors_after = testing::OpenDescriptors(pid)) {
+         descriptors_after = tests::testing::OpenDescriptors(pid)) {
       absl::SleepFor(absl::Milliseconds(50));
     }
     std::printf("descriptors: %d before the matrix, %d after\n", descriptors_before,
                 descriptors_after);
     EXPECT_LE(descriptors_after, descriptors_before);
 
-    for (EmulatedGateway* gateway : gateways_->all()) {
-      std::string written = testing::WrittenBy(*gateway);
-      for (auto const& secret : testing::Secrets()) {
+    for (tests::testing::EmulatedGateway* gateway : gateways_->all()) {
+      std::string written = tests::testing::WrittenBy(*gateway);
+      for (auto const& secret : tests::testing::Secrets()) {
         EXPECT_FALSE(absl::StrContains(written, secret)) << "a secret in the gateway's output";
       }
     }
@@ -87,8 +87,8 @@ class FaultMatrixTest : public ::testing::Test {
   // Plays each operation's success row, retrying (bounded) while a fault's
   // aftermath lasts (a shared token refresh runs on its own 10 s timeout).
   void EveryOperationSucceeds() {
-    for (auto const& each : testing::AllOperations()) {
-      for (auto const& row : testing::RowsFor(each.name)) {
+    for (auto const& each : tests::testing::AllOperations()) {
+      for (auto const& row : tests::testing::RowsFor(each.name)) {
         if (!row.success()) continue;
         for (absl::Time give_up = absl::Now() + absl::Seconds(20);;) {
           bool last = absl::Now() > give_up;
@@ -101,7 +101,7 @@ class FaultMatrixTest : public ::testing::Test {
   // One call of `op` meeting `row`'s fault; with `expect`, checks the answer.
   grpc::StatusCode Play(Operation const& op, Row const& row, bool expect = true) {
     SCOPED_TRACE(absl::StrCat(op.name, " / ", row.fault));
-    EmulatedGateway& main = gateways_->main();
+    tests::testing::EmulatedGateway& main = gateways_->main();
     std::string id = op.id(++calls_);
     std::string credential;
     if (row.success()) {
@@ -110,7 +110,7 @@ class FaultMatrixTest : public ::testing::Test {
       credential = seeded.value_or("");
     } else if (row.endpoint == Endpoint::kEmulators) {
       EXPECT_TRUE(main.Control(op.emulator, "scenarios",
-                               testing::ScenarioFor(op, row, id, absl::Minutes(1)))
+                               tests::testing::ScenarioFor(op, row, id, absl::Minutes(1)))
                       .ok());
       if (!op.prepare.empty()) {
         EXPECT_TRUE(main.Control(op.emulator, op.prepare, op.prepare_json).ok());
@@ -123,7 +123,7 @@ class FaultMatrixTest : public ::testing::Test {
     absl::Time start = absl::Now();
     grpc::Status status = op.call(*gateways_->at(row.endpoint).channel(), context, id, credential);
     absl::Duration took = absl::Now() - start;
-    std::string reason = testing::ErrorInfoOf(status).reason();
+    std::string reason = tests::testing::ErrorInfoOf(status).reason();
     EXPECT_TRUE(main.Control(op.emulator, "forget", request).ok());
     int sends = Count(op, request) - sends_before;
     std::printf("%-38s %-30s -> %-2d %-28s sends %d, %s\n", op.name.c_str(), row.fault.c_str(),
@@ -136,7 +136,7 @@ class FaultMatrixTest : public ::testing::Test {
     EXPECT_LE(took, kDeadline + kDeadlineSlack);
     EXPECT_LE(sends, row.max_sends);
     std::string answer = status.error_message() + status.error_details();
-    for (auto const& secret : testing::Secrets()) {
+    for (auto const& secret : tests::testing::Secrets()) {
       EXPECT_FALSE(absl::StrContains(answer, secret)) << "a secret in the answer";
     }
     return status.error_code();
@@ -149,11 +149,11 @@ class FaultMatrixTest : public ::testing::Test {
     return counted.ok() ? static_cast<int>(counted->fields().at("count").number_value()) : 0;
   }
 
-  static FaultGateways* gateways_;
+  static tests::testing::FaultGateways* gateways_;
   static inline std::uint64_t calls_ = 0;
 };
 
-FaultGateways* FaultMatrixTest::gateways_ = nullptr;
+tests::testing::FaultGateways* FaultMatrixTest::gateways_ = nullptr;
 
 TEST_F(FaultMatrixTest, DashReplenishmentDeregister) { RunMatrix("dash_replenishment.deregister"); }
 
@@ -176,4 +176,4 @@ TEST_F(FaultMatrixTest, ImiconnectGetProfileTransaction) {
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::integration

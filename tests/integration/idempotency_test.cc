@@ -19,17 +19,17 @@
 #include "tests/testing/emulated_gateway_test.h"
 #include "tests/testing/rpc_status.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::integration {
 namespace {
 
 using ::testing::HasSubstr;
-using testing::Emulator;
-using testing::ErrorInfoOf;
-using testing::FindDetail;
+using tests::testing::Emulator;
+using tests::testing::ErrorInfoOf;
+using tests::testing::FindDetail;
 
 constexpr char kId[] = "7d444840-9dc0-11d1-b245-5ffdce74fad2";
 
-class IdempotencyTest : public testing::EmulatedGatewayTest {
+class IdempotencyTest : public tests::testing::EmulatedGatewayTest {
  protected:
   void Connected(std::shared_ptr<grpc::Channel> const& channel) override {
     stub_ = v1::SubscriptionService::NewStub(channel);
@@ -90,8 +90,8 @@ TEST_F(IdempotencyTest, ARecordedErrorIsReplayedAndSaysSo) {
   grpc::Status repeat = Delete("never-existed", kId, &response);
   EXPECT_EQ(repeat.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(repeat.error_message(), first.error_message());
-  EXPECT_EQ(ErrorInfoOf(repeat).reason(), "UPSTREAM_NOT_FOUND");
-  EXPECT_EQ(ErrorInfoOf(repeat).metadata().at("replayed"), "true");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(repeat).reason(), "UPSTREAM_NOT_FOUND");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(repeat).metadata().at("replayed"), "true");
   EXPECT_EQ(Deletes(), 1);
 }
 
@@ -102,7 +102,7 @@ TEST_F(IdempotencyTest, TheSameIdForADifferentRequestIsRefused) {
   ASSERT_TRUE(Delete("sub-1", kId, &response).ok());
   grpc::Status reused = Delete("sub-2", kId, &response);
   EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(ErrorInfoOf(reused).reason(), "REQUEST_ID_REUSED");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(reused).reason(), "REQUEST_ID_REUSED");
   google::rpc::BadRequest bad;
   ASSERT_TRUE(FindDetail(reused, bad));
   EXPECT_EQ(bad.field_violations(0).field(), "request_id");
@@ -135,7 +135,7 @@ TEST_F(IdempotencyTest, ARepeatWhileTheFirstRunsIsAbortedWithRetryAdvice) {
   first.join();
   EXPECT_TRUE(first_status.ok()) << first_status.error_message();
   EXPECT_EQ(repeat.error_code(), grpc::StatusCode::ABORTED) << repeat.error_message();
-  EXPECT_EQ(ErrorInfoOf(repeat).reason(), "REQUEST_IN_PROGRESS");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(repeat).reason(), "REQUEST_IN_PROGRESS");
   google::rpc::RetryInfo retry;
   EXPECT_TRUE(FindDetail(repeat, retry));
   EXPECT_EQ(Deletes(), 1);
@@ -153,4 +153,4 @@ TEST_F(IdempotencyTest, WithoutARequestIdEveryCallGoesUpstream) {
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::integration

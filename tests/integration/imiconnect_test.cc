@@ -14,18 +14,18 @@
 #include "tests/testing/emulated_gateway_test.h"
 #include "tests/testing/rpc_status.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::integration {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::EmulatedGatewayOptions;
-using testing::Emulator;
-using testing::ErrorInfoOf;
+using tests::testing::EmulatedGatewayOptions;
+using tests::testing::Emulator;
+using tests::testing::ErrorInfoOf;
 
 constexpr char kApp[] = "a_635736738702976937";
 
-class ImiconnectTest : public testing::EmulatedGatewayTest {
+class ImiconnectTest : public tests::testing::EmulatedGatewayTest {
  protected:
   void Connected(std::shared_ptr<grpc::Channel> const& channel) override {
     stub_ = v1::AppProfileService::NewStub(channel);
@@ -89,7 +89,7 @@ class ImiconnectTest : public testing::EmulatedGatewayTest {
 };
 
 TEST_F(ImiconnectTest, DeletionIsQueuedThenFollowedToSuccess) {
-  EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   options.imiconnect_args = {"--queue-delay-ms", "1500"};
   StartWith(options);
   Seed("9876", "4451830998765");
@@ -107,7 +107,7 @@ TEST_F(ImiconnectTest, DeletionIsQueuedThenFollowedToSuccess) {
   EXPECT_EQ(received[0].fields().at("path").string_value(),
             absl::StrCat("/resources/v2/customerappprofile/", kApp, "/9876/4451830998765"));
   auto const& headers = received[0].fields().at("headers").struct_value().fields();
-  EXPECT_EQ(headers.at("key").string_value(), testing::kImiconnectKey);
+  EXPECT_EQ(headers.at("key").string_value(), tests::testing::kImiconnectKey);
   EXPECT_EQ(headers.at("content-type").string_value(), "application/json");
 
   // Still queued: the status API has no result yet (7600).
@@ -127,12 +127,12 @@ TEST_F(ImiconnectTest, DeletionIsQueuedThenFollowedToSuccess) {
   // The profile is gone now.
   status = Delete("9876", "4451830998765", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), "7014");
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("httpStatus"), "200");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("upstreamCode"), "7014");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("httpStatus"), "200");
 }
 
 TEST_F(ImiconnectTest, CurrentEnvelopeIsUnderstoodToo) {
-  EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   options.imiconnect_args = {"--envelope", "v6", "--queue-delay-ms", "0"};
   StartWith(options);
   Seed("c-1", "d-1");
@@ -184,13 +184,13 @@ TEST_F(ImiconnectTest, AwkwardIdsAreEscapedAtTheProvider) {
 }
 
 TEST_F(ImiconnectTest, WrongKeyIsUnauthenticatedWithoutLeakingIt) {
-  EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   options.imiconnect_key = "not-the-profile-key";
   StartWith(options);
   v1::DeleteAppProfileResponse response;
   grpc::Status status = Delete("c-1", "d-1", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), "7001");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("upstreamCode"), "7001");
   EXPECT_THAT(status.error_message(), HasSubstr("Authentication failed"));
   EXPECT_THAT(status.error_message(), Not(HasSubstr("not-the-profile-key")));
   EXPECT_THAT(status.error_details(), Not(HasSubstr("not-the-profile-key")));
@@ -199,17 +199,17 @@ TEST_F(ImiconnectTest, WrongKeyIsUnauthenticatedWithoutLeakingIt) {
 }
 
 TEST_F(ImiconnectTest, SourceAddressOutsideTheAllowListIsPermissionDenied) {
-  EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   options.imiconnect_args = {"--allow-ip", "::1"};  // the gateway calls from 127.0.0.1
   StartWith(options);
   v1::DeleteAppProfileResponse response;
   grpc::Status status = Delete("c-1", "d-1", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_SOURCE_IP_NOT_ALLOWED");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).reason(), "UPSTREAM_SOURCE_IP_NOT_ALLOWED");
 }
 
 TEST_F(ImiconnectTest, TenantRateLimitIsResourceExhausted) {
-  EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   options.imiconnect_args = {"--tps", "1"};
   options.extra_config =
       "retry_policies { key: \"imiconnect.DeleteAppProfile\" value { max_attempts: 1 } }\n";
@@ -220,7 +220,7 @@ TEST_F(ImiconnectTest, TenantRateLimitIsResourceExhausted) {
   ASSERT_TRUE(Delete("c-1", "d-1", &response).ok());
   grpc::Status status = Delete("c-2", "d-2", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), "7020");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("upstreamCode"), "7020");
 }
 
 TEST_F(ImiconnectTest, ExplicitRefusalIsRetriedEvenThoughDeletesAreNot) {
@@ -244,8 +244,9 @@ TEST_F(ImiconnectTest, LostAnswerIsNeverRetried) {
   grpc::Status status = Delete("c-1", "d-1", &response);
   // Not UNAVAILABLE: standard retry policies would repeat an irreversible call.
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN) << status.error_message();
-  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_OUTCOME_UNKNOWN");
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("causeReason"), "UPSTREAM_CONNECTION_LOST");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).reason(), "UPSTREAM_OUTCOME_UNKNOWN");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("causeReason"),
+            "UPSTREAM_CONNECTION_LOST");
   EXPECT_EQ(Deletes(), 1);
 }
 
@@ -262,8 +263,8 @@ TEST_F(ImiconnectTest, ARetryWithTheSameRequestIdGetsTheRecordedOutcomeNotASecon
   // not send the irreversible delete again; it answers what it knows.
   grpc::Status retry = Delete("c-1", "d-1", &response, false, kId);
   EXPECT_EQ(retry.error_code(), grpc::StatusCode::UNKNOWN);
-  EXPECT_EQ(ErrorInfoOf(retry).reason(), "UPSTREAM_OUTCOME_UNKNOWN");
-  EXPECT_EQ(ErrorInfoOf(retry).metadata().at("replayed"), "true");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(retry).reason(), "UPSTREAM_OUTCOME_UNKNOWN");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(retry).metadata().at("replayed"), "true");
   EXPECT_EQ(Deletes(), 1);
 }
 
@@ -274,8 +275,8 @@ TEST_F(ImiconnectTest, TransientErrorAfterSendingIsNotRetried) {
   v1::DeleteAppProfileResponse response;
   grpc::Status status = Delete("c-1", "d-1", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN);
-  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_OUTCOME_UNKNOWN");
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), "7006");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).reason(), "UPSTREAM_OUTCOME_UNKNOWN");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("upstreamCode"), "7006");
   EXPECT_EQ(Deletes(), 1);
 }
 
@@ -295,7 +296,7 @@ TEST_P(ImiconnectCodeTest, BusinessErrorOnHttp200IsMappedByItsCode) {
   v1::DeleteAppProfileResponse response;
   grpc::Status status = Delete("c-1", "d-1", &response);
   EXPECT_EQ(status.error_code(), c.expected) << status.error_message();
-  EXPECT_EQ(ErrorInfoOf(status).reason(), c.reason);
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).reason(), c.reason);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -314,4 +315,4 @@ INSTANTIATE_TEST_SUITE_P(
     [](auto const& info) { return info.param.name; });
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::integration

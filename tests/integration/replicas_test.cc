@@ -22,14 +22,14 @@
 #include "tests/testing/metrics_text.h"
 #include "tests/testing/redis_server.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::integration {
 namespace {
 
 using ::testing::HasSubstr;
-using testing::EmulatedGateway;
-using testing::EmulatedGatewayOptions;
-using testing::Emulator;
-using testing::MetricValue;
+using tests::testing::EmulatedGateway;
+using tests::testing::EmulatedGatewayOptions;
+using tests::testing::Emulator;
+using tests::testing::MetricValue;
 
 constexpr int kReplicas = 3;
 constexpr char kSubscriptionRpcs[] =
@@ -39,15 +39,15 @@ constexpr char kSubscriptionRpcs[] =
 class ReplicasTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto redis = testing::RedisServer::Start();
+    auto redis = tests::testing::RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = *std::move(redis);
-    EmulatedGatewayOptions options;
+    tests::testing::EmulatedGatewayOptions options;
     options.replicas = kReplicas;
     options.amazon_args = {"--sp-rate", "1", "--sp-burst", "5"};  // the documented plan
     options.extra_config = absl::StrCat("shared_state { address: \"", redis_->address(),
                                         "\" replicas: ", kReplicas, " }");
-    auto env = EmulatedGateway::Start(options);
+    auto env = tests::testing::EmulatedGateway::Start(options);
     ASSERT_TRUE(env.ok()) << env.status();
     env_ = *std::move(env);
     std::vector<std::string> addresses;
@@ -117,7 +117,7 @@ class ReplicasTest : public ::testing::Test {
   double Metric(int replica, std::string const& series) {
     auto text = env_->Metrics(replica);
     EXPECT_TRUE(text.ok()) << text.status();
-    return testing::MetricValue(text.value_or(""), series);
+    return tests::testing::MetricValue(text.value_or(""), series);
   }
 
   // Waits (bounded) until every replica's Redis connection is `up`.
@@ -134,8 +134,8 @@ class ReplicasTest : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<testing::RedisServer> redis_;
-  std::unique_ptr<EmulatedGateway> env_;
+  std::unique_ptr<tests::testing::RedisServer> redis_;
+  std::unique_ptr<tests::testing::EmulatedGateway> env_;
   std::unique_ptr<client::Client> client_;
   std::vector<double> baseline_;  // each replica's OK count after the warm-up
 };
@@ -267,4 +267,4 @@ TEST_F(ReplicasTest, WithoutRedisEachReplicaKeepsToItsShareAndSharesAgainWhenItI
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::integration

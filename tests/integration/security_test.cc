@@ -27,14 +27,14 @@
 #include "tests/testing/rpc_status.h"
 #include "tests/testing/test_ca.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::integration {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::EmulatedGatewayOptions;
-using testing::Emulator;
-using testing::ErrorInfoOf;
+using tests::testing::EmulatedGatewayOptions;
+using tests::testing::Emulator;
+using tests::testing::ErrorInfoOf;
 
 constexpr char kOpsToken[] = "ops-token-2f1d9c0b6a7e4d3c";
 constexpr char kBillingToken[] = "billing-token-8e7d6c5b4a39";
@@ -63,7 +63,7 @@ constexpr char kPolicy[] = R"({
   ]
 })";
 
-class SecurityTest : public testing::EmulatedGatewayTest {
+class SecurityTest : public tests::testing::EmulatedGatewayTest {
  protected:
   void SetUp() override { StartSecure(); }
 
@@ -83,11 +83,11 @@ class SecurityTest : public testing::EmulatedGatewayTest {
     StartWith(Options());
   }
 
-  EmulatedGatewayOptions Options() {
+  tests::testing::EmulatedGatewayOptions Options() {
     // The emulators' CA exists once they run: start plaintext first if not.
     if (env_ == nullptr) {
-      EmulatedGatewayOptions bootstrap;
-      auto env = testing::EmulatedGateway::Start(bootstrap);
+      tests::testing::EmulatedGatewayOptions bootstrap;
+      auto env = tests::testing::EmulatedGateway::Start(bootstrap);
       EXPECT_TRUE(env.ok()) << env.status();
       env_ = *std::move(env);
     }
@@ -95,7 +95,7 @@ class SecurityTest : public testing::EmulatedGatewayTest {
     std::ifstream src_cert(certs.server_cert), src_key(certs.server_key);
     std::ofstream(cert_) << src_cert.rdbuf();
     std::ofstream(key_) << src_key.rdbuf();
-    EmulatedGatewayOptions options;
+    tests::testing::EmulatedGatewayOptions options;
     options.security_config = absl::StrCat(
         "tls { cert_file: \"", cert_, "\" key_file: \"", key_, "\" client_ca_file: \"",
         certs.ca_cert, "\" refresh_interval { seconds: 1 } }\n",
@@ -165,9 +165,9 @@ class SecurityTest : public testing::EmulatedGatewayTest {
     EXPECT_FALSE(access_log.empty()) << "every call leaves an access-log line";
     std::string all = everything_said_ + env_->gateway().Output() + ReadFile(audit_) +
                       access_log + metrics.value_or("");
-    for (std::string secret : {kOpsToken, kBillingToken, testing::kLwaClientSecret,
-                               testing::kAwsSecret, testing::kAwsSessionToken,
-                               testing::kImiconnectKey}) {
+    for (std::string secret :
+         {kOpsToken, kBillingToken, tests::testing::kLwaClientSecret, tests::testing::kAwsSecret,
+          tests::testing::kAwsSessionToken, tests::testing::kImiconnectKey}) {
       EXPECT_THAT(all, Not(HasSubstr(secret))) << "a secret leaked";
     }
   }
@@ -182,7 +182,7 @@ TEST_F(SecurityTest, NoCredentialOrAWrongTokenIsUnauthenticatedAndSendsNothing) 
   for (std::string token : {"", "obviously-not-a-valid-credential"}) {
     grpc::Status status = DeleteSms(Tls(), token, "reg-1");
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
-    EXPECT_EQ(ErrorInfoOf(status).reason(), "UNAUTHENTICATED");
+    EXPECT_EQ(tests::testing::ErrorInfoOf(status).reason(), "UNAUTHENTICATED");
   }
   // Validation comes after authentication: a malformed id says nothing.
   EXPECT_EQ(DeleteSms(Tls(), "", "malformed id!").error_code(),
@@ -217,13 +217,13 @@ TEST_F(SecurityTest, NoCredentialOrAWrongTokenIsUnauthenticatedAndSendsNothing) 
 }
 
 TEST_F(SecurityTest, ClientCertificatesFromAnotherCaOrExpiredCannotConnect) {
-  auto other_ca = testing::MakeTestCertificates();
+  auto other_ca = tests::testing::MakeTestCertificates();
   ASSERT_TRUE(other_ca.ok());
-  auto foreign = testing::MakeCertificate(*other_ca, "foreign", "/CN=ops",
-                                          std::string("URI:") + kBillingSpiffe);
-  auto expired = testing::MakeCertificate(env_->certs(), "expired", "/CN=ops",
-                                          std::string("URI:") + kBillingSpiffe,
-                                          /*expired=*/true);
+  auto foreign = tests::testing::MakeCertificate(*other_ca, "foreign", "/CN=ops",
+                                                 std::string("URI:") + kBillingSpiffe);
+  auto expired = tests::testing::MakeCertificate(env_->certs(), "expired", "/CN=ops",
+                                                 std::string("URI:") + kBillingSpiffe,
+                                                 /*expired=*/true);
   ASSERT_TRUE(foreign.ok() && expired.ok());
   for (auto const* cert : {&*foreign, &*expired}) {
     grpc::Status status =
@@ -234,9 +234,9 @@ TEST_F(SecurityTest, ClientCertificatesFromAnotherCaOrExpiredCannotConnect) {
 }
 
 TEST_F(SecurityTest, ACallerAllowedToReadButNotToDeleteIsDeniedBeforeAnythingIsSent) {
-  auto billing = testing::MakeCertificate(env_->certs(), "billing", "/CN=billing-service",
-                                          absl::StrCat("URI:", kBillingSpiffe,
-                                                       ",DNS:billing.example.org"));
+  auto billing = tests::testing::MakeCertificate(
+      env_->certs(), "billing", "/CN=billing-service",
+      absl::StrCat("URI:", kBillingSpiffe, ",DNS:billing.example.org"));
   ASSERT_TRUE(billing.ok());
   auto channel = Channel(env_->certs().ca_cert, billing->cert, billing->key);
   ASSERT_TRUE(env_->Control(Emulator::kSmsVoice, "registrations",
@@ -374,12 +374,12 @@ TEST_F(SecurityTest, AnUnwritableAuditTrailFailsClosed) {
                             R"({"RegistrationId":"reg-1"})").ok());
   grpc::Status status = DeleteSms(Tls(), kOpsToken, "reg-1");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
-  EXPECT_EQ(ErrorInfoOf(status).reason(), "AUDIT_UNAVAILABLE");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).reason(), "AUDIT_UNAVAILABLE");
   EXPECT_EQ(Requests(Emulator::kSmsVoice), 0);
   auto metrics = env_->Metrics();
   ASSERT_TRUE(metrics.ok()) << metrics.status();
-  EXPECT_GE(testing::MetricValue(*metrics, "linkgateway_audit_write_failures_total"), 1);
-  EXPECT_EQ(testing::MetricValue(*metrics, "linkgateway_audit_records_total"), 0);
+  EXPECT_GE(tests::testing::MetricValue(*metrics, "linkgateway_audit_write_failures_total"), 1);
+  EXPECT_EQ(tests::testing::MetricValue(*metrics, "linkgateway_audit_records_total"), 0);
 }
 
 TEST_F(SecurityTest, PolicyAndCertificateRotateWhileRunning) {
@@ -401,7 +401,7 @@ TEST_F(SecurityTest, PolicyAndCertificateRotateWhileRunning) {
 
   // The server certificate is replaced by one from another CA: new
   // connections get it, again without a restart.
-  auto other_ca = testing::MakeTestCertificates();
+  auto other_ca = tests::testing::MakeTestCertificates();
   ASSERT_TRUE(other_ca.ok());
   std::ifstream new_cert(other_ca->server_cert), new_key(other_ca->server_key);
   std::ofstream(key_) << new_key.rdbuf();
@@ -417,4 +417,4 @@ TEST_F(SecurityTest, PolicyAndCertificateRotateWhileRunning) {
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::integration

@@ -21,21 +21,21 @@
 #include "tests/testing/reflection.h"
 #include "tests/testing/rpc_status.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::integration {
 namespace {
 
 using ::grpc::reflection::v1alpha::ServerReflectionRequest;
 using ::grpc::reflection::v1alpha::ServerReflectionResponse;
 using ::testing::HasSubstr;
 using ::testing::IsSupersetOf;
-using testing::ChildProcess;
-using testing::FindDetail;
-using testing::StartGateway;
+using tests::testing::ChildProcess;
+using tests::testing::FindDetail;
+using tests::testing::StartGateway;
 
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto process = StartGateway({});
+    auto process = tests::testing::StartGateway({});
     ASSERT_TRUE(process.ok()) << process.status();
     gateway_ = *std::move(process);
     channel_ = grpc::CreateChannel(gateway_->address(), grpc::InsecureChannelCredentials());
@@ -48,10 +48,10 @@ class ServerTest : public ::testing::Test {
   }
 
   ServerReflectionResponse Reflect(ServerReflectionRequest const& request) {
-    return testing::Reflect(channel_, request);
+    return tests::testing::Reflect(channel_, request);
   }
 
-  std::unique_ptr<ChildProcess> gateway_;
+  std::unique_ptr<tests::testing::ChildProcess> gateway_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 
@@ -94,7 +94,7 @@ TEST_F(ServerTest, ReflectionV1AnswersTooWithCommentsAndTheHealthService) {
   // Newer tools ask v1 first.
   grpc::reflection::v1::ServerReflectionRequest list;
   list.set_list_services("*");
-  auto listed = testing::ReflectV1(channel_, list);
+  auto listed = tests::testing::ReflectV1(channel_, list);
   // The API's four services (unlink jobs included), Operations, health and
   // both reflection versions.
   EXPECT_EQ(listed.list_services_response().service_size(), 8);
@@ -102,7 +102,7 @@ TEST_F(ServerTest, ReflectionV1AnswersTooWithCommentsAndTheHealthService) {
   // The health service's descriptor resolves (gRPC's own reflection cannot).
   grpc::reflection::v1::ServerReflectionRequest health;
   health.set_file_containing_symbol("grpc.health.v1.Health");
-  auto health_file = testing::ReflectV1(channel_, health);
+  auto health_file = tests::testing::ReflectV1(channel_, health);
   ASSERT_GT(health_file.file_descriptor_response().file_descriptor_proto_size(), 0)
       << health_file.DebugString();
   google::protobuf::FileDescriptorProto file;
@@ -176,7 +176,7 @@ TEST_F(ServerTest, MalformedIdIsInvalidArgumentNamingTheField) {
   EXPECT_THAT(status.error_message(), HasSubstr("sms_voice.registration_id"));
   EXPECT_THAT(status.error_message(), HasSubstr("[A-Za-z0-9_:/-]+"));
 
-  EXPECT_EQ(testing::DetailsOf(status).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(tests::testing::DetailsOf(status).code(), grpc::StatusCode::INVALID_ARGUMENT);
   google::rpc::BadRequest bad_request;
   ASSERT_TRUE(FindDetail(status, bad_request));
   ASSERT_EQ(bad_request.field_violations_size(), 1);
@@ -281,15 +281,15 @@ TEST(ServerStartupTest, BlankSecretIsAStartupErrorNamingItsKey) {
         "profile_key { env: \"LINKGATEWAY_TEST_BLANK_KEY\" } }\n", f);
   fclose(f);
   setenv("LINKGATEWAY_TEST_BLANK_KEY", "    ", 1);
-  auto process = StartGateway({"--config=" + path});
+  auto process = tests::testing::StartGateway({"--config=" + path});
   ASSERT_FALSE(process.ok());
   EXPECT_THAT(process.status().message(), HasSubstr("exit code 2"));
   EXPECT_THAT(process.status().message(), HasSubstr("imiconnect.profile_key: the secret is blank"));
 }
 
 TEST(ServerStartupTest, UnusableListenAddressIsAClearError) {
-  auto result = testing::RunToCompletion(
-      {testing::RunfilePath("server/gateway"), "--listen=127.0.0.1:99999"});
+  auto result = tests::testing::RunToCompletion(
+      {tests::testing::RunfilePath("server/gateway"), "--listen=127.0.0.1:99999"});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->exit_code, 2) << result->output;
   EXPECT_THAT(result->output, HasSubstr("listen_address: must be host:port with a port"));
@@ -301,7 +301,7 @@ TEST(ServerStartupTest, UnknownConfigKeyIsAStartupErrorNamingIt) {
   ASSERT_NE(f, nullptr);
   fputs("default_deadline { seconds: 5 }\nupstream { ca_bundel_file: \"x\" }\n", f);
   fclose(f);
-  auto process = StartGateway({"--config=" + path});
+  auto process = tests::testing::StartGateway({"--config=" + path});
   ASSERT_FALSE(process.ok());
   EXPECT_THAT(process.status().message(), HasSubstr("exit code 2"));
   EXPECT_THAT(process.status().message(), HasSubstr("bad.textproto:2:"));
@@ -309,4 +309,4 @@ TEST(ServerStartupTest, UnknownConfigKeyIsAStartupErrorNamingIt) {
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::integration

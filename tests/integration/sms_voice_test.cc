@@ -13,17 +13,17 @@
 #include "tests/testing/emulated_gateway_test.h"
 #include "tests/testing/rpc_status.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::integration {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::EmulatedGatewayOptions;
-using testing::Emulator;
-using testing::ErrorInfoOf;
-using testing::FindDetail;
+using tests::testing::EmulatedGatewayOptions;
+using tests::testing::Emulator;
+using tests::testing::ErrorInfoOf;
+using tests::testing::FindDetail;
 
-class SmsVoiceTest : public testing::EmulatedGatewayTest {
+class SmsVoiceTest : public tests::testing::EmulatedGatewayTest {
  protected:
   void Connected(std::shared_ptr<grpc::Channel> const& channel) override {
     stub_ = v1::RegistrationService::NewStub(channel);
@@ -79,7 +79,7 @@ TEST_F(SmsVoiceTest, DeleteReturnsEveryFieldThenTheRegistrationIsGone) {
 
   status = Delete("registration-0123abcd", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
-  auto info = ErrorInfoOf(status);
+  auto info = tests::testing::ErrorInfoOf(status);
   EXPECT_EQ(info.domain(), "sms-voice.amazonaws.com");
   EXPECT_EQ(info.metadata().at("upstreamCode"), "ResourceNotFoundException");
   EXPECT_EQ(info.metadata().at("resourceType"), "registration");
@@ -115,7 +115,7 @@ TEST_P(SmsVoiceErrorTest, MapsTheDocumentedError) {
   v1::DeleteRegistrationResponse response;
   grpc::Status status = Delete(c.id, &response);
   EXPECT_EQ(status.error_code(), c.code) << status.error_message();
-  auto info = ErrorInfoOf(status);
+  auto info = tests::testing::ErrorInfoOf(status);
   EXPECT_EQ(info.metadata().at("upstreamCode"), c.upstream_code);
   if (!c.reason_member.empty()) {
     EXPECT_EQ(info.metadata().at("upstreamReason"), c.reason_member);
@@ -148,7 +148,7 @@ TEST_F(SmsVoiceTest, ThrottleThatOutlivesRetriesCarriesRetryInfo) {
 TEST_F(SmsVoiceTest, InternalServerExceptionPassesItsRequestIdOn) {
   v1::DeleteRegistrationResponse response;
   grpc::Status status = Delete("reg-500", &response);
-  EXPECT_FALSE(ErrorInfoOf(status).metadata().at("upstreamFaultRequestId").empty());
+  EXPECT_FALSE(tests::testing::ErrorInfoOf(status).metadata().at("upstreamFaultRequestId").empty());
 }
 
 struct Spelling {
@@ -166,7 +166,7 @@ TEST_P(ErrorSpellingTest, EverySpellingOfTheErrorNameIsUnderstood) {
   v1::DeleteRegistrationResponse response;
   grpc::Status status = Delete("reg-conflict", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), "ConflictException");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("upstreamCode"), "ConflictException");
   EXPECT_THAT(status.error_message(), HasSubstr("Deletion protection is enabled"));
 }
 
@@ -191,7 +191,8 @@ TEST_F(SmsVoiceTest, ValidationExceptionBecomesBadRequest) {
   v1::DeleteRegistrationResponse response;
   grpc::Status status = Delete("registration-1", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamReason"), "FIELD_VALIDATION_FAILED");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("upstreamReason"),
+            "FIELD_VALIDATION_FAILED");
   google::rpc::BadRequest bad_request;
   ASSERT_TRUE(FindDetail(status, bad_request));
   EXPECT_EQ(bad_request.field_violations(0).field(), "RegistrationId");
@@ -215,13 +216,13 @@ TEST_F(SmsVoiceTest, MalformedIdNeverReachesAws) {
 }
 
 TEST_F(SmsVoiceTest, WrongSecretIsRejectedBySignatureAndNeverLeaks) {
-  EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   options.aws_secret = "not-the-right-aws-secret";
   StartWith(options);
   v1::DeleteRegistrationResponse response;
   grpc::Status status = Delete("registration-1", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  auto info = ErrorInfoOf(status);
+  auto info = tests::testing::ErrorInfoOf(status);
   EXPECT_EQ(info.reason(), "UPSTREAM_CREDENTIALS_REJECTED");
   EXPECT_EQ(info.metadata().at("upstreamCode"), "InvalidSignatureException");
   EXPECT_THAT(status.error_message(), Not(HasSubstr("not-the-right-aws-secret")));
@@ -230,13 +231,14 @@ TEST_F(SmsVoiceTest, WrongSecretIsRejectedBySignatureAndNeverLeaks) {
 }
 
 TEST_F(SmsVoiceTest, MissingSessionTokenIsRejected) {
-  EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   options.aws_session_token = "";
   StartWith(options);
   v1::DeleteRegistrationResponse response;
   grpc::Status status = Delete("registration-1", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(ErrorInfoOf(status).metadata().at("upstreamCode"), "UnrecognizedClientException");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("upstreamCode"),
+            "UnrecognizedClientException");
 }
 
 TEST_F(SmsVoiceTest, FractionalTimestampKeepsItsDecimalDigits) {
@@ -260,9 +262,9 @@ TEST_F(SmsVoiceTest, AConnectionThatKeepsDroppingCostsAtMostMaxAttemptsSends) {
           .ok());
   grpc::Status status = Delete("registration-2", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
-  EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_CONNECTION_LOST");
+  EXPECT_EQ(tests::testing::ErrorInfoOf(status).reason(), "UPSTREAM_CONNECTION_LOST");
   EXPECT_EQ(Calls(), 1 + 3);
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::integration

@@ -24,26 +24,26 @@
 #include "tests/testing/emulated_gateway_test.h"
 #include "tests/testing/postgres_server.h"
 
-namespace linkgateway {
+namespace linkgateway::tests::integration {
 namespace {
 
 using ::google::longrunning::Operation;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::Emulator;
+using tests::testing::Emulator;
 
 constexpr char kApp[] = "a_635736738702976937";
 
-class UnlinkTest : public testing::EmulatedGatewayTest {
+class UnlinkTest : public tests::testing::EmulatedGatewayTest {
  protected:
   void SetUp() override { StartWith(Options()); }
 
-  testing::EmulatedGatewayOptions Options(int max_steps_in_flight = 64) {
+  tests::testing::EmulatedGatewayOptions Options(int max_steps_in_flight = 64) {
     static int counter = 0;
     state_dir_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/unlink-", ++counter);
     ::mkdir(state_dir_.c_str(), 0700);
-    testing::EmulatedGatewayOptions options;
+    tests::testing::EmulatedGatewayOptions options;
     options.extra_config = absl::StrCat(
         "unlink {\n  state_directory: \"", state_dir_,
         "\"\n  replica_id: \"replica-a\"\n  follow_interval { nanos: 100000000 }\n",
@@ -397,13 +397,13 @@ TEST_F(UnlinkTest, CancelStopsStepsNotYetSentAndAnotherCallerSeesNothing) {
 class UnlinkOnPostgresTest : public UnlinkTest {
  protected:
   void SetUp() override {
-    auto postgres = testing::PostgresServer::Start();
+    auto postgres = tests::testing::PostgresServer::Start();
     ASSERT_TRUE(postgres.ok()) << postgres.status();
     postgres_ = *std::move(postgres);
     // The connection string is a secret: from a file, like a password.
     std::string conninfo_file = absl::StrCat(std::getenv("TEST_TMPDIR"), "/pg-conninfo");
     std::ofstream(conninfo_file) << postgres_->conninfo() << "\n";
-    testing::EmulatedGatewayOptions options;
+    tests::testing::EmulatedGatewayOptions options;
     options.replicas = 2;
     options.extra_config = absl::StrCat(
         "unlink {\n  postgres { file: \"", conninfo_file,
@@ -411,7 +411,7 @@ class UnlinkOnPostgresTest : public UnlinkTest {
     StartWith(options);
   }
 
-  std::unique_ptr<testing::PostgresServer> postgres_;
+  std::unique_ptr<tests::testing::PostgresServer> postgres_;
 };
 
 TEST_F(UnlinkOnPostgresTest, AnotherReplicaFinishesTheJobOfOneKilledMidJob) {
@@ -454,4 +454,4 @@ TEST_F(UnlinkOnPostgresTest, AnotherReplicaFinishesTheJobOfOneKilledMidJob) {
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::integration

@@ -46,13 +46,13 @@ ABSL_FLAG(double, short_deadline_share, 0.1,
           "Share of calls with a deadline of 20-100 ms (most cannot finish).");
 ABSL_FLAG(std::uint64_t, seed, 1, "Random seed (the same seed plays the same rows).");
 
-namespace linkgateway {
+namespace linkgateway::tests::soak {
 namespace {
 
-using testing::Endpoint;
-using testing::FaultGateways;
-using testing::Operation;
-using testing::Row;
+using tests::testing::Endpoint;
+using tests::testing::FaultGateways;
+using tests::testing::Operation;
+using tests::testing::Row;
 
 struct Sample {
   long rss_kb;
@@ -93,7 +93,7 @@ class Findings {
     }
     std::printf("\nupstream sends per call: mean %.2f, max %d (a row allows at most %d)\n",
                 answered_ ? static_cast<double>(sends_) / answered_ : 0.0, max_sends_,
-                testing::kMaxAttempts);
+                tests::testing::kMaxAttempts);
   }
 
   static char const* CodeName(grpc::StatusCode code) {
@@ -119,8 +119,8 @@ class Findings {
 
 class Soak {
  public:
-  Soak(FaultGateways& gateways, Findings& findings)
-      : gateways_(gateways), findings_(findings), operations_(testing::AllOperations()) {}
+  Soak(tests::testing::FaultGateways& gateways, Findings& findings)
+      : gateways_(gateways), findings_(findings), operations_(tests::testing::AllOperations()) {}
 
   // Calls until `end`: the general workers take every operation but the
   // rate-limited ones, which one paced worker plays in turn.
@@ -132,7 +132,7 @@ class Soak {
     }
     while (absl::Now() < end) {
       Operation const& op = *mine[random() % mine.size()];
-      std::vector<Row> rows = testing::RowsFor(op.name);
+      std::vector<Row> rows = tests::testing::RowsFor(op.name);
       Row const& row = rows[random() % rows.size()];
       double modifier = std::uniform_real_distribution<double>(0, 1)(random);
       Call(op, row, random, modifier);
@@ -141,7 +141,7 @@ class Soak {
 
  private:
   void Call(Operation const& op, Row const& row, std::mt19937_64& random, double modifier) {
-    testing::EmulatedGateway& main = gateways_.main();
+    tests::testing::EmulatedGateway& main = gateways_.main();
     std::string id = op.id(next_id_.fetch_add(1));
     std::string what = absl::StrCat(op.name, " / ", row.fault);
     std::string credential;
@@ -151,9 +151,9 @@ class Soak {
       credential = *seeded;
     } else if (row.endpoint == Endpoint::kEmulators) {
       absl::Duration ttl = absl::GetFlag(FLAGS_deadline) + absl::Seconds(30);
-      if (!main.Control(op.emulator, "scenarios", testing::ScenarioFor(op, row, id, ttl)).ok() ||
-          (!op.prepare.empty() &&
-           !main.Control(op.emulator, op.prepare, op.prepare_json).ok())) {
+      if (!main.Control(op.emulator, "scenarios", tests::testing::ScenarioFor(op, row, id, ttl))
+               .ok() ||
+          (!op.prepare.empty() && !main.Control(op.emulator, op.prepare, op.prepare_json).ok())) {
         return findings_.Problem(absl::StrCat(what, ": the emulator refused the scenario"));
       }
     }
@@ -192,7 +192,7 @@ class Soak {
 
     // The row's answer; a cancelled or cut-short call may also end so.
     grpc::StatusCode code = status.error_code();
-    std::string reason = testing::ErrorInfoOf(status).reason();
+    std::string reason = tests::testing::ErrorInfoOf(status).reason();
     bool as_row = code == row.code && reason == row.reason;
     // A rate-limited call that cannot start before a short deadline is
     // refused at once (RESOURCE_EXHAUSTED, CLIENT_RATE_LIMITED).
@@ -217,7 +217,7 @@ class Soak {
                                      row.max_sends));
     }
     std::string answer = status.error_message() + status.error_details();
-    for (auto const& secret : testing::Secrets()) {
+    for (auto const& secret : tests::testing::Secrets()) {
       if (absl::StrContains(answer, secret)) {
         findings_.Problem(absl::StrCat(what, ": a secret in the answer"));
       }
@@ -233,7 +233,7 @@ class Soak {
   // Plays the rate-limited operation's success until it passes (bounded).
   void Recover(std::string const& after) {
     for (auto const& op : operations_) {
-      std::vector<Row> rows = testing::RowsFor(op.name);
+      std::vector<Row> rows = tests::testing::RowsFor(op.name);
       if (!op.rate_limited || !rows.front().success()) continue;
       for (absl::Time give_up = absl::Now() + absl::Seconds(30); absl::Now() < give_up;) {
         std::string id = op.id(next_id_.fetch_add(1));
@@ -253,29 +253,29 @@ class Soak {
     return counted.ok() ? static_cast<int>(counted->fields().at("count").number_value()) : 0;
   }
 
-  FaultGateways& gateways_;
+  tests::testing::FaultGateways& gateways_;
   Findings& findings_;
   std::vector<Operation> const operations_;
   std::atomic<std::uint64_t> next_id_{1};
 };
 
-Sample Measure(FaultGateways& gateways) {
+Sample Measure(tests::testing::FaultGateways& gateways) {
   int pid = gateways.main().gateway().pid();
-  return {testing::ResidentKb(pid), testing::OpenDescriptors(pid)};
+  return {tests::testing::ResidentKb(pid), tests::testing::OpenDescriptors(pid)};
 }
 
 int Run() {
-  testing::EmulatedGatewayOptions options;
+  tests::testing::EmulatedGatewayOptions options;
   // Recorded requests are counted per call, then may go.
   for (auto* args : {&options.amazon_args, &options.sms_voice_args, &options.imiconnect_args}) {
     *args = {"--keep-requests-s", "60"};
   }
-  auto started = FaultGateways::Start(options);
+  auto started = tests::testing::FaultGateways::Start(options);
   if (!started.ok()) {
     std::printf("cannot start: %s\nSOAK FAIL\n", started.status().ToString().c_str());
     return 1;
   }
-  FaultGateways& gateways = **started;
+  tests::testing::FaultGateways& gateways = **started;
   Findings findings;
   Soak soak(gateways, findings);
 
@@ -306,12 +306,13 @@ int Run() {
 
   // Nothing the gateways wrote holds a secret; each exits cleanly.
   int leaks = 0;
-  for (testing::EmulatedGateway* gateway : gateways.all()) {
-    std::string written = testing::WrittenBy(*gateway);
-    for (auto const& secret : testing::Secrets()) leaks += absl::StrContains(written, secret);
+  for (tests::testing::EmulatedGateway* gateway : gateways.all()) {
+    std::string written = tests::testing::WrittenBy(*gateway);
+    for (auto const& secret : tests::testing::Secrets())
+      leaks += absl::StrContains(written, secret);
   }
   std::vector<int> exits;
-  for (testing::EmulatedGateway* gateway : gateways.all()) {
+  for (tests::testing::EmulatedGateway* gateway : gateways.all()) {
     for (int i = 0; i < gateway->replica_count(); ++i) {
       exits.push_back(gateway->replica(i).Stop(SIGTERM));
     }
@@ -341,12 +342,12 @@ int Run() {
 }
 
 }  // namespace
-}  // namespace linkgateway
+}  // namespace linkgateway::tests::soak
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   setvbuf(stdout, nullptr, _IOLBF, 0);  // problems show as they happen
   // Under `bazel run` the emulators and the gateway are in the runfiles.
-  linkgateway::testing::UseRunfilesOf(argv[0], "linkgateway-soak");
-  return linkgateway::Run();
+  linkgateway::tests::testing::UseRunfilesOf(argv[0], "linkgateway-soak");
+  return linkgateway::tests::soak::Run();
 }

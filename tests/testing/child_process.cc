@@ -19,7 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 namespace {
 
 struct Spawned {
@@ -227,4 +227,4 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> StartEmulator(std::string const& s
   return ChildProcess::Start(std::move(args));
 }
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing

@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 class ChildProcess {
  public:
@@ -94,6 +94,6 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> StartGateway(std::vector<std::stri
 absl::StatusOr<std::unique_ptr<ChildProcess>> StartEmulator(std::string const& script,
                                                              std::vector<std::string> args);
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing
 
 #endif  // LINKGATEWAY_TESTS_TESTING_CHILD_PROCESS_H_

@@ -16,7 +16,7 @@
 #include "grpcpp/security/credentials.h"
 #include "httplib.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 // The three emulators of one test binary, shared by its tests.
 class Emulators {
@@ -259,4 +259,4 @@ int EmulatedGateway::StatusCount(Emulator emulator, int http_status) {
   return it == counts.end() ? 0 : static_cast<int>(it->second.number_value());
 }
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing

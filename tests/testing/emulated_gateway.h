@@ -19,7 +19,7 @@
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_ca.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 // The LWA application the Amazon emulator knows.
 inline constexpr char kLwaClientId[] = "amzn1.application-oa2-client.linkgatewaytest";
@@ -121,6 +121,6 @@ class EmulatedGateway {
   std::string access_log_path_;
 };
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing
 
 #endif  // LINKGATEWAY_TESTS_TESTING_EMULATED_GATEWAY_H_

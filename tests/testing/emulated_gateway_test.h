@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/emulated_gateway.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 class EmulatedGatewayTest : public ::testing::Test {
  protected:
@@ -31,6 +31,6 @@ class EmulatedGatewayTest : public ::testing::Test {
   std::unique_ptr<EmulatedGateway> env_;
 };
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing
 
 #endif  // LINKGATEWAY_TESTS_TESTING_EMULATED_GATEWAY_TEST_H_

@@ -15,7 +15,7 @@
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 namespace {
 
 using Code = grpc::StatusCode;
@@ -476,4 +476,4 @@ std::string WrittenBy(EmulatedGateway& gateway) {
          ReadFile(gateway.audit_path());
 }
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing

@@ -21,7 +21,7 @@
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/emulated_gateway.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 // The default retry policy's attempts: sends per call are bounded by it.
 inline constexpr int kMaxAttempts = 3;
@@ -104,6 +104,6 @@ long ResidentKb(int pid);
 // Everything a gateway wrote: its output, access log and audit trail.
 std::string WrittenBy(EmulatedGateway& gateway);
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing
 
 #endif  // LINKGATEWAY_TESTS_TESTING_FAULT_MATRIX_H_

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 HttpsTestServer::HttpsTestServer(TestCertificates const& certs)
     : server_(std::make_unique<httplib::SSLServer>(certs.server_cert.c_str(),
@@ -38,4 +38,4 @@ int HttpsTestServer::connections_seen() const {
   return static_cast<int>(remote_ports_.size());
 }
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing

@@ -13,7 +13,7 @@
 #include "httplib.h"
 #include "tests/testing/test_ca.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 class HttpsTestServer {
  public:
@@ -42,6 +42,6 @@ class HttpsTestServer {
   absl::flat_hash_set<int> remote_ports_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing
 
 #endif  // LINKGATEWAY_TESTS_TESTING_HTTPS_TEST_SERVER_H_

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 // The value of `series` (its name and labels exactly as written, e.g.
 // `linkgateway_rejected_calls_total{reason="OVERLOADED"}`), or -1 when the
@@ -23,6 +23,6 @@ inline double MetricValue(std::string const& exposition, std::string const& seri
   return -1;
 }
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing
 
 #endif  // LINKGATEWAY_TESTS_TESTING_METRICS_TEXT_H_

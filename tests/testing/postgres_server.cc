@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 namespace {
 
 constexpr char kBin[] = "/usr/lib/postgresql/15/bin/";
@@ -81,4 +81,4 @@ std::string PostgresServer::conninfo() const {
                       " user=postgres dbname=postgres connect_timeout=5");
 }
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing

@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "tests/testing/child_process.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 class PostgresServer {
  public:
@@ -31,6 +31,6 @@ class PostgresServer {
   std::unique_ptr<ChildProcess> process_;
 };
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing
 
 #endif  // LINKGATEWAY_TESTS_TESTING_POSTGRES_SERVER_H_

@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(std::string password) {
   std::unique_ptr<RedisServer> server(new RedisServer(FreeLoopbackPort(), std::move(password)));
@@ -53,4 +53,4 @@ absl::Status RedisServer::Restart() {
   return Launch();
 }
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "tests/testing/child_process.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 class RedisServer {
  public:
@@ -34,6 +34,6 @@ class RedisServer {
   std::unique_ptr<ChildProcess> process_;
 };
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing
 
 #endif  // LINKGATEWAY_TESTS_TESTING_REDIS_SERVER_H_

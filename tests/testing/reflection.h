@@ -10,7 +10,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 // Either protocol version: `Service` is grpc::reflection::v1alpha or ::v1's.
 template <typename Service, typename Response, typename Request>
@@ -41,6 +41,6 @@ inline grpc::reflection::v1::ServerReflectionResponse ReflectV1(
                      grpc::reflection::v1::ServerReflectionResponse>(channel, request);
 }
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing
 
 #endif  // LINKGATEWAY_TESTS_TESTING_REFLECTION_H_

@@ -6,7 +6,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 // The grpc-status-details-bin trailer, parsed.
 inline google::rpc::Status DetailsOf(grpc::Status const& status) {
@@ -31,6 +31,6 @@ inline google::rpc::ErrorInfo ErrorInfoOf(grpc::Status const& status) {
   return info;
 }
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing
 
 #endif  // LINKGATEWAY_TESTS_TESTING_RPC_STATUS_H_

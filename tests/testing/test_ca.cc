@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 namespace {
 
 absl::Status Run(std::string const& command) {
@@ -100,4 +100,4 @@ absl::StatusOr<TestCertificate> MakeCertificate(TestCertificates const& ca, std:
   return out;
 }
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing

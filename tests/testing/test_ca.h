@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace linkgateway::testing {
+namespace linkgateway::tests::testing {
 
 struct TestCertificates {
   std::string ca_cert;      // PEM file: the CA to trust
@@ -33,6 +33,6 @@ absl::StatusOr<TestCertificate> MakeCertificate(TestCertificates const& ca, std:
 // TEST_TMPDIR). Each call makes a new, unrelated CA.
 absl::StatusOr<TestCertificates> MakeTestCertificates(std::string parent = "");
 
-}  // namespace linkgateway::testing
+}  // namespace linkgateway::tests::testing
 
 #endif  // LINKGATEWAY_TESTS_TESTING_TEST_CA_H_
