@@ -57,9 +57,9 @@ void ApplyLimits(config::v1::Limits const& limits, grpc::ServerBuilder& builder)
 GatewayServer::GatewayServer(GatewayConfig const& config,
                              adapters::operation::ProviderRegistry const& providers,
                              observability::metrics::GatewayMetrics& metrics,
-                             server::idempotency::IdempotencyStore* idempotency,
+                             idempotency::IdempotencyStore* idempotency,
                              std::unique_ptr<security::Authenticator> authenticator,
-                             std::unique_ptr<server::call::PolicyFile> policy,
+                             std::unique_ptr<call::PolicyFile> policy,
                              std::unique_ptr<observability::access_log::AccessLog> access_log)
     : authenticator_(std::move(authenticator)),
       policy_(std::move(policy)),
@@ -72,7 +72,7 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
       access_log_(std::move(access_log)),
       own_idempotency_(idempotency != nullptr
                            ? nullptr
-                           : std::make_unique<server::idempotency::MemoryIdempotencyStore>(
+                           : std::make_unique<idempotency::MemoryIdempotencyStore>(
                                  config.idempotency().max_records() > 0
                                      ? static_cast<std::size_t>(config.idempotency().max_records())
                                      : 100000)),
@@ -104,22 +104,22 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
       health_(authenticator_->required() && !config.security().public_health_and_reflection()
                   ? authenticator_.get()
                   : nullptr) {
-  server::call::AddUnary(registrations_, v1::RegistrationService::service_full_name(),
+  call::AddUnary(registrations_, v1::RegistrationService::service_full_name(),
                          "DeleteRegistration", providers.delete_registration, serving_);
-  server::call::AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(),
+  call::AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(),
                          "GetSubscriptionInfo", providers.get_subscription_info, serving_);
-  server::call::AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(),
+  call::AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(),
                          "DeleteSubscription", providers.delete_subscription, serving_);
-  server::call::AddUnary(app_profiles_, v1::AppProfileService::service_full_name(),
+  call::AddUnary(app_profiles_, v1::AppProfileService::service_full_name(),
                          "DeleteAppProfile", providers.delete_app_profile, serving_);
-  server::call::AddUnary(app_profiles_, v1::AppProfileService::service_full_name(),
+  call::AddUnary(app_profiles_, v1::AppProfileService::service_full_name(),
                          "GetProfileTransaction", providers.get_profile_transaction, serving_);
 }
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     GatewayConfig const& given, adapters::operation::ProviderRegistry const& providers,
     observability::metrics::GatewayMetrics& metrics,
-    server::idempotency::IdempotencyStore* idempotency, ExtensionFactory extension) {
+    idempotency::IdempotencyStore* idempotency, ExtensionFactory extension) {
   GatewayConfig config = given;  // limits left unset take their defaults
   ApplyLimitDefaults(config, CurrentOpenFileLimit());
   auto const& security = config.security();
@@ -133,9 +133,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   }
   auto authenticator =
       std::make_unique<security::Authenticator>(security.authentication().mtls(), std::move(tokens));
-  std::unique_ptr<server::call::PolicyFile> policy;
+  std::unique_ptr<call::PolicyFile> policy;
   if (!security.policy_file().empty()) {
-    auto loaded = server::call::PolicyFile::Load(security.policy_file(),
+    auto loaded = call::PolicyFile::Load(security.policy_file(),
                                                  security::AuthorizationPolicy::Parse);
     if (!loaded.ok()) return loaded.status();
     policy = *std::move(loaded);

@@ -43,7 +43,7 @@ class ServiceExtension {
   virtual std::vector<std::string> service_names() const = 0;
 };
 using ExtensionFactory = std::function<absl::StatusOr<std::unique_ptr<ServiceExtension>>(
-    GatewayConfig const&, server::call::Serving const&)>;
+    GatewayConfig const&, call::Serving const&)>;
 
 class GatewayServer {
  public:
@@ -56,7 +56,7 @@ class GatewayServer {
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
       GatewayConfig const& config, adapters::operation::ProviderRegistry const& providers,
       observability::metrics::GatewayMetrics& metrics,
-      server::idempotency::IdempotencyStore* idempotency = nullptr,
+      idempotency::IdempotencyStore* idempotency = nullptr,
       ExtensionFactory extension = nullptr);
 
   ~GatewayServer();
@@ -64,7 +64,7 @@ class GatewayServer {
   // The port actually bound (useful with port 0).
   int port() const { return listener_->port(); }
 
-  server::call::CallLimiter const& limiter() const { return limiter_; }
+  call::CallLimiter const& limiter() const { return limiter_; }
   Listener const& listener() const { return *listener_; }
   audit::AuditLog const& audit() const { return *audit_; }
 
@@ -75,24 +75,24 @@ class GatewayServer {
  private:
   GatewayServer(GatewayConfig const& config, adapters::operation::ProviderRegistry const& providers,
                 observability::metrics::GatewayMetrics& metrics,
-                server::idempotency::IdempotencyStore* idempotency,
+                idempotency::IdempotencyStore* idempotency,
                 std::unique_ptr<security::Authenticator> authenticator,
-                std::unique_ptr<server::call::PolicyFile> policy,
+                std::unique_ptr<call::PolicyFile> policy,
                 std::unique_ptr<observability::access_log::AccessLog> access_log);
 
   std::unique_ptr<security::Authenticator> authenticator_;
-  std::unique_ptr<server::call::PolicyFile> policy_;
+  std::unique_ptr<call::PolicyFile> policy_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<observability::access_log::AccessLog> access_log_;
-  std::unique_ptr<server::idempotency::MemoryIdempotencyStore>
+  std::unique_ptr<idempotency::MemoryIdempotencyStore>
       own_idempotency_;  // when none was given
-  server::call::CallLimiter limiter_;
-  server::call::ConnectionLimiter connections_;
-  server::call::Serving serving_;
+  call::CallLimiter limiter_;
+  call::ConnectionLimiter connections_;
+  call::Serving serving_;
   // The API's three services, served from each call's stream start.
-  server::call::StreamStartService registrations_;
-  server::call::StreamStartService subscriptions_;
-  server::call::StreamStartService app_profiles_;
+  call::StreamStartService registrations_;
+  call::StreamStartService subscriptions_;
+  call::StreamStartService app_profiles_;
   HealthService health_;
   std::unique_ptr<ProviderHealth> provider_health_;
   std::unique_ptr<ReflectionIndex> reflection_index_;

@@ -123,7 +123,7 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* cont
   auto* reactor = context->DefaultReactor();
   if (authenticator_ != nullptr) {
     if (auto caller = authenticator_->Authenticate(*context); !caller.ok()) {
-      reactor->Finish(server::call::ToGrpcStatus(caller.status()));
+      reactor->Finish(call::ToGrpcStatus(caller.status()));
       return reactor;
     }
   }
@@ -156,7 +156,7 @@ grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
     grpc::CallbackServerContext* context, HealthCheckRequest const* request) {
   if (authenticator_ != nullptr) {
     if (auto caller = authenticator_->Authenticate(*context); !caller.ok()) {
-      return new RefusedWatch(server::call::ToGrpcStatus(caller.status()));
+      return new RefusedWatch(call::ToGrpcStatus(caller.status()));
     }
   }
   {

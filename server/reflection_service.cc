@@ -106,7 +106,7 @@ grpc::ServerBidiReactor<Request, Response>* Reflect(ReflectionIndex const& index
                                                     grpc::CallbackServerContext* context) {
   if (authenticator != nullptr) {
     if (auto caller = authenticator->Authenticate(*context); !caller.ok()) {
-      return new RefusedReflection<Request, Response>(server::call::ToGrpcStatus(caller.status()));
+      return new RefusedReflection<Request, Response>(call::ToGrpcStatus(caller.status()));
     }
   }
   return new ReflectionCall<Request, Response>(index);

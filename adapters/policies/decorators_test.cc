@@ -69,7 +69,7 @@ absl::Status Transport(adapters::errors::TransportFailure failure) {
 class RetryTest : public ::testing::Test {
  protected:
   std::unique_ptr<RetryingOperation<Request, Response>> Retrying(
-      adapters::policies::Idempotency idempotency = adapters::policies::Idempotency::kIdempotent,
+      Idempotency idempotency = Idempotency::kIdempotent,
       RetryingOperation<Request, Response>::AlreadyDone already_done = nullptr) {
     return std::make_unique<RetryingOperation<Request, Response>>(
         inner_, policy_, idempotency, clock_, std::move(already_done), [this] { return random_; });
@@ -91,7 +91,7 @@ class RetryTest : public ::testing::Test {
 
   adapters::testing::ManualScheduler clock_;
   std::shared_ptr<ScriptedOperation> inner_ = std::make_shared<ScriptedOperation>(clock_);
-  adapters::policies::RetryPolicy policy_;
+  RetryPolicy policy_;
   double random_ = 1.0;  // the longest wait full jitter allows
 };
 
@@ -161,7 +161,7 @@ TEST_F(RetryTest, ThrottleThatOutlivesRetriesIsResourceExhaustedWithRetryInfo) {
 
 TEST_F(RetryTest, NonIdempotentCallIsRetriedOnlyWhenItNeverLeft) {
   inner_->script = {Transport(adapters::errors::TransportFailure::kConnect), Upstream(503)};
-  auto result = Run(*Retrying(adapters::policies::Idempotency::kNonIdempotent));
+  auto result = Run(*Retrying(Idempotency::kNonIdempotent));
   // Connect failed (never sent): retried. The 503 may have been applied: not
   // retried, and reported as an unknown outcome, which standard client retry
   // policies do not repeat either (they would repeat UNAVAILABLE).
@@ -179,14 +179,14 @@ TEST_F(RetryTest, NonIdempotentCallIsRetriedOnlyWhenItNeverLeft) {
 
 TEST_F(RetryTest, NonIdempotentCallRejectedOutrightKeepsItsCode) {
   inner_->script = {Upstream(404, "NotFound")};
-  auto result = Run(*Retrying(adapters::policies::Idempotency::kNonIdempotent));
+  auto result = Run(*Retrying(Idempotency::kNonIdempotent));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(inner_->starts.size(), 1u);
 }
 
 TEST_F(RetryTest, NonIdempotentCallIsRetriedAfterAnExplicitThrottle) {
   inner_->script = {Upstream(429, "QuotaExceeded")};
-  ASSERT_TRUE(Run(*Retrying(adapters::policies::Idempotency::kNonIdempotent)).ok());
+  ASSERT_TRUE(Run(*Retrying(Idempotency::kNonIdempotent)).ok());
   EXPECT_EQ(inner_->starts.size(), 2u);
 }
 
@@ -197,7 +197,7 @@ TEST_F(RetryTest, RetriedDeleteThatFindsTheTargetGoneSaysSo) {
   };
   inner_->script = {Transport(adapters::errors::TransportFailure::kReceive),
                     Upstream(404, "NotFound")};
-  auto result = Run(*Retrying(adapters::policies::Idempotency::kIdempotent, gone));
+  auto result = Run(*Retrying(Idempotency::kIdempotent, gone));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_TRUE(result->already_deleted);
 }
@@ -207,7 +207,7 @@ TEST_F(RetryTest, NotFoundOnTheFirstAttemptStaysNotFound) {
     return Response{"", true};
   };
   inner_->script = {Upstream(404, "NotFound")};
-  EXPECT_EQ(Run(*Retrying(adapters::policies::Idempotency::kIdempotent, gone)).status().code(),
+  EXPECT_EQ(Run(*Retrying(Idempotency::kIdempotent, gone)).status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -217,7 +217,7 @@ TEST_F(RetryTest, NotFoundAfterOnlyUnsentAttemptsStaysNotFound) {
   };
   inner_->script = {Transport(adapters::errors::TransportFailure::kConnect),
                     Upstream(404, "NotFound")};
-  EXPECT_EQ(Run(*Retrying(adapters::policies::Idempotency::kIdempotent, gone)).status().code(),
+  EXPECT_EQ(Run(*Retrying(Idempotency::kIdempotent, gone)).status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -231,18 +231,18 @@ TEST_F(RetryTest, CancelledCallIsNotRetried) {
 }
 
 TEST(BackoffTest, ExponentialWithCap) {
-  adapters::policies::RetryPolicy policy;
+  RetryPolicy policy;
   policy.initial_backoff = absl::Seconds(1);
   policy.max_backoff = absl::Seconds(20);
-  EXPECT_EQ(adapters::policies::BackoffDelay(policy, 1, 1.0), absl::Seconds(1));
-  EXPECT_EQ(adapters::policies::BackoffDelay(policy, 3, 1.0), absl::Seconds(4));
-  EXPECT_EQ(adapters::policies::BackoffDelay(policy, 10, 1.0), absl::Seconds(20));
-  EXPECT_EQ(adapters::policies::BackoffDelay(policy, 3, 0.5), absl::Seconds(2));
+  EXPECT_EQ(BackoffDelay(policy, 1, 1.0), absl::Seconds(1));
+  EXPECT_EQ(BackoffDelay(policy, 3, 1.0), absl::Seconds(4));
+  EXPECT_EQ(BackoffDelay(policy, 10, 1.0), absl::Seconds(20));
+  EXPECT_EQ(BackoffDelay(policy, 3, 0.5), absl::Seconds(2));
 }
 
 TEST(TokenBucketTest, BurstThenRate) {
   adapters::testing::ManualScheduler clock;
-  adapters::policies::TokenBucket bucket(1.0, 5, clock);
+  TokenBucket bucket(1.0, 5, clock);
   absl::Time now = clock.Now();
   for (int i = 0; i < 5; ++i) EXPECT_EQ(bucket.Reserve(absl::InfiniteFuture()), now);
   EXPECT_EQ(bucket.Reserve(absl::InfiniteFuture()), now + absl::Seconds(1));
@@ -261,7 +261,7 @@ TEST(RateLimitedTest, BurstOfTwentyIsQueuedAtTheUsagePlan) {
   adapters::testing::ManualScheduler clock;
   auto inner = std::make_shared<ScriptedOperation>(clock);
   RateLimitedOperation<Request, Response> limited(
-      inner, std::make_shared<adapters::policies::TokenBucket>(1.0, 5, clock), clock,
+      inner, std::make_shared<TokenBucket>(1.0, 5, clock), clock,
       "deleteSubscriptionById");
   absl::Time start = clock.Now();
   int ok = 0;
@@ -282,7 +282,7 @@ TEST(RateLimitedTest, CallThatCannotStartBeforeItsDeadlineFailsFast) {
   adapters::testing::ManualScheduler clock;
   auto inner = std::make_shared<ScriptedOperation>(clock);
   RateLimitedOperation<Request, Response> limited(
-      inner, std::make_shared<adapters::policies::TokenBucket>(1.0, 1, clock), clock,
+      inner, std::make_shared<TokenBucket>(1.0, 1, clock), clock,
       "deleteSubscriptionById");
   std::vector<absl::StatusOr<Response>> results;
   for (int i = 0; i < 3; ++i) {
@@ -310,7 +310,7 @@ TEST(RateLimitedTest, CancelledWhileQueuedIsAnsweredAtOnceAndNeverStarts) {
   adapters::testing::ManualScheduler clock;
   auto inner = std::make_shared<ScriptedOperation>(clock);
   RateLimitedOperation<Request, Response> limited(
-      inner, std::make_shared<adapters::policies::TokenBucket>(1.0, 1, clock), clock, "op");
+      inner, std::make_shared<TokenBucket>(1.0, 1, clock), clock, "op");
   auto cancellation = std::make_shared<adapters::async::Cancellation>();
   std::vector<absl::StatusOr<Response>> results;
   for (int i = 0; i < 2; ++i) {

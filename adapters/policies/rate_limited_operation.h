@@ -34,7 +34,7 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
   // `name` (e.g. "Selling Partner API deleteSubscriptionById") appears in the
   // error; `max_wait` caps how long a call may queue.
   RateLimitedOperation(std::shared_ptr<Inner> inner,
-                       std::shared_ptr<adapters::policies::RateLimiter> limiter,
+                       std::shared_ptr<RateLimiter> limiter,
                        adapters::async::Scheduler& scheduler, std::string name,
                        absl::Duration max_wait = absl::InfiniteDuration())
       : inner_(std::move(inner)),
@@ -45,12 +45,12 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
 
   // This gateway's own bucket.
   RateLimitedOperation(std::shared_ptr<Inner> inner,
-                       std::shared_ptr<adapters::policies::TokenBucket> bucket,
+                       std::shared_ptr<TokenBucket> bucket,
                        adapters::async::Scheduler& scheduler, std::string name,
                        absl::Duration max_wait = absl::InfiniteDuration())
       : RateLimitedOperation(
             std::move(inner),
-            std::make_shared<adapters::policies::LocalRateLimiter>(std::move(bucket)), scheduler,
+            std::make_shared<LocalRateLimiter>(std::move(bucket)), scheduler,
             std::move(name), max_wait) {}
 
   absl::Status Preflight() const override { return inner_->Preflight(); }
@@ -66,7 +66,7 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
     absl::Time latest = std::min(context.deadline - kStartMargin, now + max_wait_);
     auto pending = std::make_shared<adapters::operation::Callback<Response>>(std::move(done));
     limiter_->Reserve(latest, [this, context, request, pending,
-                               now](adapters::policies::RateLimiter::Decision decision) mutable {
+                               now](RateLimiter::Decision decision) mutable {
       if (!decision.start) {
         if (metrics_ != nullptr) metrics_->RateLimitRejected();
         return std::move(*pending)(Refused(decision.next_free));
@@ -108,7 +108,7 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
   }
 
   std::shared_ptr<Inner> inner_;
-  std::shared_ptr<adapters::policies::RateLimiter> limiter_;
+  std::shared_ptr<RateLimiter> limiter_;
   adapters::async::Scheduler& scheduler_;
   std::string const name_;
   absl::Duration const max_wait_;

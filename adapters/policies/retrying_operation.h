@@ -45,8 +45,8 @@ class RetryingOperation final : public adapters::operation::Operation<Request, R
   using AlreadyDone =
       std::function<std::optional<absl::StatusOr<Response>>(absl::Status const&)>;
 
-  RetryingOperation(std::shared_ptr<Inner> inner, adapters::policies::RetryPolicy policy,
-                    adapters::policies::Idempotency idempotency,
+  RetryingOperation(std::shared_ptr<Inner> inner, RetryPolicy policy,
+                    Idempotency idempotency,
                     adapters::async::Scheduler& scheduler, AlreadyDone already_done = nullptr,
                     std::function<double()> random = JitterRandom)
       : shared_(std::make_shared<Shared>(Shared{std::move(inner), policy, idempotency, scheduler,
@@ -66,8 +66,8 @@ class RetryingOperation final : public adapters::operation::Operation<Request, R
  private:
   struct Shared {
     std::shared_ptr<Inner> inner;
-    adapters::policies::RetryPolicy policy;
-    adapters::policies::Idempotency idempotency;
+    RetryPolicy policy;
+    Idempotency idempotency;
     adapters::async::Scheduler& scheduler;
     AlreadyDone already_done;
     std::function<double()> random;
@@ -110,10 +110,10 @@ class RetryingOperation final : public adapters::operation::Operation<Request, R
                     retry_class == adapters::errors::RetryClass::kThrottle;
     bool cancelled = call->context.cancellation && call->context.cancellation->IsCancelled();
     bool may_repeat =
-        shared.idempotency == adapters::policies::Idempotency::kIdempotent || not_sent;
+        shared.idempotency == Idempotency::kIdempotent || not_sent;
 
     absl::Duration delay = reauthorize ? absl::ZeroDuration()
-                                       : adapters::policies::BackoffDelay(
+                                       : BackoffDelay(
                                              shared.policy, call->attempts, shared.random());
     if (auto asked = adapters::errors::RetryDelayOf(status)) delay = std::max(delay, *asked);
     absl::Time next = shared.scheduler.Now() + delay;

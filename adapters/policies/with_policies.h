@@ -21,10 +21,10 @@ template <typename Request, typename Response>
 std::shared_ptr<adapters::operation::Operation<Request, Response>> WithRetries(
     adapters::operation::ProviderContext& context, adapters::operation::OperationId id,
     std::shared_ptr<adapters::operation::Operation<Request, Response>> inner,
-    adapters::policies::Idempotency idempotency,
+    Idempotency idempotency,
     typename RetryingOperation<Request, Response>::AlreadyDone already_done = nullptr) {
   auto retrying = std::make_shared<RetryingOperation<Request, Response>>(
-      std::move(inner), adapters::policies::RetryPolicyFor(context.config, id), idempotency,
+      std::move(inner), RetryPolicyFor(context.config, id), idempotency,
       context.scheduler, std::move(already_done));
   retrying->set_metrics(&context.MetricsFor(id));
   return retrying;
@@ -35,7 +35,7 @@ template <typename Request, typename Response>
 std::shared_ptr<adapters::operation::Operation<Request, Response>> WithRateLimit(
     adapters::operation::ProviderContext& context, adapters::operation::OperationId id,
     std::shared_ptr<adapters::operation::Operation<Request, Response>> inner,
-    std::shared_ptr<adapters::policies::RateLimiter> limiter, std::string name) {
+    std::shared_ptr<RateLimiter> limiter, std::string name) {
   auto limited = std::make_shared<RateLimitedOperation<Request, Response>>(
       std::move(inner), std::move(limiter), context.scheduler, std::move(name));
   limited->set_metrics(&context.MetricsFor(id));

@@ -55,7 +55,7 @@ std::string FingerprintOf(Message const& request) {
 
 absl::Status ValidateRequestId(Message const& request) {
   std::string id = IdempotencyIdOf(request);
-  if (id.empty() || server::idempotency::IsUuid(id)) return absl::OkStatus();
+  if (id.empty() || IsUuid(id)) return absl::OkStatus();
   return adapters::errors::InvalidArgument(
       request.GetDescriptor()->name(),
       {{"request_id",
