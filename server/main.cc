@@ -104,8 +104,8 @@ int main(int argc, char** argv) {
     log::Error(shared_state.status().message());
     return 2;
   }
-  auto providers = linkgateway::server::composition_root::Providers::Create(
-      *config, metrics, (*shared_state)->ForProviders());
+  auto providers = linkgateway::server::composition_root::Providers::Create(*config, metrics,
+                                                                            shared_state->get());
   if (!providers.ok()) {
     log::Error(providers.status().message());
     return 2;

@@ -6,21 +6,19 @@
 #include "adapters/dash_replenishment/config.h"
 #include "adapters/dash_replenishment/dash_replenishment.h"
 #include "adapters/dash_replenishment/validation.h"
-#include "adapters/operation/provider_factory.h"
-#include "adapters/policies/with_policies.h"
+#include "adapters/provider/provider_factory.h"
+#include "adapters/provider/with_policies.h"
 
 namespace linkgateway::adapters::dash_replenishment {
 namespace {
 
-constexpr adapters::operation::OperationId kDeleteRegistration{"dash_replenishment",
-                                                               "DeleteRegistration"};
-constexpr adapters::operation::OperationId kGetSubscriptionInfo{"dash_replenishment",
-                                                                "GetSubscriptionInfo"};
+constexpr operation::OperationId kDeleteRegistration{"dash_replenishment", "DeleteRegistration"};
+constexpr operation::OperationId kGetSubscriptionInfo{"dash_replenishment", "GetSubscriptionInfo"};
 
-class Factory final : public adapters::operation::ProviderFactory {
+class Factory final : public provider::ProviderFactory {
  public:
   absl::string_view name() const override { return "dash_replenishment"; }
-  std::vector<adapters::operation::OperationId> operations() const override {
+  std::vector<operation::OperationId> operations() const override {
     return {kDeleteRegistration, kGetSubscriptionInfo};
   }
   void ApplyDefaults(config::v1::GatewayConfig& config) const override {
@@ -30,23 +28,22 @@ class Factory final : public adapters::operation::ProviderFactory {
     dash_replenishment::Validate(config, check);
   }
 
-  absl::Status Register(adapters::operation::ProviderContext& context) const override {
+  absl::Status Register(provider::ProviderContext& context) const override {
     std::string const& endpoint = context.config.dash_replenishment().endpoint();
     context.registry.delete_registration.Add(
         v1::DeleteRegistrationRequest::kDashReplenishment, &ValidateDeregistration,
-        adapters::policies::WithRetries<v1::DeleteRegistrationRequest,
-                                        v1::DeleteRegistrationResponse>(
+        provider::WithRetries<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>(
             context, kDeleteRegistration,
             std::make_shared<Deregistration>(endpoint,
                                              context.MeteredTransportFor(kDeleteRegistration)),
-            adapters::policies::Idempotency::kIdempotent, &Deregistration::AlreadyDone));
+            policies::Idempotency::kIdempotent, &Deregistration::AlreadyDone));
     context.registry.get_subscription_info.Add(
         v1::GetSubscriptionInfoRequest::kDashReplenishment, &ValidateSubscriptionInfo,
-        adapters::policies::WithRetries<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo>(
+        provider::WithRetries<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo>(
             context, kGetSubscriptionInfo,
             std::make_shared<GetSubscriptionInfo>(
                 endpoint, context.MeteredTransportFor(kGetSubscriptionInfo)),
-            adapters::policies::Idempotency::kIdempotent));
+            policies::Idempotency::kIdempotent));
     return absl::OkStatus();
   }
 };

@@ -9,25 +9,24 @@
 #include "adapters/imiconnect/imiconnect.h"
 #include "adapters/imiconnect/validation.h"
 #include "adapters/operation/not_configured.h"
-#include "adapters/operation/provider_factory.h"
-#include "adapters/policies/with_policies.h"
+#include "adapters/provider/provider_factory.h"
+#include "adapters/provider/with_policies.h"
 #include "config/secrets.h"
 
 namespace linkgateway::adapters::imiconnect {
 namespace {
 
-constexpr adapters::operation::OperationId kDeleteAppProfile{"imiconnect", "DeleteAppProfile"};
-constexpr adapters::operation::OperationId kGetProfileTransaction{"imiconnect",
-                                                                  "GetProfileTransaction"};
+constexpr operation::OperationId kDeleteAppProfile{"imiconnect", "DeleteAppProfile"};
+constexpr operation::OperationId kGetProfileTransaction{"imiconnect", "GetProfileTransaction"};
 
 using DeleteRequest = v1::DeleteAppProfileRequest;
 using DeleteResponse = v1::DeleteAppProfileResponse;
 using StatusRequest = v1::GetProfileTransactionRequest;
 
-class Factory final : public adapters::operation::ProviderFactory {
+class Factory final : public provider::ProviderFactory {
  public:
   absl::string_view name() const override { return "imiconnect"; }
-  std::vector<adapters::operation::OperationId> operations() const override {
+  std::vector<operation::OperationId> operations() const override {
     return {kDeleteAppProfile, kGetProfileTransaction};
   }
   void ApplyDefaults(config::v1::GatewayConfig&) const override {}
@@ -35,7 +34,7 @@ class Factory final : public adapters::operation::ProviderFactory {
     imiconnect::Validate(config, check);
   }
 
-  absl::Status Register(adapters::operation::ProviderContext& context) const override {
+  absl::Status Register(provider::ProviderContext& context) const override {
     auto const& imi = context.config.imiconnect();
     auto& registry = context.registry;
     if (imi.base_url().empty() || !imi.has_profile_key()) {
@@ -44,12 +43,10 @@ class Factory final : public adapters::operation::ProviderFactory {
           "configuration";
       registry.delete_app_profile.Add(
           DeleteRequest::kImiconnect, &ValidateDeleteAppProfile,
-          std::make_shared<adapters::operation::NotConfigured<DeleteRequest, DeleteResponse>>(
-              what));
+          std::make_shared<operation::NotConfigured<DeleteRequest, DeleteResponse>>(what));
       registry.get_profile_transaction.Add(
           StatusRequest::kImiconnect, &ValidateGetProfileTransaction,
-          std::make_shared<
-              adapters::operation::NotConfigured<StatusRequest, v1::ProfileTransaction>>(what));
+          std::make_shared<operation::NotConfigured<StatusRequest, v1::ProfileTransaction>>(what));
       return absl::OkStatus();
     }
     auto key = config::ResolveSecret(imi.profile_key(), "imiconnect.profile_key");
@@ -57,18 +54,18 @@ class Factory final : public adapters::operation::ProviderFactory {
     Options options{imi.base_url(), *std::move(key)};
     registry.delete_app_profile.Add(
         DeleteRequest::kImiconnect, &ValidateDeleteAppProfile,
-        adapters::policies::WithRetries<DeleteRequest, DeleteResponse>(
+        provider::WithRetries<DeleteRequest, DeleteResponse>(
             context, kDeleteAppProfile,
             std::make_shared<DeleteAppProfile>(options,
                                                context.MeteredTransportFor(kDeleteAppProfile)),
-            adapters::policies::Idempotency::kNonIdempotent));
+            policies::Idempotency::kNonIdempotent));
     registry.get_profile_transaction.Add(
         StatusRequest::kImiconnect, &ValidateGetProfileTransaction,
-        adapters::policies::WithRetries<StatusRequest, v1::ProfileTransaction>(
+        provider::WithRetries<StatusRequest, v1::ProfileTransaction>(
             context, kGetProfileTransaction,
             std::make_shared<GetProfileTransaction>(
                 options, context.MeteredTransportFor(kGetProfileTransaction)),
-            adapters::policies::Idempotency::kIdempotent));
+            policies::Idempotency::kIdempotent));
     return absl::OkStatus();
   }
 };

@@ -16,10 +16,10 @@
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
 #include "adapters/errors/status_mapping.h"
+#include "adapters/operation/operation.h"
+#include "adapters/policies/policy_observer.h"
 #include "adapters/policies/rate_limiter.h"
 #include "adapters/policies/token_bucket.h"
-#include "adapters/operation/operation.h"
-#include "observability/metrics/gateway_metrics.h"
 
 namespace linkgateway::adapters::policies {
 
@@ -56,7 +56,7 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
   absl::Status Preflight() const override { return inner_->Preflight(); }
 
   // Records waits and refusals there (may be null; set before first use).
-  void set_metrics(observability::metrics::UpstreamSeries* series) { metrics_ = series; }
+  void set_observer(PolicyObserver* observer) { observer_ = observer; }
 
   void Start(adapters::operation::CallContext const& context, Request const& request,
              adapters::operation::Callback<Response> done) override {
@@ -68,13 +68,13 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
     limiter_->Reserve(latest, [this, context, request, pending,
                                now](RateLimiter::Decision decision) mutable {
       if (!decision.start) {
-        if (metrics_ != nullptr) metrics_->RateLimitRejected();
+        if (observer_ != nullptr) observer_->RateLimitRejected();
         return std::move(*pending)(Refused(decision.next_free));
       }
       if (*decision.start <= scheduler_.Now()) {
         return inner_->Start(context, request, std::move(*pending));
       }
-      if (metrics_ != nullptr) metrics_->RateLimitWaited(*decision.start - now);
+      if (observer_ != nullptr) observer_->RateLimitWaited(*decision.start - now);
       // Queued: the call starts at its turn, or is answered at once if the
       // caller cancels while it waits.
       adapters::async::RunAtUnlessCancelled(
@@ -112,7 +112,7 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
   adapters::async::Scheduler& scheduler_;
   std::string const name_;
   absl::Duration const max_wait_;
-  observability::metrics::UpstreamSeries* metrics_ = nullptr;
+  PolicyObserver* observer_ = nullptr;
 };
 
 }  // namespace linkgateway::adapters::policies

@@ -19,11 +19,11 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/async/cancellable_timer.h"
-#include "adapters/policies/retry_policy.h"
 #include "adapters/async/scheduler.h"
 #include "adapters/errors/status_mapping.h"
 #include "adapters/operation/operation.h"
-#include "observability/metrics/gateway_metrics.h"
+#include "adapters/policies/policy_observer.h"
+#include "adapters/policies/retry_policy.h"
 
 namespace linkgateway::adapters::policies {
 
@@ -61,7 +61,7 @@ class RetryingOperation final : public adapters::operation::Operation<Request, R
   absl::Status Preflight() const override { return shared_->inner->Preflight(); }
 
   // Counts each repeated attempt there (may be null; set before first use).
-  void set_metrics(observability::metrics::UpstreamSeries* series) { shared_->metrics = series; }
+  void set_observer(PolicyObserver* observer) { shared_->observer = observer; }
 
  private:
   struct Shared {
@@ -71,7 +71,7 @@ class RetryingOperation final : public adapters::operation::Operation<Request, R
     adapters::async::Scheduler& scheduler;
     AlreadyDone already_done;
     std::function<double()> random;
-    observability::metrics::UpstreamSeries* metrics = nullptr;
+    PolicyObserver* observer = nullptr;
   };
 
   // One gRPC call's retry state.
@@ -132,7 +132,7 @@ class RetryingOperation final : public adapters::operation::Operation<Request, R
     }
     if (!not_sent) call->maybe_applied = true;
     if (reauthorize) call->reauthorized = true;
-    if (shared.metrics != nullptr) shared.metrics->Retried();
+    if (shared.observer != nullptr) shared.observer->Retried();
     auto cancellation = call->context.cancellation;
     adapters::async::RunAtUnlessCancelled(
         shared.scheduler, next, cancellation, [call]() mutable { Attempt(std::move(call)); },

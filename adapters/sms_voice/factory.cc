@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "adapters/auth/aws_credentials.h"
-#include "adapters/operation/provider_factory.h"
-#include "adapters/policies/with_policies.h"
+#include "adapters/provider/provider_factory.h"
+#include "adapters/provider/with_policies.h"
 #include "adapters/sms_voice/config.h"
 #include "adapters/sms_voice/sms_voice.h"
 #include "adapters/sms_voice/validation.h"
@@ -13,14 +13,12 @@
 namespace linkgateway::adapters::sms_voice {
 namespace {
 
-constexpr adapters::operation::OperationId kDeleteRegistration{"sms_voice", "DeleteRegistration"};
+constexpr operation::OperationId kDeleteRegistration{"sms_voice", "DeleteRegistration"};
 
-class Factory final : public adapters::operation::ProviderFactory {
+class Factory final : public provider::ProviderFactory {
  public:
   absl::string_view name() const override { return "sms_voice"; }
-  std::vector<adapters::operation::OperationId> operations() const override {
-    return {kDeleteRegistration};
-  }
+  std::vector<operation::OperationId> operations() const override { return {kDeleteRegistration}; }
   void ApplyDefaults(config::v1::GatewayConfig& config) const override {
     sms_voice::ApplyDefaults(config);
   }
@@ -28,23 +26,22 @@ class Factory final : public adapters::operation::ProviderFactory {
     sms_voice::Validate(config, check);
   }
 
-  absl::Status Register(adapters::operation::ProviderContext& context) const override {
+  absl::Status Register(provider::ProviderContext& context) const override {
     auto const& sms = context.config.sms_voice();
-    std::shared_ptr<adapters::auth::AwsCredentialsProvider> credentials =
+    std::shared_ptr<auth::AwsCredentialsProvider> credentials =
         sms.credentials().has_file()
-            ? adapters::auth::MakeFileAwsCredentials(sms.credentials().file().path(),
-                                                     sms.credentials().file().profile())
-            : adapters::auth::MakeEnvironmentAwsCredentials();
+            ? auth::MakeFileAwsCredentials(sms.credentials().file().path(),
+                                           sms.credentials().file().profile())
+            : auth::MakeEnvironmentAwsCredentials();
     context.resources.push_back(credentials);
     context.registry.delete_registration.Add(
         v1::DeleteRegistrationRequest::kSmsVoice, &ValidateDeleteRegistration,
-        adapters::policies::WithRetries<v1::DeleteRegistrationRequest,
-                                        v1::DeleteRegistrationResponse>(
+        provider::WithRetries<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>(
             context, kDeleteRegistration,
             std::make_shared<DeleteRegistration>(sms.endpoint(), sms.region(),
                                                  context.MeteredTransportFor(kDeleteRegistration),
                                                  *credentials),
-            adapters::policies::Idempotency::kIdempotent, &DeleteRegistration::AlreadyDone));
+            policies::Idempotency::kIdempotent, &DeleteRegistration::AlreadyDone));
     // DeleteRegistration of a deleted registration is ResourceNotFound.
     context.registry.repeatable_deletes.insert("sms_voice");
     return absl::OkStatus();

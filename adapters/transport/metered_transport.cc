@@ -23,13 +23,13 @@ void MeteredTransport::Send(HttpRequest request,
                             Done<HttpResponse> done) {
   absl::Time start = absl::Now();
   inner_.Send(std::move(request), std::move(cancellation),
-              [series = &series_, start, done = std::move(done)](
-                  absl::StatusOr<HttpResponse> response) mutable {
+              [observer = &observer_, start,
+               done = std::move(done)](absl::StatusOr<HttpResponse> response) mutable {
                 absl::Duration latency = absl::Now() - start;
                 if (response.ok()) {
-                  series->Answered(response->status, latency);
+                  observer->Answered(response->status, latency);
                 } else {
-                  series->Failed(FailureKind(response.status()), latency);
+                  observer->Failed(FailureKind(response.status()), latency);
                 }
                 std::move(done)(std::move(response));
               });

@@ -1,7 +1,7 @@
-// A transport decorator that counts one upstream operation's requests (by
-// HTTP status, or by kind of transport failure) and times them, for the
-// metrics endpoint. Each operation's factory wraps the shared transport in
-// one, so the series carry the provider and operation.
+// A transport decorator that reports one upstream operation's requests (by
+// HTTP status, or by kind of transport failure) and their latency to an
+// ExchangeObserver. Each operation's factory wraps the shared transport in
+// one, so what is counted carries the provider and operation.
 #ifndef LINKGATEWAY_ADAPTERS_TRANSPORT_METERED_TRANSPORT_H_
 #define LINKGATEWAY_ADAPTERS_TRANSPORT_METERED_TRANSPORT_H_
 
@@ -9,8 +9,8 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "adapters/transport/exchange_observer.h"
 #include "adapters/transport/http.h"
-#include "observability/metrics/gateway_metrics.h"
 
 namespace linkgateway::adapters::transport {
 
@@ -21,15 +21,15 @@ std::string FailureKind(absl::Status const& failure);
 class MeteredTransport final : public HttpTransport {
  public:
   // Both must outlive the decorator.
-  MeteredTransport(HttpTransport& inner, observability::metrics::UpstreamSeries& series)
-      : inner_(inner), series_(series) {}
+  MeteredTransport(HttpTransport& inner, ExchangeObserver& observer)
+      : inner_(inner), observer_(observer) {}
 
   void Send(HttpRequest request, std::shared_ptr<adapters::async::Cancellation> cancellation,
             Done<HttpResponse> done) override;
 
  private:
   HttpTransport& inner_;
-  observability::metrics::UpstreamSeries& series_;
+  ExchangeObserver& observer_;
 };
 
 }  // namespace linkgateway::adapters::transport

@@ -6,15 +6,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "adapters/operation/provider_factory.h"
 #include "adapters/policies/retry_policy_config.h"
+#include "adapters/policies/token_bucket.h"
+#include "adapters/provider/provider_factory.h"
+#include "server/composition_root/provider_metrics.h"
 #include "server/limits.h"
 #include "server/security/listener_security.h"
 
 namespace linkgateway::server::composition_root {
 namespace {
 
-using adapters::operation::ProviderFactories;
 using config::GatewayConfig;
 
 // Unset upstream values keep the transport's own defaults.
@@ -35,9 +36,26 @@ adapters::transport::CurlTransportOptions TransportOptions(GatewayConfig const& 
   return options;
 }
 
+// Rate limits in this replica's memory; tokens not shared.
+class LocalLimits final : public adapters::provider::SharedLimits {
+ public:
+  explicit LocalLimits(adapters::async::Scheduler& scheduler) : scheduler_(scheduler) {}
+  std::shared_ptr<adapters::policies::RateLimiter> RateLimiterFor(adapters::operation::OperationId,
+                                                                  std::string const&,
+                                                                  double rate_per_second,
+                                                                  int burst) override {
+    return std::make_shared<adapters::policies::LocalRateLimiter>(
+        std::make_shared<adapters::policies::TokenBucket>(rate_per_second, burst, scheduler_));
+  }
+  adapters::auth::TokenCache* TokenCacheFor(std::string const&) override { return nullptr; }
+
+ private:
+  adapters::async::Scheduler& scheduler_;
+};
+
 void CheckRetryPolicies(GatewayConfig const& config, config::Checker& check) {
   std::vector<std::string> known;
-  for (auto const* factory : adapters::operation::ProviderFactories()) {
+  for (auto const* factory : adapters::provider::ProviderFactories()) {
     for (auto const& operation : factory->operations()) known.push_back(operation.key());
   }
   std::sort(known.begin(), known.end());
@@ -57,14 +75,14 @@ absl::Status PrepareConfig(GatewayConfig& config) {
   std::uint64_t open_files = CurrentOpenFileLimit();
   config::ApplyDefaults(config);
   ApplyLimitDefaults(config, open_files);
-  for (auto const* factory : adapters::operation::ProviderFactories())
+  for (auto const* factory : adapters::provider::ProviderFactories())
     factory->ApplyDefaults(config);
   config::Checker check(config);
   config::ValidateConfig(config, check);
   CheckLimits(config, open_files, check);
   security::CheckSecurity(config, check);
   CheckRetryPolicies(config, check);
-  for (auto const* factory : adapters::operation::ProviderFactories())
+  for (auto const* factory : adapters::provider::ProviderFactories())
     factory->Validate(config, check);
   return check.Result();
 }
@@ -73,18 +91,26 @@ Providers::~Providers() { transport_.reset(); }
 
 absl::StatusOr<std::unique_ptr<Providers>> Providers::Create(
     GatewayConfig const& config, observability::metrics::GatewayMetrics& metrics,
-    adapters::operation::SharedStateContext shared) {
+    SharedState* shared) {
   std::unique_ptr<Providers> providers(new Providers());
   providers->transport_ =
       std::make_unique<adapters::transport::CurlTransport>(TransportOptions(config));
-  adapters::operation::ProviderContext context{config,
-                                               *providers->transport_,
-                                               *providers->transport_,
-                                               providers->registry_,
-                                               providers->resources_,
-                                               metrics,
-                                               std::move(shared)};
-  for (auto const* factory : adapters::operation::ProviderFactories()) {
+  providers->observer_ = std::make_unique<ProviderMetrics>(metrics);
+  adapters::provider::SharedLimits* limits = shared;
+  if (limits == nullptr) {
+    providers->own_limits_ = std::make_unique<LocalLimits>(*providers->transport_);
+    limits = providers->own_limits_.get();
+  } else {
+    shared->set_scheduler(providers->transport_.get());
+  }
+  adapters::provider::ProviderContext context{config,
+                                              *providers->transport_,
+                                              *providers->transport_,
+                                              providers->registry_,
+                                              providers->resources_,
+                                              *providers->observer_,
+                                              *limits};
+  for (auto const* factory : adapters::provider::ProviderFactories()) {
     if (absl::Status status = factory->Register(context); !status.ok()) return status;
   }
   return providers;

@@ -11,11 +11,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "adapters/operation/provider_factory.h"
 #include "adapters/operation/provider_registry.h"
+#include "adapters/provider/provider_context.h"
 #include "adapters/transport/curl_transport.h"
 #include "config/config.h"
 #include "observability/metrics/gateway_metrics.h"
+#include "server/composition_root/shared_state.h"
 
 namespace linkgateway::server::composition_root {
 
@@ -29,11 +30,11 @@ class Providers {
   // `config` has been through PrepareConfig. Fails (naming the config key)
   // when a configured secret cannot be read. `metrics` must outlive the
   // providers.
-  // `shared` (its Redis client must outlive the providers) makes rate
-  // limits and tokens shared by every replica.
+  // `shared` (must outlive the providers; null: this replica's own limits)
+  // says where rate limits and tokens are kept.
   static absl::StatusOr<std::unique_ptr<Providers>> Create(
       config::GatewayConfig const& config, observability::metrics::GatewayMetrics& metrics,
-      adapters::operation::SharedStateContext shared = {});
+      SharedState* shared = nullptr);
 
   adapters::operation::ProviderRegistry const& registry() const { return registry_; }
   adapters::transport::CurlTransport& transport() { return *transport_; }
@@ -45,6 +46,8 @@ class Providers {
  private:
   Providers() = default;
 
+  std::unique_ptr<adapters::provider::ProviderObserver> observer_;
+  std::unique_ptr<adapters::provider::SharedLimits> own_limits_;
   std::vector<std::shared_ptr<void>> resources_;
   adapters::operation::ProviderRegistry registry_;
   std::unique_ptr<adapters::transport::CurlTransport> transport_;

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "adapters/operation/provider_factory.h"
+#include "adapters/provider/provider_factory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -22,7 +22,7 @@ config::GatewayConfig Parsed(std::string const& text) {
 
 TEST(CompositionRootTest, EveryProviderIsRegisteredOnce) {
   std::vector<std::string> names;
-  for (auto const* factory : adapters::operation::ProviderFactories()) {
+  for (auto const* factory : adapters::provider::ProviderFactories()) {
     names.emplace_back(factory->name());
   }
   EXPECT_THAT(names, ::testing::ElementsAre("dash_replenishment", "imiconnect", "selling_partner",

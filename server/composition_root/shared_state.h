@@ -1,14 +1,17 @@
 // The state a gateway shares with its replicas (config shared_state): the
-// Redis connection, and the idempotency records kept there, with this
-// replica's own store as the fallback. Without shared_state: the in-process
-// store only, and no Redis.
+// Redis connection, the rate limits and upstream tokens kept there, and the
+// idempotency records, with this replica's own as the fallback. Without
+// shared_state: this replica's own only, and no Redis.
 #ifndef LINKGATEWAY_SERVER_COMPOSITION_ROOT_SHARED_STATE_H_
 #define LINKGATEWAY_SERVER_COMPOSITION_ROOT_SHARED_STATE_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "adapters/operation/provider_factory.h"
+#include "adapters/async/scheduler.h"
+#include "adapters/provider/provider_context.h"
 #include "adapters/shared_state/redis_client.h"
 #include "config/config.h"
 #include "observability/metrics/gateway_metrics.h"
@@ -18,7 +21,7 @@
 
 namespace linkgateway::server::composition_root {
 
-class SharedState {
+class SharedState final : public adapters::provider::SharedLimits {
  public:
   // `config` has been through PrepareConfig; `metrics` must outlive this.
   // Fails (naming the key) when the Redis password cannot be read.
@@ -27,20 +30,30 @@ class SharedState {
 
   // Null without shared_state.
   adapters::shared_state::RedisClient* redis() { return redis_.get(); }
-  // What provider factories share through (rate limits, tokens).
-  adapters::operation::SharedStateContext ForProviders() const { return providers_; }
-  server::idempotency::IdempotencyStore& idempotency() {
-    return shared_ != nullptr ? static_cast<server::idempotency::IdempotencyStore&>(*shared_)
-                              : *local_;
+  idempotency::IdempotencyStore& idempotency() {
+    return shared_ != nullptr ? static_cast<idempotency::IdempotencyStore&>(*shared_) : *local_;
   }
 
- private:
-  SharedState() = default;
+  // The scheduler rate limits wait on (the transport's); set before the
+  // providers are built.
+  void set_scheduler(adapters::async::Scheduler* scheduler) { scheduler_ = scheduler; }
 
+  std::shared_ptr<adapters::policies::RateLimiter> RateLimiterFor(
+      adapters::operation::OperationId operation, std::string const& scope, double rate_per_second,
+      int burst) override;
+  adapters::auth::TokenCache* TokenCacheFor(std::string const& name) override;
+
+ private:
+  explicit SharedState(observability::metrics::GatewayMetrics& metrics) : metrics_(metrics) {}
+
+  observability::metrics::GatewayMetrics& metrics_;
   std::unique_ptr<adapters::shared_state::RedisClient> redis_;
-  std::unique_ptr<server::idempotency::MemoryIdempotencyStore> local_;
-  std::unique_ptr<server::idempotency::RedisIdempotencyStore> shared_;
-  adapters::operation::SharedStateContext providers_;
+  std::string key_prefix_;
+  int replicas_ = 1;
+  adapters::async::Scheduler* scheduler_ = nullptr;
+  std::unique_ptr<idempotency::MemoryIdempotencyStore> local_;
+  std::unique_ptr<idempotency::RedisIdempotencyStore> shared_;
+  std::vector<std::shared_ptr<adapters::auth::TokenCache>> token_caches_;
 };
 
 }  // namespace linkgateway::server::composition_root
