@@ -111,6 +111,19 @@ class NormaliseTest(unittest.TestCase):
             with self.subTest(expected=expected):
                 self.assertFalse(normalise.same(expected, actual))
 
+    def test_ids_shown_twice_must_come_back_twice(self):
+        a, b = "8cbe268f-72c7-44b1-ba75-57371304c1f0", "2946dcf1-301e-44fc-a90b-7cec83043ce1"
+        c, d = "dc7a1179-da72-40e7-980e-2827862e4fed", "56700e7e-420e-48c2-9dae-89ffc47e0c05"
+        ids = (normalise.Ids(), normalise.Ids())
+        self.assertTrue(normalise.same(f'{{"id": "{a}"}}', f'{{"id": "{c}"}}', ids=ids))
+        # the page shows the same job again; a run that answers another fails
+        self.assertFalse(normalise.same(f'name: {a}', f'name: {d}', ids=ids))
+        self.assertTrue(normalise.same(f'name: {a}', f'name: {c}', ids=ids))
+        # a new id on both sides
+        self.assertTrue(normalise.same(f'{{"x": "{b}", "y": "{a}"}}',
+                                       f'{{"y": "{c}", "x": "{d}"}}', ids=ids))
+        self.assertFalse(normalise.same(f"{a} {b}", f"{c} {c}", ids=ids))
+
     def test_temporary_directories(self):
         self.assertTrue(normalise.same("wrote <tmp>/x", "wrote /s/t/x", ["/s/t"]))
 

@@ -112,6 +112,7 @@ class Page:
         self.servers = []  # (pid, log path)
         self.launcher = None  # (pid, log path) of `bazel run //:gateway`
         self.updates = []  # (first line, last line, new text)
+        self.ids = (normalise.Ids(), normalise.Ids())  # the page's, this run's
 
     # Servers -------------------------------------------------------------
 
@@ -208,8 +209,9 @@ class Page:
             if rc != 0 or output.strip():
                 raise Failure(f"the page shows no output; exit status {rc}, printed:\n{output}")
             return
-        if not normalise.same(step.output, output, dirs):
-            raise Failure("the output differs:\n" + normalise.diff(step.output, output, dirs))
+        if not normalise.same(step.output, output, dirs, self.ids):
+            raise Failure("the output differs:\n" +
+                          normalise.diff(step.output, output, dirs, self.ids))
 
     def check_gateway_output(self, block):
         wanted = [line for line in block.text.split("\n") if line.strip()]
