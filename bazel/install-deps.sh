@@ -10,6 +10,8 @@ PACKAGES=(
   libabsl-dev libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libcpp-httplib-dev libevent-dev
   libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-botocore python3-h2 util-linux
+  # The doc test runs the pages' commands: curl and jq appear in them.
+  curl jq
   prometheus redis-server libhiredis-dev
   # The gateway's allocator.
   libgoogle-perftools-dev

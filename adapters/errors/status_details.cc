@@ -1,10 +1,16 @@
 #include "adapters/errors/status_details.h"
 
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "adapters/errors/reasons.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace linkgateway::adapters::errors {
@@ -12,12 +18,32 @@ namespace {
 
 constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com/";
 
+// Where a detail goes in Details(): the listed types first, in this order.
+int Rank(absl::string_view type_url) {
+  static constexpr absl::string_view kFirst[] = {
+      "type.googleapis.com/google.rpc.ErrorInfo", "type.googleapis.com/google.rpc.BadRequest",
+      "type.googleapis.com/google.rpc.RetryInfo", "type.googleapis.com/google.rpc.RequestInfo"};
+  auto const* found = std::find(std::begin(kFirst), std::end(kFirst), type_url);
+  return static_cast<int>(found - std::begin(kFirst));
+}
+
 }  // namespace
+
+std::string SerializeDeterministically(google::protobuf::Message const& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }  // `coded` trims `bytes` to what it wrote when it goes
+  return bytes;
+}
 
 void AttachDetail(absl::Status& status, google::protobuf::Message const& detail) {
   if (status.ok()) return;
   status.SetPayload(absl::StrCat(kTypeUrlPrefix, detail.GetDescriptor()->full_name()),
-                    absl::Cord(detail.SerializeAsString()));
+                    absl::Cord(SerializeDeterministically(detail)));
 }
 
 absl::Status WithErrorInfo(absl::Status status, absl::string_view reason,
@@ -60,6 +86,10 @@ std::vector<google::protobuf::Any> Details(absl::Status const& status) {
     any.set_type_url(std::string(type_url));
     any.set_value(std::string(value));
     details.push_back(std::move(any));
+  });
+  std::sort(details.begin(), details.end(), [](auto const& a, auto const& b) {
+    return std::make_pair(Rank(a.type_url()), a.type_url()) <
+           std::make_pair(Rank(b.type_url()), b.type_url());
   });
   return details;
 }

@@ -44,8 +44,14 @@ struct FieldViolation {
 absl::Status InvalidArgument(absl::string_view what,
                              std::vector<FieldViolation> const& violations);
 
-// The details attached to `status`, as google.protobuf.Any.
+// The details attached to `status`, as google.protobuf.Any, in a fixed order
+// (absl::Status visits its payloads in an unspecified one): ErrorInfo,
+// BadRequest, RetryInfo, RequestInfo, then any other type by type URL.
 std::vector<google::protobuf::Any> Details(absl::Status const& status);
+
+// `message` in protobuf's deterministic serialization (map entries sorted by
+// key), so the same error has the same bytes on every run.
+std::string SerializeDeterministically(google::protobuf::Message const& message);
 
 // `status` as a google.rpc.Status (code, message and details).
 google::rpc::Status ToRpcStatus(absl::Status const& status);

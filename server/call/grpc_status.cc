@@ -17,17 +17,16 @@ constexpr std::size_t kMaxDetailsBytes = 3072;
 // Shortens ErrorInfo metadata values until the details fit; the code,
 // message, reason and every other detail stay as they are.
 std::string BoundedDetails(google::rpc::Status rpc) {
-  std::string serialized = rpc.SerializeAsString();
+  std::string serialized = adapters::errors::SerializeDeterministically(rpc);
   for (std::size_t limit : {64u, 16u, 0u}) {
     if (serialized.size() <= kMaxDetailsBytes) break;
     for (auto& any : *rpc.mutable_details()) {
       google::rpc::ErrorInfo info;
       if (!any.Is<google::rpc::ErrorInfo>() || !any.UnpackTo(&info)) continue;
-      for (auto& [key, value] : *info.mutable_metadata())
-        value = adapters::errors::SafeText(value, limit);
-      any.PackFrom(info);
+      for (auto& [key, value] : *info.mutable_metadata()) value = adapters::errors::SafeText(value, limit);
+      any.set_value(adapters::errors::SerializeDeterministically(info));
     }
-    serialized = rpc.SerializeAsString();
+    serialized = adapters::errors::SerializeDeterministically(rpc);
   }
   return serialized;
 }

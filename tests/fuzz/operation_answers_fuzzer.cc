@@ -75,7 +75,8 @@ void Run(adapters::operation::Operation<Request, Response>& op, Request const& r
 }  // namespace linkgateway::tests::fuzz
 
 extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
-  using namespace linkgateway;
+  using namespace linkgateway;  // NOLINT: a fuzz entry point
+  using namespace linkgateway::tests::fuzz;  // NOLINT
   if (size < 3) return 0;
   adapters::transport::HttpResponse answer = Answer(data, size);
   int const which = data[0] % 8;
