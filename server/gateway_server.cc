@@ -10,13 +10,11 @@
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
-#include "linkgateway/v1/app_profiles.grpc.pb.h"
-#include "linkgateway/v1/registrations.grpc.pb.h"
-#include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "observability/log/log.h"
 #include "protos/served_protoset.h"
-#include "server/call/dispatch.h"
+#include "server/call/services.h"
 #include "server/limits.h"
+#include "server/methods/provider_methods.h"
 #include "server/security/listener_security.h"
 
 namespace linkgateway::server {
@@ -88,8 +86,7 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
                            "the answers");
                      }
                    }),
-      serving_{providers,
-               config::ToDuration(config.default_deadline()),
+      serving_{config::ToDuration(config.default_deadline()),
                limiter_,
                connections_,
                *authenticator_,
@@ -101,19 +98,11 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
                    : absl::Hours(24),
                metrics,
                access_log_.get()},
+      pipeline_(serving_),
       health_(authenticator_->required() && !config.security().public_health_and_reflection()
                   ? authenticator_.get()
                   : nullptr) {
-  call::AddUnary(registrations_, v1::RegistrationService::service_full_name(),
-                         "DeleteRegistration", providers.delete_registration, serving_);
-  call::AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(),
-                         "GetSubscriptionInfo", providers.get_subscription_info, serving_);
-  call::AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(),
-                         "DeleteSubscription", providers.delete_subscription, serving_);
-  call::AddUnary(app_profiles_, v1::AppProfileService::service_full_name(),
-                         "DeleteAppProfile", providers.delete_app_profile, serving_);
-  call::AddUnary(app_profiles_, v1::AppProfileService::service_full_name(),
-                         "GetProfileTransaction", providers.get_profile_transaction, serving_);
+  methods::AddProviderMethods(providers, methods_);
 }
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
@@ -147,19 +136,19 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     if (!opened.ok()) return opened.status();
     access_log = *std::move(opened);
   }
-  std::unique_ptr<GatewayServer> gateway(new GatewayServer(config, providers, metrics, idempotency,
-                                                           std::move(authenticator),
-                                                           std::move(policy),
-                                                           std::move(access_log)));
-  std::vector<std::string> served = {
-      v1::AppProfileService::service_full_name(), v1::RegistrationService::service_full_name(),
-      v1::SubscriptionService::service_full_name(), "grpc.health.v1.Health",
-      "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"};
+  std::unique_ptr<GatewayServer> gateway(
+      new GatewayServer(config, providers, metrics, idempotency, std::move(authenticator),
+                        std::move(policy), std::move(access_log)));
   if (extension) {
-    auto built = extension(config, gateway->serving_);
+    auto built = extension(config, gateway->pipeline_, gateway->methods_);
     if (!built.ok()) return built.status();
     gateway->extension_ = *std::move(built);
-    for (auto const& name : gateway->extension_->service_names()) served.push_back(name);
+  }
+  gateway->services_ = call::ServicesFor(gateway->methods_, gateway->pipeline_);
+  std::vector<std::string> served = gateway->methods_.ServiceNames();
+  for (char const* name : {"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                           "grpc.reflection.v1alpha.ServerReflection"}) {
+    served.push_back(name);
   }
   auto index = ReflectionIndex::Create(
       std::string(reinterpret_cast<char const*>(protos::kServedProtoset),
@@ -188,15 +177,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
       grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
       security::ListenerCredentials(security));
   ApplyLimits(limits, builder);
-  builder.RegisterService(&gateway->registrations_);
-  builder.RegisterService(&gateway->subscriptions_);
-  builder.RegisterService(&gateway->app_profiles_);
+  for (auto const& [name, service] : gateway->services_) builder.RegisterService(service.get());
   builder.RegisterService(&gateway->health_);
   builder.RegisterService(gateway->reflection_v1_.get());
   builder.RegisterService(gateway->reflection_v1alpha_.get());
-  if (gateway->extension_ != nullptr) {
-    for (grpc::Service* service : gateway->extension_->services()) builder.RegisterService(service);
-  }
   gateway->server_ = builder.BuildAndStart();
   if (gateway->server_ == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot serve on ", config.listen_address()));
@@ -206,14 +190,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
       [limiter = &gateway->limiter_] { return static_cast<double>(limiter->in_flight()); });
   // Per-service health, so a probe can ask for the service it depends on.
   gateway->health_.Set("", true);
-  for (char const* service : {v1::RegistrationService::service_full_name(),
-                              v1::SubscriptionService::service_full_name(),
-                              v1::AppProfileService::service_full_name()}) {
-    gateway->health_.Set(service, true);
-  }
-  if (gateway->extension_ != nullptr) {
-    for (auto const& name : gateway->extension_->service_names()) gateway->health_.Set(name, true);
-  }
+  for (auto const& name : gateway->methods_.ServiceNames()) gateway->health_.Set(name, true);
   gateway->provider_health_ = std::make_unique<ProviderHealth>(providers, gateway->health_);
   return gateway;
 }

@@ -1,10 +1,12 @@
-// The gRPC server: the three API services, health and reflection, behind
-// the gateway's own listener, its limits (README "Limits and overload") and
-// its security (README "Security").
+// The gRPC server: every method of the API (the providers' RPCs and what
+// extensions add, e.g. unlink jobs) served through the one call pipeline,
+// health and reflection, behind the gateway's own listener, its limits
+// (docs/operating.md) and its security (docs/security.md).
 #ifndef LINKGATEWAY_SERVER_GATEWAY_SERVER_H_
 #define LINKGATEWAY_SERVER_GATEWAY_SERVER_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +21,8 @@
 #include "server/audit/audit_log.h"
 #include "server/call/call_limiter.h"
 #include "server/call/connection_limiter.h"
+#include "server/call/method_set.h"
+#include "server/call/pipeline.h"
 #include "server/call/serving.h"
 #include "server/call/stream_start_service.h"
 #include "server/health_service.h"
@@ -32,18 +36,10 @@ namespace linkgateway::server {
 
 using config::GatewayConfig;
 
-// Services served beside the API's (e.g. unlink jobs), built once the
-// server's serving context (limits, identity, policy, audit) exists; they
-// live until the server has stopped.
-class ServiceExtension {
- public:
-  virtual ~ServiceExtension() = default;
-  virtual std::vector<grpc::Service*> services() = 0;
-  // Their full names, for reflection and health.
-  virtual std::vector<std::string> service_names() const = 0;
-};
-using ExtensionFactory = std::function<absl::StatusOr<std::unique_ptr<ServiceExtension>>(
-    GatewayConfig const&, call::Serving const&)>;
+// Adds methods served beside the providers' RPCs (e.g. unlink jobs) once
+// the pipeline exists; what it returns lives until the server has stopped.
+using ExtensionFactory = std::function<absl::StatusOr<std::shared_ptr<void>>(
+    GatewayConfig const&, call::Pipeline const&, call::MethodSet&)>;
 
 class GatewayServer {
  public:
@@ -89,10 +85,10 @@ class GatewayServer {
   call::CallLimiter limiter_;
   call::ConnectionLimiter connections_;
   call::Serving serving_;
-  // The API's three services, served from each call's stream start.
-  call::StreamStartService registrations_;
-  call::StreamStartService subscriptions_;
-  call::StreamStartService app_profiles_;
+  call::Pipeline pipeline_;
+  call::MethodSet methods_;
+  // One per service the methods name, served from each call's stream start.
+  std::map<std::string, std::unique_ptr<call::StreamStartService>> services_;
   HealthService health_;
   std::unique_ptr<ProviderHealth> provider_health_;
   std::unique_ptr<ReflectionIndex> reflection_index_;
@@ -101,7 +97,7 @@ class GatewayServer {
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<grpc::Server> server_;
   // After server_: destroyed first, once no call is served any more.
-  std::unique_ptr<ServiceExtension> extension_;
+  std::shared_ptr<void> extension_;
   bool shut_down_ = false;
 };
 

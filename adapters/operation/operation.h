@@ -5,7 +5,7 @@
 // its provider's factory (adapters/<provider>/factory.cc) registers it in an
 // `OperationTable` under the oneof case it handles, with the provider's
 // request validation, so a new provider is an addition: a oneof case plus a
-// folder (README "Adding a provider").
+// folder (docs/architecture.md "Adding a provider").
 #ifndef LINKGATEWAY_ADAPTERS_OPERATION_OPERATION_H_
 #define LINKGATEWAY_ADAPTERS_OPERATION_OPERATION_H_
 
@@ -64,6 +64,8 @@ using Validator = std::function<absl::Status(Request const&)>;
 template <typename Request, typename Response>
 class OperationTable {
  public:
+  using RequestType = Request;
+  using ResponseType = Response;
   using OperationType = Operation<Request, Response>;
 
   struct Entry {

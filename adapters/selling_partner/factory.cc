@@ -41,7 +41,7 @@ class Factory final : public provider::ProviderFactory {
   absl::Status Register(provider::ProviderContext& context) const override {
     auto const& lwa = context.config.login_with_amazon();
     if (!lwa.has_client_id() || !lwa.has_client_secret()) {
-      context.registry.delete_subscription.Add(
+      context.registry.table<v1::DeleteSubscriptionRequest>().Add(
           Request::kSellingPartner, &ValidateDeleteSubscription,
           std::make_shared<operation::NotConfigured<Request, Response>>(
               "selling_partner needs login_with_amazon.client_id and client_secret in the "
@@ -88,7 +88,7 @@ class Factory final : public provider::ProviderFactory {
         context.limits.RateLimiterFor(kDeleteSubscription, lwa_client_id,
                                       limit.requests_per_second(), limit.burst()),
         "Selling Partner API deleteSubscriptionById");
-    context.registry.delete_subscription.Add(
+    context.registry.table<v1::DeleteSubscriptionRequest>().Add(
         Request::kSellingPartner, &ValidateDeleteSubscription,
         provider::WithRetries<Request, Response>(context, kDeleteSubscription, std::move(operation),
                                                  policies::Idempotency::kIdempotent,

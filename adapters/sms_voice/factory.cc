@@ -34,7 +34,7 @@ class Factory final : public provider::ProviderFactory {
                                            sms.credentials().file().profile())
             : auth::MakeEnvironmentAwsCredentials();
     context.resources.push_back(credentials);
-    context.registry.delete_registration.Add(
+    context.registry.table<v1::DeleteRegistrationRequest>().Add(
         v1::DeleteRegistrationRequest::kSmsVoice, &ValidateDeleteRegistration,
         provider::WithRetries<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>(
             context, kDeleteRegistration,

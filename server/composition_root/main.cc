@@ -111,9 +111,18 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  auto const& registry = (*providers)->registry();
   auto server = linkgateway::server::GatewayServer::Start(
-      *config, (*providers)->registry(), metrics, &(*shared_state)->idempotency(),
-      linkgateway::server::unlink::UnlinkServicesFactory());
+      *config, registry, metrics, &(*shared_state)->idempotency(),
+      [&registry](
+          linkgateway::config::GatewayConfig const& config,
+          linkgateway::server::call::Pipeline const& pipeline,
+          linkgateway::server::call::MethodSet& methods) -> absl::StatusOr<std::shared_ptr<void>> {
+        auto jobs =
+            linkgateway::server::unlink::UnlinkJobs::Create(config, pipeline, methods, registry);
+        if (!jobs.ok()) return jobs.status();
+        return std::shared_ptr<void>(*std::move(jobs));
+      });
   if (!server.ok()) {
     log::Error(server.status().message());
     return 1;

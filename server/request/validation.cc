@@ -1,4 +1,4 @@
-#include "server/call/validation.h"
+#include "server/request/validation.h"
 
 #include <string>
 #include <vector>
@@ -8,7 +8,7 @@
 #include "adapters/errors/status_details.h"
 #include "google/protobuf/descriptor.h"
 
-namespace linkgateway::server::call {
+namespace linkgateway::server::request {
 
 absl::Status ValidateTarget(google::protobuf::Message const& request) {
   auto const* descriptor = request.GetDescriptor();
@@ -69,4 +69,4 @@ absl::Status ValidateEnums(google::protobuf::Message const& request) {
   return adapters::errors::InvalidArgument(request.GetDescriptor()->name(), violations);
 }
 
-}  // namespace linkgateway::server::call
+}  // namespace linkgateway::server::request

@@ -1,9 +1,9 @@
-#include "server/call/request_fields.h"
+#include "server/request/request_fields.h"
 
 #include "absl/strings/str_cat.h"
 #include "linkgateway/v1/annotations.pb.h"
 
-namespace linkgateway::server::call {
+namespace linkgateway::server::request {
 namespace {
 
 using google::protobuf::FieldDescriptor;
@@ -72,4 +72,4 @@ std::map<std::string, std::string> TargetFields(google::protobuf::Message const&
   return out;
 }
 
-}  // namespace linkgateway::server::call
+}  // namespace linkgateway::server::request

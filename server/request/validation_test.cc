@@ -1,4 +1,4 @@
-#include "server/call/validation.h"
+#include "server/request/validation.h"
 
 #include "adapters/errors/status_details.h"
 #include "gmock/gmock.h"
@@ -8,7 +8,7 @@
 #include "linkgateway/v1/registrations.pb.h"
 #include "linkgateway/v1/subscriptions.pb.h"
 
-namespace linkgateway::server::call {
+namespace linkgateway::server::request {
 namespace {
 
 using ::testing::HasSubstr;
@@ -55,4 +55,4 @@ TEST(ValidateTargetTest, AnySetTargetPasses) {
 }
 
 }  // namespace
-}  // namespace linkgateway::server::call
+}  // namespace linkgateway::server::request

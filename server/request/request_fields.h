@@ -1,8 +1,8 @@
 // What the server reads from any request of the API by reflection, so one
 // dispatch path serves every RPC: its provider, whether it is destructive,
 // its dry-run flag and its key fields.
-#ifndef LINKGATEWAY_SERVER_CALL_REQUEST_FIELDS_H_
-#define LINKGATEWAY_SERVER_CALL_REQUEST_FIELDS_H_
+#ifndef LINKGATEWAY_SERVER_REQUEST_REQUEST_FIELDS_H_
+#define LINKGATEWAY_SERVER_REQUEST_REQUEST_FIELDS_H_
 
 #include <map>
 #include <string>
@@ -10,7 +10,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
-namespace linkgateway::server::call {
+namespace linkgateway::server::request {
 
 // A method whose request has `validate_only` changes state at a provider
 // (AIP-163 dry runs exist for mutations): it is audited.
@@ -29,6 +29,6 @@ std::string ProviderOf(google::protobuf::Message const& request);
 // (linkgateway.v1.sensitive): what an audit record may show.
 std::map<std::string, std::string> TargetFields(google::protobuf::Message const& request);
 
-}  // namespace linkgateway::server::call
+}  // namespace linkgateway::server::request
 
-#endif  // LINKGATEWAY_SERVER_CALL_REQUEST_FIELDS_H_
+#endif  // LINKGATEWAY_SERVER_REQUEST_REQUEST_FIELDS_H_

@@ -1,0 +1,346 @@
+#include "server/unlink/step_runner.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "adapters/errors/reasons.h"
+#include "adapters/errors/status_details.h"
+#include "google/protobuf/util/time_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "server/unlink/unlink_plan.h"
+
+namespace linkgateway::server::unlink {
+namespace {
+
+namespace errors = adapters::errors;
+using google::protobuf::FieldDescriptor;
+
+constexpr absl::Duration kMaxFollowInterval = absl::Seconds(30);
+// A step refused for a reason of the gateway's own waits this long.
+constexpr absl::Duration kGatewayRetry = absl::Seconds(1);
+
+// Answers that prove the provider did not act (it refused, or was not
+// reached): the link is still there.
+bool ProvesNothingHappened(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kUnimplemented:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool AlreadyDeleted(google::protobuf::Message const& response) {
+  auto const* field = response.GetDescriptor()->FindFieldByName("already_deleted");
+  return field != nullptr && field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL &&
+         response.GetReflection()->GetBool(response, field);
+}
+
+// A refusal of the gateway's own that passes (the audit trail cannot
+// record, the step's intent could not be recorded): nothing was sent.
+bool GatewayWillRecover(absl::Status const& status) {
+  google::rpc::ErrorInfo info;
+  return errors::FindDetail(status, info) && (info.reason() == errors::reason::kAuditUnavailable ||
+                                              info.reason() == "INTENT_NOT_RECORDED");
+}
+
+// The step's provider-named copy of a generic field (e.g. the provider
+// "imiconnect"'s `imiconnect_transaction_id`), where the API has one.
+FieldDescriptor const* ProviderNamed(std::string const& provider, char const* suffix) {
+  return v1::UnlinkStep::descriptor()->FindFieldByName(absl::StrCat(provider, "_", suffix));
+}
+
+void SetTransaction(v1::UnlinkStep& step, std::string const& provider, std::string const& id,
+                    v1::ProfileTransactionState state) {
+  if (!id.empty()) step.set_transaction_id(id);
+  step.set_transaction_state(state);
+  auto const* reflection = step.GetReflection();
+  if (auto const* f = ProviderNamed(provider, "transaction_id");
+      f != nullptr && f->cpp_type() == FieldDescriptor::CPPTYPE_STRING && !id.empty()) {
+    reflection->SetString(&step, f, id);
+  }
+  if (auto const* f = ProviderNamed(provider, "transaction_state");
+      f != nullptr && f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+    reflection->SetEnumValue(&step, f, state);
+  }
+}
+
+}  // namespace
+
+std::string TransactionIdOf(v1::UnlinkStep const& step) {
+  if (!step.transaction_id().empty()) return step.transaction_id();
+  auto const* f = ProviderNamed(ProviderOfTarget(step.target()), "transaction_id");
+  if (f == nullptr || f->cpp_type() != FieldDescriptor::CPPTYPE_STRING) return "";
+  return step.GetReflection()->GetString(step, f);
+}
+
+void StepRunner::Recover(JobPtr const& job) {
+  auto const& m = job->stored.metadata;
+  for (int i = 0; i < m.steps_size(); ++i) {
+    auto const& step = m.steps(i);
+    switch (step.state()) {
+      case v1::UNLINK_STEP_STATE_PENDING:
+        if (m.cancel_requested()) {
+          core_.FinishStep(job, i, v1::UNLINK_STEP_STATE_CANCELLED,
+                           absl::CancelledError("cancelled before it was sent"));
+        } else {
+          ready_.emplace_back(job, i);
+        }
+        break;
+      case v1::UNLINK_STEP_STATE_RUNNING: {
+        if (!TransactionIdOf(step).empty()) {
+          Follow(job, i, absl::Now() + core_.options().follow_for, core_.options().follow_interval);
+          break;
+        }
+        std::string provider = ProviderOfTarget(step.target());
+        if (providers_.repeatable_deletes.contains(provider) &&
+            step.attempts() < core_.options().max_attempts && !m.cancel_requested()) {
+          // A repeat is harmless and its answer proves the end state.
+          ready_.emplace_back(job, i);
+          break;
+        }
+        core_.FinishStep(
+            job, i, v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN,
+            errors::WithErrorInfo(
+                absl::UnknownError(
+                    absl::StrCat("the gateway stopped after sending this delete (attempt ",
+                                 step.attempts(), ", recorded ",
+                                 absl::FormatTime(absl::FromUnixMicros(
+                                     google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                                         step.update_time()))),
+                                 ") and before its answer; ", provider,
+                                 " deletes are never sent twice: check the link at the provider")),
+                errors::reason::kUpstreamOutcomeUnknown, errors::kGatewayDomain,
+                {{"provider", provider}, {"attempts", absl::StrCat(step.attempts())}}));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+void StepRunner::Pump() {
+  while (!core_.stopping() && in_flight_ < core_.options().max_steps_in_flight && !ready_.empty()) {
+    auto [job, index] = ready_.front();
+    ready_.pop_front();
+    if (job->dropped) continue;
+    Begin(job, index);
+  }
+}
+
+void StepRunner::Begin(JobPtr const& job, int index) {
+  auto const& m = job->stored.metadata;
+  // Ended while it waited for a slot (e.g. cancelled).
+  if (Terminal(m.steps(index).state())) return;
+  if (m.cancel_requested()) {
+    return core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_CANCELLED,
+                            absl::CancelledError("cancelled before it was sent"));
+  }
+  if (job->secrets_missing[index]) {
+    return core_.FinishStep(
+        job, index, v1::UNLINK_STEP_STATE_FAILED,
+        absl::FailedPreconditionError(
+            "the target's credentials (e.g. an access token) are kept in memory only and were "
+            "lost when the gateway restarted before this step was sent; start a new job for "
+            "this target"));
+  }
+  auto single = SingleDeleteFor(job->targets[index]);
+  if (!single.ok()) {
+    return core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_FAILED, single.status());
+  }
+  call::Method const* method = methods_.ForRequest(single->request->GetDescriptor());
+  if (method == nullptr) {
+    return core_.FinishStep(
+        job, index, v1::UNLINK_STEP_STATE_FAILED,
+        absl::UnimplementedError(absl::StrCat(single->request->GetDescriptor()->full_name(),
+                                              " is not a delete this gateway serves")));
+  }
+  auto call = std::make_shared<call::Call>();
+  call->facts.method = method->path();
+  call->facts.caller = job->caller;
+  call->facts.start = absl::Now();
+  call->deadline = call->facts.start + core_.options().step_deadline;
+  call->cancellation = core_.stop_signal();
+  call->unlink_operation = m.name();
+  call->unlink_step = index;
+  // The policy, the provider's rules and the audit trail are asked now, as
+  // for the single delete; the intent is recorded last, just before the send.
+  call->before_run = [this, job, index](absl::AnyInvocable<void(absl::Status) &&> proceed) {
+    RecordIntent(job, index, std::move(proceed));
+  };
+  ++in_flight_;
+  if (core_.options().metrics != nullptr) core_.options().metrics->unlink_steps_in_flight().Add(1);
+  std::shared_ptr<google::protobuf::Message const> request = std::move(single->request);
+  pipeline_.Run(call, *method, request, [this, job, index, call](call::Outcome outcome) mutable {
+    core_.Post([this, job, index, call, outcome = std::move(outcome)]() mutable {
+      --in_flight_;
+      if (core_.options().metrics != nullptr) {
+        core_.options().metrics->unlink_steps_in_flight().Add(-1);
+      }
+      OnOutcome(job, index, std::move(outcome), *call);
+      Pump();
+    });
+  });
+}
+
+void StepRunner::RecordIntent(JobPtr const& job, int index,
+                              absl::AnyInvocable<void(absl::Status) &&> proceed) {
+  auto record = [this, job, index, proceed = std::move(proceed)]() mutable {
+    v1::UnlinkStep step = job->stored.metadata.steps(index);
+    step.set_state(v1::UNLINK_STEP_STATE_RUNNING);
+    step.set_attempts(step.attempts() + 1);
+    step.clear_status();
+    // The intent, on disk before anything is sent.
+    if (job->dropped || !core_.Save(job, index, std::move(step))) {
+      return std::move(proceed)(errors::WithErrorInfo(
+          absl::UnavailableError("the step's intent could not be recorded; nothing was sent"),
+          "INTENT_NOT_RECORDED", errors::kGatewayDomain, {}));
+    }
+    std::move(proceed)(absl::OkStatus());
+  };
+  if (core_.worker().OnWorker()) return record();
+  core_.Post(std::move(record));
+}
+
+void StepRunner::RetryLater(JobPtr const& job, int index, absl::Duration delay) {
+  core_.worker().PostAt(absl::Now() + delay, [this, job, index] {
+    if (job->dropped || Terminal(job->stored.metadata.steps(index).state())) return;
+    ready_.emplace_back(job, index);
+    Pump();
+  });
+}
+
+void StepRunner::OnOutcome(JobPtr const& job, int index, call::Outcome outcome,
+                           call::Call const& call) {
+  if (job->dropped) return;
+  auto const& m = job->stored.metadata;
+  int const sends = call.trace->sends.load();
+  absl::Status const status = outcome.result.status();
+  if (sends == 0 && (GatewayWillRecover(status) || (!outcome.audit.ok() && !outcome.result.ok()))) {
+    // Nothing was sent and the gateway will be able to: the step waits.
+    return RetryLater(job, index, kGatewayRetry);
+  }
+  v1::UnlinkStep step = m.steps(index);
+  if (std::string id = outcome.record.upstream().request_id(); !id.empty()) {
+    step.set_upstream_request_id(std::move(id));
+  }
+  std::string provider = ProviderOfTarget(step.target());
+  if (status.ok()) {
+    google::protobuf::Message const& response = **outcome.result;
+    if (auto follow_up = providers_.follow_ups.find(provider);
+        follow_up != providers_.follow_ups.end()) {
+      if (std::string id = follow_up->second.id_of(response); !id.empty()) {
+        // Accepted into the provider's queue: done only when the queue says.
+        SetTransaction(step, provider, id, v1::PROFILE_TRANSACTION_STATE_PENDING_OR_UNKNOWN);
+        if (!core_.Save(job, index, std::move(step), /*outcome=*/true)) return;
+        core_.Notify(job);
+        return Follow(job, index, absl::Now() + core_.options().follow_for,
+                      core_.options().follow_interval);
+      }
+    }
+    return core_.FinishStep(job, index,
+                            AlreadyDeleted(response) ? v1::UNLINK_STEP_STATE_ALREADY_GONE
+                                                     : v1::UNLINK_STEP_STATE_SUCCEEDED,
+                            absl::OkStatus(), &step);
+  }
+  if (status.code() == absl::StatusCode::kNotFound) {
+    // The provider says the link does not exist: the end state holds.
+    return core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_ALREADY_GONE, status, &step);
+  }
+  if (sends == 0 || ProvesNothingHappened(status.code())) {
+    return core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_FAILED, status, &step);
+  }
+  if (providers_.repeatable_deletes.contains(provider) &&
+      step.attempts() < core_.options().max_attempts && !m.cancel_requested()) {
+    ready_.emplace_back(job, index);  // still RUNNING in the store: re-sent after a crash too
+    return;
+  }
+  core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN, status, &step);
+}
+
+void StepRunner::Follow(JobPtr const& job, int index, absl::Time give_up, absl::Duration interval) {
+  if (job->dropped || core_.stopping()) return;
+  auto const& step = job->stored.metadata.steps(index);
+  std::string provider = ProviderOfTarget(step.target());
+  auto follow_up = providers_.follow_ups.find(provider);
+  if (follow_up == providers_.follow_ups.end()) {
+    return OnQueuedState(
+        job, index,
+        absl::UnimplementedError(absl::StrCat("no operation reads the queued work of ", provider)),
+        give_up, interval);
+  }
+  adapters::operation::CallContext context{absl::Now() + core_.options().step_deadline,
+                                           core_.stop_signal(), nullptr};
+  follow_up->second.read(
+      context, TransactionIdOf(step),
+      [this, job, index, give_up,
+       interval](absl::StatusOr<adapters::operation::FollowUp::State> state) mutable {
+        core_.Post([this, job, index, give_up, interval, state = std::move(state)]() mutable {
+          OnQueuedState(job, index, std::move(state), give_up, interval);
+        });
+      });
+}
+
+void StepRunner::OnQueuedState(JobPtr const& job, int index,
+                               absl::StatusOr<adapters::operation::FollowUp::State> state,
+                               absl::Time give_up, absl::Duration interval) {
+  if (job->dropped) return;
+  v1::UnlinkStep step = job->stored.metadata.steps(index);
+  std::string const id = TransactionIdOf(step);
+  if (state.ok()) {
+    if (state->state != step.transaction_state()) {
+      SetTransaction(step, ProviderOfTarget(step.target()), id, state->state);
+      if (!core_.Save(job, index, step, /*outcome=*/true)) return;
+      core_.Notify(job);
+    }
+    std::string said =
+        absl::StrCat(state->code.empty() ? "" : absl::StrCat(" code ", state->code),
+                     state->description.empty() ? "" : absl::StrCat(": ", state->description));
+    switch (state->state) {
+      case v1::PROFILE_TRANSACTION_STATE_SUCCEEDED:
+        return core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_SUCCEEDED, absl::OkStatus());
+      case v1::PROFILE_TRANSACTION_STATE_FAILED:
+      case v1::PROFILE_TRANSACTION_STATE_PARTIALLY_SUCCEEDED:
+        return core_.FinishStep(
+            job, index, v1::UNLINK_STEP_STATE_FAILED,
+            errors::WithErrorInfo(absl::FailedPreconditionError(absl::StrCat(
+                                      "the provider reports queued transaction ", id, " ",
+                                      v1::ProfileTransactionState_Name(state->state), said)),
+                                  "QUEUED_DELETE_FAILED", errors::kGatewayDomain,
+                                  {{"transactionId", id}}));
+      default:
+        break;
+    }
+  }
+  absl::Time now = absl::Now();
+  if (now >= give_up) {
+    return core_.FinishStep(
+        job, index, v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN,
+        errors::WithErrorInfo(
+            absl::UnknownError(absl::StrCat(
+                "queued transaction ", id, " had no final state after ",
+                absl::FormatDuration(core_.options().follow_for),
+                state.ok() ? "" : absl::StrCat(" (last read: ", state.status().message(), ")"),
+                "; the delete may still happen: check it with GetProfileTransaction")),
+            errors::reason::kUpstreamOutcomeUnknown, errors::kGatewayDomain,
+            {{"transactionId", id}}));
+  }
+  absl::Duration next = std::min(interval * 2, kMaxFollowInterval);
+  core_.worker().PostAt(std::min(now + interval, give_up),
+                        [this, job, index, give_up, next] { Follow(job, index, give_up, next); });
+}
+
+}  // namespace linkgateway::server::unlink
