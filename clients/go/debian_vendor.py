@@ -128,9 +128,10 @@ def main(module_dir):
         go = go_version(source)
         lines.append("## explicit" + (f"; go {go}" if go else ""))
         lines.extend(sorted(packages.get(path, [])))
+    # Replacements of every version ("path => dir") are listed again on
+    # their own, as `go mod vendor` writes them.
     for path, (_, new) in sorted(replaced.items()):
-        if path not in required:
-            lines.append(f"# {path} => {new}")
+        lines.append(f"# {path} => {new}")
     os.makedirs(vendor, exist_ok=True)
     with open(os.path.join(vendor, "modules.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
