@@ -12,6 +12,7 @@ of proto3 JSON, one line per message for watch-unlink; a failed call prints
 import json
 import re
 import sys
+import textwrap
 from typing import Dict, List, Optional, Tuple
 
 import grpc
@@ -63,7 +64,7 @@ VERBS = {
 }
 
 FLAGS = ("--target", "--timeout", "--ca-file", "--cert-file", "--key-file", "--token-file")
-HELP = __doc__.split("\n\n")[1] + "\nVERB: " + ", ".join(VERBS) + "\n"
+HELP = textwrap.dedent(__doc__.split("\n\n")[1]) + "\nVERB: " + ", ".join(VERBS) + "\n"
 # A number of seconds, or a number with one unit: 5, 5s, 2.5s, 500ms, 1m, 1h.
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
 UNIT_SECONDS = {None: 1, "ms": 0.001, "s": 1, "m": 60, "h": 3600}
