@@ -117,19 +117,22 @@ async function main(argv) {
       if (typeof request !== 'object' || request === null || Array.isArray(request)) {
         throw new Error('not a JSON object');
       }
-      if (STREAMS.has(verb)) {
-        for await (const answer of gateway.watch(VERBS[verb], request, {deadlineSeconds: timeout})) {
-          printJson(answer);
-        }
-        return 0;
-      }
-      var pending = gateway.call(VERBS[verb], request, {deadlineSeconds: timeout});
     } catch (error) {
-      if (error.code !== undefined) throw error;  // the stream's gRPC status
+      process.stderr.write(`linkgateway-node: the request is not JSON: ${error.message}\n`);
+      return EX_USAGE;
+    }
+    // call() and watch() check the request against its message type first:
+    // an error without a gRPC code is the request's fault.
+    let answers;
+    try {
+      answers = STREAMS.has(verb) ?
+        gateway.watch(VERBS[verb], request, {deadlineSeconds: timeout}) :
+        [gateway.call(VERBS[verb], request, {deadlineSeconds: timeout})];
+    } catch (error) {
       process.stderr.write(`linkgateway-node: the request is not valid: ${error.message}\n`);
       return EX_USAGE;
     }
-    printJson(await pending);
+    for await (const answer of answers) printJson(answer);
     return 0;
   } catch (error) {
     if (error.code === undefined) throw error;
