@@ -127,6 +127,36 @@ class PackagesTest(unittest.TestCase):
             self.assertIn(path, listed)
         requires = run(f"{venv}/bin/pip", "show", "linkgateway-client", cwd=WORK)
         self.assertIn("Requires: grpcio, protobuf", requires)
+        self.beside_googleapis_common_protos(venv)
+
+    def beside_googleapis_common_protos(self, venv):
+        """A service that also has googleapis-common-protos (e.g. for
+        grpcio-status) imports both, in either order: the package then uses
+        the official google.rpc modules, never a second copy of their .proto
+        files (protobuf would refuse it). Debian has no such package: a copy
+        generated from a differently optioned status.proto stands in."""
+        source, official = os.path.join(WORK, "official-src"), os.path.join(WORK, "official")
+        os.makedirs(official)
+        run("python3", os.path.join(CHECKOUT, "protos", "tools", "google_rpc_protos.py"), source,
+            cwd=WORK)
+        status = os.path.join(source, "google", "rpc", "status.proto")
+        with open(status, encoding="utf-8") as f:
+            text = f.read()
+        with open(status, "w", encoding="utf-8") as f:
+            f.write(text.replace("option java_multiple_files = true;",
+                                 "option java_multiple_files = true;\noption php_namespace = \"Rpc\";"))
+        run("protoc", "-I", source, f"--python_out={official}", "google/rpc/status.proto",
+            "google/rpc/error_details.proto", "google/rpc/code.proto", cwd=WORK)
+        for first, then in (("linkgateway.v1.unlink_pb2", "google.rpc.status_pb2"),
+                            ("google.rpc.status_pb2", "linkgateway.v1.unlink_pb2")):
+            program = (f"import {first}, {then}\n"
+                       "import linkgateway_client.protos as p\n"
+                       "print(p.status_pb2.__name__, p.operations_pb2.__name__)")
+            done = subprocess.run([f"{venv}/bin/python", "-c", program], capture_output=True,
+                                  text=True, cwd=WORK, env=dict(ENV, PYTHONPATH=official))
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertEqual(done.stdout.split(), [
+                "google.rpc.status_pb2", "linkgateway_client._protos.google.longrunning.operations_pb2"])
 
     def test_go(self):
         def steps():

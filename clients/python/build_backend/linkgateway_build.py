@@ -49,15 +49,24 @@ linkgateway-python = linkgateway_client.cli:main
 # Where the package keeps the generated google.rpc, google.api,
 # google.longrunning and grpc.health.v1 modules: under its own namespace, so
 # that it owns no top-level `google` or `grpc` module (those paths belong to
-# googleapis-common-protos, protobuf and grpcio). The .proto file names in
-# protobuf's descriptor pool stay the official ones.
+# googleapis-common-protos, protobuf and grpcio). The generated modules import
+# them through linkgateway_client._official, which prefers the official
+# distributions' modules when installed: protobuf refuses two copies of one
+# .proto file in a process. Type stubs (.pyi) name the own copies.
 VENDORED = "linkgateway_client._protos"
 _VENDORED_IMPORT = re.compile(
+    r"^from (google\.(?:rpc|api|longrunning)|grpc\.health\.v1) import (\w+) as (\w+)$",
+    re.MULTILINE)
+_STUB_IMPORT = re.compile(
     r"^from (google\.(?:rpc|api|longrunning)|grpc\.health\.v1) import ", re.MULTILINE)
 
 
-def _vendor_imports(text):
-    return _VENDORED_IMPORT.sub(lambda m: f"from {VENDORED}.{m.group(1)} import ", text)
+def _vendor_imports(text, stub):
+    if stub:
+        return _STUB_IMPORT.sub(lambda m: f"from {VENDORED}.{m.group(1)} import ", text)
+    return _VENDORED_IMPORT.sub(
+        lambda m: ("from linkgateway_client._official import official_or_own as _official_or_own;"
+                   f" {m.group(3)} = _official_or_own(\"{m.group(1)}.{m.group(2)}\")"), text)
 
 
 def _generate(out):
@@ -94,7 +103,8 @@ def _files(generated):
             if name.endswith((".py", ".pyi")):
                 path = os.path.join(directory, name)
                 with open(path, encoding="utf-8") as f:
-                    yield os.path.relpath(path, generated), _vendor_imports(f.read()).encode()
+                    text = _vendor_imports(f.read(), name.endswith(".pyi"))
+                    yield os.path.relpath(path, generated), text.encode()
     vendored = os.path.join(NAME, "_protos")
     yield os.path.join(vendored, "__init__.py"), b""
     for top in ("google", "grpc"):
@@ -103,8 +113,8 @@ def _files(generated):
             for name in sorted(os.listdir(os.path.join(generated, package))):
                 if name.endswith((".py", ".pyi")):
                     with open(os.path.join(generated, package, name), encoding="utf-8") as f:
-                        yield (os.path.join(vendored, package, name),
-                               _vendor_imports(f.read()).encode())
+                        text = _vendor_imports(f.read(), name.endswith(".pyi"))
+                        yield os.path.join(vendored, package, name), text.encode()
     source = os.path.join(HERE, "src", NAME)
     for name in sorted(os.listdir(source)):
         if name.endswith((".py", ".pyi")) or name == "py.typed":
