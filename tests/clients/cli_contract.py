@@ -93,6 +93,8 @@ def script(s):
     s.run("zero duration", ["--timeout", "0", "health-check"], 64)
     s.run("flag without value", ["health-check", "--timeout"], 64)
     s.run("certificate without key", ["--cert-file", "c.pem", "health-check"], 64)
+    s.run("missing CA file", ["--ca-file", "/nonexistent/ca.pem", "health-check"], 64)
+    s.run("missing token file", ["--token-file", "/nonexistent/token", "health-check"], 64)
     s.run("not JSON", ["delete-subscription", "{not json"], 64)
     s.run("unknown field", ["delete-registration", request({"smsVoice": {"nope": 1}})], 64)
 

@@ -31,6 +31,9 @@ COMMANDS = {
     # The checkout's cli.js (its real path, so that node finds node_modules).
     "node": ["node", os.path.realpath(runfile("clients/node/cli.js"))],
 }
+# CLI_CONTRACT_LANGUAGES="cpp" runs only those sessions, without the
+# comparison (cli_contract_cpp_test: the C++ CLI under the sanitizers too).
+LANGUAGES = os.environ.get("CLI_CONTRACT_LANGUAGES", " ".join(COMMANDS)).split()
 transcripts = {}
 
 
@@ -39,19 +42,23 @@ class CliContractTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        cls.secure = Launcher("--secure")
+        if "python" not in LANGUAGES:
+            return
         subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", VENV],
                        check=True, timeout=120)
         installed = subprocess.run(
             [os.path.join(VENV, "bin", "pip"), "install", "--no-cache-dir", "--no-index",
              runfile("clients/python")], capture_output=True, text=True, timeout=300)
         assert installed.returncode == 0, installed.stdout + installed.stderr
-        cls.secure = Launcher("--secure")
 
     @classmethod
     def tearDownClass(cls):
         cls.secure.stop()
 
     def session(self, language):
+        if language not in LANGUAGES:
+            self.skipTest(f"CLI_CONTRACT_LANGUAGES={' '.join(LANGUAGES)}")
         transcripts[language] = run_session(COMMANDS[language], self.secure)
 
     def test_cpp(self):
@@ -72,6 +79,8 @@ class CliContractTest(unittest.TestCase):
     def test_zz_every_language_answers_alike(self):
         """Runs last (unittest sorts by name): each step's exit status and
         normalised answer are the same in every language."""
+        if sorted(LANGUAGES) != sorted(COMMANDS):
+            self.skipTest("not every language ran")
         self.assertEqual(sorted(transcripts), sorted(COMMANDS), "a session did not finish")
         reference = transcripts["python"]
         for language, transcript in transcripts.items():
