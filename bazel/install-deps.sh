@@ -19,7 +19,7 @@ PACKAGES=(
   libsqlite3-dev postgresql libpq-dev
   # libFuzzer targets (tests/fuzz): clang, its sanitizer/fuzzer runtimes, lld.
   clang-14 libclang-rt-14-dev lld-14
-  # The Go client (GOPATH mode, Debian's Go packages).
+  # The Go client (a module vendored from Debian's Go packages).
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-genproto-dev
   golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
   # The Java client (javac against Debian's grpc-java and protobuf jars).
@@ -27,6 +27,12 @@ PACKAGES=(
   libnetty-java libperfmark-java libguava-java libgoogle-gson-java libjsr305-java
   liberror-prone-java libanimal-sniffer-java libgeronimo-annotation-1.3-spec-java
   libnetty-tcnative-java libnetty-tcnative-jni
+  # The Java client's Maven project, offline against /usr/share/maven-repo.
+  maven libmaven-compiler-plugin-java libmaven-resources-plugin-java libmaven-jar-plugin-java
+  libmaven-source-plugin-java libmaven-install-plugin-java libsurefire-java
+  libexec-maven-plugin-java libbuild-helper-maven-plugin-java
+  # The C++ client's installable CMake project.
+  cmake
 )
 # The Node client's test needs Node.js; Debian's packages unless one is on PATH.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
