@@ -29,7 +29,7 @@
 
 namespace {
 
-using linkgateway::client::Client;
+using linkgateway::clients::cpp::Client;
 namespace v1 = linkgateway::v1;
 namespace lro = google::longrunning;
 
@@ -51,7 +51,7 @@ std::string Quote(std::string_view text) {
 // reason, domain, metadata (keys sorted), upstreamRequestId,
 // retryDelaySeconds, fieldViolations when present.
 std::string ErrorJson(absl::Status const& status) {
-  linkgateway::client::ErrorDetails details = linkgateway::client::Explain(status);
+  linkgateway::clients::cpp::ErrorDetails details = linkgateway::clients::cpp::Explain(status);
   std::string out = absl::StrCat("{\"error\":{\"code\":",
                                  Quote(absl::StatusCodeToString(details.code)),
                                  ",\"message\":", Quote(details.message));
@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
   std::string json = positional.size() > 1 ? positional[1] : "{}";
   if (json == "-") json.assign(std::istreambuf_iterator<char>(std::cin), {});
 
-  linkgateway::client::ClientOptions options;
+  linkgateway::clients::cpp::ClientOptions options;
   options.target = flags["--target"];
   options.ca_file = flags["--ca-file"];
   options.cert_file = flags["--cert-file"];

@@ -15,7 +15,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
-namespace linkgateway::client {
+namespace linkgateway::clients::cpp {
 namespace {
 
 constexpr absl::string_view kDetailsPayload = "type.googleapis.com/google.rpc.Status";
@@ -272,4 +272,4 @@ absl::StatusOr<grpc::health::v1::HealthCheckResponse> Client::Check(
   return Call(*health_, &grpc::health::v1::Health::Stub::Check, request, timeout);
 }
 
-}  // namespace linkgateway::client
+}  // namespace linkgateway::clients::cpp

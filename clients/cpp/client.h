@@ -2,7 +2,7 @@
 // channel set-up (plaintext or TLS), a deadline on every call by default, and
 // errors with their google.rpc details unpacked into a readable form.
 //
-//   auto client = linkgateway::client::Client::Create({.target = "127.0.0.1:50051"});
+//   auto client = linkgateway::clients::cpp::Client::Create({.target = "127.0.0.1:50051"});
 //   v1::DeleteSubscriptionRequest request;  // ...
 //   auto response = (*client)->DeleteSubscription(request);
 //   if (!response.ok()) std::cerr << client::Explain(response.status()).ToString();
@@ -29,7 +29,7 @@
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "linkgateway/v1/unlink.grpc.pb.h"
 
-namespace linkgateway::client {
+namespace linkgateway::clients::cpp {
 
 struct ClientOptions {
   // One gateway ("127.0.0.1:50051"), several ("ipv4:10.0.0.1:50051,10.0.0.2:50051")
@@ -161,6 +161,6 @@ class Client {
 // payload that Explain() reads.
 absl::Status FromGrpcStatus(grpc::Status const& status);
 
-}  // namespace linkgateway::client
+}  // namespace linkgateway::clients::cpp
 
 #endif  // LINKGATEWAY_CLIENTS_CPP_CLIENT_H_

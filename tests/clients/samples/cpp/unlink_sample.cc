@@ -10,9 +10,9 @@ int main(int argc, char** argv) {
     std::cerr << "usage: unlink_sample TARGET REGISTRATION_ID SUBSCRIPTION_ID\n";
     return 64;
   }
-  linkgateway::client::ClientOptions options;
+  linkgateway::clients::cpp::ClientOptions options;
   options.target = argv[1];
-  auto client = linkgateway::client::Client::Create(options);
+  auto client = linkgateway::clients::cpp::Client::Create(options);
   if (!client.ok()) {
     std::cerr << client.status() << "\n";
     return 2;
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   subscription->set_subscription_id(argv[3]);
   auto operation = (*client)->StartUnlink(request);
   if (!operation.ok()) {
-    std::cerr << linkgateway::client::Explain(operation.status()).ToString();
+    std::cerr << linkgateway::clients::cpp::Explain(operation.status()).ToString();
     return 2;
   }
   v1::WatchUnlinkRequest watch;
@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
       },
       absl::Seconds(60));
   if (!watched.ok()) {
-    std::cerr << linkgateway::client::Explain(watched).ToString();
+    std::cerr << linkgateway::clients::cpp::Explain(watched).ToString();
     return 2;
   }
   std::cout << "done" << std::endl;
