@@ -14,7 +14,8 @@
 #    the linker cache; podman import makes it an image, tagged by a hash of
 #    its package list and of base.sh, and reused while they stay the same;
 # 4. podman build of Containerfile on that base, with version and revision
-#    labels, without network.
+#    labels, without network and without podman's layer cache (it keys
+#    layers without the build arguments, so labels would go stale).
 #
 # Needs root (mmdebstrap, podman). BAZEL overrides the bazel command (e.g.
 # BAZEL="flock /some/lock bazel" where builds must take turns). Prints the
@@ -88,7 +89,7 @@ echo "== image $tag" >&2
 mkdir "$work/context"
 cp "$gateway" "$work/context/linkgateway"
 cp "$probe" "$work/context/linkgateway-health"
-podman build --quiet --pull=never --network=none --format=oci \
+podman build --quiet --no-cache --pull=never --network=none --format=oci \
   --build-arg "BASE=$base" --build-arg "VERSION=$version" \
   --build-arg "REVISION=$revision" \
   --build-arg "CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
