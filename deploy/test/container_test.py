@@ -16,15 +16,14 @@ PostgreSQL 15 and mmdebstrap from Debian. Addresses: 127.0.0.1 only.
 """
 
 import argparse
-import hashlib
 import importlib.util
 import json
 import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -128,7 +127,6 @@ class Fixture:
         """How many DeleteRegistration requests reached the emulator, per id."""
         request = urllib.request.Request(f"{self.sms_url}/__emulator/requests", data=b"{}",
                                          headers={"Content-Type": "application/json"})
-        import ssl
         with urllib.request.urlopen(request, timeout=20,
                                     context=ssl.create_default_context(cafile=self.ca)) as r:
             records = json.load(r)
@@ -389,7 +387,7 @@ def host_path(volume, path):
     volume.update(name=name, hostPath={"path": path, "type": "Directory"})
 
 
-def adapt(documents, replicas, ports, redis_port, redis_tag, image, secret_dirs, config_for):
+def adapt(documents, replicas, ports, image, secret_dirs, config_for):
     """deploy/kubernetes/base (as kustomize renders it) for podman 4.3's
     kube play on one machine. Each difference is a podman limit or this
     machine's rule, not a change of the manifests' meaning:
@@ -506,7 +504,7 @@ def kube_phase(image, fixture, seconds, kill_after):
         text = gateway_config(fixture, *ports[i])
         return text.replace('"linkgateway-redis:6379"', f'"127.0.0.1:{redis_port}"')
 
-    pods = adapt(documents, replicas, ports, redis_port, redis_tag, image, secret_dirs, config_for)
+    pods = adapt(documents, replicas, ports, image, secret_dirs, config_for)
     manifest = os.path.join(directory, "kube.yaml")
     with open(manifest, "w") as f:
         yaml.safe_dump_all([redis_pod(redis_tag, redis_port, redis_conf)] + pods, f)
