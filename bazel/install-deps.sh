@@ -33,10 +33,15 @@ PACKAGES=(
   libexec-maven-plugin-java libbuild-helper-maven-plugin-java
   # The C++ client's installable CMake project.
   cmake
+  # deploy/: the image (mmdebstrap, podman with runc, catatonit for pods),
+  # the systemd unit's checks, the manifests' and rules' tests.
+  mmdebstrap podman runc catatonit systemd python3-yaml
 )
 # The Node client's test needs Node.js; Debian's packages unless one is on PATH.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+# kustomize (deploy/kubernetes) through kubectl; Debian's unless one is on PATH.
+command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
