@@ -17,18 +17,18 @@
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_ca.h"
 
-namespace linkgateway::deploy {
+namespace linkgateway::deploy::health_probe {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using linkgateway::testing::ChildProcess;
-using linkgateway::testing::Completed;
-using linkgateway::testing::RunfilePath;
+using linkgateway::tests::testing::ChildProcess;
+using linkgateway::tests::testing::Completed;
+using linkgateway::tests::testing::RunfilePath;
 
 Completed Probe(std::vector<std::string> args) {
   args.insert(args.begin(), RunfilePath("deploy/health_probe/linkgateway-health"));
-  auto done = linkgateway::testing::RunToCompletion(args, absl::Seconds(20));
+  auto done = linkgateway::tests::testing::RunToCompletion(args, absl::Seconds(20));
   EXPECT_TRUE(done.ok()) << done.status();
   return done.ok() ? *done : Completed{};
 }
@@ -38,7 +38,7 @@ std::string TempPath(std::string const& name) {
 }
 
 TEST(HealthProbeTest, ServingGatewayExitsZero) {
-  auto gateway = linkgateway::testing::StartGateway({});
+  auto gateway = linkgateway::tests::testing::StartGateway({});
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   Completed done = Probe({"--address=" + (*gateway)->address()});
   EXPECT_EQ(done.exit_code, 0) << done.output;
@@ -46,7 +46,7 @@ TEST(HealthProbeTest, ServingGatewayExitsZero) {
 }
 
 TEST(HealthProbeTest, ProviderWithoutCredentialsIsNotServing) {
-  auto gateway = linkgateway::testing::StartGateway({});
+  auto gateway = linkgateway::tests::testing::StartGateway({});
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   Completed done = Probe({"--address=" + (*gateway)->address(),
                           "--service=linkgateway.provider.imiconnect"});
@@ -55,7 +55,7 @@ TEST(HealthProbeTest, ProviderWithoutCredentialsIsNotServing) {
 }
 
 TEST(HealthProbeTest, UnknownServiceFails) {
-  auto gateway = linkgateway::testing::StartGateway({});
+  auto gateway = linkgateway::tests::testing::StartGateway({});
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   Completed done = Probe({"--address=" + (*gateway)->address(), "--service=no.such.Service"});
   EXPECT_EQ(done.exit_code, 1) << done.output;
@@ -63,7 +63,7 @@ TEST(HealthProbeTest, UnknownServiceFails) {
 }
 
 TEST(HealthProbeTest, NoServerFailsWithinTheTimeout) {
-  int port = linkgateway::testing::FreeLoopbackPort();
+  int port = linkgateway::tests::testing::FreeLoopbackPort();
   absl::Time start = absl::Now();
   Completed done = Probe({absl::StrCat("--address=127.0.0.1:", port), "--timeout=500ms"});
   EXPECT_EQ(done.exit_code, 1) << done.output;
@@ -72,7 +72,7 @@ TEST(HealthProbeTest, NoServerFailsWithinTheTimeout) {
 }
 
 TEST(HealthProbeTest, StoppedGatewayFails) {
-  auto gateway = linkgateway::testing::StartGateway({});
+  auto gateway = linkgateway::tests::testing::StartGateway({});
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   std::string address = (*gateway)->address();
   ASSERT_EQ((*gateway)->Stop(SIGTERM), 0);
@@ -97,10 +97,10 @@ class TlsHealthProbeTest : public ::testing::Test {
   static constexpr char kToken[] = "probe-token-0123456789abcdef";
 
   void SetUp() override {
-    auto certs = linkgateway::testing::MakeTestCertificates();
+    auto certs = linkgateway::tests::testing::MakeTestCertificates();
     ASSERT_TRUE(certs.ok()) << certs.status();
     certs_ = *certs;
-    auto client = linkgateway::testing::MakeCertificate(certs_, "probe", "/CN=probe",
+    auto client = linkgateway::tests::testing::MakeCertificate(certs_, "probe", "/CN=probe",
                                                         "URI:spiffe://example.org/probe");
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = *client;
@@ -123,7 +123,7 @@ class TlsHealthProbeTest : public ::testing::Test {
                           << "\" }\n"
                           << "  authentication { mtls: true token_file: \"" << tokens << "\" }\n"
                           << "}\n";
-    auto gateway = linkgateway::testing::StartGateway({"--config=" + config});
+    auto gateway = linkgateway::tests::testing::StartGateway({"--config=" + config});
     ASSERT_TRUE(gateway.ok()) << gateway.status();
     gateway_ = *std::move(gateway);
   }
@@ -133,8 +133,8 @@ class TlsHealthProbeTest : public ::testing::Test {
     return more;
   }
 
-  linkgateway::testing::TestCertificates certs_;
-  linkgateway::testing::TestCertificate client_;
+  linkgateway::tests::testing::TestCertificates certs_;
+  linkgateway::tests::testing::TestCertificate client_;
   std::string token_file_;
   std::unique_ptr<ChildProcess> gateway_;
 };
@@ -163,7 +163,7 @@ TEST_F(TlsHealthProbeTest, ServerNameMustMatchTheCertificate) {
 }
 
 TEST_F(TlsHealthProbeTest, AnotherCaIsRefused) {
-  auto other = linkgateway::testing::MakeTestCertificates();
+  auto other = linkgateway::tests::testing::MakeTestCertificates();
   ASSERT_TRUE(other.ok()) << other.status();
   Completed done =
       Probe(Args({"--ca_file=" + other->ca_cert, "--token_file=" + token_file_, "--timeout=1s"}));
@@ -176,4 +176,4 @@ TEST_F(TlsHealthProbeTest, PlaintextToATlsServerFails) {
 }
 
 }  // namespace
-}  // namespace linkgateway::deploy
+}  // namespace linkgateway::deploy::health_probe
