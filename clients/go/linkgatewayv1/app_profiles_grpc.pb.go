@@ -22,7 +22,7 @@ type AppProfileServiceClient interface {
 	// deletion; follow it with GetProfileTransaction.
 	DeleteAppProfile(ctx context.Context, in *DeleteAppProfileRequest, opts ...grpc.CallOption) (*DeleteAppProfileResponse, error)
 	// Reads the state of a queued profile transaction. Returns the resource
-	// itself (AIP-131):
+	// itself (AIP-131).
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetProfileTransaction(ctx context.Context, in *GetProfileTransactionRequest, opts ...grpc.CallOption) (*ProfileTransaction, error)
 }
@@ -62,7 +62,7 @@ type AppProfileServiceServer interface {
 	// deletion; follow it with GetProfileTransaction.
 	DeleteAppProfile(context.Context, *DeleteAppProfileRequest) (*DeleteAppProfileResponse, error)
 	// Reads the state of a queued profile transaction. Returns the resource
-	// itself (AIP-131):
+	// itself (AIP-131).
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetProfileTransaction(context.Context, *GetProfileTransactionRequest) (*ProfileTransaction, error)
 	mustEmbedUnimplementedAppProfileServiceServer()

@@ -18,7 +18,7 @@ const _ = grpc.SupportPackageIsVersion7
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type SubscriptionServiceClient interface {
 	// Reads the subscription state of a device's slots. Returns the resource
-	// itself (AIP-131):
+	// itself (AIP-131).
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetSubscriptionInfo(ctx context.Context, in *GetSubscriptionInfoRequest, opts ...grpc.CallOption) (*SubscriptionInfo, error)
 	// Deletes one subscription. Errors are described on
@@ -57,7 +57,7 @@ func (c *subscriptionServiceClient) DeleteSubscription(ctx context.Context, in *
 // for forward compatibility
 type SubscriptionServiceServer interface {
 	// Reads the subscription state of a device's slots. Returns the resource
-	// itself (AIP-131):
+	// itself (AIP-131).
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	GetSubscriptionInfo(context.Context, *GetSubscriptionInfoRequest) (*SubscriptionInfo, error)
 	// Deletes one subscription. Errors are described on

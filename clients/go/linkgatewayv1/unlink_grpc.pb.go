@@ -27,12 +27,12 @@ type UnlinkServiceClient interface {
 	// caller's identity, validated by that provider's rules and audited.
 	// Errors: INVALID_ARGUMENT names the target and the rule (every target is
 	// checked before anything is sent); PERMISSION_DENIED names the method and
-	// provider a step would need. Returns the operation itself (AIP-151):
+	// provider a step would need. Returns the operation itself (AIP-151).
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	StartUnlink(ctx context.Context, in *StartUnlinkRequest, opts ...grpc.CallOption) (*longrunning.Operation, error)
 	// Streams the job's metadata: first as it is now, then after every step
 	// change, and ends (OK) once the job is done. Only its caller may watch.
-	// Streams the operation's own metadata type:
+	// Streams the operation's own metadata type.
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	WatchUnlink(ctx context.Context, in *WatchUnlinkRequest, opts ...grpc.CallOption) (UnlinkService_WatchUnlinkClient, error)
 }
@@ -99,12 +99,12 @@ type UnlinkServiceServer interface {
 	// caller's identity, validated by that provider's rules and audited.
 	// Errors: INVALID_ARGUMENT names the target and the rule (every target is
 	// checked before anything is sent); PERMISSION_DENIED names the method and
-	// provider a step would need. Returns the operation itself (AIP-151):
+	// provider a step would need. Returns the operation itself (AIP-151).
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	StartUnlink(context.Context, *StartUnlinkRequest) (*longrunning.Operation, error)
 	// Streams the job's metadata: first as it is now, then after every step
 	// change, and ends (OK) once the job is done. Only its caller may watch.
-	// Streams the operation's own metadata type:
+	// Streams the operation's own metadata type.
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	WatchUnlink(*WatchUnlinkRequest, UnlinkService_WatchUnlinkServer) error
 	mustEmbedUnimplementedUnlinkServiceServer()
