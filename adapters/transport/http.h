@@ -20,10 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-
-namespace linkgateway::adapters::async {
-class Cancellation;
-}  // namespace linkgateway::adapters::async
+#include "adapters/async/cancellation.h"
 
 namespace linkgateway::adapters::transport {
 
