@@ -1,5 +1,6 @@
 #include "adapters/auth/lwa_token_source.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -18,9 +19,10 @@ namespace {
 
 // A wait that ended before the token came: the operation's upstream was
 // never called.
-absl::Status GaveUpWaiting(absl::StatusCode code, absl::string_view reason, absl::string_view why) {
+absl::Status GaveUpWaiting(absl::StatusCode code, absl::string_view why) {
   absl::Status status = WithErrorInfo(
-      absl::Status(code, absl::StrCat(why, " while waiting for a Login with Amazon token")), reason,
+      absl::Status(code, absl::StrCat(why, " while waiting for a Login with Amazon token")),
+      code == absl::StatusCode::kCancelled ? reason::kCancelled : reason::kDeadlineExceeded,
       kGatewayDomain);
   MarkNotSent(status);
   return status;
@@ -29,7 +31,10 @@ absl::Status GaveUpWaiting(absl::StatusCode code, absl::string_view reason, absl
 }  // namespace
 
 LwaTokenSource::LwaTokenSource(LwaOptions options, HttpTransport& transport, Scheduler& clock)
-    : options_(std::move(options)), transport_(transport), clock_(clock) {}
+    : options_(std::move(options)),
+      transport_(transport),
+      clock_(clock),
+      waiters_(SharedWaiters<std::string>::Create(clock, &GaveUpWaiting)) {}
 
 // The refresh is shared by every waiter, so it runs on its own timeout; each
 // waiter leaves at its own deadline or cancellation.
@@ -37,15 +42,14 @@ void LwaTokenSource::GetToken(absl::Time deadline, std::shared_ptr<Cancellation>
                               Done<std::string> done) {
   std::string token;
   bool refresh = false;
-  std::uint64_t id = 0;
+  std::optional<std::uint64_t> waiter;
   {
     absl::MutexLock lock(&mu_);
     absl::Time now = clock_.Now();
     if (!token_.empty() && now < expires_at_ - options_.expiry_margin) {
       token = token_;
     } else {
-      id = next_waiter_++;
-      waiters_[id] = Waiter{std::move(done), cancellation};
+      waiter = waiters_->Reserve(std::move(done));
     }
     // Refresh if none runs and the token is missing or in its last minutes.
     if (!refreshing_ && (token.empty() || now >= expires_at_ - options_.refresh_ahead)) {
@@ -55,33 +59,7 @@ void LwaTokenSource::GetToken(absl::Time deadline, std::shared_ptr<Cancellation>
   }
   if (refresh) Refresh();
   if (!token.empty()) return std::move(done)(std::move(token));
-
-  if (deadline != absl::InfiniteFuture()) {
-    clock_.RunAt(deadline, [this, id] {
-      Answer(id, GaveUpWaiting(absl::StatusCode::kDeadlineExceeded, reason::kDeadlineExceeded,
-                               "the call's deadline passed"));
-    });
-  }
-  if (cancellation) {
-    Cancellation::Id cancel_id = cancellation->OnCancel([this, id] {
-      Answer(id, GaveUpWaiting(absl::StatusCode::kCancelled, reason::kCancelled,
-                               "the call was cancelled"));
-    });
-    absl::MutexLock lock(&mu_);
-    if (auto it = waiters_.find(id); it != waiters_.end()) it->second.cancellation_id = cancel_id;
-  }
-}
-
-void LwaTokenSource::Answer(std::uint64_t id, absl::Status result) {
-  Waiter waiter;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = waiters_.find(id);
-    if (it == waiters_.end()) return;  // already answered
-    waiter = std::move(it->second);
-    waiters_.erase(it);
-  }
-  std::move(waiter.done)(std::move(result));
+  waiters_->Watch(*waiter, deadline, std::move(cancellation));
 }
 
 absl::Status LwaTokenSource::CredentialsAccepted() const {
@@ -210,7 +188,6 @@ void LwaTokenSource::OnResponse(absl::StatusOr<HttpResponse> response, bool shar
 }
 
 void LwaTokenSource::Settle(absl::StatusOr<std::string> result, absl::Duration lifetime) {
-  absl::flat_hash_map<std::uint64_t, Waiter> waiters;
   {
     absl::MutexLock lock(&mu_);
     if (result.ok()) {
@@ -222,12 +199,8 @@ void LwaTokenSource::Settle(absl::StatusOr<std::string> result, absl::Duration l
       credentials_rejected_ = result.status();
     }
     refreshing_ = false;
-    waiters.swap(waiters_);
   }
-  for (auto& [id, waiter] : waiters) {
-    if (waiter.cancellation) waiter.cancellation->Remove(waiter.cancellation_id);
-    std::move(waiter.done)(result);
-  }
+  waiters_->Settle(result);
 }
 
 }  // namespace linkgateway::core

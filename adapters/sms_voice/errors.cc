@@ -1,5 +1,6 @@
 #include "adapters/sms_voice/errors.h"
 
+#include "adapters/auth/aws_common_errors.h"
 #include "adapters/errors/reasons.h"
 
 namespace linkgateway::adapters::sms_voice {
@@ -9,9 +10,10 @@ using Code = absl::StatusCode;
 using R = core::RetryClass;
 namespace reason = core::reason;
 
-// SMS and Voice v2: the operation's modeled errors (botocore model) and the AWS
-// common errors about the gateway's credentials and signature, by error name.
-constexpr core::VendorErrorRow kRows[] = {
+// SMS and Voice v2: the operation's modeled errors (botocore model) and the
+// JSON protocol's spellings of the errors about the gateway's credentials,
+// then the AWS common errors, by error name.
+constexpr core::VendorErrorRow kOwnRows[] = {
     {"ValidationException", Code::kInvalidArgument, R::kNone, reason::kUpstreamInvalidArgument},
     {"AccessDeniedException", Code::kPermissionDenied, R::kNone, reason::kUpstreamPermissionDenied},
     {"ResourceNotFoundException", Code::kNotFound, R::kNone, reason::kUpstreamNotFound},
@@ -21,37 +23,22 @@ constexpr core::VendorErrorRow kRows[] = {
     {"InternalServerException", Code::kUnavailable, R::kTransient, reason::kUpstreamUnavailable},
     {"ServiceQuotaExceededException", Code::kResourceExhausted, R::kNone,
      reason::kUpstreamQuotaExceeded},
-    // AWS common errors (the gateway's credentials and signature).
+    // The JSON protocol's names for errors about the gateway's credentials.
     {"UnrecognizedClientException", Code::kUnauthenticated, R::kNone,
-     reason::kUpstreamCredentialsRejected},
-    {"InvalidClientTokenId", Code::kUnauthenticated, R::kNone,
      reason::kUpstreamCredentialsRejected},
     {"InvalidSignatureException", Code::kUnauthenticated, R::kNone,
      reason::kUpstreamCredentialsRejected},
-    {"SignatureDoesNotMatch", Code::kUnauthenticated, R::kNone,
-     reason::kUpstreamCredentialsRejected},
-    {"IncompleteSignature", Code::kUnauthenticated, R::kNone, reason::kUpstreamCredentialsRejected},
-    {"MissingAuthenticationToken", Code::kUnauthenticated, R::kNone,
-     reason::kUpstreamCredentialsRejected},
     {"MissingAuthenticationTokenException", Code::kUnauthenticated, R::kNone,
      reason::kUpstreamCredentialsRejected},
-    {"ExpiredTokenException", Code::kUnauthenticated, R::kNone,
-     reason::kUpstreamCredentialsExpired},
-    {"ExpiredToken", Code::kUnauthenticated, R::kNone, reason::kUpstreamCredentialsExpired},
-    // Clock skew: a fresh signature on retry can succeed.
-    {"RequestExpired", Code::kUnavailable, R::kTransient, reason::kUpstreamRequestExpired},
-    {"OptInRequired", Code::kPermissionDenied, R::kNone, reason::kUpstreamPermissionDenied},
-    {"Throttling", Code::kResourceExhausted, R::kThrottle, reason::kUpstreamThrottled},
     {"TooManyRequestsException", Code::kResourceExhausted, R::kThrottle,
      reason::kUpstreamThrottled},
-    {"RequestLimitExceeded", Code::kResourceExhausted, R::kThrottle, reason::kUpstreamThrottled},
-    {"InternalFailure", Code::kUnavailable, R::kTransient, reason::kUpstreamUnavailable},
-    {"ServiceUnavailable", Code::kUnavailable, R::kTransient, reason::kUpstreamUnavailable},
     {"RequestTimeout", Code::kUnavailable, R::kTransient, reason::kUpstreamUnavailable},
     {"UnknownOperationException", Code::kInternal, R::kNone,
      reason::kUpstreamRejectedGatewayRequest},
     {"SerializationException", Code::kInternal, R::kNone, reason::kUpstreamRejectedGatewayRequest},
 };
+
+constexpr auto kRows = core::WithAwsCommonErrors(kOwnRows);
 
 }  // namespace
 

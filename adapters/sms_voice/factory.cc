@@ -1,9 +1,10 @@
 // Registers SMS and Voice v2 DeleteRegistration: SigV4 with the gateway's AWS
-// credentials, retried (a delete by id may be repeated; a repeat that finds
-// the registration gone proves the first worked).
+// credentials (static keys or the credential chain), retried (a delete by id
+// may be repeated; a repeat that finds the registration gone proves the first
+// worked).
 #include <memory>
 
-#include "adapters/auth/aws_credentials.h"
+#include "adapters/auth/aws_credentials_config.h"
 #include "adapters/operation/provider_factory.h"
 #include "adapters/policies/with_policies.h"
 #include "adapters/sms_voice/config.h"
@@ -14,6 +15,8 @@ namespace linkgateway::adapters::sms_voice {
 namespace {
 
 constexpr OperationId kDeleteRegistration{"sms_voice", "DeleteRegistration"};
+// STS and the credential endpoints, as they appear in the upstream metrics.
+constexpr OperationId kAwsCredentials{"aws_credentials", "Fetch"};
 
 class Factory final : public ProviderFactory {
  public:
@@ -28,11 +31,10 @@ class Factory final : public ProviderFactory {
 
   absl::Status Register(ProviderContext& context) const override {
     auto const& sms = context.config.sms_voice();
-    std::shared_ptr<core::AwsCredentialsProvider> credentials =
-        sms.credentials().has_file()
-            ? core::MakeFileAwsCredentials(sms.credentials().file().path(),
-                                           sms.credentials().file().profile())
-            : core::MakeEnvironmentAwsCredentials();
+    std::shared_ptr<core::AwsCredentialsProvider> credentials = core::MakeAwsCredentials(
+        sms.credentials(),
+        {context.MeteredTransportFor(kAwsCredentials), context.scheduler, sms.region(), nullptr,
+         [&metrics = context.metrics](bool ok) { metrics.TokenFetched("aws_credentials", ok); }});
     context.resources.push_back(credentials);
     context.registry.delete_registration.Add(
         v1::DeleteRegistrationRequest::kSmsVoice, &ValidateDeleteRegistration,

@@ -42,7 +42,7 @@ class DeleteRegistration final
   void Start(CallContext const& context, v1::DeleteRegistrationRequest const& request,
              Callback<v1::DeleteRegistrationResponse> done) override;
 
-  // The gateway's AWS credentials are there.
+  // The gateway's AWS credentials are there (or their source is configured).
   absl::Status Preflight() const override;
 
   // After an attempt that may have succeeded, ResourceNotFoundException means
@@ -51,6 +51,11 @@ class DeleteRegistration final
       absl::Status const& status);
 
  private:
+  // Signs and sends one attempt with `credentials`.
+  void Send(CallContext const& context, std::string const& registration_id,
+            core::AwsCredentials const& credentials,
+            Callback<v1::DeleteRegistrationResponse> done);
+
   std::string const endpoint_;
   std::string const region_;
   core::HttpTransport& transport_;

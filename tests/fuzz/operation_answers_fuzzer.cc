@@ -38,9 +38,11 @@ constexpr char kToken[] = R"({"access_token":"Atza|fuzz","token_type":"bearer","
 
 class FixedCredentials : public core::AwsCredentialsProvider {
  public:
-  absl::StatusOr<core::AwsCredentials> Get() override {
-    return core::AwsCredentials{"AKIDFUZZ", "fuzz-secret", "fuzz-session"};
+  void Get(absl::Time, std::shared_ptr<core::Cancellation>,
+           core::Done<core::AwsCredentials> done) override {
+    std::move(done)(core::AwsCredentials{"AKIDFUZZ", "fuzz-secret", "fuzz-session"});
   }
+  absl::Status Ready() override { return absl::OkStatus(); }
 };
 
 HttpResponse Answer(uint8_t const* data, size_t size) {

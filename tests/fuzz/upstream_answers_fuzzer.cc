@@ -6,7 +6,10 @@
 #include <string>
 
 #include "absl/time/clock.h"
-#include "adapters/auth/aws_credentials.h"
+#include "adapters/auth/aws_profile_files.h"
+#include "adapters/auth/aws_static_credentials.h"
+#include "adapters/auth/credential_endpoints.h"
+#include "adapters/auth/sts_client.h"
 #include "adapters/imiconnect/imiconnect.h"
 #include "adapters/sms_voice/sms_voice.h"
 #include "adapters/transport/http.h"
@@ -14,7 +17,7 @@
 extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
   if (size == 0) return 0;
   std::string input(reinterpret_cast<char const*>(data) + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 7) {
     case 0:  // SMS and Voice DeleteRegistration result (JSON)
       (void)linkgateway::adapters::sms_voice::ParseRegistration(input);
       break;
@@ -26,6 +29,23 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
       response.status = 503;
       response.headers.push_back({"retry-after", input});
       (void)linkgateway::core::RetryAfter(response, absl::Now());
+      break;
+    }
+    case 3: {  // AWS STS answers (XML): credentials, then an error
+      (void)linkgateway::core::ParseStsCredentials("AssumeRole", input);
+      linkgateway::core::HttpResponse response;
+      response.status = 403;
+      response.body = input;
+      (void)linkgateway::core::StsError(response, absl::Now());
+      break;
+    }
+    case 4:  // the container endpoint's and IMDS's credentials document
+      (void)linkgateway::core::ParseCredentialsDocument(
+          linkgateway::core::InstanceMetadataErrors(), input);
+      break;
+    case 5: {  // the shared AWS config file
+      auto sections = linkgateway::core::ParseIniSections(input);
+      if (sections.ok()) (void)linkgateway::core::ConfigFileProfiles(*sections);
       break;
     }
     default:  // the shared AWS credentials file
