@@ -12,17 +12,6 @@
 namespace linkgateway::core {
 namespace {
 
-// A wait that ended before the credentials came: the operation's upstream
-// was never called.
-absl::Status GaveUpWaiting(absl::StatusCode code, absl::string_view why) {
-  absl::Status status = WithErrorInfo(
-      absl::Status(code, absl::StrCat(why, " while waiting for AWS credentials")),
-      code == absl::StatusCode::kCancelled ? reason::kCancelled : reason::kDeadlineExceeded,
-      kGatewayDomain);
-  MarkNotSent(status);
-  return status;
-}
-
 double RandomFraction() {
   absl::BitGen gen;
   return absl::Uniform(gen, 0.0, 1.0);
@@ -43,7 +32,7 @@ AwsCredentialsCache::AwsCredentialsCache(std::unique_ptr<AwsCredentialPlanner> p
     : planner_(std::move(planner)),
       clock_(clock),
       options_(std::move(options)),
-      waiters_(SharedWaiters<AwsCredentials>::Create(clock, &GaveUpWaiting)) {}
+      waiters_(SharedWaiters<AwsCredentials>::Create(clock, "AWS credentials")) {}
 
 bool AwsCredentialsCache::Usable(absl::Time now) const {
   return credentials_.has_value() && now < credentials_->expiration - options_.expiry_margin;

@@ -15,26 +15,11 @@
 #include "google/protobuf/util/json_util.h"
 
 namespace linkgateway::core {
-namespace {
-
-// A wait that ended before the token came: the operation's upstream was
-// never called.
-absl::Status GaveUpWaiting(absl::StatusCode code, absl::string_view why) {
-  absl::Status status = WithErrorInfo(
-      absl::Status(code, absl::StrCat(why, " while waiting for a Login with Amazon token")),
-      code == absl::StatusCode::kCancelled ? reason::kCancelled : reason::kDeadlineExceeded,
-      kGatewayDomain);
-  MarkNotSent(status);
-  return status;
-}
-
-}  // namespace
-
 LwaTokenSource::LwaTokenSource(LwaOptions options, HttpTransport& transport, Scheduler& clock)
     : options_(std::move(options)),
       transport_(transport),
       clock_(clock),
-      waiters_(SharedWaiters<std::string>::Create(clock, &GaveUpWaiting)) {}
+      waiters_(SharedWaiters<std::string>::Create(clock, "a Login with Amazon token")) {}
 
 // The refresh is shared by every waiter, so it runs on its own timeout; each
 // waiter leaves at its own deadline or cancellation.

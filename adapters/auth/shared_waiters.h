@@ -6,30 +6,44 @@
 #define LINKGATEWAY_ADAPTERS_AUTH_SHARED_WAITERS_H_
 
 #include <cstdint>
-#include <functional>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "adapters/async/cancellation.h"
 #include "adapters/async/scheduler.h"
+#include "adapters/errors/reasons.h"
+#include "adapters/errors/status_details.h"
+#include "adapters/errors/status_mapping.h"
 #include "adapters/transport/http.h"
 
 namespace linkgateway::core {
 
+// What a waiter that left early is told (DEADLINE_EXCEEDED or CANCELLED, why,
+// while waiting for `what`), marked as never sent upstream.
+inline absl::Status GaveUpWaiting(absl::StatusCode code, absl::string_view why,
+                                  absl::string_view what) {
+  absl::Status status = WithErrorInfo(
+      absl::Status(code, absl::StrCat(why, " while waiting for ", what)),
+      code == absl::StatusCode::kCancelled ? reason::kCancelled : reason::kDeadlineExceeded,
+      kGatewayDomain);
+  MarkNotSent(status);
+  return status;
+}
+
 template <typename T>
 class SharedWaiters : public std::enable_shared_from_this<SharedWaiters<T>> {
  public:
-  // The status a waiter gets when it leaves early: `code` is
-  // DEADLINE_EXCEEDED or CANCELLED, `why` says which.
-  using GaveUp = std::function<absl::Status(absl::StatusCode code, absl::string_view why)>;
-
-  static std::shared_ptr<SharedWaiters> Create(Scheduler& clock, GaveUp gave_up) {
-    return std::shared_ptr<SharedWaiters>(new SharedWaiters(clock, std::move(gave_up)));
+  // `what` names the refresh in errors, e.g. "AWS credentials".
+  static std::shared_ptr<SharedWaiters> Create(Scheduler& clock, std::string what) {
+    return std::shared_ptr<SharedWaiters>(new SharedWaiters(clock, std::move(what)));
   }
 
   ~SharedWaiters() {
@@ -39,7 +53,7 @@ class SharedWaiters : public std::enable_shared_from_this<SharedWaiters<T>> {
       left.swap(waiters_);
     }
     for (auto& [id, waiter] : left) {
-      std::move(waiter.done)(gave_up_(absl::StatusCode::kCancelled, "the gateway is stopping"));
+      std::move(waiter.done)(GaveUpWaiting(absl::StatusCode::kCancelled, "the gateway is stopping", what_));
     }
   }
 
@@ -115,7 +129,7 @@ class SharedWaiters : public std::enable_shared_from_this<SharedWaiters<T>> {
     Cancellation::Id cancellation_id = 0;
   };
 
-  SharedWaiters(Scheduler& clock, GaveUp gave_up) : clock_(clock), gave_up_(std::move(gave_up)) {}
+  SharedWaiters(Scheduler& clock, std::string what) : clock_(clock), what_(std::move(what)) {}
 
   void Leave(std::uint64_t id, absl::StatusCode code, absl::string_view why)
       ABSL_LOCKS_EXCLUDED(mu_) {
@@ -130,11 +144,11 @@ class SharedWaiters : public std::enable_shared_from_this<SharedWaiters<T>> {
     if (waiter.cancellation && code != absl::StatusCode::kCancelled) {
       waiter.cancellation->Remove(waiter.cancellation_id);
     }
-    std::move(waiter.done)(gave_up_(code, why));
+    std::move(waiter.done)(GaveUpWaiting(code, why, what_));
   }
 
   Scheduler& clock_;
-  GaveUp const gave_up_;
+  std::string const what_;
   mutable absl::Mutex mu_;
   std::uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<std::uint64_t, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
