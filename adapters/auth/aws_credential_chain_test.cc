@@ -132,6 +132,8 @@ struct ChainCase {
   std::string want_key;                    // the access key id resolved, or
   std::string want_error;                  // part of the error
   std::vector<std::string> want_calls;     // what the upstreams saw
+
+  friend void PrintTo(ChainCase const& c, std::ostream* out) { *out << c.name; }
 };
 
 class ChainTest : public ::testing::TestWithParam<ChainCase> {

@@ -35,7 +35,7 @@ AwsCredentialsCache::AwsCredentialsCache(std::unique_ptr<AwsCredentialPlanner> p
       waiters_(SharedWaiters<AwsCredentials>::Create(clock, "AWS credentials")) {}
 
 bool AwsCredentialsCache::Usable(absl::Time now) const {
-  return credentials_.has_value() && now < credentials_->expiration - options_.expiry_margin;
+  return credentials_.has_value() && now < use_until_;
 }
 
 void AwsCredentialsCache::Get(absl::Time deadline, std::shared_ptr<Cancellation> cancellation,
@@ -101,7 +101,12 @@ void AwsCredentialsCache::Settle(std::uint64_t id, std::string const& key,
     if (!fetching_ || id != fetches_) return;  // stale
     fetching_ = false;
     absl::Time now = clock_.Now();
-    if (result.ok() && result->expiration - options_.expiry_margin <= now) {
+    // The margin shrinks for credentials that live only minutes.
+    absl::Time use_until =
+        result.ok() ? result->expiration -
+                          std::min(options_.expiry_margin, (result->expiration - now) / 4)
+                    : absl::InfinitePast();
+    if (result.ok() && use_until <= now) {
       result = AwsCredentialsMissing(absl::StrCat(
           "the AWS credentials fetched (", key, ") expire at ",
           absl::FormatTime(absl::RFC3339_sec, result->expiration, absl::UTCTimeZone()),
@@ -109,6 +114,7 @@ void AwsCredentialsCache::Settle(std::uint64_t id, std::string const& key,
     }
     if (result.ok()) {
       credentials_ = *result;
+      use_until_ = use_until;
       key_ = key;
       refresh_at_ = RefreshTime(now, result->expiration);
       last_error_ = absl::OkStatus();
@@ -120,8 +126,7 @@ void AwsCredentialsCache::Settle(std::uint64_t id, std::string const& key,
       retry_after_ = now + options_.failure_backoff;
       // Valid credentials stay in use; the background refresh tries again.
       if (key_ == key && Usable(now)) {
-        next_timer = std::min(now + options_.retry_interval,
-                              credentials_->expiration - options_.expiry_margin);
+        next_timer = std::min(now + options_.retry_interval, use_until_);
         retry_after_ = next_timer;
       }
     }

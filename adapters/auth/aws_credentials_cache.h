@@ -61,7 +61,8 @@ struct AwsCredentialsCacheOptions {
   // short-lived ones are not fetched again at once.
   absl::Duration refresh_ahead = absl::Minutes(5);
   absl::Duration refresh_jitter = absl::Minutes(2);
-  // Credentials are not handed out in their last minute.
+  // Credentials are not handed out in their last minute (in the last
+  // quarter of their life, when that is shorter).
   absl::Duration expiry_margin = absl::Minutes(1);
   // Bound for one fetch (e.g. container credentials, then AssumeRole).
   absl::Duration fetch_timeout = absl::Seconds(30);
@@ -119,6 +120,8 @@ class AwsCredentialsCache final : public AwsCredentialsProvider,
 
   mutable absl::Mutex mu_;
   std::optional<AwsCredentials> credentials_ ABSL_GUARDED_BY(mu_);
+  // Their expiration less the margin.
+  absl::Time use_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::string key_ ABSL_GUARDED_BY(mu_);
   absl::Time refresh_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   bool fetching_ ABSL_GUARDED_BY(mu_) = false;

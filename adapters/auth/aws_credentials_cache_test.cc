@@ -295,9 +295,19 @@ TEST_F(CacheTest, AFetchThatNeverEndsIsAbandonedAtItsDeadline) {
 
 TEST_F(CacheTest, AlreadyExpiredCredentialsAreAnError) {
   auto waiting = Start();
-  ASSERT_TRUE(fetch_->Answer(Temporary("OLD", clock_.Now() + absl::Seconds(30))));
+  ASSERT_TRUE(fetch_->Answer(Temporary("OLD", clock_.Now())));
   EXPECT_THAT(waiting->status().message(), HasSubstr("too soon to use"));
   EXPECT_EQ(ReasonOf(waiting->status()), "GATEWAY_CREDENTIALS_MISSING");
+}
+
+TEST_F(CacheTest, MinutesLongCredentialsKeepAQuarterOfTheirLifeAsMargin) {
+  auto waiting = Start();
+  ASSERT_TRUE(fetch_->Answer(Temporary("SHORT", clock_.Now() + absl::Seconds(40))));
+  ASSERT_TRUE(waiting->ok()) << waiting->status();
+  clock_.AdvanceBy(absl::Seconds(29));
+  EXPECT_EQ(KeyIdNow(), "SHORT");
+  clock_.AdvanceBy(absl::Seconds(1));  // the last 10 s: no longer handed out
+  EXPECT_TRUE(Pending(Start()));
 }
 
 TEST_F(CacheTest, ANewPlanKeyOrAnInvalidationFetchesAnew) {
