@@ -41,9 +41,15 @@ struct Source {
   }
 };
 
-std::string SessionName(std::string const& configured, std::string const& prefix) {
-  if (!configured.empty()) return configured;
+// A session name for configurations that name none: "<prefix>-<unix time>",
+// fixed when the planner is made, so every refresh of one gateway run shows
+// under one name in CloudTrail (as botocore's do within a session).
+std::string GeneratedSessionName(std::string const& prefix) {
   return absl::StrCat(prefix, "-", absl::ToUnixSeconds(absl::Now()));
+}
+
+std::string SessionName(std::string const& configured, std::string const& generated) {
+  return configured.empty() ? generated : configured;
 }
 
 std::string RoleKey(AssumeRoleParams const& params) {
@@ -57,11 +63,11 @@ std::string RoleKey(AssumeRoleParams const& params) {
 
 class AssumeRoleFetch final : public AwsCredentialFetch {
  public:
-  AssumeRoleFetch(std::shared_ptr<StsClient> sts, AssumeRoleParams params, std::string prefix,
-                  Source source)
+  AssumeRoleFetch(std::shared_ptr<StsClient> sts, AssumeRoleParams params,
+                  std::string generated_session, Source source)
       : sts_(std::move(sts)),
         params_(std::move(params)),
-        prefix_(std::move(prefix)),
+        generated_session_(std::move(generated_session)),
         source_(std::move(source)) {}
 
   std::string Key() const override {
@@ -70,7 +76,7 @@ class AssumeRoleFetch final : public AwsCredentialFetch {
 
   void Fetch(absl::Time deadline, Done<AwsCredentials> done) override {
     AssumeRoleParams params = params_;
-    params.role_session_name = SessionName(params_.role_session_name, prefix_);
+    params.role_session_name = SessionName(params_.role_session_name, generated_session_);
     source_.Get(deadline, [sts = sts_, params = std::move(params), deadline,
                            done = std::move(done)](absl::StatusOr<AwsCredentials> source) mutable {
       if (!source.ok()) return std::move(done)(source.status());
@@ -81,18 +87,18 @@ class AssumeRoleFetch final : public AwsCredentialFetch {
  private:
   std::shared_ptr<StsClient> const sts_;
   AssumeRoleParams const params_;
-  std::string const prefix_;
+  std::string const generated_session_;
   Source const source_;
 };
 
 class WebIdentityFetch final : public AwsCredentialFetch {
  public:
   WebIdentityFetch(std::shared_ptr<StsClient> sts, std::shared_ptr<WatchedFile> token_file,
-                   AssumeRoleParams params, std::string prefix)
+                   AssumeRoleParams params, std::string generated_session)
       : sts_(std::move(sts)),
         token_file_(std::move(token_file)),
         params_(std::move(params)),
-        prefix_(std::move(prefix)) {}
+        generated_session_(std::move(generated_session)) {}
 
   std::string Key() const override {
     return absl::StrCat("web-identity ", RoleKey(params_), " token-file=", token_file_->path());
@@ -111,7 +117,7 @@ class WebIdentityFetch final : public AwsCredentialFetch {
           absl::StrCat("the web identity token file ", token_file_->path(), " is empty")));
     }
     AssumeRoleParams params = params_;
-    params.role_session_name = SessionName(params_.role_session_name, prefix_);
+    params.role_session_name = SessionName(params_.role_session_name, generated_session_);
     sts_->AssumeRoleWithWebIdentity(params, token->text, deadline, std::move(done));
   }
 
@@ -119,7 +125,7 @@ class WebIdentityFetch final : public AwsCredentialFetch {
   std::shared_ptr<StsClient> const sts_;
   std::shared_ptr<WatchedFile> const token_file_;
   AssumeRoleParams const params_;
-  std::string const prefix_;
+  std::string const generated_session_;
 };
 
 class ContainerFetch final : public AwsCredentialFetch {
@@ -240,7 +246,11 @@ class ChainPlanner final : public AwsCredentialPlanner {
  public:
   ChainPlanner(AwsChainOptions options, std::shared_ptr<StsClient> sts, HttpTransport& transport,
                Scheduler& clock)
-      : options_(std::move(options)), sts_(std::move(sts)), transport_(transport), clock_(clock) {
+      : options_(std::move(options)),
+        sts_(std::move(sts)),
+        transport_(transport),
+        clock_(clock),
+        generated_session_(GeneratedSessionName(options_.session_name_prefix)) {
     if (!options_.getenv) options_.getenv = ProcessEnvironment();
   }
 
@@ -284,6 +294,7 @@ class ChainPlanner final : public AwsCredentialPlanner {
   std::shared_ptr<StsClient> const sts_;
   HttpTransport& transport_;
   Scheduler& clock_;
+  std::string const generated_session_;
 
   struct Parsed {
     std::uint64_t generation = 0;
@@ -457,8 +468,7 @@ MaybePlan ChainPlanner::AssumeRole(View& view, std::string const& name,
     params.external_id = *external_id;
   }
   params.duration_seconds = IntSetting(ProfileValue(profile, "duration_seconds"));
-  return Fetching(std::make_shared<AssumeRoleFetch>(sts_, std::move(params),
-                                                    options_.session_name_prefix,
+  return Fetching(std::make_shared<AssumeRoleFetch>(sts_, std::move(params), generated_session_,
                                                     std::move(source)));
 }
 
@@ -549,7 +559,7 @@ MaybePlan ChainPlanner::WebIdentity(View& view, std::string const& name, bool us
   }
   params.role_session_name = setting("AWS_ROLE_SESSION_NAME", "role_session_name");
   return Fetching(std::make_shared<WebIdentityFetch>(sts_, File(token_file), std::move(params),
-                                                     options_.session_name_prefix));
+                                                     generated_session_));
 }
 
 MaybePlan ChainPlanner::Container(View& view) {
@@ -644,9 +654,9 @@ class WebIdentityPlanner final : public AwsCredentialPlanner {
     params.role_arn = options.role_arn;
     params.role_session_name = options.role_session_name;
     params.duration_seconds = options.duration_seconds;
-    fetch_ = std::make_shared<WebIdentityFetch>(std::move(sts),
-                                                std::make_shared<WatchedFile>(options.token_file),
-                                                std::move(params), options.session_name_prefix);
+    fetch_ = std::make_shared<WebIdentityFetch>(
+        std::move(sts), std::make_shared<WatchedFile>(options.token_file), std::move(params),
+        GeneratedSessionName(options.session_name_prefix));
   }
   absl::StatusOr<AwsCredentialPlan> Plan() override { return Fetching(fetch_); }
 
@@ -662,7 +672,7 @@ class AssumeRolePlanner final : public AwsCredentialPlanner {
     Source from;
     from.provider = std::move(source);
     fetch_ = std::make_shared<AssumeRoleFetch>(std::move(sts), std::move(params),
-                                               std::move(prefix), std::move(from));
+                                               GeneratedSessionName(prefix), std::move(from));
   }
   absl::StatusOr<AwsCredentialPlan> Plan() override { return Fetching(fetch_); }
 

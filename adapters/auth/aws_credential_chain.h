@@ -94,7 +94,7 @@ std::unique_ptr<AwsCredentialPlanner> MakeAwsChainPlanner(AwsChainOptions option
 struct AwsWebIdentityOptions {
   std::string token_file;
   std::string role_arn;
-  std::string role_session_name;  // empty: "<prefix>-<unix time>"
+  std::string role_session_name;  // empty: "<prefix>-<unix time of start-up>"
   std::string session_name_prefix = "linkgateway";
   std::optional<int> duration_seconds;
 };

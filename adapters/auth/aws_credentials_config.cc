@@ -1,9 +1,9 @@
 #include "adapters/auth/aws_credentials_config.h"
 
 #include <optional>
-#include <regex>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/auth/aws_credentials_cache.h"
@@ -25,14 +25,27 @@ std::optional<int> DurationSeconds(google::protobuf::Duration const& d) {
   return static_cast<int>(d.seconds());
 }
 
+// `value` is `min` to `max` letters, digits and `punctuation` (STS's
+// patterns for session names and external IDs).
+bool Matches(std::string const& value, absl::string_view punctuation, std::size_t min,
+             std::size_t max) {
+  if (value.size() < min || value.size() > max) return false;
+  for (char c : value) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
+        punctuation.find(c) == absl::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void CheckRole(absl::string_view key, std::string const& role_arn,
                std::string const& session_name, google::protobuf::Duration const& duration,
                config::Checker& check) {
   if (!absl::StartsWith(role_arn, "arn:")) {
     check.Fail(absl::StrCat(key, ".role_arn"), "is required: a role ARN (arn:aws:iam::...)");
   }
-  static std::regex const kSessionName("[A-Za-z0-9_+=,.@-]{2,64}");
-  if (!session_name.empty() && !std::regex_match(session_name, kSessionName)) {
+  if (!session_name.empty() && !Matches(session_name, "_+=,.@-", 2, 64)) {
     check.Fail(absl::StrCat(key, ".role_session_name"),
                "must be 2 to 64 characters of letters, digits and _+=,.@-");
   }
@@ -100,8 +113,7 @@ void ValidateAwsCredentials(AwsCredentialsConfig const& config, absl::string_vie
     auto const& role = config.assume_role();
     std::string at = absl::StrCat(key, ".assume_role");
     CheckRole(at, role.role_arn(), role.role_session_name(), role.duration(), check);
-    static std::regex const kExternalId("[A-Za-z0-9_+=,.@:/-]{2,1224}");
-    if (!role.external_id().empty() && !std::regex_match(role.external_id(), kExternalId)) {
+    if (!role.external_id().empty() && !Matches(role.external_id(), "_+=,.@:/-", 2, 1224)) {
       check.Fail(absl::StrCat(at, ".external_id"),
                  "must be 2 to 1224 characters of letters, digits and _+=,.@:/-");
     }
