@@ -31,7 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
       (void)linkgateway::core::RetryAfter(response, absl::Now());
       break;
     }
-    case 3: {  // AWS STS answers (XML): credentials, then an error
+    case 3:  // the shared AWS credentials file
+      (void)linkgateway::core::ParseAwsCredentialsFile(input, "gateway");
+      break;
+    case 4: {  // AWS STS answers (XML): credentials, then an error
       (void)linkgateway::core::ParseStsCredentials("AssumeRole", input);
       linkgateway::core::HttpResponse response;
       response.status = 403;
@@ -39,18 +42,15 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
       (void)linkgateway::core::StsError(response, absl::Now());
       break;
     }
-    case 4:  // the container endpoint's and IMDS's credentials document
+    case 5:  // the container endpoint's and IMDS's credentials document
       (void)linkgateway::core::ParseCredentialsDocument(
           linkgateway::core::InstanceMetadataErrors(), input);
       break;
-    case 5: {  // the shared AWS config file
+    default: {  // the shared AWS config file
       auto sections = linkgateway::core::ParseIniSections(input);
       if (sections.ok()) (void)linkgateway::core::ConfigFileProfiles(*sections);
       break;
     }
-    default:  // the shared AWS credentials file
-      (void)linkgateway::core::ParseAwsCredentialsFile(input, "gateway");
-      break;
   }
   return 0;
 }
