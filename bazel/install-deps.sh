@@ -8,6 +8,8 @@ PACKAGES=(
   bazel-bootstrap g++ pkg-config unzip openssl ca-certificates
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev grpc-proto
   libabsl-dev libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libcpp-httplib-dev libevent-dev
+  # XML answers of AWS query APIs (STS).
+  libexpat1-dev
   libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-botocore python3-h2 util-linux
   # The doc test runs the pages' commands: curl and jq appear in them.

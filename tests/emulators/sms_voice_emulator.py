@@ -21,6 +21,7 @@ import re
 import time
 import uuid
 
+import aws_keys
 import aws_sigv4
 import https_emulator
 
@@ -34,7 +35,11 @@ ARN = re.compile(r"^arn:aws:sms-voice:[a-z0-9-]+:\d{12}:registration/(.+)$")
 class State(https_emulator.EmulatorState):
     def __init__(self, args):
         self.args = args
-        self.keys = {args.key_id: (args.secret, args.session_token)}
+        # The key it is started with, and those an issuing emulator (STS,
+        # instance metadata, the container endpoint) added to --keys-file.
+        self.keys = aws_keys.Verifier(
+            aws_keys.KeyStore(args.keys_file) if args.keys_file else None,
+            {args.key_id: (args.secret, args.session_token)})
         super().__init__()
 
     def reset(self):
@@ -147,6 +152,8 @@ def main():
     parser.add_argument("--secret", required=True)
     parser.add_argument("--session-token", default=None,
                         help="when set, requests must carry (and sign) this token")
+    parser.add_argument("--keys-file", default=None,
+                        help="more keys it accepts (aws_keys.KeyStore), read at each request")
     args = parser.parse_args()
     https_emulator.serve(Handler, args, State(args))
 
