@@ -78,6 +78,7 @@ void Run(adapters::operation::Operation<Request, Response>& op, Request const& r
 
 extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
   using namespace linkgateway;
+  using namespace linkgateway::tests::fuzz;  // NOLINT
   if (size < 3) return 0;
   adapters::transport::HttpResponse answer = Answer(data, size);
   int const which = data[0] % 8;
