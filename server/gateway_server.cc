@@ -97,7 +97,8 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
                    ? config::ToDuration(config.idempotency().retention())
                    : absl::Hours(24),
                metrics,
-               access_log_.get()},
+               access_log_.get(),
+               refusals_},
       pipeline_(serving_),
       health_(authenticator_->required() && !config.security().public_health_and_reflection()
                   ? authenticator_.get()

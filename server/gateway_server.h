@@ -84,6 +84,7 @@ class GatewayServer {
       own_idempotency_;  // when none was given
   call::CallLimiter limiter_;
   call::ConnectionLimiter connections_;
+  call::RefusalBudget refusals_;
   call::Serving serving_;
   call::Pipeline pipeline_;
   call::MethodSet methods_;

@@ -71,25 +71,32 @@ GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> 
           "Calls refused because they could not start within their deadline under the "
           "provider's usage plan (RESOURCE_EXHAUSTED, CLIENT_RATE_LIMITED).",
           {"provider", "operation"})),
-      token_fetches_(registry_.AddCounter(
-          "linkgateway_token_fetches_total",
-          "Upstream access-token fetches, by source and result (ok, error).",
-          {"source", "result"})),
+      token_fetches_(
+          registry_.AddCounter("linkgateway_token_fetches_total",
+                               "Upstream access-token fetches, by source and result (ok, error).",
+                               {"source", "result"})),
       shared_state_fallbacks_(registry_.AddCounter(
           "linkgateway_shared_state_fallbacks_total",
           "Times Redis was unreachable and this replica used its own state instead, by what "
           "(rate_limit: its share of the rate; token: its own token fetch; idempotency: its "
           "own records).",
           {"what"})),
-      audit_records_(registry_
-                         .AddCounter("linkgateway_audit_records_total",
-                                     "Audit records written and flushed.")
-                         .With({})),
+      audit_records_(
+          registry_
+              .AddCounter("linkgateway_audit_records_total", "Audit records written and flushed.")
+              .With({})),
       audit_failures_(registry_
                           .AddCounter("linkgateway_audit_write_failures_total",
                                       "Audit records that could not be written or flushed "
                                       "(the calls failed closed).")
                           .With({})),
+      audit_refusals_dropped_(
+          registry_
+              .AddCounter("linkgateway_audit_refusals_dropped_total",
+                          "Records of refused calls (unauthenticated, denied, invalid) not "
+                          "written because their peer exceeded its budget; the calls were "
+                          "answered as usual.")
+              .With({})),
       access_log_dropped_(registry_
                               .AddCounter("linkgateway_access_log_dropped_total",
                                           "Access-log lines dropped because the log could "

@@ -77,6 +77,8 @@ class GatewayMetrics {
   // A token fetch from `source` (e.g. "login_with_amazon") and its result.
   void TokenFetched(absl::string_view source, bool ok);
   void AuditWritten(bool ok) { (ok ? audit_records_ : audit_failures_).Increment(); }
+  // A refused call's record beyond its peer's budget, not written.
+  void AuditRefusalDropped() { audit_refusals_dropped_.Increment(); }
   // Shared state (Redis) was unreachable and `what` ("rate_limit", "token",
   // "idempotency") fell back to this replica's own.
   void SharedStateFallback(absl::string_view what);
@@ -107,6 +109,7 @@ class GatewayMetrics {
   Family<Counter>& shared_state_fallbacks_;
   Counter& audit_records_;
   Counter& audit_failures_;
+  Counter& audit_refusals_dropped_;
   Counter& access_log_dropped_;
   Family<Counter>& unlink_steps_;
   Histogram& unlink_store_writes_;

@@ -51,7 +51,10 @@ class Pipeline::Flow {
     if (absl::Status valid = method_.Check(request); !valid.ok()) return Finish(valid);
     if (admit_only_) return Finish(Method::Response());
     // A dry run: everything a real call would check, nothing done.
-    if (request::ValidateOnly(request)) return Finish(method_.DryRun(*call_, request));
+    if (request::ValidateOnly(request)) {
+      working_ = true;  // a dry run is an answer, not a refusal
+      return Finish(method_.DryRun(*call_, request));
+    }
     // Fail closed: nothing the audit trail could not record.
     if (method_.audited()) {
       if (absl::Status ready = serving_.audit.Ready(); !ready.ok()) return Finish(ready);
@@ -108,6 +111,7 @@ class Pipeline::Flow {
   }
 
   void BeforeRun() {
+    working_ = true;
     if (!call_->before_run) return RunMethod();
     call_->before_run([this](absl::Status ready) {
       if (!ready.ok()) return Finish(std::move(ready));
@@ -147,6 +151,20 @@ class Pipeline::Flow {
       outcome.record.set_unlink_operation(call_->unlink_operation);
       outcome.record.set_unlink_step(call_->unlink_step);
     }
+    if (!working_ && !outcome.result.ok()) {
+      // Refused before any work: recorded within the peer's budget, and
+      // compactly when the caller is not even known.
+      if (!serving_.refusals.Take(call_->facts.caller.peer, absl::Now())) {
+        serving_.metrics.AuditRefusalDropped();
+        outcome.record.Clear();
+        return Report(std::move(outcome));
+      }
+      if (!call_->authenticated.ok()) {
+        outcome.record.clear_target();
+        outcome.record.clear_idempotency_id();
+        outcome.record.clear_request_id();
+      }
+    }
     auto record = outcome.record;
     serving_.audit.Append(record,
                           [this, outcome = std::move(outcome)](absl::Status written) mutable {
@@ -171,6 +189,7 @@ class Pipeline::Flow {
   idempotency::IdempotencyKey key_;
   std::string fingerprint_;
   bool claimed_ = false;  // this call holds its request_id's claim
+  bool working_ = false;  // past the checks: a dry run's answer, or the work
 };
 
 void Pipeline::Run(std::shared_ptr<Call> call, Method const& method,

@@ -11,6 +11,7 @@
 #include "server/audit/audit_log.h"
 #include "server/call/call_limiter.h"
 #include "server/call/connection_limiter.h"
+#include "server/call/refusal_budget.h"
 #include "server/idempotency/idempotency_store.h"
 #include "server/security/authenticator.h"
 #include "server/security/authorization_policy.h"
@@ -36,6 +37,8 @@ struct Serving {
   observability::metrics::GatewayMetrics& metrics;
   // Null: no access log.
   observability::access_log::AccessLog* access_log;
+  // How many records of refused calls each peer may have written.
+  RefusalBudget& refusals;
 };
 
 }  // namespace linkgateway::server::call

@@ -118,7 +118,7 @@ class UnlinkEngineTest : public ::testing::Test {
     options.follow_interval = absl::Milliseconds(10);
     serving_ = std::make_unique<call::Serving>(
         call::Serving{absl::Seconds(30), limiter_, connections_, authenticator_, nullptr, *audit_,
-                      idempotency_, absl::Hours(1), metrics_, nullptr});
+                      idempotency_, absl::Hours(1), metrics_, nullptr, refusals_});
     pipeline_ = std::make_unique<call::Pipeline>(*serving_);
     methods::AddProviderMethods(providers_, methods_);
     auto engine =
@@ -208,6 +208,7 @@ class UnlinkEngineTest : public ::testing::Test {
   // What the pipeline the steps take needs.
   call::CallLimiter limiter_{100};
   call::ConnectionLimiter connections_{100, [](std::string const&) {}};
+  call::RefusalBudget refusals_;
   security::Authenticator authenticator_;
   idempotency::MemoryIdempotencyStore idempotency_{100};
   observability::metrics::GatewayMetrics metrics_;

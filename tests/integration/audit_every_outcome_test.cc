@@ -78,9 +78,10 @@ class AuditedMethods {
   server::audit::AuditLog audit_{{}};
   server::idempotency::MemoryIdempotencyStore idempotency_{1};
   observability::metrics::GatewayMetrics metrics_;
-  server::call::Serving serving_{absl::Seconds(1), limiter_,      connections_, authenticator_,
-                                 nullptr,          audit_,        idempotency_, absl::Hours(1),
-                                 metrics_,         nullptr};
+  server::call::RefusalBudget refusals_;
+  server::call::Serving serving_{absl::Seconds(1), limiter_, connections_, authenticator_,
+                                 nullptr,          audit_,   idempotency_, absl::Hours(1),
+                                 metrics_,         nullptr,  refusals_};
   server::call::Pipeline pipeline_{serving_};
   adapters::operation::ProviderRegistry providers_;
   server::call::MethodSet methods_;
