@@ -146,7 +146,21 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     gateway->extension_ = *std::move(built);
   }
   gateway->services_ = call::ServicesFor(gateway->methods_, gateway->pipeline_);
-  std::vector<std::string> served = gateway->methods_.ServiceNames();
+  if (absl::Status reflection = gateway->ServeReflection(security); !reflection.ok()) {
+    return reflection;
+  }
+  if (absl::Status serving = gateway->Serve(config); !serving.ok()) return serving;
+  metrics.SetInFlightReader(
+      [limiter = &gateway->limiter_] { return static_cast<double>(limiter->in_flight()); });
+  // Per-service health, so a probe can ask for the service it depends on.
+  gateway->health_.Set("", true);
+  for (auto const& name : gateway->methods_.ServiceNames()) gateway->health_.Set(name, true);
+  gateway->provider_health_ = std::make_unique<ProviderHealth>(providers, gateway->health_);
+  return gateway;
+}
+
+absl::Status GatewayServer::ServeReflection(config::v1::Security const& security) {
+  std::vector<std::string> served = methods_.ServiceNames();
   for (char const* name : {"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
                            "grpc.reflection.v1alpha.ServerReflection"}) {
     served.push_back(name);
@@ -156,14 +170,16 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
                   protos::kServedProtosetSize),
       served);
   if (!index.ok()) return index.status();
-  gateway->reflection_index_ = *std::move(index);
+  reflection_index_ = *std::move(index);
   security::Authenticator const* gate =
-      gateway->authenticator_->required() && !security.public_health_and_reflection()
-          ? gateway->authenticator_.get()
-          : nullptr;
-  gateway->reflection_v1_ = std::make_unique<ReflectionV1>(*gateway->reflection_index_, gate);
-  gateway->reflection_v1alpha_ =
-      std::make_unique<ReflectionV1Alpha>(*gateway->reflection_index_, gate);
+      authenticator_->required() && !security.public_health_and_reflection() ? authenticator_.get()
+                                                                             : nullptr;
+  reflection_v1_ = std::make_unique<ReflectionV1>(*reflection_index_, gate);
+  reflection_v1alpha_ = std::make_unique<ReflectionV1Alpha>(*reflection_index_, gate);
+  return absl::OkStatus();
+}
+
+absl::Status GatewayServer::Serve(GatewayConfig const& config) {
   // The gateway accepts connections itself (listener.h): caller connections
   // stay below their descriptor bound and an exhausted descriptor table never
   // stops the listener.
@@ -171,29 +187,23 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   auto listener = Listener::Bind(
       {config.listen_address(), kReservedDescriptors + limits.max_connections()});
   if (!listener.ok()) return listener.status();
-  gateway->listener_ = *std::move(listener);
+  listener_ = *std::move(listener);
 
   grpc::ServerBuilder builder;
   auto acceptor = builder.experimental().AddExternalConnectionAcceptor(
       grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
-      security::ListenerCredentials(security));
+      security::ListenerCredentials(config.security()));
   ApplyLimits(limits, builder);
-  for (auto const& [name, service] : gateway->services_) builder.RegisterService(service.get());
-  builder.RegisterService(&gateway->health_);
-  builder.RegisterService(gateway->reflection_v1_.get());
-  builder.RegisterService(gateway->reflection_v1alpha_.get());
-  gateway->server_ = builder.BuildAndStart();
-  if (gateway->server_ == nullptr) {
+  for (auto const& [name, service] : services_) builder.RegisterService(service.get());
+  builder.RegisterService(&health_);
+  builder.RegisterService(reflection_v1_.get());
+  builder.RegisterService(reflection_v1alpha_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot serve on ", config.listen_address()));
   }
-  gateway->listener_->Start(std::move(acceptor));
-  metrics.SetInFlightReader(
-      [limiter = &gateway->limiter_] { return static_cast<double>(limiter->in_flight()); });
-  // Per-service health, so a probe can ask for the service it depends on.
-  gateway->health_.Set("", true);
-  for (auto const& name : gateway->methods_.ServiceNames()) gateway->health_.Set(name, true);
-  gateway->provider_health_ = std::make_unique<ProviderHealth>(providers, gateway->health_);
-  return gateway;
+  listener_->Start(std::move(acceptor));
+  return absl::OkStatus();
 }
 
 void GatewayServer::Shutdown(absl::Duration grace) {

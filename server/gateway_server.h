@@ -76,6 +76,12 @@ class GatewayServer {
                 std::unique_ptr<call::PolicyFile> policy,
                 std::unique_ptr<observability::access_log::AccessLog> access_log);
 
+  // Reflection of the served services (asking callers to authenticate
+  // unless security.public_health_and_reflection).
+  absl::Status ServeReflection(config::v1::Security const& security);
+  // Binds the listener and starts the gRPC server with every service.
+  absl::Status Serve(GatewayConfig const& config);
+
   std::unique_ptr<security::Authenticator> authenticator_;
   std::unique_ptr<call::PolicyFile> policy_;
   std::unique_ptr<audit::AuditLog> audit_;

@@ -4,8 +4,6 @@
 //   gateway --config=gateway.textproto [--listen=127.0.0.1:50051]
 //
 // Stops gracefully on SIGTERM or SIGINT.
-#include <curl/curl.h>
-
 #include <csignal>
 #include <cstring>
 #include <memory>
@@ -19,17 +17,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "config/config.h"
-#include "grpcpp/grpcpp.h"
 #include "observability/log/log.h"
-#include "observability/metrics/gateway_metrics.h"
-#include "observability/metrics/http_endpoint.h"
 #include "server/composition_root/composition_root.h"
-#include "server/composition_root/shared_state.h"
-#include "server/gateway_server.h"
+#include "server/composition_root/gateway.h"
 #include "server/limits.h"
 #include "server/security/listener_security.h"
-#include "server/unlink/unlink_service.h"
-#include "server/version.h"
 
 ABSL_FLAG(std::string, config, "",
           "Path of a GatewayConfig text-format file; empty uses the defaults.");
@@ -95,50 +87,12 @@ int main(int argc, char** argv) {
     log::SetLevel(static_cast<log::Level>(observability.log_level()));
   }
 
-  linkgateway::observability::metrics::GatewayMetrics metrics(
-      {{"version", linkgateway::server::kVersion},
-       {"grpc_version", grpc::Version()},
-       {"curl_version", curl_version_info(CURLVERSION_NOW)->version}});
-  auto shared_state = linkgateway::server::composition_root::SharedState::Create(*config, metrics);
-  if (!shared_state.ok()) {
-    log::Error(shared_state.status().message());
-    return 2;
-  }
-  auto providers = linkgateway::server::composition_root::Providers::Create(*config, metrics,
-                                                                            shared_state->get());
-  if (!providers.ok()) {
-    log::Error(providers.status().message());
-    return 2;
-  }
-
-  auto const& registry = (*providers)->registry();
-  auto server = linkgateway::server::GatewayServer::Start(
-      *config, registry, metrics, &(*shared_state)->idempotency(),
-      [&registry](
-          linkgateway::config::GatewayConfig const& config,
-          linkgateway::server::call::Pipeline const& pipeline,
-          linkgateway::server::call::MethodSet& methods) -> absl::StatusOr<std::shared_ptr<void>> {
-        auto jobs =
-            linkgateway::server::unlink::UnlinkJobs::Create(config, pipeline, methods, registry);
-        if (!jobs.ok()) return jobs.status();
-        return std::shared_ptr<void>(*std::move(jobs));
-      });
-  if (!server.ok()) {
-    log::Error(server.status().message());
-    return 1;
-  }
-  std::unique_ptr<linkgateway::observability::metrics::HttpEndpoint> metrics_endpoint;
-  if (!observability.metrics_address().empty()) {
-    auto endpoint = linkgateway::observability::metrics::HttpEndpoint::Start(
-        observability.metrics_address(), metrics.registry());
-    if (!endpoint.ok()) {
-      log::Error(endpoint.status().message());
-      return 1;
-    }
-    metrics_endpoint = *std::move(endpoint);
-    std::string host =
-        observability.metrics_address().substr(0, observability.metrics_address().rfind(':'));
-    log::Info("metrics on http://", host, ":", metrics_endpoint->port(), "/metrics");
+  bool configuration_error = false;
+  auto gateway =
+      linkgateway::server::composition_root::Gateway::Start(*config, &configuration_error);
+  if (!gateway.ok()) {
+    log::Error(gateway.status().message());
+    return configuration_error ? 2 : 1;
   }
   std::string host = config->listen_address().substr(0, config->listen_address().rfind(':'));
   for (auto const& warning : linkgateway::server::security::SecurityWarnings(*config)) {
@@ -151,16 +105,13 @@ int main(int argc, char** argv) {
             limits.max_concurrent_streams(), " streams per connection, ",
             limits.memory_quota_bytes() >> 20, " MiB gRPC memory");
   // Launchers and tests wait for this line, whatever the log level.
-  log::Announce("listening on ", host, ":", (*server)->port());
+  log::Announce("listening on ", host, ":", (*gateway)->port());
   int signal = 0;
   sigwait(&stop_signals, &signal);
   auto grace = linkgateway::config::ToDuration(config->shutdown_grace_period());
   log::Info(strsignal(signal), ", draining for up to ", absl::FormatDuration(grace));
-  (*server)->Shutdown(grace);
-  metrics_endpoint.reset();
-  server->reset();
-  providers->reset();  // answers whatever upstream work is left
-  shared_state->reset();
+  (*gateway)->Drain(grace);
+  gateway->reset();
   log::Info("stopped");
   return 0;
 }
