@@ -34,6 +34,11 @@ struct CallContext {
   std::shared_ptr<adapters::async::Cancellation> cancellation;
   // What went upstream (may be null): adapters put it on their requests.
   std::shared_ptr<adapters::transport::UpstreamTrace> trace;
+  // How long the call may wait for its turn in a rate limit; beyond, it is
+  // refused at once (RESOURCE_EXHAUSTED with the time the next turn is
+  // free). Queued work (unlink steps) waits in its own queue instead, so it
+  // takes only turns that are free now and never holds up a caller's call.
+  absl::Duration max_queue_wait = absl::InfiniteDuration();
 };
 
 // Called exactly once with the outcome; may run on any thread.

@@ -25,6 +25,9 @@ namespace linkgateway::adapters::policies {
 
 // The least time a queued call must have left when it starts.
 inline constexpr absl::Duration kStartMargin = absl::Milliseconds(200);
+// A call allowed no wait still takes a turn that comes within this (the
+// bucket's clock has moved on a little since the call asked).
+inline constexpr absl::Duration kNowTolerance = absl::Milliseconds(20);
 
 template <typename Request, typename Response>
 class RateLimitedOperation final : public adapters::operation::Operation<Request, Response> {
@@ -63,7 +66,9 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
     absl::Time now = scheduler_.Now();
     // A start in the call's last moments could not finish: such a call is
     // refused now (with RetryInfo), like one that could not start at all.
-    absl::Time latest = std::min(context.deadline - kStartMargin, now + max_wait_);
+    absl::Time latest =
+        std::min(context.deadline - kStartMargin,
+                 now + std::max(kNowTolerance, std::min(max_wait_, context.max_queue_wait)));
     auto pending = std::make_shared<adapters::operation::Callback<Response>>(std::move(done));
     limiter_->Reserve(latest, [this, context, request, pending,
                                now](RateLimiter::Decision decision) mutable {

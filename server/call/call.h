@@ -31,6 +31,9 @@ struct Call {
   // What went upstream.
   std::shared_ptr<adapters::transport::UpstreamTrace> trace =
       std::make_shared<adapters::transport::UpstreamTrace>();
+  // How long the call may wait for a turn in its provider's rate limit
+  // (adapters::operation::CallContext::max_queue_wait).
+  absl::Duration max_queue_wait = absl::InfiniteDuration();
   // The unlink job (and step; -1: the job's start) the call belongs to, for
   // its audit record; "" when none.
   std::string unlink_operation;
