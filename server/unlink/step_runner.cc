@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -187,9 +188,29 @@ void StepRunner::WakeAt(absl::Time when) {
   });
 }
 
+void StepRunner::ReportNothingWaiting() {
+  auto* metrics = core_.options().metrics;
+  providers_.ForEachTable([this, metrics](auto const& table) {
+    using Request = typename std::decay_t<decltype(table)>::RequestType;
+    table.ForEach([this, metrics](int target_case, auto const&) {
+      auto const* field = Request::descriptor()->FindFieldByNumber(target_case);
+      if (field == nullptr || !state_.emplace(field->name(), ProviderState{}).second) return;
+      if (metrics != nullptr) metrics->UnlinkQueue(field->name(), 0, absl::ZeroDuration());
+    });
+  });
+}
+
 void StepRunner::Report(absl::Time now) {
-  if (now - reported_ < absl::Seconds(1)) return;
+  constexpr absl::Duration kEvery = absl::Seconds(1);
+  constexpr absl::Duration kWhileWaiting = absl::Seconds(5);
+  if (now - reported_ < kEvery) {
+    // A change since the last report shows within a second, even when
+    // nothing pumps again.
+    WakeAt(reported_ + kEvery);
+    return;
+  }
   reported_ = now;
+  if (queue_.Waiting() > 0) WakeAt(now + kWhileWaiting);
   if (auto* metrics = core_.options().metrics; metrics != nullptr) {
     for (auto const& [provider, state] : state_) {
       metrics->UnlinkQueue(provider, static_cast<std::int64_t>(queue_.Waiting(provider)),

@@ -50,6 +50,7 @@ class StepRunner {
   StepRunner(EngineCore& core, call::Pipeline const& pipeline, call::MethodSet const& methods,
              adapters::operation::ProviderRegistry const& providers)
       : core_(core), pipeline_(pipeline), methods_(methods), providers_(providers) {
+    ReportNothingWaiting();
     // A step written back to waiting once the store took it is queued then.
     core_.set_requeue([this](JobPtr const& job, int index) {
       Queue(job, index, absl::Now());
@@ -101,8 +102,11 @@ class StepRunner {
   bool PastDeadline(JobPtr const& job, int index, absl::Time when,
                     v1::UnlinkStep const* base = nullptr);
   void WakeAt(absl::Time when);
-  // The queues' gauges, at most once a second.
+  // The queues' gauges, at most once a second, and again within seconds while
+  // a step waits (so its age grows even when nothing else happens).
   void Report(absl::Time now);
+  // Every configured provider's gauges at 0, before its first step.
+  void ReportNothingWaiting();
   double RateOf(std::string const& provider, absl::Time now);
   void Follow(JobPtr const& job, int index, absl::Time give_up, absl::Duration interval);
   void OnQueuedState(JobPtr const& job, int index,
