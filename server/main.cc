@@ -25,9 +25,11 @@
 #include "observability/metrics/http_endpoint.h"
 #include "server/composition_root/composition_root.h"
 #include "server/composition_root/shared_state.h"
+#include "server/audit/audit_metrics.h"
 #include "server/gateway_server.h"
 #include "server/limits.h"
 #include "server/security/listener_security.h"
+#include "server/security/metrics_security.h"
 #include "server/unlink/unlink_service.h"
 #include "server/version.h"
 
@@ -118,10 +120,16 @@ int main(int argc, char** argv) {
     log::Error(server.status().message());
     return 1;
   }
+  linkgateway::server::audit::ExportAuditMetrics(metrics.registry(), (*server)->audit());
   std::unique_ptr<linkgateway::observability::metrics::HttpEndpoint> metrics_endpoint;
   if (!observability.metrics_address().empty()) {
-    auto endpoint = linkgateway::observability::metrics::HttpEndpoint::Start(
-        observability.metrics_address(), metrics.registry());
+    auto options = linkgateway::server::security::MetricsEndpointOptions(*config);
+    if (!options.ok()) {
+      log::Error(options.status().message());
+      return 1;
+    }
+    auto endpoint = linkgateway::observability::metrics::HttpEndpoint::Start(*std::move(options),
+                                                                            metrics.registry());
     if (!endpoint.ok()) {
       log::Error(endpoint.status().message());
       return 1;
@@ -129,7 +137,8 @@ int main(int argc, char** argv) {
     metrics_endpoint = *std::move(endpoint);
     std::string host =
         observability.metrics_address().substr(0, observability.metrics_address().rfind(':'));
-    log::Info("metrics on http://", host, ":", metrics_endpoint->port(), "/metrics");
+    log::Info("metrics on ", metrics_endpoint->scheme(), "://", host, ":",
+              metrics_endpoint->port(), "/metrics");
   }
   std::string host = config->listen_address().substr(0, config->listen_address().rfind(':'));
   for (auto const& warning : linkgateway::server::security::SecurityWarnings(*config)) {
