@@ -150,7 +150,6 @@ AuthorizationDecision AuthorizationPolicy::Evaluate(AuthorizationRequest const& 
 
 absl::StatusOr<std::unique_ptr<PolicyFile>> LoadPolicyFile(std::string const& path,
                                                            WatchedFileOptions options) {
-  options.when_unusable = "every call is denied";
   return PolicyFile::Load(path, AuthorizationPolicy::Parse, std::move(options));
 }
 

@@ -66,6 +66,8 @@ class AuthorizationPolicy {
   std::vector<Rule> allow_;
 };
 
+inline char const* UnusableMeaning(AuthorizationPolicy const*) { return "every call is denied"; }
+
 using PolicyFile = WatchedFile<AuthorizationPolicy>;
 
 // The policy file at `path`, failing closed (every call is denied) while it

@@ -77,7 +77,6 @@ std::optional<std::string> FindToken(TokenEntries const& entries, absl::string_v
 
 absl::StatusOr<std::unique_ptr<TokenFile>> LoadTokenFile(std::string const& path,
                                                          WatchedFileOptions options) {
-  options.when_unusable = "no bearer token is valid";
   return TokenFile::Load(path, ParseTokenFile, std::move(options));
 }
 

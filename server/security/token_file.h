@@ -34,6 +34,8 @@ std::string HashTokenLine(absl::string_view principal, absl::string_view token);
 // constant time, so the time taken tells nothing about which one matched.
 std::optional<std::string> FindToken(TokenEntries const& entries, absl::string_view token);
 
+inline char const* UnusableMeaning(TokenEntries const*) { return "no bearer token is valid"; }
+
 using TokenFile = WatchedFile<TokenEntries>;
 
 // The token file at `path`, failing closed (no token is valid) while it

@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "observability/metrics/registry.h"
+#include "server/security/file_metrics.h"
 
 namespace linkgateway::server::security {
 namespace {
@@ -92,9 +94,14 @@ TEST(TokenFileTest, AMissingFileMeansNoTokenIsValid) {
   Write(path, HashTokenLine("ops", "token-1") + "\n");
   auto file = LoadTokenFile(path, EveryUse());
   ASSERT_TRUE(file.ok());
+  observability::metrics::Registry registry;
+  ExportSecurityFileMetrics(registry, file->get(), nullptr);
+  EXPECT_THAT(registry.Exposition(), HasSubstr("linkgateway_token_file_usable 1\n"));
   ASSERT_EQ(std::remove(path.c_str()), 0);
   EXPECT_EQ(FindToken(*(*file)->Get(), "token-1"), std::nullopt);
   EXPECT_THAT(std::string((*file)->health().message()), HasSubstr("cannot read"));
+  EXPECT_THAT(registry.Exposition(), HasSubstr("linkgateway_token_file_usable 0\n"));
+  EXPECT_THAT(registry.Exposition(), Not(HasSubstr("policy_file")));
   EXPECT_FALSE(LoadTokenFile("/nonexistent/tokens").ok());  // at start-up: an error
 }
 

@@ -11,6 +11,7 @@
 #ifndef LINKGATEWAY_SERVER_SECURITY_WATCHED_FILE_H_
 #define LINKGATEWAY_SERVER_SECURITY_WATCHED_FILE_H_
 
+#include <atomic>
 #include <ctime>
 #include <functional>
 #include <memory>
@@ -34,9 +35,17 @@ struct WatchedFileOptions {
   bool keep_last_good = false;
   // Accept a file or directory writable by group or others.
   bool allow_writable_by_others = false;
-  // What an unusable file means, for the log: "no token is valid".
-  std::string when_unusable = "it grants nothing";
+  // What an unusable file means, for the log; "": the contents' own words
+  // (UnusableMeaning below).
+  std::string when_unusable;
 };
+
+// What a file of T means while it cannot be used, for the log ("no bearer
+// token is valid"); files of other kinds overload it beside their type.
+template <typename T>
+char const* UnusableMeaning(T const*) {
+  return "it grants nothing";
+}
 
 // The options config.security().files() asks for.
 WatchedFileOptions WatchedFileOptionsFrom(config::v1::Security const& security);
@@ -75,6 +84,9 @@ class WatchedFile {
 
   static absl::StatusOr<std::unique_ptr<WatchedFile>> Load(std::string path, Parser parse,
                                                            WatchedFileOptions options = {}) {
+    if (options.when_unusable.empty()) {
+      options.when_unusable = UnusableMeaning(static_cast<T const*>(nullptr));
+    }
     std::unique_ptr<WatchedFile> file(
         new WatchedFile(std::move(path), std::move(parse), std::move(options)));
     FileVersion version;
@@ -109,6 +121,10 @@ class WatchedFile {
 
   std::string const& path() const { return path_; }
 
+  // Whether the file in force is the file on disk, as of the last look;
+  // shared, so a reader (a metrics gauge) may outlive the file.
+  std::shared_ptr<std::atomic<bool> const> usable() const { return usable_; }
+
  private:
   WatchedFile(std::string path, Parser parse, WatchedFileOptions options)
       : path_(std::move(path)), parse_(std::move(parse)), options_(std::move(options)) {}
@@ -133,6 +149,7 @@ class WatchedFile {
     }
     LogFileState(path_, problem, options_);
     problem_ = problem;
+    usable_->store(problem.ok());
     if (parsed.ok()) {
       value_ = std::make_shared<T const>(*std::move(parsed));
     } else if (!options_.keep_last_good) {
@@ -146,6 +163,7 @@ class WatchedFile {
   absl::Mutex mu_;
   std::shared_ptr<T const> value_ ABSL_GUARDED_BY(mu_);
   absl::Status problem_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<std::atomic<bool>> const usable_ = std::make_shared<std::atomic<bool>>(true);
   absl::Time checked_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   FileVersion version_ ABSL_GUARDED_BY(mu_);
 };
