@@ -262,6 +262,10 @@ void AuditLog::Run() {
       if (probing && !failure_.ok()) {
         // While the trail is failing, wake up to retry it.
         mu_.AwaitWithTimeout(absl::Condition(&work), kFirstProbe / 2);
+      } else if (probing) {
+        // While it is idle, look now and then whether the disk still takes
+        // data, so health and metrics know without a call having to ask.
+        mu_.AwaitWithTimeout(absl::Condition(&work), options_.probe_interval);
       } else {
         mu_.Await(absl::Condition(&work));
       }
@@ -273,6 +277,8 @@ void AuditLog::Run() {
     if (probing && failing && batch.empty() && !stopping) {
       absl::MutexLock lock(&file_mu_);
       RecoverLocked(/*now=*/false).IgnoreError();
+    } else if (probing && batch.empty() && !stopping) {
+      Ready().IgnoreError();  // fails the trail when the disk no longer takes data
     }
     if (!batch.empty()) {
       absl::Status status = WriteBatch(batch);

@@ -12,7 +12,9 @@
 // reservation the trail is not ready (UNAVAILABLE, reason AUDIT_UNAVAILABLE)
 // until a record has been written and synced again: a background probe
 // writes a "trail recovered" record (TrailEvent RECOVERED) as soon as the
-// disk takes data, retrying every 100 ms, doubling up to probe_interval.
+// disk takes data, retrying every 100 ms, doubling up to probe_interval;
+// while idle, the disk is looked at every probe_interval too, so health()
+// knows without a call having asked.
 // A file removed or renamed under the gateway (its device and inode no
 // longer at `path`) is noticed before the next write and a new file begun.
 //

@@ -56,9 +56,9 @@ std::string SecureGatewayTest::ConfigFor(SecureOptions const& options) {
   for (auto const& [name, token] : options.tokens) {
     absl::StrAppend(&tokens, server::security::HashTokenLine(name, token), "\n");
   }
-  WriteFile(tokens_path_, tokens);
+  WriteFile(tokens_path_, tokens, options.file_mode);
   policy_path_ = dir + "/policy.json";
-  WriteFile(policy_path_, options.policy);
+  WriteFile(policy_path_, options.policy, options.file_mode);
   audit_path_ = options.audit_path.empty() ? dir + "/audit.jsonl" : options.audit_path;
   auto const& ca = Ca();
   return absl::StrCat(

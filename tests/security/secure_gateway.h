@@ -25,6 +25,8 @@ struct SecureOptions {
   std::vector<std::pair<std::string, std::string>> tokens = {{"tok-a", "tok-a-secret-7f3e91"}};
   // The policy file's JSON.
   std::string policy = R"({"name": "attack", "allow_rules": [{"name": "everyone"}]})";
+  // The token and policy files' mode.
+  int file_mode = 0600;
   // The audit trail's file; "" = audit.jsonl in the test's directory.
   std::string audit_path;
   // Added inside security { ... } and audit { ... }, and to the config.
