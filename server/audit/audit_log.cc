@@ -171,6 +171,17 @@ void AuditLog::OpenAtStart() {
         .IgnoreError();
     return;
   }
+  if (current.ok() && current->bytes > 0 && current->last_line_parses &&
+      current->last_sequence == 0) {
+    // Written before the hash chain: the chain begins in a file of its own,
+    // after this one's digest.
+    if (absl::Status started =
+            StartNewFile("started: the previous file predates the hash chain", false);
+        !started.ok()) {
+      Fail(started).IgnoreError();
+    }
+    return;
+  }
   if (absl::Status reserved = Reserve(); !reserved.ok()) Fail(reserved).IgnoreError();
 }
 

@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
@@ -168,6 +169,30 @@ TEST(AuditLogTest, ARestartContinuesTheChain) {
   EXPECT_EQ(Parse(lines[2]).previous_hash(), Sha256Hex(lines[1]));
   auto report = VerifyTrail(path, nullptr);
   EXPECT_TRUE(report.intact) << report.problem;
+}
+
+TEST(AuditLogTest, ATrailFromBeforeTheChainIsContinuedInAFileOfItsOwn) {
+  std::string path = TempPath("upgrade");
+  std::string old_lines =
+      "{\"time\":\"2026-11-29T19:08:19Z\",\"method\":\"/a.S/Old\",\"outcome\":{\"code\":\"OK\"}}\n"
+      "{\"time\":\"2026-11-29T19:08:20Z\",\"method\":\"/a.S/Older\",\"outcome\":{\"code\":\"OK\"}}\n";
+  std::ofstream(path) << old_lines;
+  AuditLog log({path});
+  ASSERT_TRUE(log.Ready().ok());
+  ASSERT_TRUE(AppendAndWait(log, Record("/a.S/New")).ok());
+  EXPECT_EQ(Read(path + ".1"), old_lines);  // untouched, rotated
+  pb::AuditRecord first = Parse(Lines(path)[0]);
+  EXPECT_EQ(first.sequence(), 1u);
+  EXPECT_EQ(first.previous_hash(), Sha256Hex(Lines(path + ".1").back()));
+  EXPECT_EQ(first.file_start().reason(), "started: the previous file predates the hash chain");
+  EXPECT_EQ(first.file_start().previous_file().sha256(), Sha256Hex(old_lines));
+  auto report = VerifyTrail(path, nullptr);
+  EXPECT_TRUE(report.intact) << report.problem;
+  EXPECT_THAT(absl::StrJoin(report.notes, "\n"),
+              HasSubstr("audit.jsonl.1: 2 records from before the hash chain, not checked"));
+  // Changing the old file still shows: the new one holds its digest.
+  std::ofstream(path + ".1") << absl::StrReplaceAll(old_lines, {{"Older", "Other"}});
+  EXPECT_FALSE(VerifyTrail(path, nullptr).intact);
 }
 
 TEST(AuditLogTest, RotatesBySizeAndTheChainCrossesFiles) {
