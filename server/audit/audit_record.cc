@@ -124,7 +124,10 @@ pb::AuditRecord MakeAuditRecord(CallFacts const& call, google::protobuf::Message
   record.set_trace_id(call.trace_id);
   if (auto const* field = request.GetDescriptor()->FindFieldByName("request_id");
       field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
-    record.set_idempotency_id(request.GetReflection()->GetString(request, field));
+    // The caller's text, before anything validated it (refusals are
+    // recorded too): bounded like every caller value in a record.
+    record.set_idempotency_id(adapters::errors::SafeText(
+        request.GetReflection()->GetString(request, field), adapters::errors::kMaxUpstreamIdBytes));
   }
   return record;
 }

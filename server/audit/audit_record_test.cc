@@ -48,6 +48,20 @@ TEST(AuditRecordTest, HoldsTheFactsButNeverTheSensitiveFields) {
   EXPECT_THAT(record.DebugString(), Not(HasSubstr("customer-secret-token")));
 }
 
+TEST(AuditRecordTest, CallerTextIsBoundedEvenInARefusal) {
+  v1::DeleteRegistrationRequest request;
+  request.set_request_id(std::string(65536, 'x'));
+  request.mutable_sms_voice()->set_registration_id(std::string(65536, 'r'));
+  CallFacts facts;
+  facts.method = "/linkgateway.v1.RegistrationService/DeleteRegistration";
+  facts.request_id = std::string(65536, 'h');
+  auto record = MakeAuditRecord(facts, request, absl::UnauthenticatedError("no"), nullptr,
+                                nullptr, absl::Now());
+  EXPECT_LE(record.idempotency_id().size(), 128u);
+  EXPECT_LE(record.request_id().size(), 128u);
+  EXPECT_LE(record.ByteSizeLong(), 1024u);
+}
+
 TEST(AuditRecordTest, TraceIdOnlyFromAWellFormedTraceparent) {
   EXPECT_EQ(TraceIdOf("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
             "4bf92f3577b34da6a3ce929d0e0e4736");
