@@ -80,11 +80,11 @@ class Factory final : public provider::ProviderFactory {
     if (imi.has_delete_rate_limit()) {
       // The tenant's transactions per second, shared by every replica.
       auto const& limit = imi.delete_rate_limit();
+      auto limiter = context.limits.RateLimiterFor(kDeleteAppProfile, imi.base_url(),
+                                                   limit.requests_per_second(), limit.burst());
       deletes = provider::WithRateLimit<DeleteRequest, DeleteResponse>(
-          context, kDeleteAppProfile, std::move(deletes),
-          context.limits.RateLimiterFor(kDeleteAppProfile, imi.base_url(),
-                                        limit.requests_per_second(), limit.burst()),
-          "IMIconnect DeleteAppProfile");
+          context, kDeleteAppProfile, std::move(deletes), limiter, "IMIconnect DeleteAppProfile");
+      registry.delete_turns["imiconnect"] = provider::TurnsOf(context, limiter);
     }
     registry.table<v1::DeleteAppProfileRequest>().Add(
         DeleteRequest::kImiconnect, &ValidateDeleteAppProfile,

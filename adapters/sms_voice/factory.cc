@@ -46,11 +46,12 @@ class Factory final : public provider::ProviderFactory {
     if (sms.has_delete_registration_rate_limit()) {
       // The account's quota in the region, shared by every replica.
       auto const& limit = sms.delete_registration_rate_limit();
-      deletes = provider::WithRateLimit<Request, Response>(
-          context, kDeleteRegistration, std::move(deletes),
-          context.limits.RateLimiterFor(kDeleteRegistration, sms.region(),
-                                        limit.requests_per_second(), limit.burst()),
-          "SMS and Voice DeleteRegistration");
+      auto limiter = context.limits.RateLimiterFor(kDeleteRegistration, sms.region(),
+                                                   limit.requests_per_second(), limit.burst());
+      deletes = provider::WithRateLimit<Request, Response>(context, kDeleteRegistration,
+                                                           std::move(deletes), limiter,
+                                                           "SMS and Voice DeleteRegistration");
+      context.registry.delete_turns["sms_voice"] = provider::TurnsOf(context, limiter);
     }
     context.registry.table<Request>().Add(
         Request::kSmsVoice, &ValidateDeleteRegistration,

@@ -159,14 +159,14 @@ void StepRunner::Pump() {
     for (std::string const& provider : queue_.Providers()) {
       if (in_flight_ >= options.max_steps_in_flight) break;
       ProviderState& state = state_[provider];
-      if (state.in_flight >= options.max_steps_in_flight_per_provider ||
+      if (state.asking || state.in_flight >= options.max_steps_in_flight_per_provider ||
           state.blocked_until > now) {
         continue;
       }
       auto entry = queue_.Take(provider, now);
       if (!entry.has_value()) continue;
       sent = true;
-      if (!entry->job->dropped) Begin(*std::move(entry), provider);
+      if (!entry->job->dropped) TakeTurn(*std::move(entry), provider);
     }
   }
   absl::Time next = absl::InfiniteFuture();
@@ -270,25 +270,57 @@ bool StepRunner::PastDeadline(JobPtr const& job, int index, absl::Time when,
   return true;
 }
 
-void StepRunner::Begin(StepQueue::Entry entry, std::string const& provider) {
-  JobPtr const& job = entry.job;
-  int const index = entry.index;
+void StepRunner::TakeTurn(StepQueue::Entry entry, std::string const& provider) {
+  auto turns = providers_.delete_turns.find(provider);
+  if (turns == providers_.delete_turns.end()) return Begin(std::move(entry), provider, false);
+  // A step that ends without a send takes no turn from the others.
+  if (EndedBeforeSend(entry.job, entry.index)) return;
+  state_[provider].asking = true;
+  // Answered on any thread (the shared limit asks Redis), handled on the
+  // worker, after this pump.
+  auto pending = std::make_shared<StepQueue::Entry>(std::move(entry));
+  turns->second([this, pending, provider](absl::Duration wait) {
+    core_.Post([this, pending, provider, wait] {
+      state_[provider].asking = false;
+      if (wait <= absl::ZeroDuration()) {
+        Begin(std::move(*pending), provider, true);
+      } else {
+        // No write, nothing sent: the step keeps its place until the turn.
+        state_[provider].blocked_until = absl::Now() + std::max(wait, kLeastTurnWait);
+        queue_.Return(provider, std::move(*pending), absl::InfinitePast());
+      }
+      Pump();
+    });
+  });
+}
+
+bool StepRunner::EndedBeforeSend(JobPtr const& job, int index) {
   auto const& m = job->stored.metadata;
-  // Ended while it waited for a slot (e.g. cancelled).
-  if (Terminal(m.steps(index).state())) return;
+  // Ended while it waited (e.g. cancelled).
+  if (Terminal(m.steps(index).state())) return true;
   if (m.cancel_requested()) {
-    return core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_CANCELLED,
-                            absl::CancelledError("cancelled before it was sent"));
+    core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_CANCELLED,
+                     absl::CancelledError("cancelled before it was sent"));
+    return true;
   }
-  if (PastDeadline(job, index, absl::Now())) return;
+  if (PastDeadline(job, index, absl::Now())) return true;
   if (job->secrets_missing[index]) {
-    return core_.FinishStep(
+    core_.FinishStep(
         job, index, v1::UNLINK_STEP_STATE_FAILED,
         absl::FailedPreconditionError(
             "the target's credentials (e.g. an access token) are kept in memory only and were "
             "lost when the gateway restarted before this step was sent; start a new job for "
             "this target"));
+    return true;
   }
+  return false;
+}
+
+void StepRunner::Begin(StepQueue::Entry entry, std::string const& provider, bool turn_taken) {
+  JobPtr const& job = entry.job;
+  int const index = entry.index;
+  auto const& m = job->stored.metadata;
+  if (EndedBeforeSend(job, index)) return;
   auto single = SingleDeleteFor(job->targets[index]);
   if (!single.ok()) {
     return core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_FAILED, single.status());
@@ -309,6 +341,7 @@ void StepRunner::Begin(StepQueue::Entry entry, std::string const& provider) {
   // Queued work takes only a turn its provider's rate limit has free now:
   // it never waits there ahead of a caller's own call.
   call->max_queue_wait = absl::ZeroDuration();
+  if (turn_taken) call->turn_taken = std::make_shared<std::atomic<bool>>(true);
   call->unlink_operation = m.name();
   call->unlink_step = index;
   // The policy, the provider's rules and the audit trail are asked now, as

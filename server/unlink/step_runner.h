@@ -76,6 +76,8 @@ class StepRunner {
  private:
   struct ProviderState {
     int in_flight = 0;
+    // Asking its rate limit for a turn (delete_turns): one step at a time.
+    bool asking = false;
     // No step is sent before this: the rate limit's next free turn.
     absl::Time blocked_until = absl::InfinitePast();
     // When steps were sent lately, for the rate they go at.
@@ -83,7 +85,13 @@ class StepRunner {
   };
 
   void Queue(JobPtr const& job, int index, absl::Time not_before);
-  void Begin(StepQueue::Entry entry, std::string const& provider);
+  // Takes a turn of the provider's rate limit, if it has one, then begins
+  // the step; without a turn free, the step goes back to its place.
+  void TakeTurn(StepQueue::Entry entry, std::string const& provider);
+  void Begin(StepQueue::Entry entry, std::string const& provider, bool turn_taken);
+  // Ends a step that will not be sent (cancelled, past the job's deadline,
+  // its credentials lost): true when it did.
+  bool EndedBeforeSend(JobPtr const& job, int index);
   // Records the intent, then lets the call go on (`proceed`), or refuses it.
   void RecordIntent(JobPtr const& job, int index,
                     absl::AnyInvocable<void(absl::Status) &&> proceed);

@@ -27,6 +27,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -73,6 +74,13 @@ double Finished(std::string const& text, std::string const& provider) {
                                        "\",state=\"", state, "\"}"));
   }
   return steps;
+}
+
+// The provider's delete, as its operation label reads.
+char const* DeleteOperation(std::string const& provider) {
+  if (provider == "selling_partner") return "DeleteSubscription";
+  if (provider == "imiconnect") return "DeleteAppProfile";
+  return "DeleteRegistration";
 }
 
 double Percentile(std::vector<double> values, double p) {
@@ -283,8 +291,8 @@ int Run(std::string const& store, int jobs) {
       steps > 0 ? writes / steps : 0, steps > 0 ? 1000 * write_seconds / steps : 0, rss);
   if (paced) {
     std::printf(
-        "\n| %s: provider | limit /s | achieved /s | vs limit | 2xx at emulator | "
-        "404 | 429 |\n|---|---|---|---|---|---|---|\n",
+        "\n| %s: provider | limit /s | achieved /s | vs limit | deletes sent | "
+        "answered 2xx | throttled at the provider |\n|---|---|---|---|---|---|---|\n",
         store.c_str());
     for (char const* provider : kProviders) {
       // Steady rate: from the first sample with a step finished to the
@@ -298,15 +306,36 @@ int Run(std::string const& store, int jobs) {
       double achieved = last > first ? (s[last].second - s[first].second) /
                                            absl::ToDoubleSeconds(s[last].first - s[first].first)
                                      : 0;
-      Emulator emulator = std::string(provider) == "sms_voice"    ? Emulator::kSmsVoice
-                          : std::string(provider) == "imiconnect" ? Emulator::kImiconnect
-                                                                  : Emulator::kAmazon;
+      // The deletes the gateway sent, by HTTP status (its own metrics; the
+      // single deletes sent meanwhile are SMS and Voice's too).
+      std::string prefix =
+          absl::StrCat("linkgateway_upstream_requests_total{provider=\"", provider,
+                       "\",operation=\"", DeleteOperation(provider), "\",status=\"");
+      double sent = 0, ok = 0;
+      for (absl::string_view line : absl::StrSplit(text, '\n')) {
+        if (!absl::StartsWith(line, prefix)) continue;
+        double value = 0;
+        auto space = line.rfind(' ');
+        if (space == absl::string_view::npos || !absl::SimpleAtod(line.substr(space + 1), &value)) {
+          continue;
+        }
+        sent += value;
+        if (line.substr(prefix.size(), 1) == "2") ok += value;
+      }
+      std::string name(provider);
+      Emulator emulator = name == "sms_voice"    ? Emulator::kSmsVoice
+                          : name == "imiconnect" ? Emulator::kImiconnect
+                                                 : Emulator::kAmazon;
       auto it = limit.find(provider);
-      std::printf("| %s | %s | %.1f | %s | %d | %d | %d |\n", provider,
-                  it == limit.end() ? "-" : absl::StrCat(it->second).c_str(), achieved,
-                  it == limit.end() ? "-" : absl::StrCat(100 * achieved / it->second, "%").c_str(),
-                  (*env)->StatusCount(emulator, 200) + (*env)->StatusCount(emulator, 204),
-                  (*env)->StatusCount(emulator, 404), (*env)->StatusCount(emulator, 429));
+      std::string throttled =
+          name == "dash_replenishment"
+              ? "-"
+              : absl::StrCat((*env)->StatusCount(emulator, std::string("throttled")));
+      std::printf(
+          "| %s | %s | %.1f | %s | %.0f | %.0f | %s |\n", provider,
+          it == limit.end() ? "-" : absl::StrCat(it->second).c_str(), achieved,
+          it == limit.end() ? "-" : absl::StrFormat("%.0f%%", 100 * achieved / it->second).c_str(),
+          sent, ok, throttled.c_str());
     }
     std::printf(
         "\nsingle SMS and Voice deletes: before the jobs p50 %.1f ms p99 %.1f ms (%zu); "

@@ -264,6 +264,7 @@ class Handler(https_emulator.EmulatorHandler):
                 return self.sp_error(403, "Unauthorized", "Access to requested resource is denied.",
                                      "The access token you provided is revoked, malformed or invalid.")
             if not self.state.sp_bucket.take() or subscription_id == "sub-429":
+                self.state.count("throttled")
                 return self.sp_error(429, "QuotaExceeded",
                                      "You exceeded your quota for the requested resource.", "")
             if self.headers.get("Content-Type") not in (None, "", "application/json"):

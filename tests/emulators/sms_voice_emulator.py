@@ -112,6 +112,7 @@ class Handler(https_emulator.EmulatorHandler):
             return self.error(400, "AccessDeniedException", "Account is disabled",
                               Reason="ACCOUNT_DISABLED")
         if key == "reg-throttle" or (state.bucket and not state.bucket.take()):
+            state.count("throttled")
             return self.error(400, "ThrottlingException", "Rate exceeded")
         if key == "reg-500":
             return self.error(500, "InternalServerException", "Internal failure",

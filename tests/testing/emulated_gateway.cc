@@ -252,10 +252,14 @@ std::vector<google::protobuf::Struct> EmulatedGateway::Received(Emulator emulato
 }
 
 int EmulatedGateway::StatusCount(Emulator emulator, int http_status) {
+  return StatusCount(emulator, absl::StrCat(http_status));
+}
+
+int EmulatedGateway::StatusCount(Emulator emulator, std::string const& key) {
   auto stats = Control(emulator, "stats");
   if (!stats.ok()) return -1;
   auto const& counts = stats->fields().at("statusCounts").struct_value().fields();
-  auto it = counts.find(absl::StrCat(http_status));
+  auto it = counts.find(key);
   return it == counts.end() ? 0 : static_cast<int>(it->second.number_value());
 }
 

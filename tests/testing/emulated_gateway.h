@@ -114,6 +114,8 @@ class EmulatedGateway {
   std::vector<google::protobuf::Struct> Received(Emulator emulator, std::string const& prefix);
   // How many answers with `http_status` an emulator sent.
   int StatusCount(Emulator emulator, int http_status);
+  // An event the emulator counts beside the statuses (e.g. "throttled").
+  int StatusCount(Emulator emulator, std::string const& key);
 
  private:
   std::shared_ptr<Emulators> emulators_;
