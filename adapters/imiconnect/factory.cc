@@ -77,13 +77,20 @@ class Factory final : public provider::ProviderFactory {
     Options options{imi.base_url(), *std::move(key)};
     std::shared_ptr<operation::Operation<DeleteRequest, DeleteResponse>> deletes =
         std::make_shared<DeleteAppProfile>(options, context.MeteredTransportFor(kDeleteAppProfile));
+    std::shared_ptr<operation::Operation<StatusRequest, v1::ProfileTransaction>> reads =
+        std::make_shared<GetProfileTransaction>(
+            options, context.MeteredTransportFor(kGetProfileTransaction));
     if (imi.has_delete_rate_limit()) {
-      // The tenant's transactions per second, shared by every replica.
+      // The tenant's transactions per second, shared by every replica. The
+      // Profile API counts every call against it: status reads take turns too.
       auto const& limit = imi.delete_rate_limit();
       auto limiter = context.limits.RateLimiterFor(kDeleteAppProfile, imi.base_url(),
                                                    limit.requests_per_second(), limit.burst());
       deletes = provider::WithRateLimit<DeleteRequest, DeleteResponse>(
           context, kDeleteAppProfile, std::move(deletes), limiter, "IMIconnect DeleteAppProfile");
+      reads = provider::WithRateLimit<StatusRequest, v1::ProfileTransaction>(
+          context, kGetProfileTransaction, std::move(reads), limiter,
+          "IMIconnect GetProfileTransaction");
       registry.delete_turns["imiconnect"] = provider::TurnsOf(context, limiter);
     }
     registry.table<v1::DeleteAppProfileRequest>().Add(
@@ -91,10 +98,7 @@ class Factory final : public provider::ProviderFactory {
         provider::WithRetries<DeleteRequest, DeleteResponse>(
             context, kDeleteAppProfile, std::move(deletes), policies::Idempotency::kNonIdempotent));
     auto read_state = provider::WithRetries<StatusRequest, v1::ProfileTransaction>(
-        context, kGetProfileTransaction,
-        std::make_shared<GetProfileTransaction>(
-            options, context.MeteredTransportFor(kGetProfileTransaction)),
-        policies::Idempotency::kIdempotent);
+        context, kGetProfileTransaction, std::move(reads), policies::Idempotency::kIdempotent);
     registry.table<v1::GetProfileTransactionRequest>().Add(
         StatusRequest::kImiconnect, &ValidateGetProfileTransaction, read_state);
     // A delete is queued as a transaction: unlink jobs follow it to its end.

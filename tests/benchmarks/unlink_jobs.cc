@@ -291,8 +291,9 @@ int Run(std::string const& store, int jobs) {
       steps > 0 ? writes / steps : 0, steps > 0 ? 1000 * write_seconds / steps : 0, rss);
   if (paced) {
     std::printf(
-        "\n| %s: provider | limit /s | achieved /s | vs limit | deletes sent | "
-        "answered 2xx | throttled at the provider |\n|---|---|---|---|---|---|---|\n",
+        "\n| %s: provider | limit /s | steps done /s | vs limit | deletes sent | "
+        "answered 2xx | status reads sent | throttled at the provider |\n"
+        "|---|---|---|---|---|---|---|---|\n",
         store.c_str());
     for (char const* provider : kProviders) {
       // Steady rate: from the first sample with a step finished to the
@@ -311,12 +312,20 @@ int Run(std::string const& store, int jobs) {
       std::string prefix =
           absl::StrCat("linkgateway_upstream_requests_total{provider=\"", provider,
                        "\",operation=\"", DeleteOperation(provider), "\",status=\"");
-      double sent = 0, ok = 0;
+      // IMIconnect's TPS counts its status reads too.
+      std::string reads_prefix = absl::StrCat("linkgateway_upstream_requests_total{provider=\"",
+                                              provider, "\",operation=\"GetProfileTransaction\"");
+      double sent = 0, ok = 0, reads = 0;
       for (absl::string_view line : absl::StrSplit(text, '\n')) {
-        if (!absl::StartsWith(line, prefix)) continue;
+        bool is_read = absl::StartsWith(line, reads_prefix);
+        if (!is_read && !absl::StartsWith(line, prefix)) continue;
         double value = 0;
         auto space = line.rfind(' ');
         if (space == absl::string_view::npos || !absl::SimpleAtod(line.substr(space + 1), &value)) {
+          continue;
+        }
+        if (is_read) {
+          reads += value;
           continue;
         }
         sent += value;
@@ -331,11 +340,15 @@ int Run(std::string const& store, int jobs) {
           name == "dash_replenishment"
               ? "-"
               : absl::StrCat((*env)->StatusCount(emulator, std::string("throttled")));
-      std::printf(
-          "| %s | %s | %.1f | %s | %.0f | %.0f | %s |\n", provider,
-          it == limit.end() ? "-" : absl::StrCat(it->second).c_str(), achieved,
-          it == limit.end() ? "-" : absl::StrFormat("%.0f%%", 100 * achieved / it->second).c_str(),
-          sent, ok, throttled.c_str());
+      // All of a provider's steps done between two samples: no steady rate.
+      std::string rate = last > first ? absl::StrFormat("%.1f", achieved) : "-";
+      std::printf("| %s | %s | %s | %s | %.0f | %.0f | %s | %s |\n", provider,
+                  it == limit.end() ? "-" : absl::StrCat(it->second).c_str(), rate.c_str(),
+                  it == limit.end() || last <= first
+                      ? "-"
+                      : absl::StrFormat("%.0f%%", 100 * achieved / it->second).c_str(),
+                  sent, ok, name == "imiconnect" ? absl::StrCat(reads).c_str() : "-",
+                  throttled.c_str());
     }
     std::printf(
         "\nsingle SMS and Voice deletes: before the jobs p50 %.1f ms p99 %.1f ms (%zu); "

@@ -3,6 +3,8 @@
 // gateway binary and the HTTPS emulator. Business errors ride on HTTP 200.
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -12,6 +14,7 @@
 #include "linkgateway/v1/app_profiles.grpc.pb.h"
 #include "tests/testing/emulated_gateway.h"
 #include "tests/testing/emulated_gateway_test.h"
+#include "tests/testing/metrics_text.h"
 #include "tests/testing/rpc_status.h"
 
 namespace linkgateway::tests::integration {
@@ -221,6 +224,45 @@ TEST_F(ImiconnectTest, TenantRateLimitIsResourceExhausted) {
   grpc::Status status = Delete("c-2", "d-2", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(tests::testing::ErrorInfoOf(status).metadata().at("upstreamCode"), "7020");
+}
+
+TEST_F(ImiconnectTest, DeletesAndStatusReadsShareTheTenantsTransactionsPerSecond) {
+  // The Profile API counts every call against the tenant's TPS: with the
+  // gateway's limit just under the tenant's (the margin absorbs arrival
+  // jitter), deletes and status reads sent together wait for their turns
+  // and none draws code 7020.
+  tests::testing::EmulatedGatewayOptions options;
+  options.imiconnect_args = {"--tps", "4", "--queue-delay-ms", "0"};
+  options.imiconnect_config = "delete_rate_limit { requests_per_second: 3 burst: 1 }\n";
+  options.extra_config =
+      "retry_policies { key: \"imiconnect.DeleteAppProfile\" value { max_attempts: 1 } }\n"
+      "retry_policies { key: \"imiconnect.GetProfileTransaction\" value { max_attempts: 1 } }\n";
+  StartWith(options);
+  constexpr int kProfiles = 6;
+  for (int i = 0; i < kProfiles; ++i) Seed(absl::StrCat("c-", i), "d-1");
+  std::vector<grpc::Status> deletes(kProfiles), reads(kProfiles);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kProfiles; ++i) {
+    threads.emplace_back([&, i] {
+      v1::DeleteAppProfileResponse response;
+      deletes[i] = Delete(absl::StrCat("c-", i), "d-1", &response);
+      if (!deletes[i].ok()) return;
+      v1::ProfileTransaction transaction;
+      reads[i] = Status(response.imiconnect().transaction_id(), &transaction);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kProfiles; ++i) {
+    EXPECT_TRUE(deletes[i].ok()) << deletes[i].error_message();
+    EXPECT_TRUE(reads[i].ok()) << reads[i].error_message();
+  }
+  EXPECT_EQ(env_->StatusCount(Emulator::kImiconnect, std::string("throttled")), 0);
+  auto metrics = env_->Metrics();
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_GE(tests::testing::MetricValue(
+                *metrics, R"(linkgateway_rate_limit_wait_seconds_count{provider="imiconnect",)"
+                          R"(operation="GetProfileTransaction"})"),
+            1);
 }
 
 TEST_F(ImiconnectTest, ExplicitRefusalIsRetriedEvenThoughDeletesAreNot) {
