@@ -25,7 +25,7 @@ constexpr absl::Duration kMaxFollowInterval = absl::Seconds(30);
 constexpr absl::Duration kGatewayRetry = absl::Seconds(1);
 // A provider whose rate limit had no turn is asked again after at least
 // this, even when its next turn seems due at once.
-constexpr absl::Duration kLeastTurnWait = absl::Milliseconds(50);
+constexpr absl::Duration kLeastTurnWait = absl::Milliseconds(2);
 
 // Answers that prove the provider did not act (it refused, or was not
 // reached): the link is still there.

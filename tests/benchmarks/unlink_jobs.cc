@@ -10,7 +10,9 @@
 //     Replenishment has no documented one): each provider's achieved rate
 //     against its limit, what reached the emulators (every link deleted
 //     once, no 429 the gateway caused), and single deletes sent meanwhile,
-//     their latency against the same calls before the jobs.
+//     their latency against the same calls before the jobs; with
+//     --throttle_sms_for=600, SMS and Voice throttles every call for its
+//     first 10 minutes, and the run says when its steps were all done.
 #include <stdlib.h>
 
 #include <algorithm>
@@ -47,6 +49,8 @@ ABSL_FLAG(double, sp_rate, 20, "--paced: the SP-API usage plan, requests/s (docu
 ABSL_FLAG(double, imi_tps, 50, "--paced: the IMIconnect tenant's transactions/s");
 ABSL_FLAG(double, sms_rate, 50, "--paced: the SMS and Voice quota, requests/s");
 ABSL_FLAG(double, single_rate, 2, "--paced: single deletes per second sent meanwhile");
+ABSL_FLAG(int, throttle_sms_for, 0,
+          "seconds SMS and Voice answers every call ThrottlingException from the jobs' start");
 
 namespace linkgateway::tests::benchmarks {
 namespace {
@@ -142,7 +146,7 @@ int Run(std::string const& store, int jobs) {
         absl::StrCat("delete_registration_rate_limit { requests_per_second: ", limit["sms_voice"],
                      " burst: 5 }\n");
     options.imiconnect_config = absl::StrCat(
-        "delete_rate_limit { requests_per_second: ", limit["imiconnect"], " burst: 1 }\n");
+        "delete_rate_limit { requests_per_second: ", limit["imiconnect"], " burst: 5 }\n");
     unlink_extra = absl::StrCat("max_waiting_steps: ", 4 * jobs + 1000, "\n");
   } else {
     options.amazon_args = {"--sp-rate", "100000", "--sp-burst", "100000"};
@@ -218,6 +222,19 @@ int Run(std::string const& store, int jobs) {
     timer.join();
   }
 
+  // A provider that throttles everything for a while: its steps wait it
+  // out and finish afterwards on their own.
+  int const throttle_for = absl::GetFlag(FLAGS_throttle_sms_for);
+  if (throttle_for > 0) {
+    auto set = (*env)->Control(
+        Emulator::kSmsVoice, "scenarios",
+        absl::StrCat(R"({"path":"/","status":400,"times":-1,"ttlMs":)", 1000 * throttle_for,
+                     R"(,"body":{"__type":"ThrottlingException","message":"Rate exceeded"}})"));
+    if (!set.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(set.status().message()).c_str());
+      return 1;
+    }
+  }
   std::vector<std::string> names(jobs);
   std::atomic<int> next{0}, refused{0};
   absl::Time start = absl::Now();
@@ -342,6 +359,8 @@ int Run(std::string const& store, int jobs) {
               : absl::StrCat((*env)->StatusCount(emulator, std::string("throttled")));
       // All of a provider's steps done between two samples: no steady rate.
       std::string rate = last > first ? absl::StrFormat("%.1f", achieved) : "-";
+      // Against IMIconnect's TPS its calls count: each step's delete and reads.
+      if (name == "imiconnect" && sent > 0) achieved *= (sent + reads) / sent;
       std::printf("| %s | %s | %s | %s | %.0f | %.0f | %s | %s |\n", provider,
                   it == limit.end() ? "-" : absl::StrCat(it->second).c_str(), rate.c_str(),
                   it == limit.end() || last <= first
@@ -349,6 +368,17 @@ int Run(std::string const& store, int jobs) {
                       : absl::StrFormat("%.0f%%", 100 * achieved / it->second).c_str(),
                   sent, ok, name == "imiconnect" ? absl::StrCat(reads).c_str() : "-",
                   throttled.c_str());
+    }
+    if (throttle_for > 0) {
+      auto const& s = samples["sms_voice"];
+      auto all = std::find_if(s.begin(), s.end(), [&](auto const& x) { return x.second >= jobs; });
+      std::printf(
+          "\nSMS and Voice throttled every call for the first %d s: its steps all done %s\n",
+          throttle_for,
+          all == s.end()
+              ? "(not within the run)"
+              : absl::StrFormat("%.0f s after the start", absl::ToDoubleSeconds(all->first - start))
+                    .c_str());
     }
     std::printf(
         "\nsingle SMS and Voice deletes: before the jobs p50 %.1f ms p99 %.1f ms (%zu); "
