@@ -567,6 +567,19 @@ void StepRunner::OnQueuedState(JobPtr const& job, int index,
     }
   }
   absl::Time now = absl::Now();
+  google::rpc::ErrorInfo info;
+  if (!state.ok() && now < give_up && errors::FindDetail(state.status(), info) &&
+      info.reason() == errors::reason::kClientRateLimited) {
+    // The gateway's own limit had no turn for the read (the provider counts
+    // reads too; nothing was sent): read again at its next turn, at the same
+    // pace, so deletes taking every turn cannot stretch a step's follow-up.
+    absl::Duration wait =
+        std::max(kLeastTurnWait, errors::RetryDelayOf(state.status()).value_or(kLeastTurnWait));
+    core_.worker().PostAt(std::min(now + wait, give_up), [this, job, index, give_up, interval] {
+      Follow(job, index, give_up, interval);
+    });
+    return;
+  }
   if (now >= give_up) {
     return core_.FinishStep(
         job, index, v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN,

@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "adapters/errors/reasons.h"
+#include "adapters/errors/status_details.h"
 #include "adapters/errors/status_mapping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -305,6 +307,40 @@ TEST_F(UnlinkEngineTest, AQueuedDeleteStillPendingWhenFollowingEndsIsUnknownWith
   auto m = Metadata(Run(*engine, {Imi("c-1")}));
   EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN);
   EXPECT_THAT(m.steps(0).status().message(), HasSubstr("tx-9"));
+  EXPECT_EQ(imi->calls(), 1);
+}
+
+TEST_F(UnlinkEngineTest, AReadTheGatewaysOwnLimitRefusedIsAskedAgainAtOnceNotLater) {
+  // Deletes may take every turn of a limit the provider's reads share: a
+  // read refused by the gateway's limit (nothing sent) is asked again at the
+  // next turn, not after a follow interval that doubles each time.
+  auto imi =
+      std::make_shared<FakeAppProfile>([](int) -> absl::StatusOr<v1::DeleteAppProfileResponse> {
+        v1::DeleteAppProfileResponse response;
+        response.mutable_imiconnect()->set_transaction_id("tx-2");
+        return response;
+      });
+  constexpr int kRefused = 12;
+  auto transactions =
+      std::make_shared<FakeTransaction>([](int call) -> absl::StatusOr<v1::ProfileTransaction> {
+        if (call <= kRefused) {
+          return adapters::errors::WithErrorInfo(absl::ResourceExhaustedError("no turn free"),
+                                                 adapters::errors::reason::kClientRateLimited,
+                                                 adapters::errors::kGatewayDomain, {});
+        }
+        v1::ProfileTransaction tx;
+        tx.mutable_imiconnect()->set_transaction_id("tx-2");
+        tx.mutable_imiconnect()->set_state(v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
+        return tx;
+      });
+  Register(nullptr, imi, transactions);
+  EngineOptions options;
+  // Doubling from 10 ms, twelve refusals would take 40 s.
+  options.follow_for = absl::Seconds(5);
+  auto engine = Engine(options);
+  auto m = Metadata(Run(*engine, {Imi("c-1")}));
+  EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+  EXPECT_EQ(transactions->calls(), kRefused + 1);
   EXPECT_EQ(imi->calls(), 1);
 }
 

@@ -49,6 +49,7 @@ ABSL_FLAG(double, sp_rate, 20, "--paced: the SP-API usage plan, requests/s (docu
 ABSL_FLAG(double, imi_tps, 50, "--paced: the IMIconnect tenant's transactions/s");
 ABSL_FLAG(double, sms_rate, 50, "--paced: the SMS and Voice quota, requests/s");
 ABSL_FLAG(double, single_rate, 2, "--paced: single deletes per second sent meanwhile");
+ABSL_FLAG(std::string, metrics_out, "", "a file for the gateway's metrics at the end of each run");
 ABSL_FLAG(int, throttle_sms_for, 0,
           "seconds SMS and Voice answers every call ThrottlingException from the jobs' start");
 
@@ -146,7 +147,7 @@ int Run(std::string const& store, int jobs) {
         absl::StrCat("delete_registration_rate_limit { requests_per_second: ", limit["sms_voice"],
                      " burst: 5 }\n");
     options.imiconnect_config = absl::StrCat(
-        "delete_rate_limit { requests_per_second: ", limit["imiconnect"], " burst: 5 }\n");
+        "delete_rate_limit { requests_per_second: ", limit["imiconnect"], " burst: 1 }\n");
     unlink_extra = absl::StrCat("max_waiting_steps: ", 4 * jobs + 1000, "\n");
   } else {
     options.amazon_args = {"--sp-rate", "100000", "--sp-burst", "100000"};
@@ -296,6 +297,9 @@ int Run(std::string const& store, int jobs) {
 
   auto metrics = (*env)->Metrics();
   std::string text = metrics.ok() ? *metrics : "";
+  if (std::string out = absl::GetFlag(FLAGS_metrics_out); !out.empty()) {
+    std::ofstream(absl::StrCat(out, ".", store)) << text;
+  }
   double writes = Sample(text, "linkgateway_unlink_store_write_seconds_count");
   double write_seconds = Sample(text, "linkgateway_unlink_store_write_seconds_sum");
   double steps = 0;
