@@ -15,7 +15,7 @@
 #include "absl/time/clock.h"
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
-#include "observability/json/proto_json.h"
+#include "observability/json/audit_record_json.h"
 
 namespace linkgateway::server::audit {
 namespace {
@@ -89,8 +89,24 @@ absl::Status AuditLog::Ready() {
 
 void AuditLog::Append(linkgateway::audit::v1::AuditRecord const& record,
                       absl::AnyInvocable<void(absl::Status) &&> done) {
-  std::string line = observability::json::ProtoJson(record);
+  std::string line = observability::json::AuditRecordJson(record);
   line.push_back('\n');
+  if (!durable()) {
+    // The log: written here, one write per line as every log line is, and
+    // nothing to wait for (no hand-off to the writer thread and back).
+    line.insert(0, "linkgateway audit: ");
+    for (absl::string_view rest = line; !rest.empty();) {
+      ssize_t n = write(STDERR_FILENO, rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      ++written_;
+    }
+    return std::move(done)(absl::OkStatus());
+  }
   absl::MutexLock lock(&mu_);
   queue_.push_back({std::move(line), std::move(done)});
 }

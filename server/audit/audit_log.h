@@ -46,7 +46,8 @@ class AuditLog {
   absl::Status Ready() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Appends `record`; `done` runs (on the writer thread) once it is on disk,
-  // with the failure if it could not be written.
+  // with the failure if it could not be written. To the log, `done` runs at
+  // once, on the calling thread, once the line is written.
   void Append(linkgateway::audit::v1::AuditRecord const& record,
               absl::AnyInvocable<void(absl::Status) &&> done) ABSL_LOCKS_EXCLUDED(mu_);
 
