@@ -75,13 +75,21 @@ class Factory final : public provider::ProviderFactory {
     auto key = config::ResolveSecret(imi.profile_key(), "imiconnect.profile_key");
     if (!key.ok()) return key.status();
     Options options{imi.base_url(), *std::move(key)};
+    std::shared_ptr<operation::Operation<DeleteRequest, DeleteResponse>> deletes =
+        std::make_shared<DeleteAppProfile>(options, context.MeteredTransportFor(kDeleteAppProfile));
+    if (imi.has_delete_rate_limit()) {
+      // The tenant's transactions per second, shared by every replica.
+      auto const& limit = imi.delete_rate_limit();
+      auto limiter = context.limits.RateLimiterFor(kDeleteAppProfile, imi.base_url(),
+                                                   limit.requests_per_second(), limit.burst());
+      deletes = provider::WithRateLimit<DeleteRequest, DeleteResponse>(
+          context, kDeleteAppProfile, std::move(deletes), limiter, "IMIconnect DeleteAppProfile");
+      registry.delete_turns["imiconnect"] = provider::TurnsOf(context, limiter);
+    }
     registry.table<v1::DeleteAppProfileRequest>().Add(
         DeleteRequest::kImiconnect, &ValidateDeleteAppProfile,
         provider::WithRetries<DeleteRequest, DeleteResponse>(
-            context, kDeleteAppProfile,
-            std::make_shared<DeleteAppProfile>(options,
-                                               context.MeteredTransportFor(kDeleteAppProfile)),
-            policies::Idempotency::kNonIdempotent));
+            context, kDeleteAppProfile, std::move(deletes), policies::Idempotency::kNonIdempotent));
     auto read_state = provider::WithRetries<StatusRequest, v1::ProfileTransaction>(
         context, kGetProfileTransaction,
         std::make_shared<GetProfileTransaction>(

@@ -70,6 +70,15 @@ struct ProviderRegistry : RpcTables<ProviderRpcs> {
   absl::flat_hash_set<std::string> repeatable_deletes;
   // By provider (target case name): the work its deletes queue.
   absl::flat_hash_map<std::string, FollowUp> follow_ups;
+  // By provider (target case name), when its delete has a rate limit: takes
+  // a turn if one is free now, for work that waits in a queue of its own
+  // (unlink steps) and so must not wait in the limit — nor record that it
+  // is about to send before it has a turn. `done` runs once, on any thread:
+  // with zero when the turn was taken (the delete then runs with
+  // CallContext::turn_taken), else how long until the next turn is free
+  // (nothing taken).
+  using TakeTurn = std::function<void(absl::AnyInvocable<void(absl::Duration) &&> done)>;
+  absl::flat_hash_map<std::string, TakeTurn> delete_turns;
 };
 
 // Per provider (the name of the request oneof's field, e.g. "sms_voice"): OK

@@ -18,6 +18,10 @@ void Validate(config::v1::GatewayConfig const& config, config::Checker& check) {
   auto const& sms = config.sms_voice();
   check.Url("sms_voice.endpoint", sms.endpoint());
   adapters::auth::ValidateAwsCredentials(sms.credentials(), "sms_voice.credentials", check);
+  if (sms.has_delete_registration_rate_limit()) {
+    check.RateLimit("sms_voice.delete_registration_rate_limit",
+                    sms.delete_registration_rate_limit());
+  }
 }
 
 }  // namespace linkgateway::adapters::sms_voice

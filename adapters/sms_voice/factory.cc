@@ -37,14 +37,27 @@ class Factory final : public provider::ProviderFactory {
                               observer.TokenFetched("aws_credentials", ok);
                             }});
     context.resources.push_back(credentials);
-    context.registry.table<v1::DeleteRegistrationRequest>().Add(
-        v1::DeleteRegistrationRequest::kSmsVoice, &ValidateDeleteRegistration,
-        provider::WithRetries<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>(
-            context, kDeleteRegistration,
-            std::make_shared<DeleteRegistration>(sms.endpoint(), sms.region(),
-                                                 context.MeteredTransportFor(kDeleteRegistration),
-                                                 *credentials),
-            policies::Idempotency::kIdempotent, &DeleteRegistration::AlreadyDone));
+    using Request = v1::DeleteRegistrationRequest;
+    using Response = v1::DeleteRegistrationResponse;
+    std::shared_ptr<operation::Operation<Request, Response>> deletes =
+        std::make_shared<DeleteRegistration>(sms.endpoint(), sms.region(),
+                                             context.MeteredTransportFor(kDeleteRegistration),
+                                             *credentials);
+    if (sms.has_delete_registration_rate_limit()) {
+      // The account's quota in the region, shared by every replica.
+      auto const& limit = sms.delete_registration_rate_limit();
+      auto limiter = context.limits.RateLimiterFor(kDeleteRegistration, sms.region(),
+                                                   limit.requests_per_second(), limit.burst());
+      deletes = provider::WithRateLimit<Request, Response>(context, kDeleteRegistration,
+                                                           std::move(deletes), limiter,
+                                                           "SMS and Voice DeleteRegistration");
+      context.registry.delete_turns["sms_voice"] = provider::TurnsOf(context, limiter);
+    }
+    context.registry.table<Request>().Add(
+        Request::kSmsVoice, &ValidateDeleteRegistration,
+        provider::WithRetries<Request, Response>(context, kDeleteRegistration, std::move(deletes),
+                                                 policies::Idempotency::kIdempotent,
+                                                 &DeleteRegistration::AlreadyDone));
     // DeleteRegistration of a deleted registration is ResourceNotFound.
     context.registry.repeatable_deletes.insert("sms_voice");
     return absl::OkStatus();

@@ -53,7 +53,11 @@ bool KnowsEveryField() {
                         {11, "trace_id", T::TYPE_STRING},
                         {12, "idempotency_id", T::TYPE_STRING},
                         {13, "unlink_operation", T::TYPE_STRING},
-                        {14, "unlink_step", T::TYPE_INT32}}) &&
+                        {14, "unlink_step", T::TYPE_INT32},
+                        {15, "sequence", T::TYPE_UINT64},
+                        {16, "previous_hash", T::TYPE_STRING},
+                        {17, "file_start", T::TYPE_MESSAGE},
+                        {18, "trail_event", T::TYPE_MESSAGE}}) &&
          target != nullptr && target->is_map() &&
          target->message_type()->map_key()->type() == T::TYPE_STRING &&
          target->message_type()->map_value()->type() == T::TYPE_STRING &&
@@ -169,6 +173,13 @@ void AppendKnown(pb::AuditRecord const& record, std::string& out) {
   object.String("idempotency_id", record.idempotency_id());
   object.String("unlink_operation", record.unlink_operation());
   object.Int("unlink_step", record.unlink_step());
+  // 64-bit integers are JSON strings.
+  if (record.sequence() != 0)
+    absl::StrAppend(&object.Key("sequence"), "\"", record.sequence(), "\"");
+  object.String("previous_hash", record.previous_hash());
+  // Once a file at most: the reflective writer is cheap enough there.
+  if (record.has_file_start()) AppendProtoJson(record.file_start(), object.Key("file_start"));
+  if (record.has_trail_event()) AppendProtoJson(record.trail_event(), object.Key("trail_event"));
 }
 
 }  // namespace

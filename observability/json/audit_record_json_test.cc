@@ -44,6 +44,14 @@ TEST(AuditRecordJsonTest, SameTextAsTheReflectiveWriter) {
   full.set_idempotency_id("3f1e2d4c-5b6a-4798-8a9b-0c1d2e3f4a5b");
   full.set_unlink_operation("operations/unlink-1");
   full.set_unlink_step(-1);
+  full.set_sequence(UINT64_MAX);
+  full.set_previous_hash("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+  full.mutable_file_start()->set_reason("rotated by size");
+  full.mutable_file_start()->mutable_previous_file()->set_bytes(1 << 20);
+  full.mutable_file_start()->mutable_previous_file()->set_last_sequence(41);
+  full.mutable_file_start()->set_previous_file_incomplete(true);
+  full.mutable_trail_event()->set_kind(pb::TRAIL_EVENT_KIND_SEALED);
+  full.mutable_trail_event()->mutable_sealed()->set_signature("c2ln");
   cases.push_back(full);
   pb::AuditRecord empty_children;
   empty_children.mutable_caller();
@@ -142,6 +150,10 @@ TEST(AuditRecordJsonTest, RandomRecordsSameTextAsTheReflectiveWriter) {
     if (chance()) record.set_idempotency_id(text());
     if (chance()) record.set_unlink_operation(text());
     record.set_unlink_step(static_cast<std::int32_t>(random() % 5) - 1);
+    if (chance()) record.set_sequence(random());
+    if (chance()) record.set_previous_hash(text());
+    if (chance()) record.mutable_file_start()->set_reason(text());
+    if (chance()) record.mutable_trail_event()->set_detail(text());
     ASSERT_EQ(AuditRecordJson(record), ProtoJson(record)) << record.DebugString();
   }
 }

@@ -116,7 +116,15 @@ GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> 
       unlink_in_flight_(registry_
                             .AddGauge("linkgateway_unlink_steps_in_flight",
                                       "Unlink job steps sent and not yet answered.")
-                            .With({})) {
+                            .With({})),
+      unlink_queue_depth_(registry_.AddGauge(
+          "linkgateway_unlink_queue_depth",
+          "Unlink job steps waiting to be sent by this replica, by provider.", {"provider"})),
+      unlink_oldest_waiting_(registry_.AddGauge(
+          "linkgateway_unlink_oldest_waiting_step_age_seconds",
+          "How long the longest-waiting unlink step of this replica has waited, by provider "
+          "(0 when none waits).",
+          {"provider"})) {
   std::vector<std::string> names, values;
   for (auto& [name, value] : build_info) {
     names.push_back(name);
@@ -182,6 +190,12 @@ void GatewayMetrics::TokenFetched(absl::string_view source, bool ok) {
 
 void GatewayMetrics::UnlinkStepFinished(absl::string_view provider, absl::string_view state) {
   unlink_steps_.With({std::string(provider), std::string(state)}).Increment();
+}
+
+void GatewayMetrics::UnlinkQueue(absl::string_view provider, std::int64_t depth,
+                                 absl::Duration oldest_wait) {
+  unlink_queue_depth_.With({std::string(provider)}).Set(depth);
+  unlink_oldest_waiting_.With({std::string(provider)}).Set(absl::ToInt64Seconds(oldest_wait));
 }
 
 void GatewayMetrics::SharedStateFallback(absl::string_view what) {

@@ -89,6 +89,8 @@ class GatewayMetrics {
   void UnlinkStepFinished(absl::string_view provider, absl::string_view state);
   void UnlinkStoreWrite(absl::Duration took) { unlink_store_writes_.Observe(took); }
   Gauge& unlink_steps_in_flight() { return unlink_in_flight_; }
+  // A provider's unlink queue: steps waiting, and how long the oldest has.
+  void UnlinkQueue(absl::string_view provider, std::int64_t depth, absl::Duration oldest_wait);
 
   // Calls in flight, read when scraped (replaces the previous reader; an
   // empty one reads 0).
@@ -114,6 +116,8 @@ class GatewayMetrics {
   Family<Counter>& unlink_steps_;
   Histogram& unlink_store_writes_;
   Gauge& unlink_in_flight_;
+  Family<Gauge>& unlink_queue_depth_;
+  Family<Gauge>& unlink_oldest_waiting_;
 
   absl::Mutex mu_;
   std::function<double()> in_flight_ ABSL_GUARDED_BY(mu_);

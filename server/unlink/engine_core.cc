@@ -1,6 +1,7 @@
 #include "server/unlink/engine_core.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -50,8 +51,28 @@ void EngineCore::Stop() {
 
 void EngineCore::Post(absl::AnyInvocable<void() &&> task) { gate_->Post(std::move(task)); }
 
+// Per provider, where the job's steps stand.
+void UpdateProgress(v1::UnlinkMetadata& m) {
+  std::map<std::string, v1::UnlinkProviderProgress> by_provider;
+  for (auto const& step : m.steps()) {
+    std::string provider = ProviderOfTarget(step.target());
+    auto& progress = by_provider[provider];
+    progress.set_provider(provider);
+    if (Terminal(step.state())) {
+      progress.set_finished(progress.finished() + 1);
+    } else if (step.state() == v1::UNLINK_STEP_STATE_RUNNING) {
+      progress.set_running(progress.running() + 1);
+    } else {
+      progress.set_waiting(progress.waiting() + 1);
+    }
+  }
+  m.clear_progress();
+  for (auto& [provider, progress] : by_provider) *m.add_progress() = std::move(progress);
+}
+
 bool EngineCore::Register(JobPtr const& job) {
   absl::MutexLock lock(&mu_);
+  UpdateProgress(job->stored.metadata);
   return jobs_.emplace(job->stored.metadata.name(), job).second;
 }
 
@@ -65,6 +86,11 @@ std::optional<StoredJob> EngineCore::Snapshot(std::string const& name) {
   auto it = jobs_.find(name);
   if (it == jobs_.end()) return std::nullopt;
   return it->second->stored;
+}
+
+void EngineCore::ForEachJob(std::function<void(Job&)> const& f) {
+  absl::MutexLock lock(&mu_);
+  for (auto& [name, job] : jobs_) f(*job);
 }
 
 JobPtr EngineCore::Find(std::string const& name) {
@@ -105,6 +131,7 @@ bool EngineCore::Save(JobPtr const& job, int index, v1::UnlinkStep step, bool ou
   absl::MutexLock lock(&mu_);
   *job->stored.metadata.mutable_steps(index) = std::move(step);
   *job->stored.metadata.mutable_update_time() = Stamp(now);
+  UpdateProgress(job->stored.metadata);
   return true;
 }
 
@@ -115,6 +142,7 @@ void EngineCore::RetryUnsaved(JobPtr const& job, absl::Duration backoff) {
   for (auto& [index, step] : unsaved) {
     v1::UnlinkStep copy = step;
     if (Save(job, index, std::move(copy), /*outcome=*/false)) {
+      if (step.state() == v1::UNLINK_STEP_STATE_PENDING && requeue_) requeue_(job, index);
       if (options_.metrics != nullptr && Terminal(step.state())) {
         absl::string_view name = v1::UnlinkStepState_Name(step.state());
         absl::ConsumePrefix(&name, "UNLINK_STEP_STATE_");

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,15 @@ struct EngineOptions {
   absl::Duration retention = absl::Hours(24 * 30);
   // Attempts of a repeatable delete whose outcome stays unknown.
   int max_attempts = 3;
+  int max_steps_in_flight_per_provider = 16;
+  // Steps not finished this long after the job's start end FAILED.
+  absl::Duration job_deadline = absl::Hours(24 * 30);
+  // Steps waiting in this replica's queues at most; more starts are refused.
+  int max_waiting_steps = 100000;
+  // The first wait after a throttled or transient answer; it doubles up to
+  // the second (or the provider's Retry-After when longer).
+  absl::Duration retry_initial_backoff = absl::Seconds(2);
+  absl::Duration retry_max_backoff = absl::Hours(1);
   // Job calls that may wait for the store at once; more are refused.
   int max_waiting_store_calls = 1024;
   // Where steps and store writes are counted; may be null.
@@ -70,6 +80,9 @@ class EngineCore {
   // A copy of a running job's stored state; nullopt when not run here.
   std::optional<StoredJob> Snapshot(std::string const& name) ABSL_LOCKS_EXCLUDED(mu_);
   JobPtr Find(std::string const& name) ABSL_LOCKS_EXCLUDED(mu_);
+  // f(job) for every job this replica runs, under the lock that guards
+  // their stored state (worker thread; f must not block).
+  void ForEachJob(std::function<void(Job&)> const& f) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Worker thread. Saves step `index` as `step`; false when the job was
   // taken over (it is dropped here) or the store failed (`outcome`: kept
@@ -87,6 +100,11 @@ class EngineCore {
   void ApplyCancel(std::string const& name);
   // Tells the job's watchers where it stands.
   void Notify(JobPtr const& job);
+  // Called (worker thread) when a step the store took only on a retry is
+  // waiting again: the runner queues it.
+  void set_requeue(std::function<void(JobPtr const&, int)> requeue) {
+    requeue_ = std::move(requeue);
+  }
 
   // Watchers (any thread): `handle` for job `name`.
   std::int64_t NewWatch(std::string const& name) ABSL_LOCKS_EXCLUDED(mu_);
@@ -103,6 +121,7 @@ class EngineCore {
 
   JobStore& store_;
   EngineOptions const options_;
+  std::function<void(JobPtr const&, int)> requeue_;
   std::shared_ptr<adapters::async::Cancellation> const stopping_;
   std::atomic<bool> shutting_down_{false};
   // How adapter callbacks reach the worker while the engine lives.

@@ -3,7 +3,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "adapters/errors/status_details.h"
+#include "adapters/errors/status_mapping.h"
 #include "server/idempotency/records.h"
 #include "server/unlink/operations.h"
 #include "server/unlink/unlink_plan.h"
@@ -27,6 +30,17 @@ UnlinkEngine::~UnlinkEngine() {
 
 void UnlinkEngine::Start(security::Caller const& caller, v1::StartUnlinkRequest const& request,
                          absl::Time deadline, Answer<google::longrunning::Operation> done) {
+  // Backpressure: the queues have a bound; beyond, the caller tries later.
+  if (runner_.waiting() + request.targets_size() >
+      static_cast<std::size_t>(core_.options().max_waiting_steps)) {
+    absl::Status full = adapters::errors::WithErrorInfo(
+        absl::ResourceExhaustedError(
+            absl::StrCat(runner_.waiting(), " unlink steps wait in this gateway's queues (at most ",
+                         core_.options().max_waiting_steps, "); start the job later")),
+        "UNLINK_QUEUE_FULL", adapters::errors::kGatewayDomain, {});
+    adapters::errors::SetRetryDelay(full, absl::Minutes(1));
+    return std::move(done)(full);
+  }
   absl::Time now = absl::Now();
   StoredJob job;
   job.fingerprint = FingerprintOf(request);
@@ -34,6 +48,8 @@ void UnlinkEngine::Start(security::Caller const& caller, v1::StartUnlinkRequest 
   m.set_name(NewOperationName());
   m.set_caller(caller.principal);
   m.set_request_id(request.request_id());
+  m.set_priority(request.priority());
+  *m.mutable_deadline() = Stamp(now + core_.options().job_deadline);
   *m.mutable_create_time() = Stamp(now);
   *m.mutable_update_time() = Stamp(now);
   for (auto const& target : request.targets()) {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "adapters/errors/status_mapping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "observability/metrics/gateway_metrics.h"
@@ -349,11 +350,18 @@ class HeldRegistration final
     : public adapters::operation::Operation<v1::DeleteRegistrationRequest,
                                             v1::DeleteRegistrationResponse> {
  public:
-  void Start(adapters::operation::CallContext const& context, v1::DeleteRegistrationRequest const&,
+  void Start(adapters::operation::CallContext const& context,
+             v1::DeleteRegistrationRequest const& request,
              adapters::operation::Callback<v1::DeleteRegistrationResponse> done) override {
     if (context.trace != nullptr) ++context.trace->sends;
     absl::MutexLock lock(&mu_);
     held_.push_back(std::move(done));
+    asked_.push_back(request.sms_voice().registration_id());
+  }
+  // The registrations asked for, in order.
+  std::vector<std::string> asked() {
+    absl::MutexLock lock(&mu_);
+    return asked_;
   }
   bool WaitHeld(std::size_t n) {
     absl::MutexLock lock(&mu_);
@@ -379,6 +387,7 @@ class HeldRegistration final
  private:
   absl::Mutex mu_;
   std::vector<adapters::operation::Callback<v1::DeleteRegistrationResponse>> held_;
+  std::vector<std::string> asked_;
 };
 
 TEST_F(UnlinkEngineTest, CancelEndsWaitingStepsAndLetsSentOnesFinish) {
@@ -425,6 +434,111 @@ TEST_F(UnlinkEngineTest, AnotherCallersJobIsNotFound) {
   EXPECT_EQ(ParseFilter("owner = x", "svc", query).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(ParseFilter("caller = \"svc\" AND done = false", "svc", query).ok());
   EXPECT_EQ(query.done, std::optional<bool>(false));
+}
+
+TEST_F(UnlinkEngineTest, AThrottledStepWaitsWithItsHistoryAndEndsWhenTheJobsDeadlinePasses) {
+  auto sms =
+      std::make_shared<FakeRegistration>([](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        return absl::ResourceExhaustedError("ThrottlingException: Rate exceeded");
+      });
+  Register(sms, nullptr);
+  EngineOptions options;
+  options.job_deadline = absl::Milliseconds(400);
+  options.retry_initial_backoff = absl::Milliseconds(20);
+  options.retry_max_backoff = absl::Milliseconds(80);
+  auto engine = Engine(options);
+  auto op = Run(*engine, {Sms("r-1")});
+  auto metadata = Metadata(op);
+  ASSERT_EQ(metadata.steps_size(), 1);
+  auto const& step = metadata.steps(0);
+  EXPECT_EQ(step.state(), v1::UNLINK_STEP_STATE_FAILED);
+  EXPECT_EQ(step.status().code(), static_cast<int>(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(step.status().message(), HasSubstr("the job's deadline"));
+  // Every throttled attempt in the history; none of them did anything.
+  EXPECT_GE(step.history_size(), 2);
+  EXPECT_EQ(sms->calls(), step.history_size());
+  EXPECT_EQ(step.history(0).status().code(),
+            static_cast<int>(absl::StatusCode::kResourceExhausted));
+}
+
+// A step takes its provider's turn before its intent is written: a step
+// with no turn free is neither recorded as about to send nor sent, and keeps
+// its place; the delete is not asked the limit again.
+TEST_F(UnlinkEngineTest, AStepWithoutATurnIsNeitherRecordedNorSent) {
+  auto sms =
+      std::make_shared<FakeRegistration>([](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        return v1::DeleteRegistrationResponse();
+      });
+  Register(sms, nullptr);
+  // Every other ask has no turn free (for the next 20 ms); each one taken
+  // is what the delete then runs with.
+  auto asks = std::make_shared<std::atomic<int>>(0);
+  auto turns_taken = std::make_shared<std::atomic<int>>(0);
+  providers_.delete_turns["sms_voice"] =
+      [asks, turns_taken](absl::AnyInvocable<void(absl::Duration) &&> done) {
+        if (++*asks % 2 == 1) return std::move(done)(absl::Milliseconds(20));
+        ++*turns_taken;
+        std::move(done)(absl::ZeroDuration());
+      };
+  auto engine = Engine();
+  std::vector<v1::UnlinkTarget> targets;
+  for (int i = 0; i < 5; ++i) targets.push_back(Sms(absl::StrCat("r-", i)));
+  auto metadata = Metadata(Run(*engine, targets));
+  ASSERT_EQ(metadata.steps_size(), 5);
+  for (auto const& step : metadata.steps()) {
+    EXPECT_EQ(step.state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+    // One attempt, nothing before it: the refused turns left no trace.
+    EXPECT_EQ(step.attempts(), 1);
+    EXPECT_EQ(step.history_size(), 0);
+  }
+  EXPECT_EQ(sms->calls(), 5);
+  EXPECT_EQ(turns_taken->load(), 5);
+  EXPECT_GE(asks->load(), 10);
+}
+
+TEST_F(UnlinkEngineTest, AnUrgentJobGoesAheadOfABatchStartedBefore) {
+  auto sms = std::make_shared<HeldRegistration>();
+  providers_.table<v1::DeleteRegistrationRequest>().Add(v1::DeleteRegistrationRequest::kSmsVoice,
+                                                        &Ok, sms);
+  EngineOptions options;
+  options.max_steps_in_flight = 1;
+  auto engine = Engine(options);
+  v1::StartUnlinkRequest batch;
+  for (int i = 0; i < 4; ++i) *batch.add_targets() = Sms(absl::StrCat("batch-", i));
+  auto batch_op = Start(*engine, batch);
+  ASSERT_TRUE(batch_op.ok()) << batch_op.status();
+  ASSERT_TRUE(sms->WaitHeld(1));
+  v1::StartUnlinkRequest urgent;
+  *urgent.add_targets() = Sms("urgent");
+  urgent.set_priority(9);
+  auto urgent_op = Start(*engine, urgent);
+  ASSERT_TRUE(urgent_op.ok()) << urgent_op.status();
+  for (std::size_t n = 2; n <= 5; ++n) {
+    sms->ReleaseAll();
+    ASSERT_TRUE(sms->WaitHeld(1)) << n;
+  }
+  sms->ReleaseAll();
+  WaitFor(*engine, batch_op->name());
+  // The batch's first step was already sent; the urgent one went next.
+  EXPECT_THAT(sms->asked(),
+              ::testing::ElementsAre("batch-0", "urgent", "batch-1", "batch-2", "batch-3"));
+}
+
+TEST_F(UnlinkEngineTest, AStartBeyondTheQueuesBoundIsRefusedWithRetryInfo) {
+  auto sms =
+      std::make_shared<FakeRegistration>([](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        return v1::DeleteRegistrationResponse();
+      });
+  Register(sms, nullptr);
+  EngineOptions options;
+  options.max_waiting_steps = 2;
+  auto engine = Engine(options);
+  v1::StartUnlinkRequest request;
+  for (int i = 0; i < 3; ++i) *request.add_targets() = Sms(absl::StrCat("r-", i));
+  auto refused = Start(*engine, request);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(adapters::errors::RetryDelayOf(refused.status()).has_value());
+  EXPECT_EQ(sms->calls(), 0);
 }
 
 }  // namespace

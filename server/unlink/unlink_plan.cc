@@ -101,6 +101,9 @@ absl::Status ValidateStart(v1::StartUnlinkRequest const& request) {
   } else if (request.targets_size() > kMaxTargets) {
     violations.push_back({"targets", absl::StrCat("at most ", kMaxTargets, " targets per job")});
   }
+  if (request.priority() < 0 || request.priority() > 9) {
+    violations.push_back({"priority", "must be 0 to 9"});
+  }
   std::set<std::string> seen;
   for (int i = 0; i < request.targets_size() && i < kMaxTargets; ++i) {
     auto const& target = request.targets(i);

@@ -76,6 +76,11 @@ absl::StatusOr<std::unique_ptr<UnlinkJobs>> UnlinkJobs::Create(
   options.follow_interval = config::ToDuration(unlink.follow_interval());
   options.lease = config::ToDuration(unlink.lease());
   options.retention = config::ToDuration(unlink.retention());
+  options.job_deadline = config::ToDuration(unlink.job_deadline());
+  options.max_waiting_steps = unlink.max_waiting_steps();
+  options.max_steps_in_flight_per_provider = unlink.max_steps_in_flight_per_provider();
+  options.retry_initial_backoff = config::ToDuration(unlink.retry_initial_backoff());
+  options.retry_max_backoff = config::ToDuration(unlink.retry_max_backoff());
   options.metrics = &pipeline.serving().metrics;
   jobs->engine_ = std::make_unique<UnlinkEngine>(*jobs->store_, pipeline, methods, providers,
                                                  std::move(options));
