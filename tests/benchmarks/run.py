@@ -6,10 +6,12 @@ libcurl at the same concurrency, a bare gRPC echo server (gRPC's own cost)
 and a Go peer (go_peer/: grpc-go and net/http doing the same hop).
 
     bazel run -c opt //tests/benchmarks:run -- [--duration 10] [--out DIR]
-        [--only TEXT] [--runs 3] [--perf DIR]
+        [--only TEXT] [--runs 3] [--perf DIR] [--gateway BINARY] [--event_loops N]
 
-Prints Markdown tables, the last one the performance issue's goals, each met
-or missed with its margin; writes results.json and results.md to --out
+Prints Markdown tables: every path of every scenario, the gateway's CPU per
+call against its floors, the gateway beside the Go peer (throughput, p50,
+p99, CPU seconds per 1,000 calls, peak RSS), and last the performance issue's
+goals, each met or missed with its margin; writes results.json and results.md to --out
 (default: the current directory of `bazel run`, i.e. the workspace).
 Everything runs on 127.0.0.1.
 """
@@ -311,6 +313,8 @@ def scenario(sc, args, workdir, run=0):
                        else ("plaintext: true ", []))
     audit = (f'audit {{ path: "{os.path.join(workdir, f"audit-{port}.jsonl")}" }} '
              if sc.audit else "")
+    if args.event_loops:
+        upstream_section += f" event_loops: {args.event_loops}"
     with open(config, "w") as f:
         f.write(f'upstream {{ {upstream_section} }}\n'
                 f'dash_replenishment {{ endpoint: "{scheme}://127.0.0.1:{port}" }}\n'
@@ -324,7 +328,7 @@ def scenario(sc, args, workdir, run=0):
             f.write(f'shared_state {{ address: "127.0.0.1:{redis_port}" }}\n')
     if sc.records:
         flags = [*flags, "--request_ids"]
-    gateway, gateway_port = start([GATEWAY, f"--config={config}", "--listen=127.0.0.1:0"],
+    gateway, gateway_port = start([args.gateway, f"--config={config}", "--listen=127.0.0.1:0"],
                                   marker="linkgateway: listening on 127.0.0.1:",
                                   output=os.path.join(workdir, f"gateway-{port}.log"))
     perf = None
@@ -480,6 +484,25 @@ def markdown(results, machine):
     return "\n".join(lines) + "\n"
 
 
+def peer_table(results):
+    """The gateway beside the Go peer, scenario by scenario."""
+    lines = [
+        "| scenario | service | ok/s | p50 | p99 | CPU s per 1,000 calls | peak RSS MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        if "go" not in r:
+            continue
+        for path, label in (("gateway", "linkgateway"), ("go", "Go peer")):
+            m = r[path]
+            lines.append(
+                f"| {r['scenario'] if path == 'gateway' else ''} | {label} "
+                f"| {m['ok_per_second']:.0f} | {m['p50_us'] / 1000:.2f} ms "
+                f"| {m['p99_us'] / 1000:.2f} ms | {m['cpu_us_per_call'] / 1000:.3f} "
+                f"| {m['gateway_peak_rss_mb']} |")
+    return "\n".join(lines) + "\n"
+
+
 def added_latency_us(r):
     """The gateway's p50 over its two hops' (echo + direct) at the same load."""
     return r["gateway"]["p50_us"] - (r["echo"]["p50_us"] + r["direct"]["p50_us"])
@@ -569,7 +592,14 @@ def main():
     parser.add_argument("--perf", default="",
                         help="record the gateway of every run with `perf record -F 999 -g` "
                              "into this directory")
+    parser.add_argument("--gateway", default=GATEWAY,
+                        help="benchmark this gateway binary (e.g. an earlier build, for "
+                             "before/after figures)")
+    parser.add_argument("--event_loops", type=int, default=0,
+                        help="the gateway's upstream.event_loops (0: its default)")
     args = parser.parse_args()
+    args.gateway = os.path.abspath(os.path.join(
+        os.environ.get("BUILD_WORKING_DIRECTORY", "."), args.gateway))
     if args.perf:
         args.perf = os.path.abspath(os.path.join(
             os.environ.get("BUILD_WORKING_DIRECTORY", "."), args.perf))
@@ -610,6 +640,7 @@ def main():
                          key=lambda f: f["p50"])
         fsync = flushes[len(flushes) // 2] if flushes else None
     table = (markdown(results, machine) + "\n" + cpu_table(results) + "\n" +
+             (peer_table(results) + "\n" if any("go" in r for r in results) else "") +
              (f"One append + fdatasync where the audit trail was written (measured after "
               f"each audited scenario; the median): p50 {fsync['p50']} µs, "
               f"p90 {fsync['p90']} µs.\n\n" if fsync else "") +
