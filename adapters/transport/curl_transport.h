@@ -1,5 +1,5 @@
-// HttpTransport on libcurl's multi interface: a few event-loop threads (one
-// per core by default) drive every transfer, so thousands can be in flight
+// HttpTransport on libcurl's multi interface: one event-loop thread (or a
+// few, upstream.event_loops) drives every transfer, so thousands can be in flight
 // without a thread each. Each loop waits in epoll for the sockets libcurl
 // names (curl_multi_socket_action), so a wake-up costs what is ready, not
 // what is in flight. The loops also run timers (the transport is the
@@ -43,7 +43,7 @@ struct CurlTransportOptions {
   // Connections at once, all hosts together (each holds a descriptor);
   // further calls queue inside libcurl. Idle ones kept for reuse count too.
   long max_total_connections = 1024;
-  // Event-loop threads; 0 = one per core. The connection limits above are
+  // Event-loop threads; 0 = one. The connection limits above are
   // shared out between them (so there are never more loops than the
   // smallest limit allows).
   int event_loops = 0;

@@ -585,7 +585,8 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="measured seconds per run")
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--out", default=os.environ.get("BUILD_WORKING_DIRECTORY", "."))
-    parser.add_argument("--only", default="", help="run scenarios whose name contains this")
+    parser.add_argument("--only", default="",
+                        help="run scenarios whose name contains this (alternatives split by |)")
     parser.add_argument("--runs", type=int, default=3,
                         help="runs per scenario; the one with the median gateway CPU per call "
                              "is reported")
@@ -612,7 +613,7 @@ def main():
     results = []
     with tempfile.TemporaryDirectory() as workdir:
         for sc in SCENARIOS:
-            if args.only and args.only not in sc.name:
+            if args.only and not any(o in sc.name for o in args.only.split("|")):
                 continue
             print(f"running {sc.name} ...", file=sys.stderr, flush=True)
             load_average = os.getloadavg()[0]  # others' work on this machine
