@@ -161,6 +161,7 @@ void ValidateConfig(GatewayConfig const& config, Checker& check) {
   if (upstream.max_connections_per_host() < 0) {
     check.Fail("upstream.max_connections_per_host", "must not be negative");
   }
+  if (upstream.event_loops() < 0) check.Fail("upstream.event_loops", "must not be negative");
   if (!upstream.ca_bundle_file().empty() && !std::ifstream(upstream.ca_bundle_file())) {
     check.Fail("upstream.ca_bundle_file", "cannot be read");
   }

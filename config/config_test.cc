@@ -71,13 +71,14 @@ TEST(ConfigTest, BadValuesAreNamedTogether) {
   GatewayConfig config = ParsedWithDefaults(R"(
     listen_address: "nowhere"
     default_deadline { seconds: -1 }
-    upstream { max_response_bytes: -1 connect_timeout { seconds: -2 } }
+    upstream { max_response_bytes: -1 connect_timeout { seconds: -2 } event_loops: -1 }
   )");
   absl::Status status = Validated(config);
   EXPECT_THAT(status.message(), HasSubstr("listen_address"));
   EXPECT_THAT(status.message(), HasSubstr("default_deadline"));
   EXPECT_THAT(status.message(), HasSubstr("upstream.max_response_bytes"));
   EXPECT_THAT(status.message(), HasSubstr("upstream.connect_timeout"));
+  EXPECT_THAT(status.message(), HasSubstr("upstream.event_loops"));
 }
 
 TEST(CheckerTest, PlainHttpNeedsExplicitPermission) {

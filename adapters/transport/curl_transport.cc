@@ -1,10 +1,14 @@
 #include "adapters/transport/curl_transport.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <atomic>
+#include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <queue>
 #include <thread>
@@ -25,6 +29,9 @@
 
 namespace linkgateway::adapters::transport {
 namespace {
+
+// Each handle's receive buffer (libcurl's default is 16 KiB).
+constexpr long kReceiveBufferBytes = 4096;
 
 void EnsureCurlGlobalInit() {
   static bool const initialized = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == 0; }();
@@ -80,15 +87,62 @@ adapters::errors::TransportFailure Classify(CURLcode code) {
 
 }  // namespace
 
+// The share handle every loop's transfers use (DNS answers, TLS sessions),
+// with the locks libcurl asks for when several threads share it.
+class CurlTransport::Share {
+ public:
+  Share() : handle_(curl_share_init()) {
+    curl_share_setopt(handle_, CURLSHOPT_LOCKFUNC, &Share::Lock);
+    curl_share_setopt(handle_, CURLSHOPT_UNLOCKFUNC, &Share::Unlock);
+    curl_share_setopt(handle_, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  }
+  ~Share() { curl_share_cleanup(handle_); }
+
+  CURLSH* handle() const { return handle_; }
+
+ private:
+  static void Lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+    static_cast<Share*>(user)->locks_[Index(data)].Lock();
+  }
+  static void Unlock(CURL*, curl_lock_data data, void* user) {
+    static_cast<Share*>(user)->locks_[Index(data)].Unlock();
+  }
+  static int Index(curl_lock_data data) {
+    return data >= 0 && data < CURL_LOCK_DATA_LAST ? static_cast<int>(data) : 0;
+  }
+
+  CURLSH* const handle_;
+  absl::Mutex locks_[CURL_LOCK_DATA_LAST];
+};
+
 class CurlTransport::Loop {
  public:
-  explicit Loop(CurlTransportOptions options);
+  struct Limits {
+    long max_idle_connections;
+    long max_connections_per_host;
+    long max_total_connections;
+  };
+
+  Loop(CurlTransportOptions const& options, Limits limits, CURLSH* share,
+       std::atomic<std::int64_t>& connections_opened);
   ~Loop();
+
+  // Stop() asks the loop to answer what it holds and end; Join() waits
+  // until it has. Calls sent after it ended fail at once, timers run at once.
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+  void Join();
 
   void Send(HttpRequest request, std::shared_ptr<adapters::async::Cancellation> cancellation,
             Done<HttpResponse> done);
   void RunAt(absl::Time when, absl::AnyInvocable<void() &&> fn);
-  std::int64_t connections_opened() const { return connections_opened_.load(); }
+
+  // The loop whose thread is calling, or null.
+  static Loop* Current() { return current_; }
+
+  // Transfers sent to this loop and not answered yet.
+  int load() const { return load_.load(std::memory_order_relaxed); }
 
  private:
   struct Transfer {
@@ -120,8 +174,16 @@ class CurlTransport::Loop {
   static std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user);
   static std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user);
   static int OnPrereq(void* user, char*, char*, int, int);
+  // libcurl's socket and timer callbacks (curl_multi_socket_action).
+  static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* user, void* assigned);
+  static int OnTimer(CURLM* multi, long timeout_ms, void* user);
 
   void Run();
+  // Waits in epoll up to `wait_ms` and hands libcurl what is ready.
+  void Poll(int wait_ms);
+  // Lets libcurl act on its timeout when it is due.
+  void RunCurlTimeout();
+  void ReadDone();
   void Start(std::unique_ptr<Transfer> transfer);
   CURL* TakeEasy();
   void ReleaseEasy(CURL* easy);
@@ -135,13 +197,20 @@ class CurlTransport::Loop {
             absl::string_view detail);
   void Complete(std::unique_ptr<Transfer> transfer, absl::StatusOr<HttpResponse> result);
 
-  CurlTransportOptions const options_;
-
-  // Wakes the loop unless a wake-up is already on its way (one per drain).
+  // Wakes the loop unless a wake-up is already on its way (one per drain);
+  // the loop's own thread only notes that there is more to do.
   void Wake() ABSL_LOCKS_EXCLUDED(mu_);
+
+  static thread_local Loop* current_;
+
+  CurlTransportOptions const& options_;
+  CURLSH* const share_;
+  std::atomic<std::int64_t>& connections_opened_;
+  std::atomic<int> load_{0};
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool drained_ ABSL_GUARDED_BY(mu_) = false;  // the thread has ended
   bool wake_pending_ ABSL_GUARDED_BY(mu_) = false;
   std::uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::vector<std::unique_ptr<Transfer>> incoming_ ABSL_GUARDED_BY(mu_);
@@ -150,43 +219,63 @@ class CurlTransport::Loop {
 
   // Used on the loop thread only.
   CURLM* multi_ = nullptr;
-  CURLSH* share_ = nullptr;
+  int epoll_ = -1;
+  int wake_fd_ = -1;                              // an eventfd other threads write to wake the loop
+  bool more_ = false;                             // the loop's own thread queued work: do not sleep
+  absl::Time curl_due_ = absl::InfiniteFuture();  // when libcurl wants its timeout run
   absl::flat_hash_map<std::uint64_t, std::unique_ptr<Transfer>> active_;
   std::vector<CURL*> idle_easies_;
 
-  std::atomic<std::int64_t> connections_opened_{0};
   std::thread thread_;
 };
 
-CurlTransport::Loop::Loop(CurlTransportOptions options) : options_(std::move(options)) {
-  EnsureCurlGlobalInit();
+thread_local CurlTransport::Loop* CurlTransport::Loop::current_ = nullptr;
+
+CurlTransport::Loop::Loop(CurlTransportOptions const& options, Limits limits, CURLSH* share,
+                          std::atomic<std::int64_t>& connections_opened)
+    : options_(options), share_(share), connections_opened_(connections_opened) {
   multi_ = curl_multi_init();
   // Idle connections kept for reuse hold descriptors too: never more than
   // the total allowed.
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
-                    options_.max_idle_connections > 0
-                        ? std::min(options_.max_idle_connections, options_.max_total_connections)
-                        : options_.max_total_connections);
-  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_connections_per_host);
-  curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, options_.max_total_connections);
-  // Handles in one multi already share connections and DNS; the share handle
-  // adds TLS sessions, so a new connection resumes instead of a full handshake.
-  share_ = curl_share_init();
-  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+                    limits.max_idle_connections > 0
+                        ? std::min(limits.max_idle_connections, limits.max_total_connections)
+                        : limits.max_total_connections);
+  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, limits.max_connections_per_host);
+  curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, limits.max_total_connections);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Loop::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Loop::OnTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.fd = wake_fd_;
+  epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_fd_, &event);
   thread_ = std::thread([this] { Run(); });
 }
 
-CurlTransport::Loop::~Loop() {
+void CurlTransport::Loop::Stop() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  curl_multi_wakeup(multi_);
-  thread_.join();
+  std::uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
+}
+
+void CurlTransport::Loop::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+CurlTransport::Loop::~Loop() {
+  Stop();
+  Join();
   for (CURL* easy : idle_easies_) curl_easy_cleanup(easy);
   curl_multi_cleanup(multi_);
-  curl_share_cleanup(share_);
+  close(wake_fd_);
+  close(epoll_);
 }
 
 void CurlTransport::Loop::Send(HttpRequest request,
@@ -197,6 +286,7 @@ void CurlTransport::Loop::Send(HttpRequest request,
   transfer->cancellation = std::move(cancellation);
   transfer->done = std::move(done);
   transfer->max_bytes = options_.max_response_bytes;
+  load_.fetch_add(1, std::memory_order_relaxed);
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
@@ -212,23 +302,95 @@ void CurlTransport::Loop::Send(HttpRequest request,
 }
 
 void CurlTransport::Loop::Wake() {
+  if (current_ == this) {
+    more_ = true;  // seen before the loop sleeps again
+    return;
+  }
   {
     absl::MutexLock lock(&mu_);
     if (wake_pending_) return;
     wake_pending_ = true;
   }
-  curl_multi_wakeup(multi_);
+  std::uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
 }
 
 void CurlTransport::Loop::RunAt(absl::Time when, absl::AnyInvocable<void() &&> fn) {
   {
     absl::MutexLock lock(&mu_);
-    timers_.push(Timer{when, next_id_++, std::move(fn)});
+    if (!drained_) {
+      timers_.push(Timer{when, next_id_++, std::move(fn)});
+      fn = nullptr;
+    }
   }
+  if (fn) return std::move(fn)();  // the loop has ended: nothing else would run it
   Wake();
 }
 
+int CurlTransport::Loop::OnSocket(CURL*, curl_socket_t socket, int what, void* user,
+                                  void* assigned) {
+  auto* loop = static_cast<Loop*>(user);
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(loop->epoll_, EPOLL_CTL_DEL, socket, nullptr);
+    return 0;
+  }
+  epoll_event event{};
+  event.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+  event.data.fd = socket;
+  if (assigned == nullptr) {
+    // A socket libcurl has not named before: watched from now on.
+    curl_multi_assign(loop->multi_, socket, loop);
+    if (epoll_ctl(loop->epoll_, EPOLL_CTL_ADD, socket, &event) == 0 || errno != EEXIST) return 0;
+  }
+  if (epoll_ctl(loop->epoll_, EPOLL_CTL_MOD, socket, &event) != 0 && errno == ENOENT) {
+    epoll_ctl(loop->epoll_, EPOLL_CTL_ADD, socket, &event);
+  }
+  return 0;
+}
+
+int CurlTransport::Loop::OnTimer(CURLM*, long timeout_ms, void* user) {
+  auto* loop = static_cast<Loop*>(user);
+  loop->curl_due_ =
+      timeout_ms < 0 ? absl::InfiniteFuture() : absl::Now() + absl::Milliseconds(timeout_ms);
+  return 0;
+}
+
+void CurlTransport::Loop::RunCurlTimeout() {
+  if (curl_due_ > absl::Now()) return;
+  curl_due_ = absl::InfiniteFuture();  // libcurl sets the next one
+  int running = 0;
+  curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+}
+
+void CurlTransport::Loop::ReadDone() {
+  int queued = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+    if (message->msg == CURLMSG_DONE) OnDone(message->easy_handle, message->data.result);
+  }
+}
+
+void CurlTransport::Loop::Poll(int wait_ms) {
+  constexpr int kEvents = 256;
+  epoll_event events[kEvents];
+  int ready = epoll_wait(epoll_, events, kEvents, wait_ms);
+  int running = 0;
+  for (int i = 0; i < ready; ++i) {
+    int fd = events[i].data.fd;
+    if (fd == wake_fd_) {
+      std::uint64_t count = 0;
+      (void)!read(wake_fd_, &count, sizeof(count));
+      continue;
+    }
+    int flags = 0;
+    if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) flags |= CURL_CSELECT_IN;
+    if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+    if (events[i].events & EPOLLERR) flags |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(multi_, fd, flags, &running);
+  }
+}
+
 void CurlTransport::Loop::Run() {
+  current_ = this;
   for (;;) {
     std::vector<std::unique_ptr<Transfer>> starting;
     std::vector<std::uint64_t> cancelled;
@@ -238,6 +400,7 @@ void CurlTransport::Loop::Run() {
     {
       absl::MutexLock lock(&mu_);
       wake_pending_ = false;  // what is queued now is taken now
+      more_ = false;
       starting.swap(incoming_);
       cancelled.swap(cancelled_);
       absl::Time now = absl::Now();
@@ -254,27 +417,27 @@ void CurlTransport::Loop::Run() {
     for (auto& fn : due) std::move(fn)();
     if (stopping) break;
 
-    int running = 0;
-    curl_multi_perform(multi_, &running);
-    int queued = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
-      if (message->msg == CURLMSG_DONE) OnDone(message->easy_handle, message->data.result);
-    }
+    RunCurlTimeout();  // a transfer just added is started by its timeout
+    ReadDone();
 
-    long curl_timeout_ms = -1;
-    curl_multi_timeout(multi_, &curl_timeout_ms);
     long wait_ms = 1000;
-    if (curl_timeout_ms >= 0) wait_ms = std::min(wait_ms, curl_timeout_ms);
-    if (next_timer != absl::InfiniteFuture()) {
-      auto until = absl::ToInt64Milliseconds(absl::Ceil(next_timer - absl::Now(),
-                                                        absl::Milliseconds(1)));
-      wait_ms = std::min<long>(wait_ms, std::max<std::int64_t>(until, 0));
+    if (more_) {
+      wait_ms = 0;
+    } else {
+      absl::Time wake_at = std::min(next_timer, curl_due_);
+      if (wake_at != absl::InfiniteFuture()) {
+        auto until =
+            absl::ToInt64Milliseconds(absl::Ceil(wake_at - absl::Now(), absl::Milliseconds(1)));
+        wait_ms = std::min<long>(wait_ms, std::max<std::int64_t>(until, 0));
+      }
     }
-    curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait_ms), nullptr);
+    Poll(static_cast<int>(wait_ms));
+    RunCurlTimeout();
+    ReadDone();
   }
-
   // Shutting down: nothing may be left without an answer. Callbacks may add
   // work while this drains (a retry timer, a new send); drain until quiet.
+  // Their calls and timers stay on this loop (current_).
   for (;;) {
     std::vector<std::uint64_t> ids;
     for (auto const& [id, transfer] : active_) ids.push_back(id);
@@ -289,26 +452,60 @@ void CurlTransport::Loop::Run() {
         timers.push_back(std::move(timers_.top().fn));
         timers_.pop();
       }
+      if (late.empty() && timers.empty() && active_.empty()) {
+        drained_ = true;
+        break;
+      }
     }
-    if (late.empty() && timers.empty() && active_.empty()) break;
     for (auto& transfer : late) {
       Fail(std::move(transfer), adapters::errors::TransportFailure::kCancelled,
            "the gateway is shutting down");
     }
     for (auto& fn : timers) std::move(fn)();
   }
+  current_ = nullptr;
 }
 
 CURL* CurlTransport::Loop::TakeEasy() {
-  if (idle_easies_.empty()) return curl_easy_init();
-  CURL* easy = idle_easies_.back();
-  idle_easies_.pop_back();
-  curl_easy_reset(easy);
+  if (!idle_easies_.empty()) {
+    // Every option a transfer sets is set again by the next (Configure), so
+    // a pooled handle needs no curl_easy_reset.
+    CURL* easy = idle_easies_.back();
+    idle_easies_.pop_back();
+    return easy;
+  }
+  CURL* easy = curl_easy_init();
+  // What every transfer shares.
+  curl_easy_setopt(easy, CURLOPT_SHARE, share_);
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options_.ca_bundle_file.empty()) {
+    curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_bundle_file.c_str());
+  }
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
+  // Rejects early when Content-Length already says it is too large.
+  curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(options_.max_response_bytes));
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Loop::OnBody);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Loop::OnHeader);
+  curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &Loop::OnPrereq);
+  // Upstream answers are small: a receive buffer of 4 KiB instead of 16
+  // (each handle in flight holds one).
+  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
   return easy;
 }
 
 void CurlTransport::Loop::ReleaseEasy(CURL* easy) {
   // Easy handles keep their buffers; reusing them saves allocations per call.
+  // Nothing of the finished transfer stays reachable from the handle.
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, nullptr);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, nullptr);
   if (idle_easies_.size() < 1024) {
     idle_easies_.push_back(easy);
   } else {
@@ -344,58 +541,46 @@ void CurlTransport::Loop::Start(std::unique_ptr<Transfer> transfer) {
 }
 
 void CurlTransport::Loop::Configure(Transfer& t) {
+  // Everything that differs between transfers; the rest is set once per
+  // handle (TakeEasy).
   CURL* easy = t.easy;
   HttpRequest const& request = t.request;
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
-  curl_easy_setopt(easy, CURLOPT_SHARE, share_);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.error);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(easy, CURLOPT_PREREQDATA, &t);
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
   bool plain_http = options_.allow_plain_http || request.credential_endpoint;
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, plain_http ? "http,https" : "https");
   // A proxy would answer with its own host's credentials, or none.
-  if (request.credential_endpoint) curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.error);
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options_.ca_bundle_file.empty()) {
-    curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_bundle_file.c_str());
-  }
-  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
+  curl_easy_setopt(easy, CURLOPT_NOPROXY, request.credential_endpoint ? "*" : nullptr);
   // The caller's deadline bounds the whole exchange.
   auto remaining_ms = absl::ToInt64Milliseconds(
       absl::Ceil(request.deadline - absl::Now(), absl::Milliseconds(1)));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(
                                                  1, std::min<std::int64_t>(remaining_ms,
                                                                            LONG_MAX))));
-  // Rejects early when Content-Length already says it is too large.
-  curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
-                   static_cast<curl_off_t>(options_.max_response_bytes));
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Loop::OnBody);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Loop::OnHeader);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &Loop::OnPrereq);
-  curl_easy_setopt(easy, CURLOPT_PREREQDATA, &t);
-
-  if (request.method == "GET") {
-    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-  } else if (request.method == "POST") {
-    curl_easy_setopt(easy, CURLOPT_POST, 1L);
-  } else {
-    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  }
-  if (!request.body.empty() || request.method == "POST") {
+  // The method, from a GET without a body (setting POSTFIELDS makes a POST,
+  // so it is cleared first).
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, nullptr);
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
+  curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  bool get = request.method == "GET";
+  bool post = request.method == "POST";
+  curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, get || post ? nullptr : request.method.c_str());
+  if (post) curl_easy_setopt(easy, CURLOPT_POST, 1L);
+  if (!request.body.empty() || post) {
     // A known length keeps the connection reusable after an error status.
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
   }
 
+  std::string line;
   for (auto const& [name, value] : request.headers) {
-    t.headers = curl_slist_append(t.headers, absl::StrCat(name, ": ", value).c_str());
+    line.assign(name).append(": ").append(value);
+    t.headers = curl_slist_append(t.headers, line.c_str());
   }
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t.headers);
 }
@@ -522,26 +707,71 @@ void CurlTransport::Loop::Complete(std::unique_ptr<Transfer> transfer,
   if (transfer->cancellation && transfer->cancellation_id != 0) {
     transfer->cancellation->Remove(transfer->cancellation_id);
   }
+  load_.fetch_sub(1, std::memory_order_relaxed);
   std::move(transfer->done)(std::move(result));
 }
 
-CurlTransport::CurlTransport(CurlTransportOptions options)
-    : loop_(std::make_unique<Loop>(std::move(options))) {}
+CurlTransport::CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
+  EnsureCurlGlobalInit();
+  share_ = std::make_unique<Share>();
+  // One by default: on the 2-core benchmark machine a loop per core did not
+  // make a call cheaper (docs/performance.md).
+  int loops = std::max(1, options_.event_loops);
+  // Every loop gets at least one connection of each limit.
+  for (long limit : {options_.max_total_connections, options_.max_connections_per_host,
+                     options_.max_idle_connections}) {
+    if (limit > 0) loops = static_cast<int>(std::min<long>(loops, limit));
+  }
+  auto share_out = [loops](long limit) { return limit > 0 ? limit / loops : limit; };
+  Loop::Limits limits{share_out(options_.max_idle_connections),
+                      share_out(options_.max_connections_per_host),
+                      share_out(options_.max_total_connections)};
+  for (int i = 0; i < loops; ++i) {
+    loops_.push_back(
+        std::make_unique<Loop>(options_, limits, share_->handle(), connections_opened_));
+  }
+}
 
-CurlTransport::~CurlTransport() = default;
+CurlTransport::~CurlTransport() {
+  // Each loop answers what it still holds; a callback may still send to
+  // another loop, so all have ended before any is destroyed.
+  for (auto& loop : loops_) loop->Stop();
+  for (auto& loop : loops_) loop->Join();
+  loops_.clear();
+}
+
+CurlTransport::Loop* CurlTransport::OwnLoop() const {
+  if (Loop* current = Loop::Current()) {
+    for (auto const& loop : loops_) {
+      if (loop.get() == current) return current;
+    }
+  }
+  return nullptr;
+}
 
 void CurlTransport::Send(HttpRequest request,
                          std::shared_ptr<adapters::async::Cancellation> cancellation,
                          Done<HttpResponse> done) {
-  loop_->Send(std::move(request), std::move(cancellation), std::move(done));
+  Loop* loop = OwnLoop();
+  if (loop == nullptr) {
+    // The loop with the fewest transfers; the first of equals, so calls made
+    // one after another reuse one connection.
+    loop = loops_.front().get();
+    for (auto const& other : loops_) {
+      if (other->load() < loop->load()) loop = other.get();
+    }
+  }
+  loop->Send(std::move(request), std::move(cancellation), std::move(done));
 }
 
 absl::Time CurlTransport::Now() { return absl::Now(); }
 
 void CurlTransport::RunAt(absl::Time when, absl::AnyInvocable<void() &&> fn) {
-  loop_->RunAt(when, std::move(fn));
+  // Timers set on one thread run in order: other threads' on the first loop.
+  Loop* loop = OwnLoop();
+  (loop != nullptr ? *loop : *loops_.front()).RunAt(when, std::move(fn));
 }
 
-std::int64_t CurlTransport::connections_opened() const { return loop_->connections_opened(); }
+std::int64_t CurlTransport::connections_opened() const { return connections_opened_.load(); }
 
 }  // namespace linkgateway::adapters::transport

@@ -1,20 +1,28 @@
-// HttpTransport on libcurl's multi interface: one event-loop thread drives
-// every transfer, so thousands can be in flight without a thread each. The
-// same loop runs timers (it is also the Scheduler of the upstream core).
+// HttpTransport on libcurl's multi interface: one event-loop thread (or a
+// few, upstream.event_loops) drives every transfer, so thousands can be in flight
+// without a thread each. Each loop waits in epoll for the sockets libcurl
+// names (curl_multi_socket_action), so a wake-up costs what is ready, not
+// what is in flight. The loops also run timers (the transport is the
+// Scheduler of the upstream core).
 //
-// Connections, DNS answers and TLS sessions are reused across calls (one
-// multi handle, one share handle, pooled easy handles). TLS verification is
-// always on.
+// Each loop has its own connections (one multi handle each, pooled easy
+// handles); DNS answers and TLS sessions are shared by all (one share
+// handle). A loop's own thread (a retry, a callback) keeps its calls and
+// timers on it; other threads' calls go to the loop with the fewest, and
+// their timers to the first loop (so timers set one after another run in
+// order). TLS verification is always on.
 #ifndef LINKGATEWAY_ADAPTERS_TRANSPORT_CURL_TRANSPORT_H_
 #define LINKGATEWAY_ADAPTERS_TRANSPORT_CURL_TRANSPORT_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
-#include "adapters/transport/http.h"
 #include "adapters/async/scheduler.h"
+#include "adapters/transport/http.h"
 
 namespace linkgateway::adapters::transport {
 
@@ -35,6 +43,10 @@ struct CurlTransportOptions {
   // Connections at once, all hosts together (each holds a descriptor);
   // further calls queue inside libcurl. Idle ones kept for reuse count too.
   long max_total_connections = 1024;
+  // Event-loop threads; 0 = one. The connection limits above are
+  // shared out between them (so there are never more loops than the
+  // smallest limit allows).
+  int event_loops = 0;
   std::string user_agent = "linkgateway/1.0 (Language=C++; Platform=Linux)";
 };
 
@@ -57,9 +69,20 @@ class CurlTransport final : public HttpTransport, public adapters::async::Schedu
   // TCP connections opened so far (for tests and the benchmark).
   std::int64_t connections_opened() const;
 
+  // The event-loop threads (for tests).
+  int event_loops() const { return static_cast<int>(loops_.size()); }
+
  private:
   class Loop;
-  std::unique_ptr<Loop> loop_;
+  class Share;
+
+  // The loop whose thread is calling, or null.
+  Loop* OwnLoop() const;
+
+  CurlTransportOptions const options_;
+  std::atomic<std::int64_t> connections_opened_{0};
+  std::unique_ptr<Share> share_;
+  std::vector<std::unique_ptr<Loop>> loops_;
 };
 
 }  // namespace linkgateway::adapters::transport

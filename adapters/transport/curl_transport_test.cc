@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "adapters/async/cancellation.h"
 #include "adapters/errors/status_details.h"
@@ -91,7 +92,10 @@ class CurlTransportTest : public ::testing::Test {
     });
     // Sends headers and a first chunk, then stalls until released.
     s.Get("/stall", [this](httplib::Request const&, httplib::Response& res) {
-      stalled_.Notify();
+      {
+        absl::MutexLock lock(&stalls_mu_);
+        if (stalls_++ == 0) stalled_.Notify();
+      }
       res.set_chunked_content_provider("text/plain", [this](size_t offset, httplib::DataSink& sink) {
         if (offset == 0) {
           sink.write("partial", 7);
@@ -125,10 +129,19 @@ class CurlTransportTest : public ::testing::Test {
     return request;
   }
 
+  // Waits until `n` requests for /stall are being answered.
+  bool StalledAtLeast(int n) {
+    absl::MutexLock lock(&stalls_mu_);
+    auto reached = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(stalls_mu_) { return stalls_ >= n; };
+    return stalls_mu_.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(30));
+  }
+
   tests::testing::TestCertificates certs_;
   std::unique_ptr<tests::testing::HttpsTestServer> server_;
-  absl::Notification stalled_;
+  absl::Notification stalled_;  // the first /stall
   absl::Notification release_;
+  absl::Mutex stalls_mu_;
+  int stalls_ ABSL_GUARDED_BY(stalls_mu_) = 0;
 };
 
 TEST_F(CurlTransportTest, SequentialCallsReuseOneConnection) {
@@ -181,6 +194,36 @@ TEST_F(CurlTransportTest, DeleteWithoutBody) {
   transport->Send(request, nullptr, result.Callback());
   ASSERT_TRUE(result.Wait().ok());
   EXPECT_EQ(result.value->body, "DELETE 0");
+}
+
+// Pooled easy handles are not reset between transfers: nothing of one
+// request (method, body, headers) may reach the next on the same handle.
+TEST_F(CurlTransportTest, PooledHandlesCarryNothingFromTheLastTransfer) {
+  auto transport = Transport();
+  auto send = [&](HttpRequest const& request) {
+    Result result;
+    transport->Send(request, nullptr, result.Callback());
+    auto const& value = result.Wait();
+    EXPECT_TRUE(value.ok()) << value.status();
+    return value.ok() ? value->body : "";
+  };
+  HttpRequest post = Get("/echo");
+  post.method = "POST";
+  post.headers = {{"x-test", "yes"}, {"Content-Type", "text/plain"}};
+  post.body = "first";
+  EXPECT_EQ(send(post), "POST yes text/plain first");
+  HttpRequest del = Get("/thing");
+  del.method = "DELETE";
+  del.body = "12345";
+  EXPECT_EQ(send(del), "DELETE 5");
+  del.body.clear();
+  EXPECT_EQ(send(del), "DELETE 0");
+  post.headers = {{"Content-Type", "text/plain"}};
+  post.body.clear();
+  EXPECT_EQ(send(post), "POST  text/plain ");
+  EXPECT_EQ(send(Get("/hello")), "hello");
+  EXPECT_EQ(send(del), "DELETE 0");
+  EXPECT_EQ(transport->connections_opened(), 1);
 }
 
 TEST_F(CurlTransportTest, DeadlineExpiresMidBody) {
@@ -310,7 +353,9 @@ TEST_F(CurlTransportTest, ConcurrentCallsQueueForTheHostConnectionLimit) {
   CurlTransportOptions options;
   options.ca_bundle_file = certs_.ca_cert;
   options.max_connections_per_host = 4;
+  options.event_loops = 2;  // the limit is shared out: 2 connections each
   auto transport = std::make_unique<CurlTransport>(options);
+  ASSERT_EQ(transport->event_loops(), 2);
   constexpr int kCalls = 200;
   std::vector<Result> results(kCalls);
   for (auto& result : results) transport->Send(Get("/hello"), nullptr, result.Callback());
@@ -327,6 +372,53 @@ TEST_F(CurlTransportTest, ConcurrentCallsQueueForTheHostConnectionLimit) {
     ASSERT_TRUE(result.Wait().ok());
   }
   EXPECT_EQ(transport->connections_opened(), before);
+}
+
+TEST_F(CurlTransportTest, NeverMoreLoopsThanTheSmallestConnectionLimit) {
+  CurlTransportOptions options;
+  options.ca_bundle_file = certs_.ca_cert;
+  options.event_loops = 4;
+  options.max_connections_per_host = 1;
+  auto transport = std::make_unique<CurlTransport>(options);
+  EXPECT_EQ(transport->event_loops(), 1);
+  constexpr int kCalls = 20;
+  std::vector<Result> results(kCalls);
+  for (auto& result : results) transport->Send(Get("/hello"), nullptr, result.Callback());
+  for (auto& result : results) EXPECT_TRUE(result.Wait().ok());
+  EXPECT_EQ(server_->connections_seen(), 1);
+}
+
+// Calls from many threads at once spread over the loops; every one is
+// answered, and a loop's own callbacks (a retry) stay on it.
+TEST_F(CurlTransportTest, ManyThreadsManyLoops) {
+  CurlTransportOptions options;
+  options.ca_bundle_file = certs_.ca_cert;
+  options.event_loops = 3;
+  auto transport = std::make_unique<CurlTransport>(options);
+  ASSERT_EQ(transport->event_loops(), 3);
+  // At most 20 connections: the test server has a thread for each of 32.
+  constexpr int kThreads = 4;
+  constexpr int kCallsEach = 5;
+  std::vector<Result> results(kThreads * kCallsEach);
+  std::vector<Result> again(results.size());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCallsEach; ++i) {
+        std::size_t n = static_cast<std::size_t>(t * kCallsEach + i);
+        // The first answer sends the second call from the loop's thread.
+        transport->Send(Get("/hello"), nullptr, [&, n](absl::StatusOr<HttpResponse> r) {
+          results[n].value = std::move(r);
+          transport->Send(Get("/hello"), nullptr, again[n].Callback());
+          results[n].done.Notify();
+        });
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (auto& result : results) EXPECT_TRUE(result.Wait().ok()) << result.Wait().status();
+  for (auto& result : again) EXPECT_TRUE(result.Wait().ok()) << result.Wait().status();
+  EXPECT_LE(server_->connections_seen(), static_cast<int>(results.size()));
 }
 
 TEST_F(CurlTransportTest, TimersRunInOrderOnTheLoop) {
@@ -355,6 +447,36 @@ TEST_F(CurlTransportTest, DestructionAnswersEverythingInFlight) {
         << "timed out waiting for stalled_";
   }
   EXPECT_EQ(result.Wait().status().code(), absl::StatusCode::kCancelled);
+}
+
+// Stopping with calls on several loops: each is answered, and what an answer
+// starts (a retry's timer on another loop, a new call) is answered too.
+TEST_F(CurlTransportTest, DestructionAnswersEveryLoop) {
+  constexpr int kCalls = 4;
+  std::vector<Result> stalled(kCalls);
+  std::vector<Result> retried(kCalls);
+  std::vector<absl::Notification> timers(kCalls);
+  {
+    CurlTransportOptions options;
+    options.ca_bundle_file = certs_.ca_cert;
+    options.event_loops = 3;
+    auto transport = std::make_unique<CurlTransport>(options);
+    for (int i = 0; i < kCalls; ++i) {
+      transport->Send(Get("/stall", absl::Seconds(30)), nullptr,
+                      [&, i, t = transport.get()](absl::StatusOr<HttpResponse> r) {
+                        stalled[i].value = std::move(r);
+                        t->RunAt(t->Now() + absl::Hours(1), [&, i] { timers[i].Notify(); });
+                        t->Send(Get("/hello"), nullptr, retried[i].Callback());
+                        stalled[i].done.Notify();
+                      });
+    }
+    EXPECT_TRUE(StalledAtLeast(kCalls)) << "timed out waiting for the stalled calls";
+  }
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_EQ(stalled[i].Wait().status().code(), absl::StatusCode::kCancelled);
+    EXPECT_EQ(retried[i].Wait().status().code(), absl::StatusCode::kCancelled);
+    EXPECT_TRUE(timers[i].HasBeenNotified());
+  }
 }
 
 }  // namespace

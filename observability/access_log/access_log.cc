@@ -18,7 +18,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
-#include "observability/json/proto_json.h"
+#include "observability/json/audit_record_json.h"
 
 namespace linkgateway::observability::access_log {
 namespace {
@@ -133,7 +133,7 @@ AccessLog::~AccessLog() {
 }
 
 void AccessLog::Write(AuditRecord const& record) {
-  std::string line = json_ ? observability::json::ProtoJson(record) : AccessLogText(record);
+  std::string line = json_ ? observability::json::AuditRecordJson(record) : AccessLogText(record);
   line.push_back('\n');
   absl::MutexLock lock(&mu_);
   if (buffer_.size() + line.size() > max_buffered_bytes_) {

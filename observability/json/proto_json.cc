@@ -6,11 +6,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/time/civil_time.h"
-#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
+#include "observability/json/json_text.h"
 
 namespace linkgateway::observability::json {
 namespace {
@@ -20,58 +18,22 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-void AppendString(absl::string_view text, std::string& out) {
-  out.push_back('"');
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (byte < 0x20 || byte == 0x7f) {
-          absl::StrAppendFormat(&out, "\\u%04x", byte);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-// 0, 3, 6 or 9 fractional digits, as protobuf's JSON printer writes them.
-std::string Fraction(std::int32_t nanos) {
-  if (nanos == 0) return "";
-  if (nanos % 1000000 == 0) return absl::StrFormat(".%03d", nanos / 1000000);
-  if (nanos % 1000 == 0) return absl::StrFormat(".%06d", nanos / 1000);
-  return absl::StrFormat(".%09d", nanos);
-}
+void AppendString(absl::string_view text, std::string& out) { AppendJsonString(text, out); }
 
 bool IsWellKnown(Descriptor const* type, char const* name) { return type->full_name() == name; }
 
 void AppendTimestamp(Message const& message, std::string& out) {
   auto const* d = message.GetDescriptor();
   auto const* r = message.GetReflection();
-  std::int64_t seconds = r->GetInt64(message, d->FindFieldByNumber(1));
-  std::int32_t nanos = r->GetInt32(message, d->FindFieldByNumber(2));
-  // CivilSecond and a fixed format: absl::FormatTime costs microseconds.
-  absl::CivilSecond civil = absl::ToCivilSecond(absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
-  absl::StrAppendFormat(&out, "\"%04d-%02d-%02dT%02d:%02d:%02d%sZ\"", civil.year(), civil.month(),
-                        civil.day(), civil.hour(), civil.minute(), civil.second(), Fraction(nanos));
+  AppendJsonTimestamp(r->GetInt64(message, d->FindFieldByNumber(1)),
+                      r->GetInt32(message, d->FindFieldByNumber(2)), out);
 }
 
 void AppendDuration(Message const& message, std::string& out) {
   auto const* d = message.GetDescriptor();
   auto const* r = message.GetReflection();
-  std::int64_t seconds = r->GetInt64(message, d->FindFieldByNumber(1));
-  std::int32_t nanos = r->GetInt32(message, d->FindFieldByNumber(2));
-  bool negative = seconds < 0 || nanos < 0;
-  out += absl::StrCat("\"", negative ? "-" : "", negative ? -seconds : seconds,
-                      Fraction(negative ? -nanos : nanos), "s\"");
+  AppendJsonDuration(r->GetInt64(message, d->FindFieldByNumber(1)),
+                     r->GetInt32(message, d->FindFieldByNumber(2)), out);
 }
 
 // Whether the writer handles every field of `type` (and of its messages).

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <iostream>
 #include <utility>
 #include <vector>
 
@@ -16,7 +15,7 @@
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
 #include "google/protobuf/util/time_util.h"
-#include "observability/json/proto_json.h"
+#include "observability/json/audit_record_json.h"
 #include "observability/log/log.h"
 
 namespace linkgateway::server::audit {
@@ -29,6 +28,17 @@ constexpr std::int64_t kReserveAhead = 1 << 20;
 constexpr std::int64_t kReserveLow = 64 << 10;
 // The first retry after a failure; later ones double up to probe_interval.
 constexpr absl::Duration kFirstProbe = absl::Milliseconds(100);
+
+// One write(2) per line where it can: lines from several threads do not
+// interleave.
+void WriteToStderr(absl::string_view text) {
+  while (!text.empty()) {
+    ssize_t n = write(STDERR_FILENO, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
 
 absl::Status Unavailable(absl::string_view why) {
   return adapters::errors::WithErrorInfo(
@@ -240,6 +250,19 @@ absl::Status AuditLog::health() const {
 }
 
 void AuditLog::Append(Record const& record, absl::AnyInvocable<void(absl::Status) &&> done) {
+  if (!durable()) {
+    // The log: written here, one write per line as every log line is, and
+    // nothing to wait for (no hand-off to the writer thread and back).
+    std::string line = "linkgateway audit: ";
+    observability::json::AppendAuditRecordJson(record, line);
+    line.push_back('\n');
+    WriteToStderr(line);
+    {
+      absl::MutexLock lock(&mu_);
+      ++written_;
+    }
+    return std::move(done)(absl::OkStatus());
+  }
   absl::MutexLock lock(&mu_);
   queue_.push_back({record, std::move(done)});
 }
@@ -321,7 +344,7 @@ AuditLog::Serialized AuditLog::Serialize(std::vector<Record*> const& records,
     }
     first = false;
     std::size_t at = out.data.size();
-    observability::json::AppendProtoJson(*record, out.data);
+    observability::json::AppendAuditRecordJson(*record, out.data);
     out.chain.last_hash = Sha256Hex(absl::string_view(out.data).substr(at));
     out.chain.last_sequence = record->sequence();
     out.data.push_back('\n');
@@ -354,15 +377,6 @@ absl::Status AuditLog::WriteBatch(std::deque<Pending>& batch) {
   std::vector<Record*> records;
   records.reserve(batch.size());
   for (auto& pending : batch) records.push_back(&pending.record);
-  if (!durable()) {
-    std::string data;
-    for (Record* record : records) {
-      observability::json::AppendProtoJson(*record, data);
-      data.push_back('\n');
-    }
-    std::cerr << "linkgateway audit: " << data << std::flush;
-    return absl::OkStatus();
-  }
   absl::MutexLock lock(&file_mu_);
   if (failed_) {
     if (absl::Status recovered = RecoverLocked(/*now=*/false); !recovered.ok()) return recovered;

@@ -96,7 +96,8 @@ class AuditLog {
 
   // Appends `record` (its sequence, previous_hash and file_start are set
   // here); `done` runs (on the writer thread) once it is on disk, with the
-  // failure if it could not be written.
+  // failure if it could not be written. To the log, `done` runs at once, on
+  // the calling thread, once the line is written.
   void Append(linkgateway::audit::v1::AuditRecord const& record,
               absl::AnyInvocable<void(absl::Status) &&> done) ABSL_LOCKS_EXCLUDED(mu_);
 

@@ -1,5 +1,6 @@
 #include "server/call/pipeline.h"
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -165,13 +166,15 @@ class Pipeline::Flow {
         outcome.record.clear_request_id();
       }
     }
-    auto record = outcome.record;
-    serving_.audit.Append(record,
-                          [this, outcome = std::move(outcome)](absl::Status written) mutable {
-                            serving_.metrics.AuditWritten(written.ok());
-                            outcome.audit = std::move(written);
-                            Report(std::move(outcome));
-                          });
+    // The outcome waits on the heap for its record to be written: the record
+    // is read where it is, not copied.
+    auto waiting = std::make_unique<Outcome>(std::move(outcome));
+    auto const& record = waiting->record;
+    serving_.audit.Append(record, [this, waiting = std::move(waiting)](absl::Status written) {
+      serving_.metrics.AuditWritten(written.ok());
+      waiting->audit = std::move(written);
+      Report(std::move(*waiting));
+    });
   }
 
   void Report(Outcome outcome) {

@@ -33,6 +33,7 @@ adapters::transport::CurlTransportOptions TransportOptions(GatewayConfig const& 
   }
   options.max_connections_per_host = upstream.max_connections_per_host();
   options.max_total_connections = upstream.max_total_connections();
+  options.event_loops = upstream.event_loops();
   return options;
 }
 

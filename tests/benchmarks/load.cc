@@ -51,6 +51,7 @@ ABSL_FLAG(std::string, token_file, "", "Gateway mode: send the token in it as a 
 ABSL_FLAG(bool, request_ids, false, "Gateway mode: a fresh request_id (AIP-155) on every call.");
 ABSL_FLAG(std::string, upstream_ca_file, "", "Direct mode: trust this PEM CA bundle (HTTPS).");
 ABSL_FLAG(bool, timers, false, "Direct mode: measure the transport loop's timer lateness.");
+ABSL_FLAG(int, event_loops, 0, "Direct mode: the transport's event loops (0: one per core).");
 
 namespace {
 
@@ -306,6 +307,7 @@ int main(int argc, char** argv) {
     linkgateway::adapters::transport::CurlTransportOptions options;
     options.allow_plain_http = true;
     options.ca_bundle_file = absl::GetFlag(FLAGS_upstream_ca_file);
+    options.event_loops = absl::GetFlag(FLAGS_event_loops);
     linkgateway::adapters::transport::CurlTransport transport(options);
     std::unique_ptr<TimerProbe> timers;
     if (absl::GetFlag(FLAGS_timers)) {
