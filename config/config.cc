@@ -81,6 +81,8 @@ void ApplyDefaults(GatewayConfig& config) {
   SetDefaultDuration(unlink->mutable_follow_interval(), 1);
   SetDefaultDuration(unlink->mutable_lease(), 30);
   SetDefaultDuration(unlink->mutable_retention(), 30 * 24 * 3600);
+  SetDefaultDuration(unlink->mutable_postgres_connect_timeout(), 5);
+  SetDefaultDuration(unlink->mutable_postgres_statement_timeout(), 10);
   if (!config.shared_state().address().empty()) {
     auto* shared = config.mutable_shared_state();
     SetDefault(shared->mutable_key_prefix(), "linkgateway:");
@@ -89,6 +91,7 @@ void ApplyDefaults(GatewayConfig& config) {
       shared->mutable_command_timeout()->set_nanos(250000000);
     }
     if (shared->replicas() == 0) shared->set_replicas(1);
+    SetDefaultDuration(shared->mutable_max_reconnect_backoff(), 30);
   }
 }
 
@@ -133,6 +136,11 @@ void ValidateConfig(GatewayConfig const& config, Checker& check) {
   check.Positive("unlink.follow_interval", unlink.follow_interval());
   check.Positive("unlink.lease", unlink.lease());
   check.Positive("unlink.retention", unlink.retention());
+  check.Positive("unlink.postgres_connect_timeout", unlink.postgres_connect_timeout());
+  check.Positive("unlink.postgres_statement_timeout", unlink.postgres_statement_timeout());
+  if (!shared.address().empty()) {
+    check.Positive("shared_state.max_reconnect_backoff", shared.max_reconnect_backoff());
+  }
   if (!v1::AccessLogFormat_IsValid(observability.access_log().format())) {
     check.Fail("observability.access_log.format", "must be JSON or TEXT");
   }
