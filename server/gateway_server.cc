@@ -215,6 +215,15 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     for (auto const& name : gateway->extension_->service_names()) gateway->health_.Set(name, true);
   }
   gateway->provider_health_ = std::make_unique<ProviderHealth>(providers, gateway->health_);
+  gateway->dependency_health_ = std::make_unique<DependencyHealth>(gateway->health_, metrics);
+  gateway->dependency_health_->Add("audit_trail",
+                                   [audit = gateway->audit_.get()] { return audit->Probe(); });
+  if (gateway->extension_ != nullptr) {
+    for (auto& [name, probe] : gateway->extension_->dependencies()) {
+      gateway->dependency_health_->Add(name, std::move(probe),
+                                       gateway->extension_->service_names());
+    }
+  }
   return gateway;
 }
 
@@ -222,6 +231,7 @@ void GatewayServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || server_ == nullptr) return;  // never started (e.g. cannot bind)
   shut_down_ = true;
   provider_health_.reset();
+  dependency_health_.reset();
   // Load balancers stop sending before the listener closes.
   health_.Shutdown();
   listener_->Stop();

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -21,6 +22,7 @@
 #include "server/call/connection_limiter.h"
 #include "server/call/serving.h"
 #include "server/call/stream_start_service.h"
+#include "server/dependency_health.h"
 #include "server/health_service.h"
 #include "server/idempotency/memory_idempotency_store.h"
 #include "server/listener.h"
@@ -41,6 +43,11 @@ class ServiceExtension {
   virtual std::vector<grpc::Service*> services() = 0;
   // Their full names, for reflection and health.
   virtual std::vector<std::string> service_names() const = 0;
+  // What they depend on (e.g. {"job_store", probe}): watched by the server's
+  // DependencyHealth, their services NOT_SERVING while it is.
+  virtual std::vector<std::pair<std::string, DependencyHealth::Probe>> dependencies() {
+    return {};
+  }
 };
 using ExtensionFactory = std::function<absl::StatusOr<std::unique_ptr<ServiceExtension>>(
     GatewayConfig const&, call::Serving const&)>;
@@ -67,6 +74,9 @@ class GatewayServer {
   call::CallLimiter const& limiter() const { return limiter_; }
   Listener const& listener() const { return *listener_; }
   audit::AuditLog const& audit() const { return *audit_; }
+  // Each dependency's health (linkgateway.dependency.<name>): the audit
+  // trail and the extension's are added by Start; more may be added.
+  DependencyHealth& dependencies() { return *dependency_health_; }
 
   // Reports NOT_SERVING to health checks, refuses new calls, lets in-flight
   // calls finish for up to `grace`, then cancels the rest. Returns when done.
@@ -95,6 +105,7 @@ class GatewayServer {
   call::StreamStartService app_profiles_;
   HealthService health_;
   std::unique_ptr<ProviderHealth> provider_health_;
+  std::unique_ptr<DependencyHealth> dependency_health_;
   std::unique_ptr<ReflectionIndex> reflection_index_;
   std::unique_ptr<ReflectionV1> reflection_v1_;
   std::unique_ptr<ReflectionV1Alpha> reflection_v1alpha_;

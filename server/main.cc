@@ -118,6 +118,10 @@ int main(int argc, char** argv) {
     log::Error(server.status().message());
     return 1;
   }
+  if ((*shared_state)->redis() != nullptr) {
+    (*server)->dependencies().Add("shared_state",
+                                  [state = shared_state->get()] { return state->health(); });
+  }
   std::unique_ptr<linkgateway::observability::metrics::HttpEndpoint> metrics_endpoint;
   if (!observability.metrics_address().empty()) {
     auto endpoint = linkgateway::observability::metrics::HttpEndpoint::Start(

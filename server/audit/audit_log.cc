@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -67,8 +68,8 @@ absl::Status AuditLog::OpenFile() {
   return Reserve();
 }
 
-absl::Status AuditLog::Reserve() {
-  if (reserved_until_ - size_ >= kReserveLow) return absl::OkStatus();
+absl::Status AuditLog::Reserve(bool always) {
+  if (!always && reserved_until_ - size_ >= kReserveLow) return absl::OkStatus();
   // FALLOC_FL_KEEP_SIZE: the blocks are allocated, the file does not grow.
   if (fallocate(fd_, FALLOC_FL_KEEP_SIZE, size_, kReserveAhead) != 0) {
     return Unavailable(Errno(absl::StrCat("cannot reserve space for ", options_.path)));
@@ -80,11 +81,32 @@ absl::Status AuditLog::Reserve() {
 absl::Status AuditLog::Ready() {
   if (!durable()) return absl::OkStatus();
   absl::MutexLock lock(&file_mu_);
+  if (!unwritable_.ok()) return unwritable_;
   if (fd_ < 0) {
     if (absl::Now() < next_open_attempt_) return Unavailable(absl::StrCat(options_.path, " is not open"));
     if (absl::Status opened = OpenFile(); !opened.ok()) return opened;
   }
   return Reserve();
+}
+
+absl::Status AuditLog::Probe() {
+  if (!durable()) return absl::OkStatus();
+  absl::MutexLock lock(&file_mu_);
+  absl::Status status = [&]() -> absl::Status {
+    if (fd_ < 0) {
+      if (absl::Status opened = OpenFile(); !opened.ok()) return opened;
+    }
+    struct statvfs fs {};
+    if (fstatvfs(fd_, &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0) {
+      return Unavailable(absl::StrCat(options_.path, " is on a read-only file system"));
+    }
+    // Re-reserving touches the allocation; the flush, the device.
+    if (absl::Status reserved = Reserve(/*always=*/true); !reserved.ok()) return reserved;
+    if (fdatasync(fd_) != 0) return Unavailable(Errno(absl::StrCat("cannot flush ", options_.path)));
+    return absl::OkStatus();
+  }();
+  unwritable_ = status;
+  return status;
 }
 
 void AuditLog::Append(linkgateway::audit::v1::AuditRecord const& record,
@@ -148,11 +170,15 @@ absl::Status AuditLog::WriteBatch(std::string const& data) {
   while (written < data.size()) {
     ssize_t n = write(fd_, data.data() + written, data.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Unavailable(Errno(absl::StrCat("cannot write ", options_.path)));
+    if (n <= 0) {
+      return unwritable_ = Unavailable(Errno(absl::StrCat("cannot write ", options_.path)));
+    }
     written += static_cast<std::size_t>(n);
   }
   size_ += static_cast<std::int64_t>(written);
-  if (fdatasync(fd_) != 0) return Unavailable(Errno(absl::StrCat("cannot flush ", options_.path)));
+  if (fdatasync(fd_) != 0) {
+    return unwritable_ = Unavailable(Errno(absl::StrCat("cannot flush ", options_.path)));
+  }
   return Reserve();
 }
 

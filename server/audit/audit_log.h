@@ -45,6 +45,13 @@ class AuditLog {
   // when the reserve runs low, and retries opening a file that failed.
   absl::Status Ready() ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Proves the trail can be written now: the file system is not read-only,
+  // its space can still be reserved and a flush succeeds. A failure (or a
+  // failed write) makes Ready() refuse until a later Probe() succeeds, so a
+  // device that stops taking writes is known before anything irreversible is
+  // sent. For the dependency health (every second); may wait for the disk.
+  absl::Status Probe() ABSL_LOCKS_EXCLUDED(file_mu_);
+
   // Appends `record`; `done` runs (on the writer thread) once it is on disk,
   // with the failure if it could not be written.
   void Append(linkgateway::audit::v1::AuditRecord const& record,
@@ -63,7 +70,9 @@ class AuditLog {
   // Writes and flushes `batch`; the file is the writer thread's alone.
   absl::Status WriteBatch(std::string const& data);
   absl::Status OpenFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
-  absl::Status Reserve() ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
+  // Keeps kReserveAhead reserved past the end when the reserve runs low
+  // (`always`: now).
+  absl::Status Reserve(bool always = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
   absl::Status Rotate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
 
   Options const options_;
@@ -80,6 +89,8 @@ class AuditLog {
   std::int64_t size_ ABSL_GUARDED_BY(file_mu_) = 0;
   std::int64_t reserved_until_ ABSL_GUARDED_BY(file_mu_) = 0;
   absl::Time next_open_attempt_ ABSL_GUARDED_BY(file_mu_) = absl::InfinitePast();
+  // The latest Probe() or write failure, until a probe succeeds.
+  absl::Status unwritable_ ABSL_GUARDED_BY(file_mu_);
 
   std::thread writer_;
 };

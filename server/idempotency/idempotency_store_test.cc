@@ -353,5 +353,28 @@ TEST(RedisIdempotencyStoreTest, AnOutcomeRedisDidNotTakeIsWrittenOnceItAnswersAg
   ExpectEventually(*b.store, Key("x"), State::kReplay);
 }
 
+TEST(RedisIdempotencyStoreTest, AHarmlessRepeatGoesAheadWhenRecordsCannotBeChecked) {
+  auto server = tests::testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok());
+  Replica a(**server), b(**server);
+  IdempotencyKey harmless = Key("sp");
+  harmless.repeat_is_harmless = true;
+  ASSERT_TRUE((*server)->Restart().ok());  // records lost
+  ASSERT_TRUE(b.WaitUnhealthy());
+  EXPECT_EQ(ReasonOf(BeginNow(*b.store, Key("imi"), "fp-1").status()), "REQUEST_ID_UNVERIFIABLE");
+  auto after_loss = BeginNow(*b.store, harmless, "fp-1");
+  ASSERT_TRUE(after_loss.ok()) << after_loss.status();
+  EXPECT_EQ(after_loss->state, State::kStarted);
+  (*server)->Stop();
+  ASSERT_TRUE(a.WaitConnected(false));
+  IdempotencyKey down = Key("sp-down");
+  down.repeat_is_harmless = true;
+  auto unreachable = BeginNow(*a.store, down, "fp-1");
+  ASSERT_TRUE(unreachable.ok()) << unreachable.status();
+  EXPECT_EQ(unreachable->state, State::kStarted);
+  EXPECT_EQ(BeginNow(*a.store, Key("imi-down"), "fp-1").status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
 }  // namespace
 }  // namespace linkgateway::server::idempotency

@@ -38,7 +38,8 @@ using linkgateway::state::v1::IdempotencyRecord;
 
 // KEYS: the record, the epoch marker, the doubt marker. ARGV: the claim (a
 // record not yet done), its lifetime (ms), the epoch this replica knows,
-// a fresh epoch. One round trip, atomic:
+// a fresh epoch, '1' to claim even after a loss (a harmless repeat). One
+// round trip, atomic:
 //   {'lost'}                   the marker is gone or another: records were lost
 //   {'held', epoch, record}    the id has a record (done or a running claim)
 //   {'absent', epoch, doubt}   no record, and records were lost lately
@@ -49,7 +50,7 @@ if not epoch then return {'lost'} end
 local held = redis.call('GET', KEYS[1])
 if held then return {'held', epoch, held} end
 local doubt = redis.call('GET', KEYS[3])
-if doubt then return {'absent', epoch, doubt} end
+if doubt and ARGV[5] ~= '1' then return {'absent', epoch, doubt} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return {'claimed', epoch}
 )lua";
@@ -240,15 +241,16 @@ void RedisIdempotencyStore::Refuse(absl::Status status, absl::string_view reason
 void RedisIdempotencyStore::Unreachable(IdempotencyKey const& key, std::string const& fingerprint,
                                         absl::Time running_until, absl::string_view why,
                                         BeginCallback done) {
-  if (!options_.allow_local_claims) {
+  if (!options_.allow_local_claims && !key.repeat_is_harmless) {
     return Refuse(RecordsUnreachable(key.request_id,
                                      absl::StrCat("shared state (Redis): ", why,
                                                   "; another replica's record of it cannot be "
                                                   "seen")),
                   adapters::errors::reason::kIdempotencyUnavailable, std::move(done));
   }
-  // The only replica: its own memory is every record there is, and the
-  // outcome goes to Redis once it is back.
+  // The only replica (its own memory is every record there is), or a repeat
+  // that would change nothing: claimed here, the outcome goes to Redis once
+  // it is back.
   {
     absl::MutexLock lock(&mu_);
     local_claims_.insert(key.String());
@@ -271,7 +273,8 @@ void RedisIdempotencyStore::Begin(IdempotencyKey const& key, std::string const& 
   auto shared_done = std::make_shared<BeginCallback>(std::move(done));
   redis_.Command(
       {"EVAL", kBeginScript, "3", RedisKey(key.String()), EpochKey(), EpochKey() + ":doubt",
-       claim.SerializeAsString(), Millis(running_until - absl::Now()), known, NewEpoch()},
+       claim.SerializeAsString(), Millis(running_until - absl::Now()), known, NewEpoch(),
+       key.repeat_is_harmless ? "1" : "0"},
       [this, key, fingerprint, running_until, known,
        shared_done](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -310,6 +313,10 @@ void RedisIdempotencyStore::Begin(IdempotencyKey const& key, std::string const& 
                 "shared state (Redis): the record of this request_id cannot be read"));
           }
           return std::move(*shared_done)(BegunFrom(std::move(record), fingerprint));
+        }
+        if (tag == "lost" && key.repeat_is_harmless) {
+          // A repeat proves itself: claimed again on the new epoch.
+          return Begin(key, fingerprint, running_until, std::move(*shared_done));
         }
         if (tag == "absent" || tag == "lost") {
           absl::Time lost_at;

@@ -18,9 +18,10 @@
 //    and health() say so.
 //  - While Redis is unreachable a request_id cannot be checked against the
 //    other replicas' records: the call is refused (UNAVAILABLE, nothing
-//    sent), unless this gateway is the only replica (allow_local_claims):
+//    sent), unless this gateway is the only replica (allow_local_claims) or
+//    a repeat of the delete is harmless (IdempotencyKey::repeat_is_harmless):
 //    then it claims in its own memory and hands the records to Redis when
-//    it is back.
+//    it is back. A harmless repeat is not refused after a loss either.
 //  - An outcome is kept in this replica's memory and written to Redis until
 //    Redis has acknowledged it (again after every reconnection).
 #ifndef LINKGATEWAY_SERVER_IDEMPOTENCY_REDIS_IDEMPOTENCY_STORE_H_

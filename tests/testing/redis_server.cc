@@ -99,18 +99,31 @@ void RedisServer::Resume() {
   if (process_ != nullptr) kill(process_->pid(), SIGCONT);
 }
 
-absl::Status RedisServer::SetPassword(std::string const& password) {
+absl::StatusOr<std::string> RedisServer::Cli(std::vector<std::string> const& command) const {
   std::vector<std::string> argv = {"/usr/bin/redis-cli", "-h", "127.0.0.1", "-p",
                                    absl::StrCat(port_), "--no-auth-warning"};
   if (!options_.password.empty()) argv.insert(argv.end(), {"-a", options_.password});
-  argv.insert(argv.end(), {"CONFIG", "SET", "requirepass", password});
+  argv.insert(argv.end(), command.begin(), command.end());
   auto done = RunToCompletion(argv, absl::Seconds(10));
   if (!done.ok()) return done.status();
-  if (done->exit_code != 0 || done->output.find("OK") == std::string::npos) {
-    return absl::InternalError(absl::StrCat("CONFIG SET requirepass failed: ", done->output));
+  if (done->exit_code != 0) {
+    return absl::InternalError(absl::StrCat("redis-cli failed: ", done->output));
+  }
+  return done->output;
+}
+
+absl::Status RedisServer::SetPassword(std::string const& password) {
+  auto done = Cli({"CONFIG", "SET", "requirepass", password});
+  if (!done.ok()) return done.status();
+  if (done->find("OK") == std::string::npos) {
+    return absl::InternalError(absl::StrCat("CONFIG SET requirepass failed: ", *done));
   }
   options_.password = password;
   return absl::OkStatus();
+}
+
+absl::Status RedisServer::AgeTheDataSet(std::string const& key_prefix) const {
+  return Cli({"SET", key_prefix + "ratelimit:epoch", "0"}).status();
 }
 
 }  // namespace linkgateway::tests::testing

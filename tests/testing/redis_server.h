@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -45,6 +46,11 @@ class RedisServer {
   void Resume();
   // Changes requirepass of the running server (for the next restart too).
   absl::Status SetPassword(std::string const& password);
+  // Runs one command with redis-cli (authenticated); its output.
+  absl::StatusOr<std::string> Cli(std::vector<std::string> const& command) const;
+  // As if it had kept its data for long (the rate limits' epoch marker of
+  // the gateway's key prefix far in the past): a missing bucket is full.
+  absl::Status AgeTheDataSet(std::string const& key_prefix = "linkgateway:") const;
 
  private:
   RedisServer(int port, RedisServerOptions options, std::string directory)
