@@ -81,7 +81,12 @@ absl::Status AuditLog::Reserve(bool always) {
 absl::Status AuditLog::Ready() {
   if (!durable()) return absl::OkStatus();
   absl::MutexLock lock(&file_mu_);
-  if (!unwritable_.ok()) return unwritable_;
+  if (!unwritable_.ok()) {
+    // Looked at again once a second (also by Probe()).
+    if (absl::Now() < next_open_attempt_) return unwritable_;
+    next_open_attempt_ = absl::Now() + absl::Seconds(1);
+    if (absl::Status writable = ProbeLocked(); !writable.ok()) return writable;
+  }
   if (fd_ < 0) {
     if (absl::Now() < next_open_attempt_) return Unavailable(absl::StrCat(options_.path, " is not open"));
     if (absl::Status opened = OpenFile(); !opened.ok()) return opened;
@@ -89,9 +94,23 @@ absl::Status AuditLog::Ready() {
   return Reserve();
 }
 
+absl::Status AuditLog::Failed(absl::Status status) {
+  // The file is opened again (a second later at the earliest): a file
+  // system repaired and mounted again is a new one.
+  close(fd_);
+  fd_ = -1;
+  next_open_attempt_ = absl::Now() + absl::Seconds(1);
+  unwritable_ = status;
+  return status;
+}
+
 absl::Status AuditLog::Probe() {
   if (!durable()) return absl::OkStatus();
   absl::MutexLock lock(&file_mu_);
+  return ProbeLocked();
+}
+
+absl::Status AuditLog::ProbeLocked() {
   absl::Status status = [&]() -> absl::Status {
     if (fd_ < 0) {
       if (absl::Status opened = OpenFile(); !opened.ok()) return opened;
@@ -170,14 +189,12 @@ absl::Status AuditLog::WriteBatch(std::string const& data) {
   while (written < data.size()) {
     ssize_t n = write(fd_, data.data() + written, data.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      return unwritable_ = Unavailable(Errno(absl::StrCat("cannot write ", options_.path)));
-    }
+    if (n <= 0) return Failed(Unavailable(Errno(absl::StrCat("cannot write ", options_.path))));
     written += static_cast<std::size_t>(n);
   }
   size_ += static_cast<std::int64_t>(written);
   if (fdatasync(fd_) != 0) {
-    return unwritable_ = Unavailable(Errno(absl::StrCat("cannot flush ", options_.path)));
+    return Failed(Unavailable(Errno(absl::StrCat("cannot flush ", options_.path))));
   }
   return Reserve();
 }

@@ -74,6 +74,9 @@ class AuditLog {
   // (`always`: now).
   absl::Status Reserve(bool always = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
   absl::Status Rotate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
+  absl::Status ProbeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
+  // A write or flush failed with `status`: closes the file, remembers why.
+  absl::Status Failed(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
 
   Options const options_;
 
