@@ -91,6 +91,12 @@ absl::Status AuditLog::Ready() {
     if (absl::Now() < next_open_attempt_) return Unavailable(absl::StrCat(options_.path, " is not open"));
     if (absl::Status opened = OpenFile(); !opened.ok()) return opened;
   }
+  // One system call: a file system turned read-only (by the kernel, after a
+  // device error) is known before the call, not after its send.
+  struct statvfs fs {};
+  if (fstatvfs(fd_, &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0) {
+    return Failed(Unavailable(absl::StrCat(options_.path, " is on a read-only file system")));
+  }
   return Reserve();
 }
 
