@@ -130,6 +130,9 @@ absl::Status AuditLog::ProbeLocked() {
     if (fdatasync(fd_) != 0) return Unavailable(Errno(absl::StrCat("cannot flush ", options_.path)));
     return absl::OkStatus();
   }();
+  // A file that cannot be written is let go of (opened again later), so a
+  // file system can be repaired under it.
+  if (!status.ok() && fd_ >= 0) return Failed(std::move(status));
   unwritable_ = status;
   return status;
 }

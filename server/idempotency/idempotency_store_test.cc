@@ -83,6 +83,9 @@ class StoreContractTest : public ::testing::TestWithParam<bool> {
     store_ = std::make_unique<RedisIdempotencyStore>(*redis_, *fallback_, records);
   }
 
+  // The client stops first: its answers and listeners reach the store.
+  void TearDown() override { redis_.reset(); }
+
   std::unique_ptr<tests::testing::RedisServer> server_;
   std::unique_ptr<adapters::shared_state::RedisClient> redis_;
   std::unique_ptr<MemoryIdempotencyStore> fallback_;
@@ -178,6 +181,9 @@ struct Replica {
     // The epoch is learned with the first session.
     absl::SleepFor(absl::Milliseconds(50));
   }
+  // The client stops first: its answers and listeners reach the store.
+  ~Replica() { redis.reset(); }
+
   bool WaitConnected(bool up = true) {
     absl::Time give_up = absl::Now() + absl::Seconds(10);
     while (redis->connected() != up && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(10));

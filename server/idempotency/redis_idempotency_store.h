@@ -57,7 +57,9 @@ struct RedisIdempotencyOptions {
 
 class RedisIdempotencyStore final : public IdempotencyStore {
  public:
-  // `redis` and `own` (this replica's records) must outlive the store.
+  // `redis` and `own` (this replica's records) must outlive the store, and
+  // the client must be stopped (destroyed) first: its answers and session
+  // listeners reach the store until then.
   RedisIdempotencyStore(adapters::shared_state::RedisClient& redis, MemoryIdempotencyStore& own,
                         RedisIdempotencyOptions options);
 

@@ -228,15 +228,15 @@ std::vector<Violation> Check(Evidence const& evidence, Ledger const& ledger,
          absl::StartsWith(call.window, "postgres_")});
   }
   for (auto const& fault : faults) {
+    for (auto const& problem : fault.violations) {
+      violations.push_back({fault.name, "the_fault_itself", problem});
+    }
     if (!fault.inject || fault.dependency.empty()) continue;
     if (!said_not_serving[{fault.name, fault.dependency}]) {
       violations.push_back({fault.name, "health_tells_the_truth",
                             absl::StrCat("linkgateway.dependency.", fault.dependency,
                                          " never said NOT_SERVING while it ran"),
                             fault.dependency == "job_store"});
-    }
-    for (auto const& problem : fault.violations) {
-      violations.push_back({fault.name, "store_never_served_damaged", problem});
     }
   }
   for (auto const& [where, call] : last_health) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "tests/testing/child_process.h"
@@ -127,6 +129,11 @@ Cluster::~Cluster() {
   env_.reset();
   if (!audit_mount_.empty()) {
     umount2(audit_mount_.c_str(), MNT_DETACH);
+  }
+  // NEMESIS_KEEP=1 keeps the stores, trails and logs to look at.
+  if (char const* keep = std::getenv("NEMESIS_KEEP"); keep != nullptr && keep[0] == '1') {
+    std::printf("nemesis: kept %s\n", directory_.c_str());
+    return;
   }
   std::error_code ignored;
   std::filesystem::remove_all(directory_, ignored);
@@ -241,9 +248,17 @@ absl::Status Cluster::BreakAuditDisk() {
 
 absl::Status Cluster::RepairAuditDisk() {
   if (audit_mount_.empty()) return absl::FailedPreconditionError(audit_disk_problem_);
-  // The gateway still holds the old file open: detach, repair, mount anew.
-  if (umount2(audit_mount_.c_str(), MNT_DETACH) != 0) {
-    return absl::InternalError(absl::StrCat("umount: ", std::strerror(errno)));
+  // Unmounted once nothing holds a file there: the gateway lets go of a
+  // trail it cannot write. (e2fsck on a file system still in use, even
+  // detached, would undo what was written to it.)
+  absl::Time give_up = absl::Now() + absl::Seconds(15);
+  while (umount2(audit_mount_.c_str(), 0) != 0) {
+    if (errno != EBUSY || absl::Now() > give_up) {
+      return absl::InternalError(absl::StrCat(
+          "cannot unmount the broken audit disk (", std::strerror(errno),
+          "): the gateway still holds its trail open"));
+    }
+    absl::SleepFor(absl::Milliseconds(100));
   }
   auto fsck = tests::testing::RunToCompletion({"/usr/sbin/e2fsck", "-fy", audit_image_},
                                               absl::Seconds(60));
