@@ -126,12 +126,18 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) 
 }
 
 Cluster::~Cluster() {
+  bool keep = std::getenv("NEMESIS_KEEP") != nullptr && std::getenv("NEMESIS_KEEP")[0] == '1';
+  if (keep && env_ != nullptr) {
+    for (int i = 0; i < env_->replica_count(); ++i) {
+      std::ofstream(absl::StrCat(directory_, "/replica-", i, ".log")) << env_->replica(i).Output();
+    }
+  }
   env_.reset();
   if (!audit_mount_.empty()) {
     umount2(audit_mount_.c_str(), MNT_DETACH);
   }
   // NEMESIS_KEEP=1 keeps the stores, trails and logs to look at.
-  if (char const* keep = std::getenv("NEMESIS_KEEP"); keep != nullptr && keep[0] == '1') {
+  if (keep) {
     std::printf("nemesis: kept %s\n", directory_.c_str());
     return;
   }

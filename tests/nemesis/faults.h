@@ -22,8 +22,8 @@ struct Fault {
   // A replica the fault stops on purpose (its calls then fail to connect,
   // which is not a slow answer); -1 for none.
   int stopped_replica = -1;
-  // Whether a failure here is the engine's to fix (the unlink engine is
-  // being reworked separately; see tests/nemesis/README.md).
+  // Whether a failure here is the unlink engine's to fix (the coordinator's
+  // part of issue 24; docs/development.md "The nemesis").
   bool engine = false;
   std::function<absl::Status(Cluster&, Fault&)> inject;
   std::function<absl::Status(Cluster&, Fault&)> heal;
