@@ -8,6 +8,8 @@ PACKAGES=(
   bazel-bootstrap g++ pkg-config unzip openssl ca-certificates
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev grpc-proto
   libabsl-dev libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libcpp-httplib-dev libevent-dev
+  # XML answers of AWS query APIs (STS).
+  libexpat1-dev
   libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-botocore python3-h2 util-linux
   # The doc test runs the pages' commands: curl and jq appear in them.
@@ -22,7 +24,7 @@ PACKAGES=(
   faketime e2fsprogs
   # libFuzzer targets (tests/fuzz): clang, its sanitizer/fuzzer runtimes, lld.
   clang-14 libclang-rt-14-dev lld-14
-  # The Go client (GOPATH mode, Debian's Go packages).
+  # The Go client (a module vendored from Debian's Go packages).
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-genproto-dev
   golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
   # The Java client (javac against Debian's grpc-java and protobuf jars).
@@ -30,10 +32,21 @@ PACKAGES=(
   libnetty-java libperfmark-java libguava-java libgoogle-gson-java libjsr305-java
   liberror-prone-java libanimal-sniffer-java libgeronimo-annotation-1.3-spec-java
   libnetty-tcnative-java libnetty-tcnative-jni
+  # The Java client's Maven project, offline against /usr/share/maven-repo.
+  maven libmaven-compiler-plugin-java libmaven-resources-plugin-java libmaven-jar-plugin-java
+  libmaven-source-plugin-java libmaven-install-plugin-java libsurefire-java
+  libexec-maven-plugin-java libbuild-helper-maven-plugin-java
+  # The C++ client's installable CMake project.
+  cmake
+  # deploy/: the image (mmdebstrap, podman with runc, catatonit for pods),
+  # the systemd unit's checks, the manifests' and rules' tests.
+  mmdebstrap podman runc catatonit systemd python3-yaml
 )
 # The Node client's test needs Node.js; Debian's packages unless one is on PATH.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+# kustomize (deploy/kubernetes) through kubectl; Debian's unless one is on PATH.
+command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

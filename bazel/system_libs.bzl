@@ -22,6 +22,7 @@ _LIBS = {
     "absl_time": (["absl_time"], []),
     "curl": (["libcurl"], []),
     "libcrypto": (["libcrypto"], []),
+    "expat": (["expat"], []),
     "gtest": (["gtest"], []),
     "gtest_main": (["gtest_main"], []),
     "gmock": (["gmock"], []),

@@ -26,6 +26,12 @@ void Checker::Positive(absl::string_view key, google::protobuf::Duration const& 
   if (ToDuration(d) <= absl::ZeroDuration()) Fail(key, "must be positive");
 }
 
+void Checker::RateLimit(absl::string_view key, v1::RateLimit const& limit) {
+  if (limit.requests_per_second() <= 0 || limit.burst() <= 0) {
+    Fail(key, "requests_per_second and burst must be positive");
+  }
+}
+
 void Checker::NotNegative(absl::string_view key, google::protobuf::Duration const& d) {
   if (ToDuration(d) < absl::ZeroDuration()) Fail(key, "must not be negative");
 }

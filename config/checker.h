@@ -29,6 +29,8 @@ class Checker {
   void NotNegative(absl::string_view key, google::protobuf::Duration const& d);
   // A secret that must resolve (its value never appears in the error).
   void Secret(absl::string_view key, v1::SecretRef const& ref);
+  // A token bucket's rate and burst, both positive.
+  void RateLimit(absl::string_view key, v1::RateLimit const& limit);
 
   // OK, or INVALID_ARGUMENT listing every problem.
   absl::Status Result() const;

@@ -83,6 +83,13 @@ void ApplyDefaults(GatewayConfig& config) {
   SetDefaultDuration(unlink->mutable_retention(), 30 * 24 * 3600);
   SetDefaultDuration(unlink->mutable_postgres_connect_timeout(), 5);
   SetDefaultDuration(unlink->mutable_postgres_statement_timeout(), 10);
+  SetDefaultDuration(unlink->mutable_job_deadline(), 30 * 24 * 3600);
+  if (unlink->max_waiting_steps() == 0) unlink->set_max_waiting_steps(100000);
+  if (unlink->max_steps_in_flight_per_provider() == 0) {
+    unlink->set_max_steps_in_flight_per_provider(16);
+  }
+  SetDefaultDuration(unlink->mutable_retry_initial_backoff(), 2);
+  SetDefaultDuration(unlink->mutable_retry_max_backoff(), 3600);
   if (!config.shared_state().address().empty()) {
     auto* shared = config.mutable_shared_state();
     SetDefault(shared->mutable_key_prefix(), "linkgateway:");
@@ -141,6 +148,13 @@ void ValidateConfig(GatewayConfig const& config, Checker& check) {
   if (!shared.address().empty()) {
     check.Positive("shared_state.max_reconnect_backoff", shared.max_reconnect_backoff());
   }
+  check.Positive("unlink.job_deadline", unlink.job_deadline());
+  if (unlink.max_waiting_steps() < 0) check.Fail("unlink.max_waiting_steps", "must be at least 1");
+  if (unlink.max_steps_in_flight_per_provider() < 0) {
+    check.Fail("unlink.max_steps_in_flight_per_provider", "must be at least 1");
+  }
+  check.Positive("unlink.retry_initial_backoff", unlink.retry_initial_backoff());
+  check.Positive("unlink.retry_max_backoff", unlink.retry_max_backoff());
   if (!v1::AccessLogFormat_IsValid(observability.access_log().format())) {
     check.Fail("observability.access_log.format", "must be JSON or TEXT");
   }

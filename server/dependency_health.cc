@@ -87,7 +87,9 @@ void DependencyHealth::Apply(Dependency& dependency, absl::Status status) {
   dependency.checked = true;
   dependency.last = std::move(status);
   health_.Set(absl::StrCat(kDependencyHealthPrefix, dependency.name), serving);
-  for (auto const& service : dependency.services) health_.Set(service, serving);
+  for (auto const& service : dependency.services) {
+    health_.SetCondition(service, absl::StrCat("dependency ", dependency.name), serving);
+  }
   metrics_.SetDependencyUp(dependency.name, serving);
   if (changed && !serving) {
     observability::log::Warning("dependency ", dependency.name,

@@ -55,6 +55,28 @@ TEST_F(DependencyHealthTest, AProbesAnswerSetsItsGaugeAndStatusAndTheServicesTha
   EXPECT_EQ(dependencies.status("unknown").code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(DependencyHealthTest, WhatOthersSetDoesNotHideADependencyThatIsDown) {
+  constexpr char kUnlink[] = "linkgateway.v1.UnlinkService";
+  std::atomic<bool> up{false};
+  health_.Set(kUnlink, true);
+  DependencyHealth dependencies(health_, metrics_, absl::Milliseconds(20));
+  dependencies.Add("job_store",
+                   [&] { return up ? absl::OkStatus() : absl::UnavailableError("stalled"); },
+                   {kUnlink});
+  EXPECT_EQ(health_.status(kUnlink), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  // What the security health does every second.
+  health_.Set(kUnlink, true);
+  EXPECT_EQ(health_.status(kUnlink), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(health_.status("linkgateway.dependency.job_store"),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  up = true;
+  ASSERT_TRUE(Eventually(
+      [&] { return health_.status(kUnlink) == grpc::health::v1::HealthCheckResponse::SERVING; }));
+  // And a service the security health turns off stays off.
+  health_.Set(kUnlink, false);
+  EXPECT_EQ(health_.status(kUnlink), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+}
+
 TEST_F(DependencyHealthTest, AProbeThatDoesNotAnswerIsNotServingMeanwhile) {
   std::atomic<bool> stall{false};
   absl::Notification release;

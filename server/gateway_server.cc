@@ -10,14 +10,14 @@
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
-#include "linkgateway/v1/app_profiles.grpc.pb.h"
-#include "linkgateway/v1/registrations.grpc.pb.h"
-#include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "observability/log/log.h"
 #include "protos/served_protoset.h"
-#include "server/call/dispatch.h"
+#include "server/call/services.h"
 #include "server/limits.h"
+#include "server/methods/provider_methods.h"
+#include "server/security/file_metrics.h"
 #include "server/security/listener_security.h"
+#include "server/security/token_file.h"
 
 namespace linkgateway::server {
 
@@ -63,12 +63,8 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
                              std::unique_ptr<observability::access_log::AccessLog> access_log)
     : authenticator_(std::move(authenticator)),
       policy_(std::move(policy)),
-      audit_(std::make_unique<audit::AuditLog>(audit::AuditLog::Options{
-          config.security().audit().path(),
-          config.security().audit().max_file_bytes() > 0
-              ? config.security().audit().max_file_bytes()
-              : std::int64_t{100} << 20,
-          config.security().audit().max_files() > 0 ? config.security().audit().max_files() : 10})),
+      audit_(std::make_unique<audit::AuditLog>(
+          audit::AuditLog::OptionsFrom(config.security().audit()))),
       access_log_(std::move(access_log)),
       own_idempotency_(idempotency != nullptr
                            ? nullptr
@@ -88,8 +84,7 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
                            "the answers");
                      }
                    }),
-      serving_{providers,
-               config::ToDuration(config.default_deadline()),
+      serving_{config::ToDuration(config.default_deadline()),
                limiter_,
                connections_,
                *authenticator_,
@@ -100,20 +95,13 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
                    ? config::ToDuration(config.idempotency().retention())
                    : absl::Hours(24),
                metrics,
-               access_log_.get()},
+               access_log_.get(),
+               refusals_},
+      pipeline_(serving_),
       health_(authenticator_->required() && !config.security().public_health_and_reflection()
                   ? authenticator_.get()
                   : nullptr) {
-  call::AddUnary(registrations_, v1::RegistrationService::service_full_name(),
-                         "DeleteRegistration", providers.delete_registration, serving_);
-  call::AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(),
-                         "GetSubscriptionInfo", providers.get_subscription_info, serving_);
-  call::AddUnary(subscriptions_, v1::SubscriptionService::service_full_name(),
-                         "DeleteSubscription", providers.delete_subscription, serving_);
-  call::AddUnary(app_profiles_, v1::AppProfileService::service_full_name(),
-                         "DeleteAppProfile", providers.delete_app_profile, serving_);
-  call::AddUnary(app_profiles_, v1::AppProfileService::service_full_name(),
-                         "GetProfileTransaction", providers.get_profile_transaction, serving_);
+  methods::AddProviderMethods(providers, methods_);
 }
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
@@ -126,8 +114,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
 
   std::unique_ptr<security::TokenFile> tokens;
   if (!security.authentication().token_file().empty()) {
-    auto loaded = security::TokenFile::Load(security.authentication().token_file(),
-                                           security::ParseTokenFile);
+    auto loaded = security::LoadTokenFile(security.authentication().token_file(),
+                                          security::WatchedFileOptionsFrom(security));
     if (!loaded.ok()) return loaded.status();
     tokens = *std::move(loaded);
   }
@@ -135,8 +123,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
       std::make_unique<security::Authenticator>(security.authentication().mtls(), std::move(tokens));
   std::unique_ptr<call::PolicyFile> policy;
   if (!security.policy_file().empty()) {
-    auto loaded = call::PolicyFile::Load(security.policy_file(),
-                                                 security::AuthorizationPolicy::Parse);
+    auto loaded = security::LoadPolicyFile(security.policy_file(),
+                                           security::WatchedFileOptionsFrom(security));
     if (!loaded.ok()) return loaded.status();
     policy = *std::move(loaded);
   }
@@ -147,33 +135,57 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     if (!opened.ok()) return opened.status();
     access_log = *std::move(opened);
   }
-  std::unique_ptr<GatewayServer> gateway(new GatewayServer(config, providers, metrics, idempotency,
-                                                           std::move(authenticator),
-                                                           std::move(policy),
-                                                           std::move(access_log)));
-  std::vector<std::string> served = {
-      v1::AppProfileService::service_full_name(), v1::RegistrationService::service_full_name(),
-      v1::SubscriptionService::service_full_name(), "grpc.health.v1.Health",
-      "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"};
+  std::unique_ptr<GatewayServer> gateway(
+      new GatewayServer(config, providers, metrics, idempotency, std::move(authenticator),
+                        std::move(policy), std::move(access_log)));
   if (extension) {
-    auto built = extension(config, gateway->serving_);
+    auto built = extension(config, gateway->pipeline_, gateway->methods_);
     if (!built.ok()) return built.status();
     gateway->extension_ = *std::move(built);
-    for (auto const& name : gateway->extension_->service_names()) served.push_back(name);
+  }
+  gateway->services_ = call::ServicesFor(gateway->methods_, gateway->pipeline_);
+  if (absl::Status reflection = gateway->ServeReflection(security); !reflection.ok()) {
+    return reflection;
+  }
+  if (absl::Status serving = gateway->Serve(config); !serving.ok()) return serving;
+  metrics.SetInFlightReader(
+      [limiter = &gateway->limiter_] { return static_cast<double>(limiter->in_flight()); });
+  // Per-service health, so a probe can ask for the service it depends on.
+  gateway->health_.Set("", true);
+  for (auto const& name : gateway->methods_.ServiceNames()) gateway->health_.Set(name, true);
+  gateway->provider_health_ = std::make_unique<ProviderHealth>(providers, gateway->health_);
+  gateway->security_health_ =
+      std::make_unique<SecurityHealth>(*gateway->audit_, gateway->authenticator_->tokens(),
+                                       gateway->policy_.get(), gateway->methods_, gateway->health_);
+  gateway->dependency_health_ = std::make_unique<DependencyHealth>(gateway->health_, metrics);
+  gateway->dependency_health_->Add("audit_trail",
+                                   [audit = gateway->audit_.get()] { return audit->health(); });
+  security::ExportSecurityFileMetrics(metrics.registry(), gateway->authenticator_->tokens(),
+                                      gateway->policy_.get());
+  return gateway;
+}
+
+absl::Status GatewayServer::ServeReflection(config::v1::Security const& security) {
+  std::vector<std::string> served = methods_.ServiceNames();
+  for (char const* name : {"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                           "grpc.reflection.v1alpha.ServerReflection"}) {
+    served.push_back(name);
   }
   auto index = ReflectionIndex::Create(
       std::string(reinterpret_cast<char const*>(protos::kServedProtoset),
                   protos::kServedProtosetSize),
       served);
   if (!index.ok()) return index.status();
-  gateway->reflection_index_ = *std::move(index);
+  reflection_index_ = *std::move(index);
   security::Authenticator const* gate =
-      gateway->authenticator_->required() && !security.public_health_and_reflection()
-          ? gateway->authenticator_.get()
-          : nullptr;
-  gateway->reflection_v1_ = std::make_unique<ReflectionV1>(*gateway->reflection_index_, gate);
-  gateway->reflection_v1alpha_ =
-      std::make_unique<ReflectionV1Alpha>(*gateway->reflection_index_, gate);
+      authenticator_->required() && !security.public_health_and_reflection() ? authenticator_.get()
+                                                                             : nullptr;
+  reflection_v1_ = std::make_unique<ReflectionV1>(*reflection_index_, gate);
+  reflection_v1alpha_ = std::make_unique<ReflectionV1Alpha>(*reflection_index_, gate);
+  return absl::OkStatus();
+}
+
+absl::Status GatewayServer::Serve(GatewayConfig const& config) {
   // The gateway accepts connections itself (listener.h): caller connections
   // stay below their descriptor bound and an exhausted descriptor table never
   // stops the listener.
@@ -181,50 +193,23 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   auto listener = Listener::Bind(
       {config.listen_address(), kReservedDescriptors + limits.max_connections()});
   if (!listener.ok()) return listener.status();
-  gateway->listener_ = *std::move(listener);
+  listener_ = *std::move(listener);
 
   grpc::ServerBuilder builder;
   auto acceptor = builder.experimental().AddExternalConnectionAcceptor(
       grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
-      security::ListenerCredentials(security));
+      security::ListenerCredentials(config.security()));
   ApplyLimits(limits, builder);
-  builder.RegisterService(&gateway->registrations_);
-  builder.RegisterService(&gateway->subscriptions_);
-  builder.RegisterService(&gateway->app_profiles_);
-  builder.RegisterService(&gateway->health_);
-  builder.RegisterService(gateway->reflection_v1_.get());
-  builder.RegisterService(gateway->reflection_v1alpha_.get());
-  if (gateway->extension_ != nullptr) {
-    for (grpc::Service* service : gateway->extension_->services()) builder.RegisterService(service);
-  }
-  gateway->server_ = builder.BuildAndStart();
-  if (gateway->server_ == nullptr) {
+  for (auto const& [name, service] : services_) builder.RegisterService(service.get());
+  builder.RegisterService(&health_);
+  builder.RegisterService(reflection_v1_.get());
+  builder.RegisterService(reflection_v1alpha_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot serve on ", config.listen_address()));
   }
-  gateway->listener_->Start(std::move(acceptor));
-  metrics.SetInFlightReader(
-      [limiter = &gateway->limiter_] { return static_cast<double>(limiter->in_flight()); });
-  // Per-service health, so a probe can ask for the service it depends on.
-  gateway->health_.Set("", true);
-  for (char const* service : {v1::RegistrationService::service_full_name(),
-                              v1::SubscriptionService::service_full_name(),
-                              v1::AppProfileService::service_full_name()}) {
-    gateway->health_.Set(service, true);
-  }
-  if (gateway->extension_ != nullptr) {
-    for (auto const& name : gateway->extension_->service_names()) gateway->health_.Set(name, true);
-  }
-  gateway->provider_health_ = std::make_unique<ProviderHealth>(providers, gateway->health_);
-  gateway->dependency_health_ = std::make_unique<DependencyHealth>(gateway->health_, metrics);
-  gateway->dependency_health_->Add("audit_trail",
-                                   [audit = gateway->audit_.get()] { return audit->Probe(); });
-  if (gateway->extension_ != nullptr) {
-    for (auto& [name, probe] : gateway->extension_->dependencies()) {
-      gateway->dependency_health_->Add(name, std::move(probe),
-                                       gateway->extension_->service_names());
-    }
-  }
-  return gateway;
+  listener_->Start(std::move(acceptor));
+  return absl::OkStatus();
 }
 
 void GatewayServer::Shutdown(absl::Duration grace) {
@@ -232,6 +217,7 @@ void GatewayServer::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   provider_health_.reset();
   dependency_health_.reset();
+  security_health_.reset();
   // Load balancers stop sending before the listener closes.
   health_.Shutdown();
   listener_->Stop();

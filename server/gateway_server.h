@@ -1,13 +1,14 @@
-// The gRPC server: the three API services, health and reflection, behind
-// the gateway's own listener, its limits (README "Limits and overload") and
-// its security (README "Security").
+// The gRPC server: every method of the API (the providers' RPCs and what
+// extensions add, e.g. unlink jobs) served through the one call pipeline,
+// health and reflection, behind the gateway's own listener, its limits
+// (docs/operating.md) and its security (docs/security.md).
 #ifndef LINKGATEWAY_SERVER_GATEWAY_SERVER_H_
 #define LINKGATEWAY_SERVER_GATEWAY_SERVER_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -20,6 +21,8 @@
 #include "server/audit/audit_log.h"
 #include "server/call/call_limiter.h"
 #include "server/call/connection_limiter.h"
+#include "server/call/method_set.h"
+#include "server/call/pipeline.h"
 #include "server/call/serving.h"
 #include "server/call/stream_start_service.h"
 #include "server/dependency_health.h"
@@ -29,28 +32,16 @@
 #include "server/provider_health.h"
 #include "server/reflection_service.h"
 #include "server/security/authenticator.h"
+#include "server/security_health.h"
 
 namespace linkgateway::server {
 
 using config::GatewayConfig;
 
-// Services served beside the API's (e.g. unlink jobs), built once the
-// server's serving context (limits, identity, policy, audit) exists; they
-// live until the server has stopped.
-class ServiceExtension {
- public:
-  virtual ~ServiceExtension() = default;
-  virtual std::vector<grpc::Service*> services() = 0;
-  // Their full names, for reflection and health.
-  virtual std::vector<std::string> service_names() const = 0;
-  // What they depend on (e.g. {"job_store", probe}): watched by the server's
-  // DependencyHealth, their services NOT_SERVING while it is.
-  virtual std::vector<std::pair<std::string, DependencyHealth::Probe>> dependencies() {
-    return {};
-  }
-};
-using ExtensionFactory = std::function<absl::StatusOr<std::unique_ptr<ServiceExtension>>(
-    GatewayConfig const&, call::Serving const&)>;
+// Adds methods served beside the providers' RPCs (e.g. unlink jobs) once
+// the pipeline exists; what it returns lives until the server has stopped.
+using ExtensionFactory = std::function<absl::StatusOr<std::shared_ptr<void>>(
+    GatewayConfig const&, call::Pipeline const&, call::MethodSet&)>;
 
 class GatewayServer {
  public:
@@ -75,7 +66,7 @@ class GatewayServer {
   Listener const& listener() const { return *listener_; }
   audit::AuditLog const& audit() const { return *audit_; }
   // Each dependency's health (linkgateway.dependency.<name>): the audit
-  // trail and the extension's are added by Start; more may be added.
+  // trail is added by Start; the composition root adds the rest.
   DependencyHealth& dependencies() { return *dependency_health_; }
 
   // Reports NOT_SERVING to health checks, refuses new calls, lets in-flight
@@ -90,6 +81,12 @@ class GatewayServer {
                 std::unique_ptr<call::PolicyFile> policy,
                 std::unique_ptr<observability::access_log::AccessLog> access_log);
 
+  // Reflection of the served services (asking callers to authenticate
+  // unless security.public_health_and_reflection).
+  absl::Status ServeReflection(config::v1::Security const& security);
+  // Binds the listener and starts the gRPC server with every service.
+  absl::Status Serve(GatewayConfig const& config);
+
   std::unique_ptr<security::Authenticator> authenticator_;
   std::unique_ptr<call::PolicyFile> policy_;
   std::unique_ptr<audit::AuditLog> audit_;
@@ -98,21 +95,23 @@ class GatewayServer {
       own_idempotency_;  // when none was given
   call::CallLimiter limiter_;
   call::ConnectionLimiter connections_;
+  call::RefusalBudget refusals_;
   call::Serving serving_;
-  // The API's three services, served from each call's stream start.
-  call::StreamStartService registrations_;
-  call::StreamStartService subscriptions_;
-  call::StreamStartService app_profiles_;
+  call::Pipeline pipeline_;
+  call::MethodSet methods_;
+  // One per service the methods name, served from each call's stream start.
+  std::map<std::string, std::unique_ptr<call::StreamStartService>> services_;
   HealthService health_;
   std::unique_ptr<ProviderHealth> provider_health_;
   std::unique_ptr<DependencyHealth> dependency_health_;
+  std::unique_ptr<SecurityHealth> security_health_;
   std::unique_ptr<ReflectionIndex> reflection_index_;
   std::unique_ptr<ReflectionV1> reflection_v1_;
   std::unique_ptr<ReflectionV1Alpha> reflection_v1alpha_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<grpc::Server> server_;
   // After server_: destroyed first, once no call is served any more.
-  std::unique_ptr<ServiceExtension> extension_;
+  std::shared_ptr<void> extension_;
   bool shut_down_ = false;
 };
 

@@ -66,7 +66,7 @@ class GatewayServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     operation_ = std::make_shared<HeldOperation>();
-    providers_.delete_registration.Add(
+    providers_.table<Request>().Add(
         Request::kSmsVoice, [](Request const&) { return absl::OkStatus(); }, operation_);
     config_.set_listen_address("127.0.0.1:0");
     ApplyDefaults(config_);

@@ -1,5 +1,6 @@
 #include "adapters/auth/lwa_token_source.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -14,25 +15,12 @@
 #include "google/protobuf/util/json_util.h"
 
 namespace linkgateway::adapters::auth {
-namespace {
-
-namespace reason = adapters::errors::reason;
-
-// A wait that ended before the token came: the operation's upstream was
-// never called.
-absl::Status GaveUpWaiting(absl::StatusCode code, absl::string_view reason, absl::string_view why) {
-  absl::Status status = adapters::errors::WithErrorInfo(
-      absl::Status(code, absl::StrCat(why, " while waiting for a Login with Amazon token")), reason,
-      adapters::errors::kGatewayDomain);
-  adapters::errors::MarkNotSent(status);
-  return status;
-}
-
-}  // namespace
-
 LwaTokenSource::LwaTokenSource(LwaOptions options, adapters::transport::HttpTransport& transport,
                                adapters::async::Scheduler& clock)
-    : options_(std::move(options)), transport_(transport), clock_(clock) {}
+    : options_(std::move(options)),
+      transport_(transport),
+      clock_(clock),
+      waiters_(SharedWaiters<std::string>::Create(clock, "a Login with Amazon token")) {}
 
 // The refresh is shared by every waiter, so it runs on its own timeout; each
 // waiter leaves at its own deadline or cancellation.
@@ -41,15 +29,14 @@ void LwaTokenSource::GetToken(absl::Time deadline,
                               adapters::transport::Done<std::string> done) {
   std::string token;
   bool refresh = false;
-  std::uint64_t id = 0;
+  std::optional<std::uint64_t> waiter;
   {
     absl::MutexLock lock(&mu_);
     absl::Time now = clock_.Now();
     if (!token_.empty() && now < expires_at_ - options_.expiry_margin) {
       token = token_;
     } else {
-      id = next_waiter_++;
-      waiters_[id] = Waiter{std::move(done), cancellation};
+      waiter = waiters_->Reserve(std::move(done));
     }
     // Refresh if none runs and the token is missing or in its last minutes.
     if (!refreshing_ && (token.empty() || now >= expires_at_ - options_.refresh_ahead)) {
@@ -59,33 +46,7 @@ void LwaTokenSource::GetToken(absl::Time deadline,
   }
   if (refresh) Refresh();
   if (!token.empty()) return std::move(done)(std::move(token));
-
-  if (deadline != absl::InfiniteFuture()) {
-    clock_.RunAt(deadline, [this, id] {
-      Answer(id, GaveUpWaiting(absl::StatusCode::kDeadlineExceeded, reason::kDeadlineExceeded,
-                               "the call's deadline passed"));
-    });
-  }
-  if (cancellation) {
-    adapters::async::Cancellation::Id cancel_id = cancellation->OnCancel([this, id] {
-      Answer(id, GaveUpWaiting(absl::StatusCode::kCancelled, reason::kCancelled,
-                               "the call was cancelled"));
-    });
-    absl::MutexLock lock(&mu_);
-    if (auto it = waiters_.find(id); it != waiters_.end()) it->second.cancellation_id = cancel_id;
-  }
-}
-
-void LwaTokenSource::Answer(std::uint64_t id, absl::Status result) {
-  Waiter waiter;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = waiters_.find(id);
-    if (it == waiters_.end()) return;  // already answered
-    waiter = std::move(it->second);
-    waiters_.erase(it);
-  }
-  std::move(waiter.done)(std::move(result));
+  waiters_->Watch(*waiter, deadline, std::move(cancellation));
 }
 
 absl::Status LwaTokenSource::CredentialsAccepted() const {
@@ -223,7 +184,6 @@ void LwaTokenSource::OnResponse(absl::StatusOr<adapters::transport::HttpResponse
 }
 
 void LwaTokenSource::Settle(absl::StatusOr<std::string> result, absl::Duration lifetime) {
-  absl::flat_hash_map<std::uint64_t, Waiter> waiters;
   {
     absl::MutexLock lock(&mu_);
     if (result.ok()) {
@@ -239,12 +199,8 @@ void LwaTokenSource::Settle(absl::StatusOr<std::string> result, absl::Duration l
       credentials_rejected_ = result.status();
     }
     refreshing_ = false;
-    waiters.swap(waiters_);
   }
-  for (auto& [id, waiter] : waiters) {
-    if (waiter.cancellation) waiter.cancellation->Remove(waiter.cancellation_id);
-    std::move(waiter.done)(result);
-  }
+  waiters_->Settle(result);
 }
 
 }  // namespace linkgateway::adapters::auth

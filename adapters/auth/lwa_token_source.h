@@ -16,14 +16,14 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "adapters/async/cancellation.h"
+#include "adapters/async/scheduler.h"
 #include "adapters/auth/access_token_source.h"
+#include "adapters/auth/shared_waiters.h"
 #include "adapters/auth/token_cache.h"
 #include "adapters/transport/http.h"
-#include "adapters/async/scheduler.h"
 
 namespace linkgateway::adapters::auth {
 
@@ -80,12 +80,6 @@ class LwaTokenSource final : public AccessTokenSource {
   int requests_sent() const;
 
  private:
-  struct Waiter {
-    adapters::transport::Done<std::string> done;
-    std::shared_ptr<adapters::async::Cancellation> cancellation;
-    adapters::async::Cancellation::Id cancellation_id = 0;
-  };
-
   void Refresh();
   // Through the shared cache: its token, else the lock and a fetch, else
   // (another replica fetches) a look again shortly.
@@ -95,10 +89,7 @@ class LwaTokenSource final : public AccessTokenSource {
   void OnResponse(absl::StatusOr<adapters::transport::HttpResponse> response, bool shared);
   // Ends the refresh: keeps the token (valid for `lifetime`) and answers
   // every waiter.
-  void Settle(absl::StatusOr<std::string> result, absl::Duration lifetime)
-      ABSL_LOCKS_EXCLUDED(mu_);
-  // Answers waiter `id` with `result` unless it was answered already.
-  void Answer(std::uint64_t id, absl::Status result) ABSL_LOCKS_EXCLUDED(mu_);
+  void Settle(absl::StatusOr<std::string> result, absl::Duration lifetime) ABSL_LOCKS_EXCLUDED(mu_);
 
   LwaOptions const options_;
   adapters::transport::HttpTransport& transport_;
@@ -112,8 +103,7 @@ class LwaTokenSource final : public AccessTokenSource {
   bool is_replacement_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time expires_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool refreshing_ ABSL_GUARDED_BY(mu_) = false;
-  std::uint64_t next_waiter_ ABSL_GUARDED_BY(mu_) = 1;
-  absl::flat_hash_map<std::uint64_t, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<SharedWaiters<std::string>> const waiters_;
   int requests_sent_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status credentials_rejected_ ABSL_GUARDED_BY(mu_);
 };

@@ -30,14 +30,14 @@ class Factory final : public provider::ProviderFactory {
 
   absl::Status Register(provider::ProviderContext& context) const override {
     std::string const& endpoint = context.config.dash_replenishment().endpoint();
-    context.registry.delete_registration.Add(
+    context.registry.table<v1::DeleteRegistrationRequest>().Add(
         v1::DeleteRegistrationRequest::kDashReplenishment, &ValidateDeregistration,
         provider::WithRetries<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>(
             context, kDeleteRegistration,
             std::make_shared<Deregistration>(endpoint,
                                              context.MeteredTransportFor(kDeleteRegistration)),
             policies::Idempotency::kIdempotent, &Deregistration::AlreadyDone));
-    context.registry.get_subscription_info.Add(
+    context.registry.table<v1::GetSubscriptionInfoRequest>().Add(
         v1::GetSubscriptionInfoRequest::kDashReplenishment, &ValidateSubscriptionInfo,
         provider::WithRetries<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo>(
             context, kGetSubscriptionInfo,

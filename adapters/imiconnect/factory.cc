@@ -23,6 +23,29 @@ using DeleteRequest = v1::DeleteAppProfileRequest;
 using DeleteResponse = v1::DeleteAppProfileResponse;
 using StatusRequest = v1::GetProfileTransactionRequest;
 
+operation::FollowUp FollowUpOf(
+    std::shared_ptr<operation::Operation<StatusRequest, v1::ProfileTransaction>> read_state) {
+  operation::FollowUp follow_up;
+  follow_up.id_of = [](google::protobuf::Message const& response) -> std::string {
+    if (response.GetDescriptor() != DeleteResponse::descriptor()) return "";
+    return static_cast<DeleteResponse const&>(response).imiconnect().transaction_id();
+  };
+  follow_up.read = [read_state](operation::CallContext const& context, std::string const& id,
+                                operation::FollowUp::StateCallback done) {
+    StatusRequest request;
+    request.mutable_imiconnect()->set_transaction_id(id);
+    read_state->Start(
+        context, request,
+        [done = std::move(done)](absl::StatusOr<v1::ProfileTransaction> transaction) mutable {
+          if (!transaction.ok()) return std::move(done)(transaction.status());
+          auto const& status = transaction->imiconnect();
+          std::move(done)(
+              operation::FollowUp::State{status.state(), status.code(), status.description()});
+        });
+  };
+  return follow_up;
+}
+
 class Factory final : public provider::ProviderFactory {
  public:
   absl::string_view name() const override { return "imiconnect"; }
@@ -41,10 +64,10 @@ class Factory final : public provider::ProviderFactory {
       std::string what =
           "imiconnect needs imiconnect.base_url and imiconnect.profile_key in the gateway "
           "configuration";
-      registry.delete_app_profile.Add(
+      registry.table<v1::DeleteAppProfileRequest>().Add(
           DeleteRequest::kImiconnect, &ValidateDeleteAppProfile,
           std::make_shared<operation::NotConfigured<DeleteRequest, DeleteResponse>>(what));
-      registry.get_profile_transaction.Add(
+      registry.table<v1::GetProfileTransactionRequest>().Add(
           StatusRequest::kImiconnect, &ValidateGetProfileTransaction,
           std::make_shared<operation::NotConfigured<StatusRequest, v1::ProfileTransaction>>(what));
       return absl::OkStatus();
@@ -52,20 +75,30 @@ class Factory final : public provider::ProviderFactory {
     auto key = config::ResolveSecret(imi.profile_key(), "imiconnect.profile_key");
     if (!key.ok()) return key.status();
     Options options{imi.base_url(), *std::move(key)};
-    registry.delete_app_profile.Add(
+    std::shared_ptr<operation::Operation<DeleteRequest, DeleteResponse>> deletes =
+        std::make_shared<DeleteAppProfile>(options, context.MeteredTransportFor(kDeleteAppProfile));
+    if (imi.has_delete_rate_limit()) {
+      // The tenant's transactions per second, shared by every replica.
+      auto const& limit = imi.delete_rate_limit();
+      auto limiter = context.limits.RateLimiterFor(kDeleteAppProfile, imi.base_url(),
+                                                   limit.requests_per_second(), limit.burst());
+      deletes = provider::WithRateLimit<DeleteRequest, DeleteResponse>(
+          context, kDeleteAppProfile, std::move(deletes), limiter, "IMIconnect DeleteAppProfile");
+      registry.delete_turns["imiconnect"] = provider::TurnsOf(context, limiter);
+    }
+    registry.table<v1::DeleteAppProfileRequest>().Add(
         DeleteRequest::kImiconnect, &ValidateDeleteAppProfile,
         provider::WithRetries<DeleteRequest, DeleteResponse>(
-            context, kDeleteAppProfile,
-            std::make_shared<DeleteAppProfile>(options,
-                                               context.MeteredTransportFor(kDeleteAppProfile)),
-            policies::Idempotency::kNonIdempotent));
-    registry.get_profile_transaction.Add(
-        StatusRequest::kImiconnect, &ValidateGetProfileTransaction,
-        provider::WithRetries<StatusRequest, v1::ProfileTransaction>(
-            context, kGetProfileTransaction,
-            std::make_shared<GetProfileTransaction>(
-                options, context.MeteredTransportFor(kGetProfileTransaction)),
-            policies::Idempotency::kIdempotent));
+            context, kDeleteAppProfile, std::move(deletes), policies::Idempotency::kNonIdempotent));
+    auto read_state = provider::WithRetries<StatusRequest, v1::ProfileTransaction>(
+        context, kGetProfileTransaction,
+        std::make_shared<GetProfileTransaction>(
+            options, context.MeteredTransportFor(kGetProfileTransaction)),
+        policies::Idempotency::kIdempotent);
+    registry.table<v1::GetProfileTransactionRequest>().Add(
+        StatusRequest::kImiconnect, &ValidateGetProfileTransaction, read_state);
+    // A delete is queued as a transaction: unlink jobs follow it to its end.
+    registry.follow_ups["imiconnect"] = FollowUpOf(std::move(read_state));
     return absl::OkStatus();
   }
 };

@@ -5,10 +5,11 @@
 // its provider's factory (adapters/<provider>/factory.cc) registers it in an
 // `OperationTable` under the oneof case it handles, with the provider's
 // request validation, so a new provider is an addition: a oneof case plus a
-// folder (README "Adding a provider").
+// folder (docs/architecture.md "Adding a provider").
 #ifndef LINKGATEWAY_ADAPTERS_OPERATION_OPERATION_H_
 #define LINKGATEWAY_ADAPTERS_OPERATION_OPERATION_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -34,6 +35,15 @@ struct CallContext {
   std::shared_ptr<adapters::async::Cancellation> cancellation;
   // What went upstream (may be null): adapters put it on their requests.
   std::shared_ptr<adapters::transport::UpstreamTrace> trace;
+  // How long the call may wait for its turn in a rate limit; beyond, it is
+  // refused at once (RESOURCE_EXHAUSTED with the time the next turn is
+  // free). Queued work (unlink steps) waits in its own queue instead, so it
+  // takes only turns that are free now and never holds up a caller's call.
+  absl::Duration max_queue_wait = absl::InfiniteDuration();
+  // Set when whoever queued the work already took the first start's turn of
+  // the operation's rate limit (ProviderRegistry::delete_turns): that start
+  // does not ask the limit again; later ones (retries) do. Taken once.
+  std::shared_ptr<std::atomic<bool>> turn_taken = nullptr;
 };
 
 // Called exactly once with the outcome; may run on any thread.
@@ -64,6 +74,8 @@ using Validator = std::function<absl::Status(Request const&)>;
 template <typename Request, typename Response>
 class OperationTable {
  public:
+  using RequestType = Request;
+  using ResponseType = Response;
   using OperationType = Operation<Request, Response>;
 
   struct Entry {

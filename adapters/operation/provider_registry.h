@@ -1,36 +1,84 @@
-// Every RPC's operation table: what the server dispatches through.
+// Every provider RPC's operation table (one per entry of ProviderRpcs): what
+// the server dispatches through, and what providers declare beside their
+// operations.
 #ifndef LINKGATEWAY_ADAPTERS_OPERATION_PROVIDER_REGISTRY_H_
 #define LINKGATEWAY_ADAPTERS_OPERATION_PROVIDER_REGISTRY_H_
 
+#include <functional>
 #include <map>
 #include <string>
+#include <tuple>
+#include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "adapters/operation/operation.h"
+#include "adapters/operation/rpcs.h"
+#include "google/protobuf/message.h"
 #include "linkgateway/v1/app_profiles.pb.h"
-#include "linkgateway/v1/registrations.pb.h"
-#include "linkgateway/v1/subscriptions.pb.h"
 
 namespace linkgateway::adapters::operation {
 
-struct ProviderRegistry {
-  OperationTable<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>
-      delete_registration;
-  OperationTable<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo>
-      get_subscription_info;
-  OperationTable<v1::DeleteSubscriptionRequest, v1::DeleteSubscriptionResponse>
-      delete_subscription;
-  OperationTable<v1::DeleteAppProfileRequest, v1::DeleteAppProfileResponse>
-      delete_app_profile;
-  OperationTable<v1::GetProfileTransactionRequest, v1::ProfileTransaction>
-      get_profile_transaction;
+// Work a provider queues when it accepts a delete and reports on later (a
+// transaction to follow to its final state), as its factory declares it.
+struct FollowUp {
+  // Where the queued work stands.
+  struct State {
+    v1::ProfileTransactionState state = v1::PROFILE_TRANSACTION_STATE_UNSPECIFIED;
+    std::string code;
+    std::string description;
+  };
+  using StateCallback = absl::AnyInvocable<void(absl::StatusOr<State>) &&>;
 
+  // The queued work's id in a delete's response; "" when it was not queued.
+  std::function<std::string(google::protobuf::Message const& response)> id_of;
+  // Reads the queued work's state from the provider.
+  std::function<void(CallContext const& context, std::string const& id, StateCallback done)> read;
+};
+
+template <typename List>
+class RpcTables;
+template <typename... Rpcs>
+class RpcTables<RpcList<Rpcs...>> {
+ public:
+  template <typename Request>
+  auto& table() {
+    return std::get<RpcIndex<Request, RpcList<Rpcs...>>::value>(tables_);
+  }
+  template <typename Request>
+  auto const& table() const {
+    return std::get<RpcIndex<Request, RpcList<Rpcs...>>::value>(tables_);
+  }
+  // f(table) for every RPC's table, in the list's order.
+  template <typename F>
+  void ForEachTable(F&& f) const {
+    std::apply([&f](auto const&... table) { (f(table), ...); }, tables_);
+  }
+
+ private:
+  std::tuple<OperationTable<typename Rpcs::Request, typename Rpcs::Response>...> tables_;
+};
+
+struct ProviderRegistry : RpcTables<ProviderRpcs> {
   // Providers (target case names, e.g. "sms_voice") whose delete may be sent
   // again when the outcome of an earlier send is unknown: a repeat changes
   // nothing, and its answer (NOT_FOUND: gone) proves the end state. What an
   // unlink job resumed after a crash relies on; others are never re-sent.
   absl::flat_hash_set<std::string> repeatable_deletes;
+  // By provider (target case name): the work its deletes queue.
+  absl::flat_hash_map<std::string, FollowUp> follow_ups;
+  // By provider (target case name), when its delete has a rate limit: takes
+  // a turn if one is free now, for work that waits in a queue of its own
+  // (unlink steps) and so must not wait in the limit — nor record that it
+  // is about to send before it has a turn. `done` runs once, on any thread:
+  // with zero when the turn was taken (the delete then runs with
+  // CallContext::turn_taken), else how long until the next turn is free
+  // (nothing taken).
+  using TakeTurn = std::function<void(absl::AnyInvocable<void(absl::Duration) &&> done)>;
+  absl::flat_hash_map<std::string, TakeTurn> delete_turns;
 };
 
 // Per provider (the name of the request oneof's field, e.g. "sms_voice"): OK

@@ -5,6 +5,7 @@
 #ifndef LINKGATEWAY_ADAPTERS_POLICIES_RATE_LIMITED_OPERATION_H_
 #define LINKGATEWAY_ADAPTERS_POLICIES_RATE_LIMITED_OPERATION_H_
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -25,6 +26,9 @@ namespace linkgateway::adapters::policies {
 
 // The least time a queued call must have left when it starts.
 inline constexpr absl::Duration kStartMargin = absl::Milliseconds(200);
+// A call allowed no wait still takes a turn that comes within this (the
+// bucket's clock has moved on a little since the call asked).
+inline constexpr absl::Duration kNowTolerance = absl::Milliseconds(20);
 
 template <typename Request, typename Response>
 class RateLimitedOperation final : public adapters::operation::Operation<Request, Response> {
@@ -60,10 +64,16 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
 
   void Start(adapters::operation::CallContext const& context, Request const& request,
              adapters::operation::Callback<Response> done) override {
+    // Its turn was taken before it was queued (TakeTurnNow).
+    if (context.turn_taken != nullptr && context.turn_taken->exchange(false)) {
+      return inner_->Start(context, request, std::move(done));
+    }
     absl::Time now = scheduler_.Now();
     // A start in the call's last moments could not finish: such a call is
     // refused now (with RetryInfo), like one that could not start at all.
-    absl::Time latest = std::min(context.deadline - kStartMargin, now + max_wait_);
+    absl::Time latest =
+        std::min(context.deadline - kStartMargin,
+                 now + std::max(kNowTolerance, std::min(max_wait_, context.max_queue_wait)));
     auto pending = std::make_shared<adapters::operation::Callback<Response>>(std::move(done));
     limiter_->Reserve(latest, [this, context, request, pending,
                                now](RateLimiter::Decision decision) mutable {
@@ -114,6 +124,20 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
   absl::Duration const max_wait_;
   PolicyObserver* observer_ = nullptr;
 };
+
+// Takes a turn of `limiter` if one is free now (within kNowTolerance):
+// `done(0)`; else `done(time until the next one)`, nothing taken. For work
+// that waits in a queue of its own (operation::ProviderRegistry::delete_turns).
+inline void TakeTurnNow(RateLimiter& limiter, adapters::async::Scheduler& scheduler,
+                        absl::AnyInvocable<void(absl::Duration) &&> done) {
+  absl::Time now = scheduler.Now();
+  limiter.Reserve(now + kNowTolerance,
+                  [done = std::move(done)](RateLimiter::Decision decision) mutable {
+                    std::move(done)(decision.start.has_value()
+                                        ? absl::ZeroDuration()
+                                        : std::max(decision.next_free, absl::Milliseconds(1)));
+                  });
+}
 
 }  // namespace linkgateway::adapters::policies
 

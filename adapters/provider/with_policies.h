@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "adapters/operation/operation.h"
+#include "adapters/operation/provider_registry.h"
 #include "adapters/policies/rate_limited_operation.h"
 #include "adapters/policies/retry_policy_config.h"
 #include "adapters/policies/retrying_operation.h"
@@ -40,6 +41,16 @@ std::shared_ptr<operation::Operation<Request, Response>> WithRateLimit(
       std::move(inner), std::move(limiter), context.scheduler, std::move(name));
   limited->set_observer(&context.observer.For(id));
   return limited;
+}
+
+// What ProviderRegistry::delete_turns holds for a delete limited by
+// `limiter` (the one given to WithRateLimit).
+inline operation::ProviderRegistry::TakeTurn TurnsOf(
+    ProviderContext& context, std::shared_ptr<policies::RateLimiter> limiter) {
+  return [limiter = std::move(limiter),
+          &scheduler = context.scheduler](absl::AnyInvocable<void(absl::Duration) &&> done) {
+    policies::TakeTurnNow(*limiter, scheduler, std::move(done));
+  };
 }
 
 }  // namespace linkgateway::adapters::provider

@@ -31,11 +31,8 @@ void Validate(config::v1::GatewayConfig const& config, config::Checker& check) {
   check.Url("selling_partner.north_america_endpoint", sp.north_america_endpoint());
   check.Url("selling_partner.europe_endpoint", sp.europe_endpoint());
   check.Url("selling_partner.far_east_endpoint", sp.far_east_endpoint());
-  if (sp.delete_subscription_rate_limit().requests_per_second() <= 0 ||
-      sp.delete_subscription_rate_limit().burst() <= 0) {
-    check.Fail("selling_partner.delete_subscription_rate_limit",
-               "requests_per_second and burst must be positive");
-  }
+  check.RateLimit("selling_partner.delete_subscription_rate_limit",
+                  sp.delete_subscription_rate_limit());
 }
 
 }  // namespace linkgateway::adapters::selling_partner

@@ -41,7 +41,7 @@ class Factory final : public provider::ProviderFactory {
   absl::Status Register(provider::ProviderContext& context) const override {
     auto const& lwa = context.config.login_with_amazon();
     if (!lwa.has_client_id() || !lwa.has_client_secret()) {
-      context.registry.delete_subscription.Add(
+      context.registry.table<v1::DeleteSubscriptionRequest>().Add(
           Request::kSellingPartner, &ValidateDeleteSubscription,
           std::make_shared<operation::NotConfigured<Request, Response>>(
               "selling_partner needs login_with_amazon.client_id and client_secret in the "
@@ -83,12 +83,13 @@ class Factory final : public provider::ProviderFactory {
         std::make_shared<DeleteSubscription>(
             std::move(endpoints), context.MeteredTransportFor(kDeleteSubscription), *tokens);
     // The usage plan is per application (the LWA client), in every region.
+    auto limiter = context.limits.RateLimiterFor(kDeleteSubscription, lwa_client_id,
+                                                 limit.requests_per_second(), limit.burst());
     operation = provider::WithRateLimit<Request, Response>(
-        context, kDeleteSubscription, std::move(operation),
-        context.limits.RateLimiterFor(kDeleteSubscription, lwa_client_id,
-                                      limit.requests_per_second(), limit.burst()),
+        context, kDeleteSubscription, std::move(operation), limiter,
         "Selling Partner API deleteSubscriptionById");
-    context.registry.delete_subscription.Add(
+    context.registry.delete_turns["selling_partner"] = provider::TurnsOf(context, limiter);
+    context.registry.table<v1::DeleteSubscriptionRequest>().Add(
         Request::kSellingPartner, &ValidateDeleteSubscription,
         provider::WithRetries<Request, Response>(context, kDeleteSubscription, std::move(operation),
                                                  policies::Idempotency::kIdempotent,

@@ -1,6 +1,7 @@
 #include "adapters/sms_voice/config.h"
 
 #include "absl/strings/str_cat.h"
+#include "adapters/auth/aws_credentials_config.h"
 #include "config/config.h"
 
 namespace linkgateway::adapters::sms_voice {
@@ -10,19 +11,16 @@ void ApplyDefaults(config::v1::GatewayConfig& config) {
   config::SetDefault(sms->mutable_region(), kDefaultRegion);
   config::SetDefault(sms->mutable_endpoint(),
                      absl::StrCat("https://sms-voice.", sms->region(), ".amazonaws.com"));
-  if (sms->credentials().source_case() == config::v1::AwsCredentials::SOURCE_NOT_SET) {
-    sms->mutable_credentials()->set_from_environment(true);
-  }
-  if (sms->credentials().has_file()) {
-    config::SetDefault(sms->mutable_credentials()->mutable_file()->mutable_profile(), "default");
-  }
+  adapters::auth::ApplyAwsCredentialsDefaults(*sms->mutable_credentials());
 }
 
 void Validate(config::v1::GatewayConfig const& config, config::Checker& check) {
   auto const& sms = config.sms_voice();
   check.Url("sms_voice.endpoint", sms.endpoint());
-  if (sms.credentials().has_file() && sms.credentials().file().path().empty()) {
-    check.Fail("sms_voice.credentials.file.path", "is required");
+  adapters::auth::ValidateAwsCredentials(sms.credentials(), "sms_voice.credentials", check);
+  if (sms.has_delete_registration_rate_limit()) {
+    check.RateLimit("sms_voice.delete_registration_rate_limit",
+                    sms.delete_registration_rate_limit());
   }
 }
 

@@ -10,7 +10,7 @@ namespace linkgateway::adapters::sms_voice {
 inline constexpr char kDefaultRegion[] = "us-east-1";
 
 // Region default, the regional endpoint (https://sms-voice.{region}.amazonaws.com),
-// credentials from the environment.
+// the credentials section's defaults (adapters/auth/aws_credentials_config.h).
 void ApplyDefaults(config::v1::GatewayConfig& config);
 void Validate(config::v1::GatewayConfig const& config, config::Checker& check);
 

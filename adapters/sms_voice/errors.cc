@@ -1,5 +1,6 @@
 #include "adapters/sms_voice/errors.h"
 
+#include "adapters/auth/aws_common_errors.h"
 #include "adapters/errors/reasons.h"
 
 namespace linkgateway::adapters::sms_voice {
@@ -9,49 +10,43 @@ using Code = absl::StatusCode;
 using R = adapters::errors::RetryClass;
 namespace reason = adapters::errors::reason;
 
-// SMS and Voice v2: the operation's modeled errors (botocore model) and the AWS
-// common errors about the gateway's credentials and signature, by error name.
-constexpr adapters::errors::VendorErrorRow kRows[] = {
-    {"ValidationException", Code::kInvalidArgument, R::kNone, reason::kUpstreamInvalidArgument},
-    {"AccessDeniedException", Code::kPermissionDenied, R::kNone, reason::kUpstreamPermissionDenied},
-    {"ResourceNotFoundException", Code::kNotFound, R::kNone, reason::kUpstreamNotFound},
+// SMS and Voice v2: the operation's modeled errors (botocore model) and the
+// JSON protocol's spellings of the errors about the gateway's credentials,
+// then the AWS common errors, by error name.
+constexpr adapters::errors::VendorErrorRow kOwnRows[] = {
+    {"ValidationException", Code::kInvalidArgument, R::kNone,
+     adapters::errors::reason::kUpstreamInvalidArgument},
+    {"AccessDeniedException", Code::kPermissionDenied, R::kNone,
+     adapters::errors::reason::kUpstreamPermissionDenied},
+    {"ResourceNotFoundException", Code::kNotFound, R::kNone,
+     adapters::errors::reason::kUpstreamNotFound},
     // Not retryable in the model: the resource's state must change first.
-    {"ConflictException", Code::kFailedPrecondition, R::kNone, reason::kUpstreamConflict},
-    {"ThrottlingException", Code::kResourceExhausted, R::kThrottle, reason::kUpstreamThrottled},
-    {"InternalServerException", Code::kUnavailable, R::kTransient, reason::kUpstreamUnavailable},
+    {"ConflictException", Code::kFailedPrecondition, R::kNone,
+     adapters::errors::reason::kUpstreamConflict},
+    {"ThrottlingException", Code::kResourceExhausted, R::kThrottle,
+     adapters::errors::reason::kUpstreamThrottled},
+    {"InternalServerException", Code::kUnavailable, R::kTransient,
+     adapters::errors::reason::kUpstreamUnavailable},
     {"ServiceQuotaExceededException", Code::kResourceExhausted, R::kNone,
-     reason::kUpstreamQuotaExceeded},
-    // AWS common errors (the gateway's credentials and signature).
+     adapters::errors::reason::kUpstreamQuotaExceeded},
+    // The JSON protocol's names for errors about the gateway's credentials.
     {"UnrecognizedClientException", Code::kUnauthenticated, R::kNone,
-     reason::kUpstreamCredentialsRejected},
-    {"InvalidClientTokenId", Code::kUnauthenticated, R::kNone,
-     reason::kUpstreamCredentialsRejected},
+     adapters::errors::reason::kUpstreamCredentialsRejected},
     {"InvalidSignatureException", Code::kUnauthenticated, R::kNone,
-     reason::kUpstreamCredentialsRejected},
-    {"SignatureDoesNotMatch", Code::kUnauthenticated, R::kNone,
-     reason::kUpstreamCredentialsRejected},
-    {"IncompleteSignature", Code::kUnauthenticated, R::kNone, reason::kUpstreamCredentialsRejected},
-    {"MissingAuthenticationToken", Code::kUnauthenticated, R::kNone,
-     reason::kUpstreamCredentialsRejected},
+     adapters::errors::reason::kUpstreamCredentialsRejected},
     {"MissingAuthenticationTokenException", Code::kUnauthenticated, R::kNone,
-     reason::kUpstreamCredentialsRejected},
-    {"ExpiredTokenException", Code::kUnauthenticated, R::kNone,
-     reason::kUpstreamCredentialsExpired},
-    {"ExpiredToken", Code::kUnauthenticated, R::kNone, reason::kUpstreamCredentialsExpired},
-    // Clock skew: a fresh signature on retry can succeed.
-    {"RequestExpired", Code::kUnavailable, R::kTransient, reason::kUpstreamRequestExpired},
-    {"OptInRequired", Code::kPermissionDenied, R::kNone, reason::kUpstreamPermissionDenied},
-    {"Throttling", Code::kResourceExhausted, R::kThrottle, reason::kUpstreamThrottled},
+     adapters::errors::reason::kUpstreamCredentialsRejected},
     {"TooManyRequestsException", Code::kResourceExhausted, R::kThrottle,
-     reason::kUpstreamThrottled},
-    {"RequestLimitExceeded", Code::kResourceExhausted, R::kThrottle, reason::kUpstreamThrottled},
-    {"InternalFailure", Code::kUnavailable, R::kTransient, reason::kUpstreamUnavailable},
-    {"ServiceUnavailable", Code::kUnavailable, R::kTransient, reason::kUpstreamUnavailable},
-    {"RequestTimeout", Code::kUnavailable, R::kTransient, reason::kUpstreamUnavailable},
+     adapters::errors::reason::kUpstreamThrottled},
+    {"RequestTimeout", Code::kUnavailable, R::kTransient,
+     adapters::errors::reason::kUpstreamUnavailable},
     {"UnknownOperationException", Code::kInternal, R::kNone,
-     reason::kUpstreamRejectedGatewayRequest},
-    {"SerializationException", Code::kInternal, R::kNone, reason::kUpstreamRejectedGatewayRequest},
+     adapters::errors::reason::kUpstreamRejectedGatewayRequest},
+    {"SerializationException", Code::kInternal, R::kNone,
+     adapters::errors::reason::kUpstreamRejectedGatewayRequest},
 };
+
+constexpr auto kRows = adapters::auth::WithAwsCommonErrors(kOwnRows);
 
 }  // namespace
 

@@ -176,27 +176,28 @@ absl::StatusOr<v1::SmsVoiceRegistration> ParseRegistration(absl::string_view bod
   return out;
 }
 
-absl::Status DeleteRegistration::Preflight() const {
-  auto credentials = credentials_.Get();
-  if (credentials.ok()) return absl::OkStatus();
-  return adapters::errors::WithErrorInfo(credentials.status(),
-                                         adapters::errors::reason::kGatewayCredentialsMissing,
-                                         adapters::errors::kGatewayDomain);
-}
+absl::Status DeleteRegistration::Preflight() const { return credentials_.Ready(); }
 
 void DeleteRegistration::Start(adapters::operation::CallContext const& context,
                                v1::DeleteRegistrationRequest const& request,
                                adapters::operation::Callback<v1::DeleteRegistrationResponse> done) {
-  auto credentials = credentials_.Get();
-  if (!credentials.ok()) {
-    absl::Status status = adapters::errors::WithErrorInfo(
-        credentials.status(), adapters::errors::reason::kGatewayCredentialsMissing,
-        adapters::errors::kGatewayDomain);
-    return std::move(done)(status);
-  }
+  // The credentials may come from a refresh (STS, instance metadata); the
+  // request is signed once they are here.
+  credentials_.Get(
+      context.deadline, context.cancellation,
+      [this, context, registration_id = request.sms_voice().registration_id(),
+       done = std::move(done)](absl::StatusOr<adapters::auth::AwsCredentials> credentials) mutable {
+        if (!credentials.ok()) return std::move(done)(credentials.status());
+        Send(context, registration_id, *credentials, std::move(done));
+      });
+}
+
+void DeleteRegistration::Send(adapters::operation::CallContext const& context,
+                              std::string const& registration_id,
+                              adapters::auth::AwsCredentials const& credentials,
+                              adapters::operation::Callback<v1::DeleteRegistrationResponse> done) {
   google::protobuf::Struct body;
-  (*body.mutable_fields())["RegistrationId"].set_string_value(
-      request.sms_voice().registration_id());
+  (*body.mutable_fields())["RegistrationId"].set_string_value(registration_id);
   adapters::transport::HttpRequest http;
   http.method = "POST";
   // An endpoint override may end in "/"; the request line stays "POST /".
@@ -207,16 +208,24 @@ void DeleteRegistration::Start(adapters::operation::CallContext const& context,
   http.deadline = context.deadline;
   http.trace = context.trace;
   if (absl::Status signed_ok =
-          adapters::auth::SignSigV4(http, {region_, "sms-voice"}, *credentials, absl::Now());
+          adapters::auth::SignSigV4(http, {region_, "sms-voice"}, credentials, absl::Now());
       !signed_ok.ok()) {
     return std::move(done)(signed_ok);
   }
   transport_.Send(
       std::move(http), context.cancellation,
-      [done = std::move(done)](absl::StatusOr<adapters::transport::HttpResponse> response) mutable {
+      [this, access_key_id = credentials.access_key_id,
+       done = std::move(done)](absl::StatusOr<adapters::transport::HttpResponse> response) mutable {
         if (!response.ok())
           return std::move(done)(adapters::errors::AttributeTo(Errors(), response.status()));
-        if (response->status != 200) return std::move(done)(SmsVoiceError(*response));
+        if (response->status != 200) {
+          absl::Status error = SmsVoiceError(*response);
+          // Expired or revoked before their time: fetch anew.
+          if (error.code() == absl::StatusCode::kUnauthenticated) {
+            credentials_.Invalidate(access_key_id);
+          }
+          return std::move(done)(error);
+        }
         auto registration = ParseRegistration(response->body);
         if (!registration.ok()) return std::move(done)(registration.status());
         registration->set_upstream_request_id(adapters::errors::SafeText(

@@ -45,7 +45,7 @@ class DeleteRegistration final
              v1::DeleteRegistrationRequest const& request,
              adapters::operation::Callback<v1::DeleteRegistrationResponse> done) override;
 
-  // The gateway's AWS credentials are there.
+  // The gateway's AWS credentials are there (or their source is configured).
   absl::Status Preflight() const override;
 
   // After an attempt that may have succeeded, ResourceNotFoundException means
@@ -54,6 +54,11 @@ class DeleteRegistration final
       absl::Status const& status);
 
  private:
+  // Signs and sends one attempt with `credentials`.
+  void Send(adapters::operation::CallContext const& context, std::string const& registration_id,
+            adapters::auth::AwsCredentials const& credentials,
+            adapters::operation::Callback<v1::DeleteRegistrationResponse> done);
+
   std::string const endpoint_;
   std::string const region_;
   adapters::transport::HttpTransport& transport_;

@@ -134,12 +134,22 @@ constexpr char kDeleted[] =
     R"("RegistrationId":"reg-1","RegistrationType":"US_TEN_DLC_CAMPAIGN_REGISTRATION",)"
     R"("RegistrationStatus":"DELETED","CurrentVersionNumber":2,"CreatedTimestamp":1690000000})";
 
-// Fixed credentials, as a shared credentials file or the environment gives them.
+// Fixed credentials, as a shared credentials file or the environment gives
+// them; remembers what the adapter invalidated.
 class FixedCredentials : public adapters::auth::AwsCredentialsProvider {
  public:
   explicit FixedCredentials(adapters::auth::AwsCredentials credentials)
       : credentials_(std::move(credentials)) {}
-  absl::StatusOr<adapters::auth::AwsCredentials> Get() override { return credentials_; }
+  void Get(absl::Time, std::shared_ptr<adapters::async::Cancellation>,
+           adapters::transport::Done<adapters::auth::AwsCredentials> done) override {
+    std::move(done)(credentials_);
+  }
+  void Invalidate(std::string const& access_key_id) override {
+    invalidated.push_back(access_key_id);
+  }
+  absl::Status Ready() override { return absl::OkStatus(); }
+
+  std::vector<std::string> invalidated;
 
  private:
   adapters::auth::AwsCredentials credentials_;
@@ -148,8 +158,12 @@ class FixedCredentials : public adapters::auth::AwsCredentialsProvider {
 // No credentials configured: FAILED_PRECONDITION naming what is missing.
 class MissingCredentials : public adapters::auth::AwsCredentialsProvider {
  public:
-  absl::StatusOr<adapters::auth::AwsCredentials> Get() override {
-    return absl::FailedPreconditionError("AWS_ACCESS_KEY_ID is not set");
+  void Get(absl::Time, std::shared_ptr<adapters::async::Cancellation>,
+           adapters::transport::Done<adapters::auth::AwsCredentials> done) override {
+    std::move(done)(Ready());
+  }
+  absl::Status Ready() override {
+    return adapters::auth::AwsCredentialsMissing("AWS_ACCESS_KEY_ID is not set");
   }
 };
 
@@ -336,7 +350,24 @@ TEST_F(DeleteRegistrationTest, MissingCredentialsFailBeforeAnythingIsSent) {
   ASSERT_TRUE(adapters::errors::FindDetail(response.status(), info));
   EXPECT_EQ(info.reason(), "GATEWAY_CREDENTIALS_MISSING");
   EXPECT_EQ(info.domain(), "linkgateway");
+  EXPECT_TRUE(adapters::errors::ProvablyNotSent(response.status()));
   EXPECT_TRUE(transport_.requests().empty());
+  // A dry run says the same without calling anything.
+  DeleteRegistration operation(kEndpoint, kRegion, transport_, missing);
+  EXPECT_EQ(operation.Preflight().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(transport_.requests().empty());
+}
+
+TEST_F(DeleteRegistrationTest, RejectedCredentialsAreInvalidatedForTheNextAttempt) {
+  auto response = Answered(adapters::testing::Response(
+      400, R"({"__type":"com.amazonaws.pinpointsmsvoicev2#ExpiredTokenException",)"
+           R"("Message":"The security token included in the request is expired"})"));
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnauthenticated) << response.status();
+  EXPECT_THAT(credentials_.invalidated, ::testing::ElementsAre(kKeyId));
+  // Other errors leave the credentials alone.
+  (void)Answered(adapters::testing::Response(
+      400, R"({"__type":"ResourceNotFoundException","Message":"gone"})"));
+  EXPECT_EQ(credentials_.invalidated.size(), 1u);
 }
 
 struct ResultCase {

@@ -2,12 +2,13 @@
 // test CA made at test time.
 #include "adapters/transport/curl_transport.h"
 
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -275,6 +276,34 @@ TEST_F(CurlTransportTest, PlainHttpIsRefusedUnlessAllowed) {
   Result result;
   transport->Send(request, nullptr, result.Callback());
   EXPECT_EQ(ReasonOf(result.Wait().status()), "GATEWAY_BAD_UPSTREAM_REQUEST");
+}
+
+TEST_F(CurlTransportTest, CredentialEndpointIsPlainHttpWithoutProxy) {
+  // Instance metadata and container credentials are plain http on a local
+  // address: allowed for those requests only, and never through a proxy
+  // (one that is set but does not exist here).
+  httplib::Server plain;
+  plain.Get("/latest/meta-data/", [](httplib::Request const&, httplib::Response& res) {
+    res.set_content("role", "text/plain");
+  });
+  int port = plain.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { plain.listen_after_bind(); });
+  setenv("http_proxy", "http://127.0.0.1:9", 1);
+  auto transport = Transport();
+  HttpRequest request = Get("/");
+  request.url = absl::StrCat("http://127.0.0.1:", port, "/latest/meta-data/");
+  request.credential_endpoint = true;
+  Result allowed;
+  transport->Send(request, nullptr, allowed.Callback());
+  ASSERT_TRUE(allowed.Wait().ok()) << allowed.Wait().status();
+  EXPECT_EQ(allowed.value->body, "role");
+  request.credential_endpoint = false;
+  Result refused;
+  transport->Send(request, nullptr, refused.Callback());
+  EXPECT_EQ(ReasonOf(refused.Wait().status()), "GATEWAY_BAD_UPSTREAM_REQUEST");
+  unsetenv("http_proxy");
+  plain.stop();
+  serving.join();
 }
 
 TEST_F(CurlTransportTest, ConcurrentCallsQueueForTheHostConnectionLimit) {

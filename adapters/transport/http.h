@@ -20,10 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-
-namespace linkgateway::adapters::async {
-class Cancellation;
-}  // namespace linkgateway::adapters::async
+#include "adapters/async/cancellation.h"
 
 namespace linkgateway::adapters::transport {
 
@@ -46,6 +43,11 @@ struct HttpRequest {
   absl::Time deadline = absl::InfiniteFuture();
   // The call's trace (may be null): counts this request when it is sent.
   std::shared_ptr<UpstreamTrace> trace;
+  // A credential endpoint on a link-local or loopback address (EC2 instance
+  // metadata, the container credentials endpoint): plain http:// is allowed
+  // whatever the transport's options, and no proxy is used. Its caller
+  // checks the host first (adapters/auth/credential_endpoints.h).
+  bool credential_endpoint = false;
 };
 
 struct HttpResponse {

@@ -15,7 +15,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
-namespace linkgateway::client {
+namespace linkgateway::clients::cpp {
 namespace {
 
 constexpr absl::string_view kDetailsPayload = "type.googleapis.com/google.rpc.Status";
@@ -44,6 +44,7 @@ ErrorDetails Explain(absl::Status const& status) {
     google::rpc::BadRequest bad_request;
     google::rpc::RequestInfo request_info;
     if (any.UnpackTo(&info)) {
+      out.has_error_info = true;
       out.reason = info.reason();
       out.domain = info.domain();
       out.metadata.insert(info.metadata().begin(), info.metadata().end());
@@ -54,6 +55,7 @@ ErrorDetails Explain(absl::Status const& status) {
       out.retry_delay = absl::Seconds(retry.retry_delay().seconds()) +
                         absl::Nanoseconds(retry.retry_delay().nanos());
     } else if (any.UnpackTo(&bad_request)) {
+      out.has_bad_request = true;
       for (auto const& v : bad_request.field_violations()) {
         out.field_violations.emplace_back(v.field(), v.description());
       }
@@ -95,7 +97,7 @@ absl::StatusOr<std::string> ReadPem(std::string const& path) {
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(ClientOptions const& options) {
   std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (options.tls) {
+  if (options.tls || !options.ca_file.empty() || !options.cert_file.empty()) {
     grpc::SslCredentialsOptions ssl;
     for (auto [path, field] : {std::pair{&options.ca_file, &ssl.pem_root_certs},
                                std::pair{&options.cert_file, &ssl.pem_cert_chain},
@@ -137,10 +139,21 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
 }
 
 Client::Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
-    : options_(std::move(options)), channel_(std::move(channel)),
+    : options_(std::move(options)),
+      channel_(std::move(channel)),
       registrations_(v1::RegistrationService::NewStub(channel_)),
       subscriptions_(v1::SubscriptionService::NewStub(channel_)),
-      app_profiles_(v1::AppProfileService::NewStub(channel_)) {}
+      app_profiles_(v1::AppProfileService::NewStub(channel_)),
+      unlink_(v1::UnlinkService::NewStub(channel_)),
+      operations_(google::longrunning::Operations::NewStub(channel_)),
+      health_(grpc::health::v1::Health::NewStub(channel_)) {}
+
+void Client::Prepare(grpc::ClientContext& context, absl::Time deadline) const {
+  context.set_deadline(absl::ToChronoTime(deadline));
+  if (!options_.bearer_token.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.bearer_token));
+  }
+}
 
 template <typename Stub, typename Request, typename Response>
 absl::StatusOr<Response> Client::Call(
@@ -151,10 +164,7 @@ absl::StatusOr<Response> Client::Call(
   absl::Duration backoff = absl::Milliseconds(100);
   for (int attempt = 1;; ++attempt) {
     grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(deadline));
-    if (!options_.bearer_token.empty()) {
-      context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.bearer_token));
-    }
+    Prepare(context, deadline);
     Response response;
     grpc::Status status = (stub.*method)(&context, request, &response);
     if (status.ok()) return response;
@@ -210,4 +220,56 @@ absl::StatusOr<v1::ProfileTransaction> Client::GetProfileTransaction(
               timeout);
 }
 
-}  // namespace linkgateway::client
+absl::StatusOr<google::longrunning::Operation> Client::StartUnlink(
+    v1::StartUnlinkRequest const& request, absl::Duration timeout) {
+  return Delete(*unlink_, &v1::UnlinkService::Stub::StartUnlink, request, timeout);
+}
+
+absl::Status Client::WatchUnlink(v1::WatchUnlinkRequest const& request,
+                                 std::function<void(v1::UnlinkMetadata const&)> const& on_update,
+                                 absl::Duration timeout) {
+  if (timeout <= absl::ZeroDuration()) timeout = options_.default_timeout;
+  grpc::ClientContext context;
+  Prepare(context, absl::Now() + timeout);
+  std::unique_ptr<grpc::ClientReader<v1::UnlinkMetadata>> reader =
+      unlink_->WatchUnlink(&context, request);
+  v1::UnlinkMetadata metadata;
+  while (reader->Read(&metadata)) on_update(metadata);
+  return FromGrpcStatus(reader->Finish());
+}
+
+absl::StatusOr<google::longrunning::Operation> Client::GetOperation(
+    google::longrunning::GetOperationRequest const& request, absl::Duration timeout) {
+  return Call(*operations_, &google::longrunning::Operations::Stub::GetOperation, request, timeout);
+}
+
+absl::StatusOr<google::longrunning::ListOperationsResponse> Client::ListOperations(
+    google::longrunning::ListOperationsRequest const& request, absl::Duration timeout) {
+  return Call(*operations_, &google::longrunning::Operations::Stub::ListOperations, request,
+              timeout);
+}
+
+absl::StatusOr<google::protobuf::Empty> Client::CancelOperation(
+    google::longrunning::CancelOperationRequest const& request, absl::Duration timeout) {
+  return Call(*operations_, &google::longrunning::Operations::Stub::CancelOperation, request,
+              timeout);
+}
+
+absl::StatusOr<google::longrunning::Operation> Client::WaitOperation(
+    google::longrunning::WaitOperationRequest const& request, absl::Duration timeout) {
+  return Call(*operations_, &google::longrunning::Operations::Stub::WaitOperation, request,
+              timeout);
+}
+
+absl::StatusOr<google::protobuf::Empty> Client::DeleteOperation(
+    google::longrunning::DeleteOperationRequest const& request, absl::Duration timeout) {
+  return Call(*operations_, &google::longrunning::Operations::Stub::DeleteOperation, request,
+              timeout);
+}
+
+absl::StatusOr<grpc::health::v1::HealthCheckResponse> Client::Check(
+    grpc::health::v1::HealthCheckRequest const& request, absl::Duration timeout) {
+  return Call(*health_, &grpc::health::v1::Health::Stub::Check, request, timeout);
+}
+
+}  // namespace linkgateway::clients::cpp

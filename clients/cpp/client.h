@@ -2,13 +2,14 @@
 // channel set-up (plaintext or TLS), a deadline on every call by default, and
 // errors with their google.rpc details unpacked into a readable form.
 //
-//   auto client = linkgateway::client::Client::Create({.target = "127.0.0.1:50051"});
+//   auto client = linkgateway::clients::cpp::Client::Create({.target = "127.0.0.1:50051"});
 //   v1::DeleteSubscriptionRequest request;  // ...
 //   auto response = (*client)->DeleteSubscription(request);
 //   if (!response.ok()) std::cerr << client::Explain(response.status()).ToString();
 #ifndef LINKGATEWAY_CLIENTS_CPP_CLIENT_H_
 #define LINKGATEWAY_CLIENTS_CPP_CLIENT_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,13 +19,17 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "google/longrunning/operations.grpc.pb.h"
+#include "google/protobuf/empty.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 #include "linkgateway/v1/app_profiles.grpc.pb.h"
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
+#include "linkgateway/v1/unlink.grpc.pb.h"
 
-namespace linkgateway::client {
+namespace linkgateway::clients::cpp {
 
 struct ClientOptions {
   // One gateway ("127.0.0.1:50051"), several ("ipv4:10.0.0.1:50051,10.0.0.2:50051")
@@ -32,7 +37,8 @@ struct ClientOptions {
   // calls are spread over them by `load_balancing`.
   std::string target = "127.0.0.1:50051";
   std::string load_balancing = "round_robin";
-  // TLS to the gateway; `ca_file` (PEM) replaces the system roots when set.
+  // TLS to the gateway: implied by `ca_file` (PEM roots, replacing the
+  // system's) or `cert_file`; `tls` alone uses the system roots.
   bool tls = false;
   std::string ca_file;
   // mTLS: the client's certificate chain and key (PEM files).
@@ -43,7 +49,7 @@ struct ClientOptions {
   std::string bearer_token;
   // Applied to calls that pass no timeout of their own.
   absl::Duration default_timeout = absl::Seconds(30);
-  // Attempts per call, within its timeout: a call answered UNAVAILABLE (the
+  // Attempts per unary call, within its timeout: a call answered UNAVAILABLE (the
   // gateway could not be reached, or says nothing was done) or ABORTED (the
   // same request_id is still running) is repeated after the server's
   // RetryInfo or a backoff. Deletes keep one request_id across attempts, so
@@ -61,11 +67,13 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(ClientOptions const& 
 struct ErrorDetails {
   absl::StatusCode code = absl::StatusCode::kUnknown;
   std::string message;
+  bool has_error_info = false;  // the error carried an ErrorInfo
   std::string reason;  // ErrorInfo.reason, e.g. UPSTREAM_NOT_FOUND
   std::string domain;  // ErrorInfo.domain: the provider, or "linkgateway"
   std::map<std::string, std::string> metadata;
   std::string upstream_request_id;  // for the provider's support
   std::optional<absl::Duration> retry_delay;
+  bool has_bad_request = false;  // the error carried a BadRequest
   std::vector<std::pair<std::string, std::string>> field_violations;  // field, rule
 
   // Several lines: code and message, then the details that are present.
@@ -91,11 +99,41 @@ class Client {
   absl::StatusOr<v1::ProfileTransaction> GetProfileTransaction(
       v1::GetProfileTransactionRequest const& request, absl::Duration timeout = {});
 
+  // Unlink jobs: StartUnlink returns the job's operation at once (with a
+  // fresh request_id unless the request has one, kept across attempts).
+  absl::StatusOr<google::longrunning::Operation> StartUnlink(v1::StartUnlinkRequest const& request,
+                                                             absl::Duration timeout = {});
+  // Calls `on_update` with the job's metadata as it is, then after every
+  // change; returns OK once the job is done. Not repeated on failure: the
+  // caller watches again (or calls GetOperation).
+  absl::Status WatchUnlink(v1::WatchUnlinkRequest const& request,
+                           std::function<void(v1::UnlinkMetadata const&)> const& on_update,
+                           absl::Duration timeout = {});
+
+  // google.longrunning.Operations, as the gateway serves it for unlink jobs
+  // (DeleteOperation is refused: UNIMPLEMENTED).
+  absl::StatusOr<google::longrunning::Operation> GetOperation(
+      google::longrunning::GetOperationRequest const& request, absl::Duration timeout = {});
+  absl::StatusOr<google::longrunning::ListOperationsResponse> ListOperations(
+      google::longrunning::ListOperationsRequest const& request, absl::Duration timeout = {});
+  absl::StatusOr<google::protobuf::Empty> CancelOperation(
+      google::longrunning::CancelOperationRequest const& request, absl::Duration timeout = {});
+  absl::StatusOr<google::longrunning::Operation> WaitOperation(
+      google::longrunning::WaitOperationRequest const& request, absl::Duration timeout = {});
+  absl::StatusOr<google::protobuf::Empty> DeleteOperation(
+      google::longrunning::DeleteOperationRequest const& request, absl::Duration timeout = {});
+
+  // grpc.health.v1.Health/Check.
+  absl::StatusOr<grpc::health::v1::HealthCheckResponse> Check(
+      grpc::health::v1::HealthCheckRequest const& request, absl::Duration timeout = {});
+
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
  private:
   Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel);
 
+  // The deadline and the bearer token.
+  void Prepare(grpc::ClientContext& context, absl::Time deadline) const;
   // One attempt after another, as max_attempts and the timeout allow.
   template <typename Stub, typename Request, typename Response>
   absl::StatusOr<Response> Call(
@@ -114,12 +152,15 @@ class Client {
   std::unique_ptr<v1::RegistrationService::Stub> registrations_;
   std::unique_ptr<v1::SubscriptionService::Stub> subscriptions_;
   std::unique_ptr<v1::AppProfileService::Stub> app_profiles_;
+  std::unique_ptr<v1::UnlinkService::Stub> unlink_;
+  std::unique_ptr<google::longrunning::Operations::Stub> operations_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 
 // grpc::Status -> absl::Status; the details travel as a google.rpc.Status
 // payload that Explain() reads.
 absl::Status FromGrpcStatus(grpc::Status const& status);
 
-}  // namespace linkgateway::client
+}  // namespace linkgateway::clients::cpp
 
 #endif  // LINKGATEWAY_CLIENTS_CPP_CLIENT_H_

@@ -1,16 +1,18 @@
-// linkgateway's Node client: the API's messages and a client for each
-// service, from the .proto files this package carries (google/rpc from the
-// google-proto-files package), with protobufjs and @grpc/grpc-js.
+// linkgateway's Node client: every service of the gateway (Registration,
+// Subscription, AppProfile, Unlink, google.longrunning.Operations,
+// grpc.health.v1.Health) from the .proto files this package carries
+// (google/* from the google-proto-files package), with protobufjs and
+// @grpc/grpc-js. Types: index.d.ts, generated from the same .proto files.
 //
 //   const {connect, explain} = require('linkgateway-client');
 //   const gateway = connect('127.0.0.1:50051');
-//   const answer = await gateway.call('DeleteSubscription', {sellingPartner: {...}}, {deadlineSeconds: 30});
-//
-// A delete without a requestId gets a fresh one; pass the same one again to
-// retry it safely.
+//   const operation = await gateway.call('StartUnlink', {targets: [...]});
+//   for await (const metadata of gateway.watch('WatchUnlink', {name: operation.name})) ...
 //
 // Messages are proto3 JSON objects in and out (camelCase names, enums by
-// name, int64 and Timestamp as strings).
+// name, int64, Timestamp and Duration as strings, Any with "@type"). A
+// delete or unlink start without a requestId gets a fresh one; pass the same
+// one again to retry it safely.
 'use strict';
 
 const crypto = require('crypto');
@@ -19,47 +21,85 @@ const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protobuf = require('protobufjs');
 
-const API_FILES = ['linkgateway/v1/registrations.proto', 'linkgateway/v1/subscriptions.proto',
-                   'linkgateway/v1/app_profiles.proto'];
-const RPC_FILES = ['google/rpc/status.proto', 'google/rpc/error_details.proto'];
+const PROTO_FILES = [
+  'linkgateway/v1/registrations.proto',
+  'linkgateway/v1/subscriptions.proto',
+  'linkgateway/v1/app_profiles.proto',
+  'linkgateway/v1/unlink.proto',
+  'google/longrunning/operations.proto',
+  'google/rpc/status.proto',
+  'google/rpc/error_details.proto',
+  'grpc/health/v1/health.proto',
+];
+const SERVICES = [
+  'linkgateway.v1.RegistrationService',
+  'linkgateway.v1.SubscriptionService',
+  'linkgateway.v1.AppProfileService',
+  'linkgateway.v1.UnlinkService',
+  'google.longrunning.Operations',
+  'grpc.health.v1.Health',
+];
 
-// The .proto files: the package's own copy (npm pack puts it there), or the
-// repository's protos/ when run from a checkout.
+// Where the .proto files are: the package's own copy (npm pack puts the API's
+// and grpc/health there), or, run from a checkout, the repository's protos/
+// and Debian's grpc-proto; google/* come from google-proto-files.
 function protoDirectories() {
   const own = path.join(__dirname, 'protos');
-  const checkout = path.join(__dirname, '..', '..', 'protos');
-  const api = fs.existsSync(path.join(own, API_FILES[0])) ? own : checkout;
   const googleapis = path.dirname(require.resolve('google-proto-files/package.json'));
-  return [api, googleapis];
+  if (fs.existsSync(path.join(own, PROTO_FILES[0]))) return [own, googleapis];
+  return [path.join(__dirname, '..', '..', 'protos'), '/usr/share/grpc-proto', googleapis];
 }
 
-// proto3 JSON for Timestamp and Duration (protobufjs knows only Any's).
-function rfc3339(seconds, nanos) {
-  const text = new Date(Number(seconds) * 1000).toISOString().replace('.000Z', '');
-  const fraction = nanos ? '.' + String(nanos).padStart(9, '0').replace(/(000)+$/, '') : '';
-  return `${text.replace(/Z$/, '')}${fraction}Z`;
+// proto3 JSON for Timestamp and Duration (protobufjs knows only Any's):
+// 0, 3, 6 or 9 fractional digits, as the other languages print them.
+function fraction(nanos) {
+  if (!nanos) return '';
+  const digits = String(nanos).padStart(9, '0');
+  return '.' +
+      (digits.endsWith('000000')  ? digits.slice(0, 3) :
+           digits.endsWith('000') ? digits.slice(0, 6) :
+                                    digits);
 }
+function parseFraction(text) {
+  return Number((text || '').padEnd(9, '0').slice(0, 9));
+}
+// The proto3 JSON strings of Timestamp and Duration as protobufjs objects.
+function parseTimestamp(text) {
+  const millis = Date.parse(text);
+  if (Number.isNaN(millis)) throw new Error(`not an RFC 3339 timestamp: ${text}`);
+  const match = text.match(/\.(\d+)(Z|[+-]\d\d:\d\d)$/);
+  return {seconds: Math.floor(millis / 1000), nanos: parseFraction(match && match[1])};
+}
+function parseDuration(text) {
+  const match = /^(-?)(\d+)(?:\.(\d+))?s$/.exec(text);
+  if (!match) throw new Error(`not a proto3 JSON duration: ${text}`);
+  const sign = match[1] ? -1 : 1;
+  return {seconds: sign * Number(match[2]), nanos: sign * parseFraction(match[3])};
+}
+const PARSE_WELL_KNOWN = {
+  '.google.protobuf.Timestamp': parseTimestamp,
+  '.google.protobuf.Duration': parseDuration,
+};
 protobuf.wrappers['.google.protobuf.Timestamp'] = {
   fromObject(object) {
-    if (typeof object !== 'string') return this.fromObject(object);
-    const millis = Date.parse(object);
-    const fraction = (object.match(/\.(\d+)Z$/) || [null, ''])[1].padEnd(9, '0');
-    return this.create({seconds: Math.floor(millis / 1000), nanos: Number(fraction)});
+    return this.fromObject(typeof object === 'string' ? parseTimestamp(object) : object);
   },
   toObject(message, options) {
-    if (options && options.json) return rfc3339(message.seconds, message.nanos);
-    return this.toObject(message, options);
+    if (!(options && options.json)) return this.toObject(message, options);
+    const text = new Date(Number(message.seconds) * 1000).toISOString();
+    return `${text.slice(0, 19)}${fraction(message.nanos)}Z`;
   },
 };
 protobuf.wrappers['.google.protobuf.Duration'] = {
   fromObject(object) {
-    if (typeof object !== 'string') return this.fromObject(object);
-    const [seconds, fraction = ''] = object.replace(/s$/, '').split('.');
-    return this.create({seconds: Number(seconds), nanos: Number(fraction.padEnd(9, '0'))});
+    return this.fromObject(typeof object === 'string' ? parseDuration(object) : object);
   },
   toObject(message, options) {
     if (!(options && options.json)) return this.toObject(message, options);
-    return `${Number(message.seconds) + (message.nanos || 0) / 1e9}s`;
+    const seconds = Number(message.seconds);
+    const nanos = message.nanos || 0;
+    const sign = seconds < 0 || nanos < 0 ? '-' : '';
+    return `${sign}${Math.abs(seconds)}${fraction(Math.abs(nanos))}s`;
   },
 };
 
@@ -73,48 +113,59 @@ function loadRoot() {
     }
     return protobuf.util.path.resolve(origin, target);
   };
-  root.loadSync([...API_FILES, ...RPC_FILES], {keepCase: false});
+  root.loadSync(PROTO_FILES, {keepCase: false});
   root.resolveAll();
   return root;
 }
 
 const root = loadRoot();
-const JSON_OPTIONS = {longs: String, enums: String, json: true};
+const JSON_OPTIONS = {
+  longs: String,
+  enums: String,
+  bytes: String,
+  json: true
+};
 
-// service method name -> {path, request type, response type}
+// method name -> {path, request type, response type, streaming}
 const METHODS = {};
-for (const name of ['RegistrationService', 'SubscriptionService', 'AppProfileService']) {
-  const service = root.lookupService(`linkgateway.v1.${name}`);
-  for (const method of Object.values(service.methods)) {
+for (const name of SERVICES) {
+  for (const method of Object.values(root.lookupService(name).methods)) {
     METHODS[method.name] = {
-      path: `/linkgateway.v1.${name}/${method.name}`,
+      path: `/${name}/${method.name}`,
       request: root.lookupType(method.requestType),
       response: root.lookupType(method.responseType),
+      streaming: Boolean(method.responseStream),
     };
   }
 }
 
-// A failed call's code, message and rich google.rpc.Status details.
+// A failed call's code, message and rich google.rpc.Status details, in the
+// CLI contract's key order: code, message, reason, domain, metadata (keys
+// sorted), upstreamRequestId, retryDelaySeconds, fieldViolations.
 function explain(error) {
   const out = {code: grpc.status[error.code], message: error.details};
   const raw = error.metadata && error.metadata.get('grpc-status-details-bin')[0];
   if (!raw) return out;
-  const status = root.lookupType('google.rpc.Status').decode(raw);
-  for (const any of status.details) {
-    const typeName = any.type_url.split('/').pop();
-    if (!root.lookup(typeName)) continue;
-    const type = root.lookupType(typeName);
-    const detail = type.toObject(type.decode(any.value), JSON_OPTIONS);
-    if (typeName === 'google.rpc.ErrorInfo') {
-      Object.assign(out, {reason: detail.reason, domain: detail.domain, metadata: detail.metadata});
-      if (detail.metadata && 'upstreamRequestId' in detail.metadata) {
-        out.upstreamRequestId = detail.metadata.upstreamRequestId;
-      }
-    } else if (typeName === 'google.rpc.RetryInfo') {
-      out.retryDelaySeconds = parseFloat(detail.retryDelay || '0');
-    } else if (typeName === 'google.rpc.BadRequest') {
-      out.fieldViolations = detail.fieldViolations;
-    }
+  const details = {};
+  for (const any of root.lookupType('google.rpc.Status').decode(raw).details) {
+    const type = root.lookup(any.type_url.split('/').pop());
+    if (type instanceof protobuf.Type)
+      details[type.fullName] = type.toObject(type.decode(any.value), JSON_OPTIONS);
+  }
+  const info = details['.google.rpc.ErrorInfo'];
+  if (info) {
+    const metadata = {};
+    for (const key of Object.keys(info.metadata || {}).sort()) metadata[key] = info.metadata[key];
+    Object.assign(out, {reason: info.reason || '', domain: info.domain || '', metadata});
+    if (metadata.upstreamRequestId) out.upstreamRequestId = metadata.upstreamRequestId;
+  }
+  const retry = details['.google.rpc.RetryInfo'];
+  if (retry) out.retryDelaySeconds = parseFloat(retry.retryDelay || '0');
+  const bad = details['.google.rpc.BadRequest'];
+  if (bad) {
+    out.fieldViolations =
+        (bad.fieldViolations ||
+         []).map((v) => ({field: v.field || '', description: v.description || ''}));
   }
   return out;
 }
@@ -125,31 +176,91 @@ function credentials({ca, cert, key} = {}) {
   return grpc.credentials.createSsl(ca || null, key || null, cert || null);
 }
 
-// A connection to the gateway; `call` sends one request (a proto3 JSON
-// object) with a deadline and resolves with the answer as proto3 JSON.
+// proto3 JSON field names (lowerCamelCase, or the .proto's own names) to
+// protobufjs's: unknown fields are refused, as every proto3 JSON parser does
+// (protobufjs alone would drop them silently).
+function normalize(type, object, where) {
+  if (typeof object === 'string' && PARSE_WELL_KNOWN[type.fullName]) {
+    return PARSE_WELL_KNOWN[type.fullName](object);
+  }
+  if (object === null || typeof object !== 'object' || Array.isArray(object) ||
+      type.fullName.startsWith('.google.protobuf.')) {
+    return object;  // scalars, and well-known types with their own JSON forms
+  }
+  const out = {};
+  for (const [key, value] of Object.entries(object)) {
+    const field = type.fields[key] || type.fields[protobuf.util.camelCase(key)];
+    if (!field) throw new Error(`${where}: ${type.fullName.slice(1)} has no field "${key}"`);
+    field.resolve();
+    let converted = value;
+    if (field.resolvedType instanceof protobuf.Type && value !== null) {
+      // (a Timestamp or Duration string becomes {seconds, nanos} here)
+      const at = `${where}.${key}`;
+      if (field.map) {
+        converted = Object.fromEntries(Object.entries(value).map(
+            ([k, v]) => [k, normalize(field.resolvedType, v, `${at}.${k}`)]));
+      } else if (field.repeated && Array.isArray(value)) {
+        converted = value.map((v, i) => normalize(field.resolvedType, v, `${at}[${i}]`));
+      } else {
+        converted = normalize(field.resolvedType, value, at);
+      }
+    }
+    out[field.name] = converted;
+  }
+  return out;
+}
+
+function newRequestId() {
+  return crypto.randomUUID();
+}
+
+// A connection to the gateway. `call` sends a unary request (a proto3 JSON
+// object) and resolves with the answer; `watch` is a server stream, an async
+// iterable of answers. Both take {deadlineSeconds} (default 30).
 function connect(target, {tls, token} = {}) {
   const client = new grpc.Client(target, credentials(tls));
+  function prepare(method, request, deadlineSeconds) {
+    const rpc = METHODS[method];
+    if (!rpc) throw new Error(`unknown method ${method}`);
+    const message = rpc.request.fromObject(normalize(rpc.request, request, 'request'));
+    // A delete or unlink start without a request_id gets a fresh one
+    // (AIP-155): a retry of it is answered from the gateway's record.
+    if (rpc.request.fields.requestId && !message.requestId) message.requestId = newRequestId();
+    const metadata = new grpc.Metadata();
+    if (token) metadata.add('authorization', `Bearer ${token}`);
+    const options = {deadline: new Date(Date.now() + deadlineSeconds * 1000)};
+    const serialize = (m) => Buffer.from(rpc.request.encode(m).finish());
+    const deserialize = (bytes) => rpc.response.toObject(rpc.response.decode(bytes), JSON_OPTIONS);
+    return {rpc, message, metadata, options, serialize, deserialize};
+  }
   return {
-    call(method, request, {deadlineSeconds = 30} = {}) {
-      const rpc = METHODS[method];
-      if (!rpc) throw new Error(`unknown method ${method}`);
-      const message = rpc.request.fromObject(request);
-      // A delete without a request_id gets a fresh one (AIP-155): a retry of
-      // this call is then answered from the gateway's record, not repeated.
-      if (rpc.request.fields.requestId && !message.requestId) message.requestId = crypto.randomUUID();
-      const metadata = new grpc.Metadata();
-      if (token) metadata.add('authorization', `Bearer ${token}`);
-      const deadline = new Date(Date.now() + deadlineSeconds * 1000);
+    call(method, request = {}, {deadlineSeconds = 30} = {}) {
+      const p = prepare(method, request, deadlineSeconds);
+      if (p.rpc.streaming) throw new Error(`${method} is a stream: use watch()`);
       return new Promise((resolve, reject) => {
         client.makeUnaryRequest(
-            rpc.path, (m) => Buffer.from(rpc.request.encode(m).finish()),
-            (bytes) => rpc.response.decode(bytes), message, metadata, {deadline},
-            (error, response) => error ? reject(error)
-                                       : resolve(rpc.response.toObject(response, JSON_OPTIONS)));
+            p.rpc.path, p.serialize, p.deserialize, p.message, p.metadata, p.options,
+            (error, response) => error ? reject(error) : resolve(response));
       });
     },
-    close() { client.close(); },
+    watch(method, request = {}, {deadlineSeconds = 30} = {}) {
+      const p = prepare(method, request, deadlineSeconds);
+      if (!p.rpc.streaming) throw new Error(`${method} is not a stream: use call()`);
+      // grpc-js's readable stream is an async iterable; it throws the
+      // call's error (with code and metadata) at the end.
+      return client.makeServerStreamRequest(
+          p.rpc.path, p.serialize, p.deserialize, p.message, p.metadata, p.options);
+    },
+    close() {
+      client.close();
+    },
   };
 }
 
-module.exports = {connect, explain, credentials, methods: Object.keys(METHODS)};
+module.exports = {
+  connect,
+  explain,
+  credentials,
+  newRequestId,
+  methods : Object.keys(METHODS), root
+};

@@ -71,10 +71,10 @@ GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> 
           "Calls refused because they could not start within their deadline under the "
           "provider's usage plan (RESOURCE_EXHAUSTED, CLIENT_RATE_LIMITED).",
           {"provider", "operation"})),
-      token_fetches_(registry_.AddCounter(
-          "linkgateway_token_fetches_total",
-          "Upstream access-token fetches, by source and result (ok, error).",
-          {"source", "result"})),
+      token_fetches_(
+          registry_.AddCounter("linkgateway_token_fetches_total",
+                               "Upstream access-token fetches, by source and result (ok, error).",
+                               {"source", "result"})),
       shared_state_fallbacks_(registry_.AddCounter(
           "linkgateway_shared_state_fallbacks_total",
           "Times Redis was unreachable and this replica used its own state instead, by what "
@@ -92,15 +92,22 @@ GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> 
           "1 while a dependency answers as it should (its health service "
           "linkgateway.dependency.<name> is SERVING): shared_state, job_store, audit_trail.",
           {"dependency"})),
-      audit_records_(registry_
-                         .AddCounter("linkgateway_audit_records_total",
-                                     "Audit records written and flushed.")
-                         .With({})),
+      audit_records_(
+          registry_
+              .AddCounter("linkgateway_audit_records_total", "Audit records written and flushed.")
+              .With({})),
       audit_failures_(registry_
                           .AddCounter("linkgateway_audit_write_failures_total",
                                       "Audit records that could not be written or flushed "
                                       "(the calls failed closed).")
                           .With({})),
+      audit_refusals_dropped_(
+          registry_
+              .AddCounter("linkgateway_audit_refusals_dropped_total",
+                          "Records of refused calls (unauthenticated, denied, invalid) not "
+                          "written because their peer exceeded its budget; the calls were "
+                          "answered as usual.")
+              .With({})),
       access_log_dropped_(registry_
                               .AddCounter("linkgateway_access_log_dropped_total",
                                           "Access-log lines dropped because the log could "
@@ -120,7 +127,15 @@ GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> 
       unlink_in_flight_(registry_
                             .AddGauge("linkgateway_unlink_steps_in_flight",
                                       "Unlink job steps sent and not yet answered.")
-                            .With({})) {
+                            .With({})),
+      unlink_queue_depth_(registry_.AddGauge(
+          "linkgateway_unlink_queue_depth",
+          "Unlink job steps waiting to be sent by this replica, by provider.", {"provider"})),
+      unlink_oldest_waiting_(registry_.AddGauge(
+          "linkgateway_unlink_oldest_waiting_step_age_seconds",
+          "How long the longest-waiting unlink step of this replica has waited, by provider "
+          "(0 when none waits).",
+          {"provider"})) {
   std::vector<std::string> names, values;
   for (auto& [name, value] : build_info) {
     names.push_back(name);
@@ -186,6 +201,12 @@ void GatewayMetrics::TokenFetched(absl::string_view source, bool ok) {
 
 void GatewayMetrics::UnlinkStepFinished(absl::string_view provider, absl::string_view state) {
   unlink_steps_.With({std::string(provider), std::string(state)}).Increment();
+}
+
+void GatewayMetrics::UnlinkQueue(absl::string_view provider, std::int64_t depth,
+                                 absl::Duration oldest_wait) {
+  unlink_queue_depth_.With({std::string(provider)}).Set(depth);
+  unlink_oldest_waiting_.With({std::string(provider)}).Set(absl::ToInt64Seconds(oldest_wait));
 }
 
 void GatewayMetrics::SharedStateFallback(absl::string_view what) {

@@ -77,6 +77,8 @@ class GatewayMetrics {
   // A token fetch from `source` (e.g. "login_with_amazon") and its result.
   void TokenFetched(absl::string_view source, bool ok);
   void AuditWritten(bool ok) { (ok ? audit_records_ : audit_failures_).Increment(); }
+  // A refused call's record beyond its peer's budget, not written.
+  void AuditRefusalDropped() { audit_refusals_dropped_.Increment(); }
   // Shared state (Redis) was unreachable and `what` ("rate_limit", "token",
   // "idempotency") fell back to this replica's own.
   void SharedStateFallback(absl::string_view what);
@@ -94,6 +96,8 @@ class GatewayMetrics {
   void UnlinkStepFinished(absl::string_view provider, absl::string_view state);
   void UnlinkStoreWrite(absl::Duration took) { unlink_store_writes_.Observe(took); }
   Gauge& unlink_steps_in_flight() { return unlink_in_flight_; }
+  // A provider's unlink queue: steps waiting, and how long the oldest has.
+  void UnlinkQueue(absl::string_view provider, std::int64_t depth, absl::Duration oldest_wait);
 
   // Calls in flight, read when scraped (replaces the previous reader; an
   // empty one reads 0).
@@ -116,10 +120,13 @@ class GatewayMetrics {
   Family<Gauge>& dependency_up_;
   Counter& audit_records_;
   Counter& audit_failures_;
+  Counter& audit_refusals_dropped_;
   Counter& access_log_dropped_;
   Family<Counter>& unlink_steps_;
   Histogram& unlink_store_writes_;
   Gauge& unlink_in_flight_;
+  Family<Gauge>& unlink_queue_depth_;
+  Family<Gauge>& unlink_oldest_waiting_;
 
   absl::Mutex mu_;
   std::function<double()> in_flight_ ABSL_GUARDED_BY(mu_);

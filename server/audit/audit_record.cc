@@ -10,7 +10,7 @@
 #include "adapters/errors/upstream_text.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
-#include "server/call/request_fields.h"
+#include "server/request/request_fields.h"
 
 namespace linkgateway::server::audit {
 namespace {
@@ -82,12 +82,12 @@ pb::AuditRecord MakeAuditRecord(CallFacts const& call, google::protobuf::Message
   caller->set_authenticated_by(MethodOf(call.caller.proven_by));
   caller->set_peer(call.caller.peer);
   record.set_method(call.method);
-  record.set_provider(server::call::ProviderOf(request));
-  for (auto const& [key, value] : server::call::TargetFields(request)) {
+  record.set_provider(server::request::ProviderOf(request));
+  for (auto const& [key, value] : server::request::TargetFields(request)) {
     (*record.mutable_target())[key] =
         adapters::errors::SafeText(value, adapters::errors::kMaxUpstreamValueBytes);
   }
-  record.set_validate_only(server::call::ValidateOnly(request));
+  record.set_validate_only(server::request::ValidateOnly(request));
   auto* result = record.mutable_outcome();
   result->set_code(absl::StatusCodeToString(outcome.code()));
   result->set_policy_rule(call.policy_rule);
@@ -124,7 +124,10 @@ pb::AuditRecord MakeAuditRecord(CallFacts const& call, google::protobuf::Message
   record.set_trace_id(call.trace_id);
   if (auto const* field = request.GetDescriptor()->FindFieldByName("request_id");
       field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
-    record.set_idempotency_id(request.GetReflection()->GetString(request, field));
+    // The caller's text, before anything validated it (refusals are
+    // recorded too): bounded like every caller value in a record.
+    record.set_idempotency_id(adapters::errors::SafeText(
+        request.GetReflection()->GetString(request, field), adapters::errors::kMaxUpstreamIdBytes));
   }
   return record;
 }

@@ -1,17 +1,17 @@
-// What every call needs to be served: the providers' operations, the default
-// deadline, the caps on calls in flight (in total and per connection), who
-// may call (authentication, authorization), the audit trail, metrics and the
-// access log.
+// What the pipeline serves every call with: the default deadline, the caps
+// on calls in flight (in total and per connection), who may call
+// (authentication, authorization), request_id records, the audit trail,
+// metrics and the access log.
 #ifndef LINKGATEWAY_SERVER_CALL_SERVING_H_
 #define LINKGATEWAY_SERVER_CALL_SERVING_H_
 
 #include "absl/time/time.h"
-#include "adapters/operation/provider_registry.h"
 #include "observability/access_log/access_log.h"
 #include "observability/metrics/gateway_metrics.h"
 #include "server/audit/audit_log.h"
 #include "server/call/call_limiter.h"
 #include "server/call/connection_limiter.h"
+#include "server/call/refusal_budget.h"
 #include "server/idempotency/idempotency_store.h"
 #include "server/security/authenticator.h"
 #include "server/security/authorization_policy.h"
@@ -22,7 +22,6 @@ namespace linkgateway::server::call {
 using PolicyFile = security::WatchedFile<security::AuthorizationPolicy>;
 
 struct Serving {
-  adapters::operation::ProviderRegistry const& providers;
   // Applied to calls that arrive without a deadline.
   absl::Duration default_deadline;
   CallLimiter& limiter;
@@ -33,11 +32,13 @@ struct Serving {
   PolicyFile* policy;
   audit::AuditLog& audit;
   // Records of deletes with a request_id, and how long they are kept.
-  server::idempotency::IdempotencyStore& idempotency;
+  idempotency::IdempotencyStore& idempotency;
   absl::Duration idempotency_retention;
   observability::metrics::GatewayMetrics& metrics;
   // Null: no access log.
   observability::access_log::AccessLog* access_log;
+  // How many records of refused calls each peer may have written.
+  RefusalBudget& refusals;
 };
 
 }  // namespace linkgateway::server::call

@@ -115,15 +115,23 @@ TEST(CompositionRootTest, BuildsARegistryWithEveryOperation) {
   auto providers = Providers::Create(config, metrics);
   ASSERT_TRUE(providers.ok()) << providers.status();
   auto const& registry = (*providers)->registry();
-  EXPECT_NE(registry.delete_registration.Find(v1::DeleteRegistrationRequest::kSmsVoice), nullptr);
-  EXPECT_NE(registry.delete_registration.Find(v1::DeleteRegistrationRequest::kDashReplenishment),
+  EXPECT_NE(registry.table<v1::DeleteRegistrationRequest>().Find(
+                v1::DeleteRegistrationRequest::kSmsVoice),
             nullptr);
-  EXPECT_NE(registry.get_subscription_info.Find(v1::GetSubscriptionInfoRequest::kDashReplenishment),
+  EXPECT_NE(registry.table<v1::DeleteRegistrationRequest>().Find(
+                v1::DeleteRegistrationRequest::kDashReplenishment),
             nullptr);
-  EXPECT_NE(registry.delete_subscription.Find(v1::DeleteSubscriptionRequest::kSellingPartner),
+  EXPECT_NE(registry.table<v1::GetSubscriptionInfoRequest>().Find(
+                v1::GetSubscriptionInfoRequest::kDashReplenishment),
             nullptr);
-  EXPECT_NE(registry.delete_app_profile.Find(v1::DeleteAppProfileRequest::kImiconnect), nullptr);
-  EXPECT_NE(registry.get_profile_transaction.Find(v1::GetProfileTransactionRequest::kImiconnect),
+  EXPECT_NE(registry.table<v1::DeleteSubscriptionRequest>().Find(
+                v1::DeleteSubscriptionRequest::kSellingPartner),
+            nullptr);
+  EXPECT_NE(
+      registry.table<v1::DeleteAppProfileRequest>().Find(v1::DeleteAppProfileRequest::kImiconnect),
+      nullptr);
+  EXPECT_NE(registry.table<v1::GetProfileTransactionRequest>().Find(
+                v1::GetProfileTransactionRequest::kImiconnect),
             nullptr);
 }
 

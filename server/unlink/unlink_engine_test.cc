@@ -11,8 +11,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "adapters/errors/status_mapping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "observability/metrics/gateway_metrics.h"
+#include "server/call/call_limiter.h"
+#include "server/call/connection_limiter.h"
+#include "server/call/pipeline.h"
+#include "server/idempotency/memory_idempotency_store.h"
+#include "server/methods/provider_methods.h"
+#include "server/security/authenticator.h"
+#include "server/unlink/operations.h"
 #include "server/unlink/sqlite_job_store.h"
 
 namespace linkgateway::server::unlink {
@@ -65,32 +74,78 @@ class UnlinkEngineTest : public ::testing::Test {
                 std::shared_ptr<FakeTransaction> transactions = nullptr,
                 std::shared_ptr<FakeRegistration> dash = nullptr) {
     if (sms) {
-      providers_.delete_registration.Add(v1::DeleteRegistrationRequest::kSmsVoice, &Ok, sms);
+      providers_.table<v1::DeleteRegistrationRequest>().Add(
+          v1::DeleteRegistrationRequest::kSmsVoice, &Ok, sms);
       providers_.repeatable_deletes.insert("sms_voice");
     }
     if (dash) {
-      providers_.delete_registration.Add(v1::DeleteRegistrationRequest::kDashReplenishment, &Ok,
-                                         dash);
+      providers_.table<v1::DeleteRegistrationRequest>().Add(
+          v1::DeleteRegistrationRequest::kDashReplenishment, &Ok, dash);
     }
     if (imi) {
-      providers_.delete_app_profile.Add(
+      providers_.table<v1::DeleteAppProfileRequest>().Add(
           v1::DeleteAppProfileRequest::kImiconnect,
           [](v1::DeleteAppProfileRequest const&) { return absl::OkStatus(); }, imi);
-    }
-    if (transactions) {
-      providers_.get_profile_transaction.Add(
-          v1::GetProfileTransactionRequest::kImiconnect,
-          [](v1::GetProfileTransactionRequest const&) { return absl::OkStatus(); },
-          transactions);
+      // IMIconnect queues its deletes: the engine follows the transaction
+      // as the provider's factory declares it.
+      adapters::operation::FollowUp follow_up;
+      follow_up.id_of = [](google::protobuf::Message const& response) {
+        return static_cast<v1::DeleteAppProfileResponse const&>(response)
+            .imiconnect()
+            .transaction_id();
+      };
+      follow_up.read = [transactions](adapters::operation::CallContext const& context,
+                                      std::string const& id,
+                                      adapters::operation::FollowUp::StateCallback done) {
+        if (transactions == nullptr) {
+          return std::move(done)(absl::UnimplementedError("no transaction reads"));
+        }
+        v1::GetProfileTransactionRequest request;
+        request.mutable_imiconnect()->set_transaction_id(id);
+        transactions->Start(
+            context, request,
+            [done = std::move(done)](absl::StatusOr<v1::ProfileTransaction> tx) mutable {
+              if (!tx.ok()) return std::move(done)(tx.status());
+              std::move(done)(
+                  adapters::operation::FollowUp::State{tx->imiconnect().state(), "", ""});
+            });
+      };
+      providers_.follow_ups["imiconnect"] = std::move(follow_up);
     }
   }
 
   std::unique_ptr<UnlinkEngine> Engine(EngineOptions options = {}) {
     if (options.owner.empty()) options.owner = "test";
     options.follow_interval = absl::Milliseconds(10);
-    auto engine = std::make_unique<UnlinkEngine>(*store_, providers_, nullptr, *audit_, options);
+    serving_ = std::make_unique<call::Serving>(
+        call::Serving{absl::Seconds(30), limiter_, connections_, authenticator_, nullptr, *audit_,
+                      idempotency_, absl::Hours(1), metrics_, nullptr, refusals_});
+    pipeline_ = std::make_unique<call::Pipeline>(*serving_);
+    methods::AddProviderMethods(providers_, methods_);
+    auto engine =
+        std::make_unique<UnlinkEngine>(*store_, *pipeline_, methods_, providers_, options);
     engine->StartBackgroundWork();
     return engine;
+  }
+
+  absl::StatusOr<google::longrunning::Operation> Start(UnlinkEngine& engine,
+                                                       v1::StartUnlinkRequest const& request) {
+    return Await<google::longrunning::Operation>([&](auto done) {
+      engine.Start(caller_, request, absl::Now() + absl::Seconds(10), std::move(done));
+    });
+  }
+
+  // Runs `call` with a callback and waits (bounded) for its answer.
+  template <typename T, typename F>
+  static absl::StatusOr<T> Await(F call) {
+    absl::Notification answered;
+    absl::StatusOr<T> result = absl::UnknownError("no answer");
+    call([&](absl::StatusOr<T> r) {
+      result = std::move(r);
+      answered.Notify();
+    });
+    EXPECT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(20)));
+    return result;
   }
 
   static v1::UnlinkTarget Sms(std::string const& id) {
@@ -116,7 +171,7 @@ class UnlinkEngineTest : public ::testing::Test {
                                      std::vector<v1::UnlinkTarget> const& targets) {
     v1::StartUnlinkRequest request;
     for (auto const& t : targets) *request.add_targets() = t;
-    auto started = engine.Start(caller_, request);
+    auto started = Start(engine, request);
     EXPECT_TRUE(started.ok()) << started.status();
     return started.ok() ? WaitFor(engine, started->name()) : google::longrunning::Operation();
   }
@@ -124,13 +179,20 @@ class UnlinkEngineTest : public ::testing::Test {
   google::longrunning::Operation WaitFor(UnlinkEngine& engine, std::string const& name) {
     absl::Notification answered;
     google::longrunning::Operation op;
-    engine.Wait(caller_, name, absl::Now() + absl::Seconds(10),
-                [&](absl::StatusOr<google::longrunning::Operation> result) {
-                  if (result.ok()) op = *result;
-                  answered.Notify();
-                });
+    engine.views().Wait(caller_, name, absl::Now() + absl::Seconds(10),
+                        [&](absl::StatusOr<google::longrunning::Operation> result) {
+                          if (result.ok()) op = *result;
+                          answered.Notify();
+                        });
     EXPECT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(20)));
     return op;
+  }
+
+  static absl::StatusOr<bool> Cancel(UnlinkEngine& engine, security::Caller const& caller,
+                                     std::string const& name) {
+    return Await<bool>([&](auto done) {
+      engine.Cancel(caller, name, absl::Now() + absl::Seconds(10), std::move(done));
+    });
   }
 
   static v1::UnlinkMetadata Metadata(google::longrunning::Operation const& op) {
@@ -144,6 +206,16 @@ class UnlinkEngineTest : public ::testing::Test {
   std::unique_ptr<audit::AuditLog> audit_;
   adapters::operation::ProviderRegistry providers_;
   security::Caller caller_{"svc", security::ProvenBy::kNone, ""};
+  // What the pipeline the steps take needs.
+  call::CallLimiter limiter_{100};
+  call::ConnectionLimiter connections_{100, [](std::string const&) {}};
+  call::RefusalBudget refusals_;
+  security::Authenticator authenticator_;
+  idempotency::MemoryIdempotencyStore idempotency_{100};
+  observability::metrics::GatewayMetrics metrics_;
+  std::unique_ptr<call::Serving> serving_;
+  std::unique_ptr<call::Pipeline> pipeline_;
+  call::MethodSet methods_;
 };
 
 TEST_F(UnlinkEngineTest, AnUnknownOutcomeIsResentOnlyWhereARepeatIsHarmless) {
@@ -207,6 +279,9 @@ TEST_F(UnlinkEngineTest, AQueuedDeleteIsFollowedToItsFinalState) {
   auto op = Run(*engine, {Imi("c-1")});
   auto m = Metadata(op);
   EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+  EXPECT_EQ(m.steps(0).transaction_id(), "tx-1");
+  EXPECT_EQ(m.steps(0).transaction_state(), v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
+  // The provider-named copies, for clients written before the generic ones.
   EXPECT_EQ(m.steps(0).imiconnect_transaction_id(), "tx-1");
   EXPECT_EQ(m.steps(0).imiconnect_transaction_state(), v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
   EXPECT_EQ(transactions->calls(), 3);
@@ -275,11 +350,18 @@ class HeldRegistration final
     : public adapters::operation::Operation<v1::DeleteRegistrationRequest,
                                             v1::DeleteRegistrationResponse> {
  public:
-  void Start(adapters::operation::CallContext const& context, v1::DeleteRegistrationRequest const&,
+  void Start(adapters::operation::CallContext const& context,
+             v1::DeleteRegistrationRequest const& request,
              adapters::operation::Callback<v1::DeleteRegistrationResponse> done) override {
     if (context.trace != nullptr) ++context.trace->sends;
     absl::MutexLock lock(&mu_);
     held_.push_back(std::move(done));
+    asked_.push_back(request.sms_voice().registration_id());
+  }
+  // The registrations asked for, in order.
+  std::vector<std::string> asked() {
+    absl::MutexLock lock(&mu_);
+    return asked_;
   }
   bool WaitHeld(std::size_t n) {
     absl::MutexLock lock(&mu_);
@@ -305,21 +387,23 @@ class HeldRegistration final
  private:
   absl::Mutex mu_;
   std::vector<adapters::operation::Callback<v1::DeleteRegistrationResponse>> held_;
+  std::vector<std::string> asked_;
 };
 
 TEST_F(UnlinkEngineTest, CancelEndsWaitingStepsAndLetsSentOnesFinish) {
   auto sms = std::make_shared<HeldRegistration>();
-  providers_.delete_registration.Add(v1::DeleteRegistrationRequest::kSmsVoice, &Ok, sms);
+  providers_.table<v1::DeleteRegistrationRequest>().Add(v1::DeleteRegistrationRequest::kSmsVoice,
+                                                        &Ok, sms);
   EngineOptions options;
   options.max_steps_in_flight = 1;  // the second step waits for the first
   auto engine = Engine(options);
   v1::StartUnlinkRequest request;
   *request.add_targets() = Sms("r-1");
   *request.add_targets() = Sms("r-2");
-  auto started = engine->Start(caller_, request);
+  auto started = Start(*engine, request);
   ASSERT_TRUE(started.ok()) << started.status();
   ASSERT_TRUE(sms->WaitHeld(1));
-  ASSERT_TRUE(engine->Cancel(caller_, started->name()).ok());
+  ASSERT_TRUE(Cancel(*engine, caller_, started->name()).ok());
   sms->ReleaseAll();
   auto op = WaitFor(*engine, started->name());
   auto m = Metadata(op);
@@ -339,14 +423,122 @@ TEST_F(UnlinkEngineTest, AnotherCallersJobIsNotFound) {
   auto engine = Engine();
   auto op = Run(*engine, {Sms("r-1")});
   security::Caller other{"other", security::ProvenBy::kNone, ""};
-  EXPECT_EQ(engine->Get(other, op.name()).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(engine->Cancel(other, op.name()).code(), absl::StatusCode::kNotFound);
+  auto got = Await<google::longrunning::Operation>([&](auto done) {
+    engine->views().Get(other, op.name(), absl::Now() + absl::Seconds(10), std::move(done));
+  });
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Cancel(*engine, other, op.name()).status().code(), absl::StatusCode::kNotFound);
   JobQuery query;
   EXPECT_EQ(ParseFilter("caller = \"other\"", "svc", query).code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(ParseFilter("owner = x", "svc", query).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(ParseFilter("caller = \"svc\" AND done = false", "svc", query).ok());
   EXPECT_EQ(query.done, std::optional<bool>(false));
+}
+
+TEST_F(UnlinkEngineTest, AThrottledStepWaitsWithItsHistoryAndEndsWhenTheJobsDeadlinePasses) {
+  auto sms =
+      std::make_shared<FakeRegistration>([](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        return absl::ResourceExhaustedError("ThrottlingException: Rate exceeded");
+      });
+  Register(sms, nullptr);
+  EngineOptions options;
+  options.job_deadline = absl::Milliseconds(400);
+  options.retry_initial_backoff = absl::Milliseconds(20);
+  options.retry_max_backoff = absl::Milliseconds(80);
+  auto engine = Engine(options);
+  auto op = Run(*engine, {Sms("r-1")});
+  auto metadata = Metadata(op);
+  ASSERT_EQ(metadata.steps_size(), 1);
+  auto const& step = metadata.steps(0);
+  EXPECT_EQ(step.state(), v1::UNLINK_STEP_STATE_FAILED);
+  EXPECT_EQ(step.status().code(), static_cast<int>(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(step.status().message(), HasSubstr("the job's deadline"));
+  // Every throttled attempt in the history; none of them did anything.
+  EXPECT_GE(step.history_size(), 2);
+  EXPECT_EQ(sms->calls(), step.history_size());
+  EXPECT_EQ(step.history(0).status().code(),
+            static_cast<int>(absl::StatusCode::kResourceExhausted));
+}
+
+// A step takes its provider's turn before its intent is written: a step
+// with no turn free is neither recorded as about to send nor sent, and keeps
+// its place; the delete is not asked the limit again.
+TEST_F(UnlinkEngineTest, AStepWithoutATurnIsNeitherRecordedNorSent) {
+  auto sms =
+      std::make_shared<FakeRegistration>([](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        return v1::DeleteRegistrationResponse();
+      });
+  Register(sms, nullptr);
+  // Every other ask has no turn free (for the next 20 ms); each one taken
+  // is what the delete then runs with.
+  auto asks = std::make_shared<std::atomic<int>>(0);
+  auto turns_taken = std::make_shared<std::atomic<int>>(0);
+  providers_.delete_turns["sms_voice"] =
+      [asks, turns_taken](absl::AnyInvocable<void(absl::Duration) &&> done) {
+        if (++*asks % 2 == 1) return std::move(done)(absl::Milliseconds(20));
+        ++*turns_taken;
+        std::move(done)(absl::ZeroDuration());
+      };
+  auto engine = Engine();
+  std::vector<v1::UnlinkTarget> targets;
+  for (int i = 0; i < 5; ++i) targets.push_back(Sms(absl::StrCat("r-", i)));
+  auto metadata = Metadata(Run(*engine, targets));
+  ASSERT_EQ(metadata.steps_size(), 5);
+  for (auto const& step : metadata.steps()) {
+    EXPECT_EQ(step.state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+    // One attempt, nothing before it: the refused turns left no trace.
+    EXPECT_EQ(step.attempts(), 1);
+    EXPECT_EQ(step.history_size(), 0);
+  }
+  EXPECT_EQ(sms->calls(), 5);
+  EXPECT_EQ(turns_taken->load(), 5);
+  EXPECT_GE(asks->load(), 10);
+}
+
+TEST_F(UnlinkEngineTest, AnUrgentJobGoesAheadOfABatchStartedBefore) {
+  auto sms = std::make_shared<HeldRegistration>();
+  providers_.table<v1::DeleteRegistrationRequest>().Add(v1::DeleteRegistrationRequest::kSmsVoice,
+                                                        &Ok, sms);
+  EngineOptions options;
+  options.max_steps_in_flight = 1;
+  auto engine = Engine(options);
+  v1::StartUnlinkRequest batch;
+  for (int i = 0; i < 4; ++i) *batch.add_targets() = Sms(absl::StrCat("batch-", i));
+  auto batch_op = Start(*engine, batch);
+  ASSERT_TRUE(batch_op.ok()) << batch_op.status();
+  ASSERT_TRUE(sms->WaitHeld(1));
+  v1::StartUnlinkRequest urgent;
+  *urgent.add_targets() = Sms("urgent");
+  urgent.set_priority(9);
+  auto urgent_op = Start(*engine, urgent);
+  ASSERT_TRUE(urgent_op.ok()) << urgent_op.status();
+  for (std::size_t n = 2; n <= 5; ++n) {
+    sms->ReleaseAll();
+    ASSERT_TRUE(sms->WaitHeld(1)) << n;
+  }
+  sms->ReleaseAll();
+  WaitFor(*engine, batch_op->name());
+  // The batch's first step was already sent; the urgent one went next.
+  EXPECT_THAT(sms->asked(),
+              ::testing::ElementsAre("batch-0", "urgent", "batch-1", "batch-2", "batch-3"));
+}
+
+TEST_F(UnlinkEngineTest, AStartBeyondTheQueuesBoundIsRefusedWithRetryInfo) {
+  auto sms =
+      std::make_shared<FakeRegistration>([](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        return v1::DeleteRegistrationResponse();
+      });
+  Register(sms, nullptr);
+  EngineOptions options;
+  options.max_waiting_steps = 2;
+  auto engine = Engine(options);
+  v1::StartUnlinkRequest request;
+  for (int i = 0; i < 3; ++i) *request.add_targets() = Sms(absl::StrCat("r-", i));
+  auto refused = Start(*engine, request);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(adapters::errors::RetryDelayOf(refused.status()).has_value());
+  EXPECT_EQ(sms->calls(), 0);
 }
 
 }  // namespace

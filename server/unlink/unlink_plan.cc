@@ -5,11 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "adapters/errors/status_details.h"
+#include "adapters/operation/rpcs.h"
 #include "linkgateway/v1/annotations.pb.h"
-#include "linkgateway/v1/app_profiles.pb.h"
-#include "linkgateway/v1/registrations.pb.h"
-#include "linkgateway/v1/subscriptions.pb.h"
 #include "server/idempotency/records.h"
+#include "server/methods/provider_methods.h"
+#include "server/request/request_fields.h"
 
 namespace linkgateway::server::unlink {
 namespace {
@@ -18,25 +18,17 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-// The API's delete requests, each with a `target` oneof of provider keys.
+// The API's deletes (the provider RPCs whose request has validate_only),
+// each with a `target` oneof of provider keys.
 std::vector<Message const*> DeleteRequests() {
-  return {&v1::DeleteRegistrationRequest::default_instance(),
-          &v1::DeleteSubscriptionRequest::default_instance(),
-          &v1::DeleteAppProfileRequest::default_instance()};
-}
-
-// "/package.Service/Method" of the RPC in `request`'s file taking it.
-std::string MethodTaking(Descriptor const* request) {
-  auto const* file = request->file();
-  for (int s = 0; s < file->service_count(); ++s) {
-    auto const* service = file->service(s);
-    for (int m = 0; m < service->method_count(); ++m) {
-      if (service->method(m)->input_type() == request) {
-        return absl::StrCat("/", service->full_name(), "/", service->method(m)->name());
-      }
+  std::vector<Message const*> deletes;
+  adapters::operation::ProviderRpcs::ForEach([&deletes](auto rpc) {
+    using Request = typename decltype(rpc)::Request;
+    if (request::IsDestructive(*Request::descriptor())) {
+      deletes.push_back(&Request::default_instance());
     }
-  }
-  return "";
+  });
+  return deletes;
 }
 
 void ClearSensitive(Message& key) {
@@ -67,7 +59,7 @@ absl::StatusOr<SingleDelete> SingleDeleteFor(v1::UnlinkTarget const& target) {
       auto const* candidate = oneof->field(i);
       if (candidate->message_type() != field->message_type()) continue;
       SingleDelete single;
-      single.method = MethodTaking(prototype->GetDescriptor());
+      single.method = methods::PathOf(prototype->GetDescriptor());
       single.provider = candidate->name();
       single.request.reset(prototype->New());
       single.request->GetReflection()
@@ -109,6 +101,9 @@ absl::Status ValidateStart(v1::StartUnlinkRequest const& request) {
   } else if (request.targets_size() > kMaxTargets) {
     violations.push_back({"targets", absl::StrCat("at most ", kMaxTargets, " targets per job")});
   }
+  if (request.priority() < 0 || request.priority() > 9) {
+    violations.push_back({"priority", "must be 0 to 9"});
+  }
   std::set<std::string> seen;
   for (int i = 0; i < request.targets_size() && i < kMaxTargets; ++i) {
     auto const& target = request.targets(i);
@@ -125,7 +120,7 @@ absl::Status ValidateStart(v1::StartUnlinkRequest const& request) {
   }
   if (!violations.empty())
     return adapters::errors::InvalidArgument("StartUnlinkRequest", violations);
-  return server::idempotency::ValidateRequestId(request);
+  return absl::OkStatus();
 }
 
 std::string FingerprintOf(v1::StartUnlinkRequest const& request) {

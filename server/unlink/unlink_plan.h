@@ -42,8 +42,8 @@ bool HoldsSecrets(v1::UnlinkTarget const& target);
 // Whether `target`'s key has a sensitive field (e.g. an access token).
 bool NeedsSecrets(v1::UnlinkTarget const& target);
 
-// The request's own rules: 1-kMaxTargets targets, each set and at most once,
-// request_id a UUID. INVALID_ARGUMENT naming the field (targets[i]).
+// The request's own rules: 1-kMaxTargets targets, each set and at most once.
+// INVALID_ARGUMENT naming the field (targets[i]).
 absl::Status ValidateStart(v1::StartUnlinkRequest const& request);
 
 // Hex SHA-256 of the targets (redacted) and validate_only: a repeated start

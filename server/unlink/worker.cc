@@ -6,12 +6,12 @@ namespace linkgateway::server::unlink {
 
 Worker::Worker() : thread_([this] { Run(); }) {}
 
-Worker::~Worker() {
+void Worker::Stop() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void Worker::PostAt(absl::Time when, absl::AnyInvocable<void() &&> task) {

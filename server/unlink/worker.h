@@ -19,8 +19,11 @@ namespace linkgateway::server::unlink {
 class Worker {
  public:
   Worker();
-  // Runs what is due, drops what is not, and stops.
-  ~Worker();
+  ~Worker() { Stop(); }
+
+  // Runs what is due, drops what is not, and stops; later posts are
+  // dropped. Returns once the thread has ended (not from the thread).
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
 
   void Post(absl::AnyInvocable<void() &&> task) { PostAt(absl::InfinitePast(), std::move(task)); }
   // Runs `task` at or after `when`; tasks due at the same time run in the

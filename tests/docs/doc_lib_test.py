@@ -130,7 +130,7 @@ class NormaliseTest(unittest.TestCase):
 
 class RewriteTest(unittest.TestCase):
 
-    def rewriter(self, present=("clients/python/linkgateway_python", "server/security/hash_token",
+    def rewriter(self, present=("clients/cpp/linkgateway_cli", "server/security/hash_token",
                                 "tests/emulators/run_gateway")):
         rewriter = rewrite.Rewriter("/rf", lambda path: path in present)
         rewriter.port_map = {"50051": "41000", "9464": "41001", "50443": "41002"}
@@ -138,12 +138,12 @@ class RewriteTest(unittest.TestCase):
 
     def test_commands(self):
         for command, expected in [
-                ("bazel build //clients/python:linkgateway_python", "true"),
-                ("bazel build -c opt //clients/python:linkgateway_python && ls", "true && ls"),
+                ("bazel build //clients/cpp:linkgateway_cli", "true"),
+                ("bazel build -c opt //clients/cpp:linkgateway_cli && ls", "true && ls"),
                 ("bazel run //server/security:hash_token -- ops < t > f",
                  "/rf/server/security/hash_token ops < t > f"),
-                ("bazel-bin/clients/python/linkgateway_python --target 127.0.0.1:50051 x",
-                 "/rf/clients/python/linkgateway_python --target 127.0.0.1:41000 x"),
+                ("bazel-bin/clients/cpp/linkgateway_cli --target 127.0.0.1:50051 x",
+                 "/rf/clients/cpp/linkgateway_cli --target 127.0.0.1:41000 x"),
                 ("curl -s http://127.0.0.1:9464/metrics", "curl -s http://127.0.0.1:41001/metrics"),
                 ('listen_address: "127.0.0.1:50443"', 'listen_address: "127.0.0.1:41002"'),
                 ("bash bazel/install-deps.sh", "bash bazel/install-deps.sh"),

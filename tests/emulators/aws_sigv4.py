@@ -7,6 +7,7 @@ CURLOPT_AWS_SIGV4). Errors use the names AWS services answer with.
 
 import datetime
 import hmac
+import time
 import re
 
 from botocore.auth import SigV4Auth
@@ -47,12 +48,16 @@ class SigV4Error(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def verify(method, path, headers, body, keys, region, service, now=None):
+def verify(method, path, headers, body, keys, region, service, now=None,
+           expired_code="ExpiredTokenException"):
     """Checks a request's SigV4 signature; returns the access key id.
 
     headers: mapping of header name -> value as received (any case).
-    keys: access key id -> (secret access key, session token or None).
-    Raises SigV4Error on any mismatch.
+    keys: access key id -> (secret access key, session token or None[,
+    expiry in epoch seconds or None]), read with .get (a dict, or
+    aws_keys.Verifier).
+    Raises SigV4Error on any mismatch; `expired_code` names the error for
+    temporary credentials past their expiry (the service's spelling).
     """
     lower = {k.lower(): v for k, v in headers.items()}
     authorization = lower.get("authorization")
@@ -64,7 +69,8 @@ def verify(method, path, headers, body, keys, region, service, now=None):
         raise SigV4Error(400, "IncompleteSignatureException",
                          "Authorization header requires Credential, SignedHeaders and Signature")
     akid = match["akid"]
-    if akid not in keys:
+    entry = keys.get(akid)
+    if entry is None:
         raise SigV4Error(400, "UnrecognizedClientException",
                          "The security token included in the request is invalid.")
     if match["region"] != region or match["service"] != service:
@@ -82,7 +88,11 @@ def verify(method, path, headers, body, keys, region, service, now=None):
     if match["date"] != amz_date[:8]:
         raise SigV4Error(403, "InvalidSignatureException", "Credential date does not match")
 
-    secret, token = keys[akid]
+    secret, token = entry[0], entry[1]
+    expires = entry[2] if len(entry) > 2 else None
+    if expires is not None and time.time() >= expires:
+        raise SigV4Error(400, expired_code,
+                         "The security token included in the request is expired")
     signed = match["signed"].split(";")
     for required in ("host", "x-amz-date"):
         if required not in signed:

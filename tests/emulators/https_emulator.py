@@ -26,6 +26,10 @@ plus the emulator's own verbs (seeding state).
 port per certificate (printed as "alt NAME serves 127.0.0.1:<port>" before
 the main line), for TLS faults: an untrusted, expired or wrong-host
 certificate.
+
+`--plain-http` serves plain HTTP instead (no --cert, --key): for the
+services AWS itself serves so, instance metadata and the container
+credentials endpoint.
 """
 
 import argparse
@@ -83,6 +87,13 @@ class EmulatorState:
         self.requests = []
         self.status_counts = {}
         self.request_count = 0
+
+    def count(self, key):
+        """Counts an event for /__emulator/stats' statusCounts (e.g.
+        "throttled": a call refused by the service's rate limit, whatever
+        status says so)."""
+        with self.lock:
+            self.status_counts[key] = self.status_counts.get(key, 0) + 1
 
 
 class EmulatorHandler(http.server.BaseHTTPRequestHandler):
@@ -322,8 +333,9 @@ def request_text(record):
 
 def arguments(description):
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--cert", required=True, help="PEM server certificate for 127.0.0.1")
-    parser.add_argument("--key", required=True, help="PEM private key")
+    parser.add_argument("--cert", help="PEM server certificate for 127.0.0.1 (required for HTTPS)")
+    parser.add_argument("--key", help="PEM private key")
+    parser.add_argument("--plain-http", action="store_true", help="serve HTTP, not HTTPS")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--keep-requests-s", type=float, default=None,
                         help="keep recorded requests this many seconds (default: all)")
@@ -333,11 +345,13 @@ def arguments(description):
 
 
 def listen(handler, state, port, cert, key, keep_requests_s=None):
+    """Listens on 127.0.0.1; plain HTTP when `cert` is None."""
     server = EmulatorServer(("127.0.0.1", port), handler, state)
     server.keep_requests_s = keep_requests_s
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    if cert is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     return server
 
 
@@ -349,7 +363,10 @@ def serve(handler, args, state):
         other = listen(handler, state, 0, cert, key, args.keep_requests_s)
         threading.Thread(target=other.serve_forever, daemon=True).start()
         print(f"alt {name} serves 127.0.0.1:{other.server_address[1]}", flush=True)
-    server = listen(handler, state, args.port, args.cert, args.key, args.keep_requests_s)
+    if not args.plain_http and (args.cert is None or args.key is None):
+        sys.exit("--cert and --key are required (or --plain-http)")
+    cert = None if args.plain_http else args.cert
+    server = listen(handler, state, args.port, cert, args.key, args.keep_requests_s)
     print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

@@ -38,9 +38,11 @@ constexpr char kToken[] = R"({"access_token":"Atza|fuzz","token_type":"bearer","
 
 class FixedCredentials : public adapters::auth::AwsCredentialsProvider {
  public:
-  absl::StatusOr<adapters::auth::AwsCredentials> Get() override {
-    return adapters::auth::AwsCredentials{"AKIDFUZZ", "fuzz-secret", "fuzz-session"};
+  void Get(absl::Time, std::shared_ptr<adapters::async::Cancellation>,
+           adapters::transport::Done<adapters::auth::AwsCredentials> done) override {
+    std::move(done)(adapters::auth::AwsCredentials{"AKIDFUZZ", "fuzz-secret", "fuzz-session"});
   }
+  absl::Status Ready() override { return absl::OkStatus(); }
 };
 
 adapters::transport::HttpResponse Answer(uint8_t const* data, size_t size) {
@@ -75,7 +77,7 @@ void Run(adapters::operation::Operation<Request, Response>& op, Request const& r
 }  // namespace linkgateway::tests::fuzz
 
 extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
-  using namespace linkgateway;  // NOLINT: a fuzz entry point
+  using namespace linkgateway;
   using namespace linkgateway::tests::fuzz;  // NOLINT
   if (size < 3) return 0;
   adapters::transport::HttpResponse answer = Answer(data, size);

@@ -9,7 +9,7 @@
 #include "adapters/selling_partner/validation.h"
 #include "adapters/sms_voice/validation.h"
 #include "linkgateway/v1/unlink.pb.h"
-#include "server/call/validation.h"
+#include "server/request/validation.h"
 #include "server/unlink/unlink_plan.h"
 
 namespace {
@@ -25,19 +25,19 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
   using namespace linkgateway;  // NOLINT: a fuzz entry point
   v1::DeleteRegistrationRequest registration;
   if (Parse(data, size, registration)) {
-    (void)server::call::ValidateTarget(registration);
-    (void)server::call::ValidateEnums(registration);
+    (void)server::request::ValidateTarget(registration);
+    (void)server::request::ValidateEnums(registration);
     (void)adapters::sms_voice::ValidateDeleteRegistration(registration);
     (void)adapters::dash_replenishment::ValidateDeregistration(registration);
   }
   v1::DeleteSubscriptionRequest subscription;
   if (Parse(data, size, subscription)) {
-    (void)server::call::ValidateEnums(subscription);
+    (void)server::request::ValidateEnums(subscription);
     (void)adapters::selling_partner::ValidateDeleteSubscription(subscription);
   }
   v1::DeleteAppProfileRequest profile;
   if (Parse(data, size, profile)) {
-    (void)server::call::ValidateEnums(profile);
+    (void)server::request::ValidateEnums(profile);
     (void)adapters::imiconnect::ValidateDeleteAppProfile(profile);
   }
   v1::StartUnlinkRequest unlink;

@@ -59,10 +59,10 @@ class ReplicasTest : public ::testing::Test {
     std::vector<std::string> addresses;
     for (int i = 0; i < kReplicas; ++i) addresses.push_back(env_->replica(i).address());
     // One client over the three replicas, as a service would use them.
-    client::ClientOptions client_options;
+    clients::cpp::ClientOptions client_options;
     client_options.target = absl::StrCat("ipv4:", absl::StrJoin(addresses, ","));
     client_options.max_attempts = 1;  // the test counts every attempt itself
-    auto client = client::Client::Create(client_options);
+    auto client = clients::cpp::Client::Create(client_options);
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = *std::move(client);
     WarmUp();
@@ -158,7 +158,7 @@ class ReplicasTest : public ::testing::Test {
 
   std::unique_ptr<tests::testing::RedisServer> redis_;
   std::unique_ptr<tests::testing::EmulatedGateway> env_;
-  std::unique_ptr<client::Client> client_;
+  std::unique_ptr<clients::cpp::Client> client_;
   std::vector<double> baseline_;  // each replica's OK count after the warm-up
 };
 
@@ -174,7 +174,7 @@ TEST_F(ReplicasTest, ThreeReplicasKeepOnePlanAndShareOneToken) {
       continue;
     }
     EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status.message();
-    auto details = client::Explain(status);
+    auto details = clients::cpp::Explain(status);
     EXPECT_EQ(details.reason, "CLIENT_RATE_LIMITED");
     EXPECT_TRUE(details.retry_delay.has_value()) << "a refusal says when to come back";
     ++limited;
@@ -202,7 +202,7 @@ TEST_F(ReplicasTest, ARequestIdIsSeenByEveryReplica) {
     return v1::SubscriptionService::NewStub(grpc::CreateChannel(
         env_->replica(replica).address(), grpc::InsecureChannelCredentials()));
   };
-  std::string const id = client::NewRequestId();
+  std::string const id = clients::cpp::NewRequestId();
   auto call = [&](int replica, v1::DeleteSubscriptionResponse* response) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
@@ -237,7 +237,7 @@ TEST_F(ReplicasTest, ALostImiconnectAnswerRetriedOnAnotherReplicaIsNotDeletedTwi
   request.mutable_imiconnect()->set_app_id("a_635736738702976937");
   request.mutable_imiconnect()->set_customer_id("c-1");
   request.mutable_imiconnect()->set_device_id("d-1");
-  request.set_request_id(client::NewRequestId());
+  request.set_request_id(clients::cpp::NewRequestId());
   std::vector<grpc::Status> statuses;
   for (int replica : {0, 1}) {
     auto stub = v1::AppProfileService::NewStub(grpc::CreateChannel(

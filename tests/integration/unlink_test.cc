@@ -19,6 +19,7 @@
 #include "google/longrunning/operations.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "linkgateway/v1/unlink.grpc.pb.h"
 #include "tests/testing/emulated_gateway.h"
 #include "tests/testing/emulated_gateway_test.h"
@@ -39,15 +40,17 @@ class UnlinkTest : public tests::testing::EmulatedGatewayTest {
  protected:
   void SetUp() override { StartWith(Options()); }
 
-  tests::testing::EmulatedGatewayOptions Options(int max_steps_in_flight = 64) {
+  // `unlink` is added inside the configuration's unlink { ... }.
+  tests::testing::EmulatedGatewayOptions Options(int max_steps_in_flight = 64,
+                                                 std::string const& unlink = "") {
     static int counter = 0;
     state_dir_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/unlink-", ++counter);
     ::mkdir(state_dir_.c_str(), 0700);
     tests::testing::EmulatedGatewayOptions options;
-    options.extra_config = absl::StrCat(
-        "unlink {\n  state_directory: \"", state_dir_,
-        "\"\n  replica_id: \"replica-a\"\n  follow_interval { nanos: 100000000 }\n",
-        "  max_steps_in_flight: ", max_steps_in_flight, "\n}\n");
+    options.extra_config =
+        absl::StrCat("unlink {\n  state_directory: \"", state_dir_,
+                     "\"\n  replica_id: \"replica-a\"\n  follow_interval { nanos: 100000000 }\n",
+                     "  max_steps_in_flight: ", max_steps_in_flight, "\n", unlink, "}\n");
     return options;
   }
 
@@ -390,6 +393,92 @@ TEST_F(UnlinkTest, CancelStopsStepsNotYetSentAndAnotherCallerSeesNothing) {
   remove.set_name(op.name());
   EXPECT_EQ(operations_->DeleteOperation(Context().get(), remove, &empty).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(UnlinkTest, ThrottledStepsWaitTheThrottleOutAndFinishWithTheirHistory) {
+  // Short backoffs, so the test waits seconds, not minutes.
+  StartWith(Options(64,
+                    "  retry_initial_backoff { nanos: 200000000 }\n"
+                    "  retry_max_backoff { seconds: 1 }\n"));
+  std::vector<v1::UnlinkTarget> targets;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(env_->Control(Emulator::kSmsVoice, "registrations",
+                              absl::StrCat(R"({"RegistrationId":"throttled-)", i, R"("})"))
+                    .ok());
+    targets.emplace_back().mutable_sms_voice_registration()->set_registration_id(
+        absl::StrCat("throttled-", i));
+  }
+  // SMS and Voice throttles everything for 3 s (ThrottlingException).
+  ASSERT_TRUE(env_->Control(Emulator::kSmsVoice, "scenarios",
+                            R"({"path":"/","status":400,"times":-1,"ttlMs":3000,)"
+                            R"("body":{"__type":"ThrottlingException","message":"Rate exceeded"}})")
+                  .ok());
+  Operation op;
+  ASSERT_TRUE(Start(targets, &op).ok());
+  Operation done = WaitDone(op.name());
+  ASSERT_TRUE(done.done());
+  auto metadata = MetadataOf(done);
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    auto const& step = metadata.steps(i);
+    EXPECT_EQ(step.state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+    // Each throttled attempt is in the step's history with its next one.
+    ASSERT_GE(step.history_size(), 1);
+    EXPECT_EQ(step.history(0).status().code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_TRUE(step.history(0).has_next_attempt_time());
+  }
+  EXPECT_FALSE(done.has_error()) << done.error().message();
+  // Each registration was deleted once (the throttled attempts did nothing).
+  EXPECT_EQ(env_->StatusCount(Emulator::kSmsVoice, 200), 3);
+}
+
+TEST_F(UnlinkTest, StepsPaceThemselvesWithinTheRateLimitAndLeaveCallersTheirTurns) {
+  // Each attempt may take 1 s, far less than the plan needs to send them
+  // all: steps wait their turn in the queue, not in the attempt.
+  auto options = Options(64, "  step_deadline { seconds: 1 }\n");
+  // A raised usage plan (5 requests/s, burst 1) at the gateway and the
+  // emulator alike, so the test takes seconds.
+  options.amazon_args = {"--sp-rate", "5", "--sp-burst", "1"};
+  options.selling_partner_config =
+      "delete_subscription_rate_limit { requests_per_second: 5 burst: 1 }\n";
+  StartWith(options);
+  constexpr int kSteps = 15;
+  std::vector<v1::UnlinkTarget> targets;
+  for (int i = 0; i < kSteps + 3; ++i) {
+    ASSERT_TRUE(
+        env_->Control("subscriptions", absl::StrCat(R"({"notificationType":"ANY_OFFER_CHANGED",)",
+                                                    R"("subscriptionId":"paced-)", i, R"("})"))
+            .ok());
+    v1::UnlinkTarget target;
+    auto* sp = target.mutable_selling_partner_subscription();
+    sp->set_notification_type("ANY_OFFER_CHANGED");
+    sp->set_subscription_id(absl::StrCat("paced-", i));
+    if (i < kSteps) targets.push_back(target);
+  }
+  Operation op;
+  ASSERT_TRUE(Start(targets, &op).ok());
+  // Callers' own deletes while the job's steps wait for the plan: each
+  // takes a turn ahead of them and succeeds.
+  auto subscriptions = v1::SubscriptionService::NewStub(env_->channel());
+  for (int i = kSteps; i < kSteps + 3; ++i) {
+    v1::DeleteSubscriptionRequest request;
+    request.mutable_selling_partner()->set_notification_type("ANY_OFFER_CHANGED");
+    request.mutable_selling_partner()->set_subscription_id(absl::StrCat("paced-", i));
+    v1::DeleteSubscriptionResponse response;
+    grpc::Status status = subscriptions->DeleteSubscription(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+  Operation done = WaitDone(op.name());
+  ASSERT_TRUE(done.done());
+  EXPECT_FALSE(done.has_error()) << done.error().message();
+  auto metadata = MetadataOf(done);
+  for (auto const& step : metadata.steps()) {
+    EXPECT_EQ(step.state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+    // Waiting for a turn is not an attempt.
+    EXPECT_EQ(step.attempts(), 1);
+  }
+  // Paced by the gateway: the emulator never had to refuse one.
+  EXPECT_EQ(env_->StatusCount(Emulator::kAmazon, 429), 0);
 }
 
 // Two replicas sharing jobs in a real PostgreSQL: one dies mid-job, the

@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/mount.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -29,16 +27,6 @@ namespace linkgateway::tests::nemesis {
 namespace {
 
 constexpr char kFakeTime[] = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
-
-absl::Status Run(std::vector<std::string> argv) {
-  auto done = tests::testing::RunToCompletion(argv, absl::Seconds(60));
-  if (!done.ok()) return done.status();
-  if (done->exit_code != 0) {
-    return absl::InternalError(absl::StrCat(argv[0], " failed (", done->exit_code, "): ",
-                                            done->output));
-  }
-  return absl::OkStatus();
-}
 
 std::string Seconds(absl::Duration d) { return absl::StrCat(absl::ToInt64Seconds(d)); }
 
@@ -74,8 +62,13 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) 
   std::filesystem::create_directories(sqlite_dir);
   cluster->sqlite_path_ = sqlite_dir + "/unlink-jobs.sqlite3";
 
-  if (absl::Status disk = cluster->MakeAuditDisk(); !disk.ok()) {
-    cluster->audit_disk_problem_ = std::string(disk.message());
+  std::filesystem::create_directories(pattern + "/audit-disk");
+  auto disk = tests::security::LoopFileSystem::Mount(pattern + "/audit-disk");
+  if (disk.ok()) {
+    cluster->audit_disk_ = *std::move(disk);
+    cluster->audit_mount_ = cluster->audit_disk_->mount_point();
+  } else {
+    cluster->audit_disk_problem_ = std::string(disk.status().message());
   }
   if (!std::filesystem::exists(kFakeTime)) {
     cluster->fake_clock_problem_ =
@@ -133,9 +126,7 @@ Cluster::~Cluster() {
     }
   }
   env_.reset();
-  if (!audit_mount_.empty()) {
-    umount2(audit_mount_.c_str(), MNT_DETACH);
-  }
+  audit_disk_.reset();
   // NEMESIS_KEEP=1 keeps the stores, trails and logs to look at.
   if (keep) {
     std::printf("nemesis: kept %s\n", directory_.c_str());
@@ -186,30 +177,6 @@ absl::Status Cluster::SetClockOffset(absl::Duration offset) {
   return absl::OkStatus();
 }
 
-absl::Status Cluster::MakeAuditDisk() {
-  if (geteuid() != 0) return absl::FailedPreconditionError("not root: no loop mount");
-  audit_image_ = directory_ + "/audit-disk.img";
-  audit_mount_ = directory_ + "/audit-disk";
-  std::filesystem::create_directories(audit_mount_);
-  if (absl::Status made = Run({"/usr/bin/truncate", "-s", "16M", audit_image_}); !made.ok()) {
-    audit_mount_.clear();
-    return made;
-  }
-  if (absl::Status made = Run({"/usr/sbin/mkfs.ext4", "-q", "-F", audit_image_}); !made.ok()) {
-    audit_mount_.clear();
-    return made;
-  }
-  if (absl::Status mounted = MountAuditDisk(); !mounted.ok()) {
-    audit_mount_.clear();
-    return mounted;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Cluster::MountAuditDisk() {
-  return Run({"/usr/bin/mount", "-o", "loop,errors=remount-ro", audit_image_, audit_mount_});
-}
-
 absl::Status Cluster::FillAuditDisk() {
   if (audit_mount_.empty()) return absl::FailedPreconditionError(audit_disk_problem_);
   std::string filler = audit_mount_ + "/filler";
@@ -236,43 +203,13 @@ absl::Status Cluster::FreeAuditDisk() {
 }
 
 absl::Status Cluster::BreakAuditDisk() {
-  if (audit_mount_.empty()) return absl::FailedPreconditionError(audit_disk_problem_);
-  std::string device;
-  std::ifstream mounts("/proc/mounts");
-  for (std::string source, target, rest; mounts >> source >> target && std::getline(mounts, rest);) {
-    if (target == audit_mount_) device = source;
-  }
-  if (device.empty()) return absl::InternalError("the audit disk is not mounted");
-  std::string trigger = absl::StrCat("/sys/fs/ext4/", device.substr(device.rfind('/') + 1),
-                                     "/trigger_fs_error");
-  std::ofstream out(trigger);
-  out << "nemesis: the audit disk stops taking writes\n";
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", trigger));
-  return absl::OkStatus();
+  if (audit_disk_ == nullptr) return absl::FailedPreconditionError(audit_disk_problem_);
+  return audit_disk_->Fail();
 }
 
 absl::Status Cluster::RepairAuditDisk() {
-  if (audit_mount_.empty()) return absl::FailedPreconditionError(audit_disk_problem_);
-  // Unmounted once nothing holds a file there: the gateway lets go of a
-  // trail it cannot write. (e2fsck on a file system still in use, even
-  // detached, would undo what was written to it.)
-  absl::Time give_up = absl::Now() + absl::Seconds(15);
-  while (umount2(audit_mount_.c_str(), 0) != 0) {
-    if (errno != EBUSY || absl::Now() > give_up) {
-      return absl::InternalError(absl::StrCat(
-          "cannot unmount the broken audit disk (", std::strerror(errno),
-          "): the gateway still holds its trail open"));
-    }
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  auto fsck = tests::testing::RunToCompletion({"/usr/sbin/e2fsck", "-fy", audit_image_},
-                                              absl::Seconds(60));
-  if (!fsck.ok()) return fsck.status();
-  if (fsck->exit_code > 2) {  // 1 and 2: errors corrected
-    return absl::InternalError(absl::StrCat("e2fsck failed: ", fsck->output));
-  }
-  return MountAuditDisk();
+  if (audit_disk_ == nullptr) return absl::FailedPreconditionError(audit_disk_problem_);
+  return audit_disk_->Repair();
 }
 
 }  // namespace linkgateway::tests::nemesis

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
+#include "tests/security/loop_file_system.h"
 #include "tests/testing/emulated_gateway.h"
 #include "tests/testing/postgres_server.h"
 #include "tests/testing/redis_server.h"
@@ -69,8 +70,8 @@ class Cluster {
   absl::Status FillAuditDisk();
   absl::Status FreeAuditDisk();
   // Turns it read-only as a failing device does (an ext4 error with
-  // errors=remount-ro) / repairs it (unmount, e2fsck, mount again at the
-  // same place).
+  // errors=remount-ro) / repairs it (tests/security's LoopFileSystem:
+  // unmount, e2fsck, mount again at the same place).
   absl::Status BreakAuditDisk();
   absl::Status RepairAuditDisk();
 
@@ -80,8 +81,6 @@ class Cluster {
 
  private:
   Cluster() = default;
-  absl::Status MakeAuditDisk();
-  absl::Status MountAuditDisk();
 
   ClusterOptions options_;
   std::string directory_;
@@ -91,8 +90,8 @@ class Cluster {
   std::unique_ptr<tests::testing::EmulatedGateway> env_;
   std::string sqlite_path_;
   std::vector<std::string> audit_paths_;
-  std::string audit_image_;
-  std::string audit_mount_;
+  std::unique_ptr<tests::security::LoopFileSystem> audit_disk_;
+  std::string audit_mount_;  // audit_disk_'s mount point
   std::string audit_disk_problem_;
   std::string fake_clock_file_;
   std::string fake_clock_problem_;

@@ -134,9 +134,22 @@ std::vector<Fault> AllFaults(Cluster& cluster) {
          if (absl::Status s = Copy(path + ".nemesis-backup", path); !s.ok()) return s;
          return c.RestartReplica(kSqliteReplica, SIGKILL);
        }, {}, {}});
-  Fault full{"audit_disk_full", "audit_trail", kAuditDiskReplica, -1, false,
-             [](Cluster& c, Fault&) { return c.FillAuditDisk(); },
-             [](Cluster& c, Fault&) { return c.FreeAuditDisk(); }, {}, {}};
+  // The trail keeps 1 MiB reserved ahead of its end (fallocate), so a disk
+  // filled by someone else does not stop it: its health stays SERVING, and
+  // the rules that hold are that every delete sent is in the trail.
+  Fault full{
+      "audit_disk_full",
+      "",
+      kAuditDiskReplica,
+      -1,
+      false,
+      [](Cluster& c, Fault& fault) {
+        fault.notes.push_back("disk filled to ENOSPC; the trail writes into the space it reserved");
+        return c.FillAuditDisk();
+      },
+      [](Cluster& c, Fault&) { return c.FreeAuditDisk(); },
+      {},
+      {}};
   Fault read_only{"audit_disk_read_only", "audit_trail", kAuditDiskReplica, -1, false,
                   [](Cluster& c, Fault&) { return c.BreakAuditDisk(); },
                   [](Cluster& c, Fault&) { return c.RepairAuditDisk(); }, {}, {}};
