@@ -19,6 +19,9 @@ PACKAGES=(
   libgoogle-perftools-dev
   # Unlink jobs: SQLite embedded, PostgreSQL when replicas share jobs.
   libsqlite3-dev postgresql libpq-dev
+  # The nemesis (tests/nemesis): a replica's wall clock jumps under
+  # libfaketime; the audit disk is a loop-mounted ext4 image.
+  faketime e2fsprogs
   # libFuzzer targets (tests/fuzz): clang, its sanitizer/fuzzer runtimes, lld.
   clang-14 libclang-rt-14-dev lld-14
   # The Go client (a module vendored from Debian's Go packages).

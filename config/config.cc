@@ -81,6 +81,8 @@ void ApplyDefaults(GatewayConfig& config) {
   SetDefaultDuration(unlink->mutable_follow_interval(), 1);
   SetDefaultDuration(unlink->mutable_lease(), 30);
   SetDefaultDuration(unlink->mutable_retention(), 30 * 24 * 3600);
+  SetDefaultDuration(unlink->mutable_postgres_connect_timeout(), 5);
+  SetDefaultDuration(unlink->mutable_postgres_statement_timeout(), 10);
   SetDefaultDuration(unlink->mutable_job_deadline(), 30 * 24 * 3600);
   if (unlink->max_waiting_steps() == 0) unlink->set_max_waiting_steps(100000);
   if (unlink->max_steps_in_flight_per_provider() == 0) {
@@ -96,6 +98,7 @@ void ApplyDefaults(GatewayConfig& config) {
       shared->mutable_command_timeout()->set_nanos(250000000);
     }
     if (shared->replicas() == 0) shared->set_replicas(1);
+    SetDefaultDuration(shared->mutable_max_reconnect_backoff(), 30);
   }
 }
 
@@ -140,6 +143,11 @@ void ValidateConfig(GatewayConfig const& config, Checker& check) {
   check.Positive("unlink.follow_interval", unlink.follow_interval());
   check.Positive("unlink.lease", unlink.lease());
   check.Positive("unlink.retention", unlink.retention());
+  check.Positive("unlink.postgres_connect_timeout", unlink.postgres_connect_timeout());
+  check.Positive("unlink.postgres_statement_timeout", unlink.postgres_statement_timeout());
+  if (!shared.address().empty()) {
+    check.Positive("shared_state.max_reconnect_backoff", shared.max_reconnect_backoff());
+  }
   check.Positive("unlink.job_deadline", unlink.job_deadline());
   if (unlink.max_waiting_steps() < 0) check.Fail("unlink.max_waiting_steps", "must be at least 1");
   if (unlink.max_steps_in_flight_per_provider() < 0) {

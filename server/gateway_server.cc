@@ -157,6 +157,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   gateway->security_health_ =
       std::make_unique<SecurityHealth>(*gateway->audit_, gateway->authenticator_->tokens(),
                                        gateway->policy_.get(), gateway->methods_, gateway->health_);
+  gateway->dependency_health_ = std::make_unique<DependencyHealth>(gateway->health_, metrics);
+  gateway->dependency_health_->Add("audit_trail",
+                                   [audit = gateway->audit_.get()] { return audit->health(); });
   security::ExportSecurityFileMetrics(metrics.registry(), gateway->authenticator_->tokens(),
                                       gateway->policy_.get());
   return gateway;
@@ -213,6 +216,7 @@ void GatewayServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || server_ == nullptr) return;  // never started (e.g. cannot bind)
   shut_down_ = true;
   provider_health_.reset();
+  dependency_health_.reset();
   security_health_.reset();
   // Load balancers stop sending before the listener closes.
   health_.Shutdown();

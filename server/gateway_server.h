@@ -25,6 +25,7 @@
 #include "server/call/pipeline.h"
 #include "server/call/serving.h"
 #include "server/call/stream_start_service.h"
+#include "server/dependency_health.h"
 #include "server/health_service.h"
 #include "server/idempotency/memory_idempotency_store.h"
 #include "server/listener.h"
@@ -64,6 +65,9 @@ class GatewayServer {
   call::CallLimiter const& limiter() const { return limiter_; }
   Listener const& listener() const { return *listener_; }
   audit::AuditLog const& audit() const { return *audit_; }
+  // Each dependency's health (linkgateway.dependency.<name>): the audit
+  // trail is added by Start; the composition root adds the rest.
+  DependencyHealth& dependencies() { return *dependency_health_; }
 
   // Reports NOT_SERVING to health checks, refuses new calls, lets in-flight
   // calls finish for up to `grace`, then cancels the rest. Returns when done.
@@ -99,6 +103,7 @@ class GatewayServer {
   std::map<std::string, std::unique_ptr<call::StreamStartService>> services_;
   HealthService health_;
   std::unique_ptr<ProviderHealth> provider_health_;
+  std::unique_ptr<DependencyHealth> dependency_health_;
   std::unique_ptr<SecurityHealth> security_health_;
   std::unique_ptr<ReflectionIndex> reflection_index_;
   std::unique_ptr<ReflectionV1> reflection_v1_;

@@ -88,8 +88,10 @@ HealthService::~HealthService() = default;
 HealthService::ServingStatus HealthService::StatusOf(std::string const& service) const {
   auto it = serving_.find(service);
   if (it == serving_.end()) return HealthCheckResponse::SERVICE_UNKNOWN;
-  return it->second && !shut_down_ ? HealthCheckResponse::SERVING
-                                   : HealthCheckResponse::NOT_SERVING;
+  auto unmet = unmet_.find(service);
+  bool conditions_hold = unmet == unmet_.end() || unmet->second.empty();
+  return it->second && conditions_hold && !shut_down_ ? HealthCheckResponse::SERVING
+                                                      : HealthCheckResponse::NOT_SERVING;
 }
 
 void HealthService::Notify(std::string const& service) {
@@ -106,6 +108,19 @@ void HealthService::Set(std::string const& service, bool serving) {
   if (!inserted && it->second == serving) return;  // watchers hear changes only
   it->second = serving;
   Notify(service);
+}
+
+void HealthService::SetCondition(std::string const& service, std::string const& condition,
+                                 bool holds) {
+  absl::MutexLock lock(&mu_);
+  auto& unmet = unmet_[service];
+  bool changed = holds ? unmet.erase(condition) > 0 : unmet.insert(condition).second;
+  if (changed) Notify(service);
+}
+
+HealthService::ServingStatus HealthService::status(std::string const& service) const {
+  absl::MutexLock lock(&mu_);
+  return StatusOf(service);
 }
 
 void HealthService::Shutdown() {

@@ -27,6 +27,14 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
 
   // Sets one service's status ("" = the server as a whole); watchers hear it.
   void Set(std::string const& service, bool serving) ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether `condition` (e.g. "dependency job_store") holds for `service`:
+  // a service is SERVING only while Set says so and every condition put on
+  // it holds, so what Set and each condition's owner say never overwrite
+  // each other.
+  void SetCondition(std::string const& service, std::string const& condition, bool holds)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // What Check answers for `service` now.
+  ServingStatus status(std::string const& service) const ABSL_LOCKS_EXCLUDED(mu_);
   // Every service NOT_SERVING from now on (drain); watchers hear it.
   void Shutdown() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -48,6 +56,8 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   security::Authenticator const* const authenticator_;
   mutable absl::Mutex mu_;
   std::map<std::string, bool> serving_ ABSL_GUARDED_BY(mu_);
+  // Per service, the conditions that do not hold now.
+  std::map<std::string, std::set<std::string>> unmet_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   std::set<Watcher*> watchers_ ABSL_GUARDED_BY(mu_);
 };

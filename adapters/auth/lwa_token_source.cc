@@ -61,7 +61,12 @@ void LwaTokenSource::Prefetch() {
 void LwaTokenSource::Invalidate(std::string const& token) {
   {
     absl::MutexLock lock(&mu_);
-    if (token == token_) token_.clear();
+    if (token != token_) return;  // already replaced
+    // The replacement of a refused token, refused too moments later: not the
+    // token's fault, and another would cost a token request each time.
+    if (is_replacement_ && clock_.Now() - obtained_at_ < options_.keep_refused_token_for) return;
+    token_.clear();
+    replacing_refused_ = true;
   }
   if (options_.cache != nullptr) options_.cache->Invalidate(token);
 }
@@ -182,6 +187,10 @@ void LwaTokenSource::Settle(absl::StatusOr<std::string> result, absl::Duration l
   {
     absl::MutexLock lock(&mu_);
     if (result.ok()) {
+      if (token_ != *result) {
+        obtained_at_ = clock_.Now();
+        is_replacement_ = std::exchange(replacing_refused_, false);
+      }
       token_ = *result;
       expires_at_ = clock_.Now() + lifetime;
       credentials_rejected_ = absl::OkStatus();

@@ -45,6 +45,11 @@ struct LwaOptions {
   absl::Duration refresh_ahead = absl::Minutes(5);
   // Bound for one token request.
   absl::Duration request_timeout = absl::Seconds(10);
+  // A token that replaced a refused one and is refused too, younger than
+  // this, is kept (Invalidate): the refusal is about something else than the
+  // token, and a new one would be refused as well. So a stream of refusals
+  // costs at most one token request per this long.
+  absl::Duration keep_refused_token_for = absl::Seconds(30);
   // Told the result of every token request (metrics); may be empty.
   std::function<void(bool ok)> on_fetch;
   // Shared with the other replicas (may be null, must outlive the source):
@@ -92,6 +97,10 @@ class LwaTokenSource final : public AccessTokenSource {
 
   mutable absl::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
+  absl::Time obtained_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // The next token replaces a refused one / the current one did.
+  bool replacing_refused_ ABSL_GUARDED_BY(mu_) = false;
+  bool is_replacement_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time expires_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool refreshing_ ABSL_GUARDED_BY(mu_) = false;
   std::shared_ptr<SharedWaiters<std::string>> const waiters_;

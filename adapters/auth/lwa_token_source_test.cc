@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "adapters/errors/status_details.h"
 #include "adapters/errors/status_mapping.h"
 #include "adapters/testing/fake_http_transport.h"
@@ -168,12 +169,40 @@ TEST_F(LwaTokenSourceTest, InvalidateForcesARefresh) {
       [](adapters::transport::HttpRequest const&) { return Response(200, kGranted); });
   LwaTokenSource source(Grantless(), transport_, clock_);
   ASSERT_TRUE(Get(source).ok());
+  clock_.AdvanceBy(absl::Minutes(5));
   source.Invalidate("Atza|some-older-token");
   ASSERT_TRUE(Get(source).ok());
   EXPECT_EQ(source.requests_sent(), 1);
   source.Invalidate("Atza|grantless-1");
   ASSERT_TRUE(Get(source).ok());
   EXPECT_EQ(source.requests_sent(), 2);
+}
+
+// Finding 7 of issue 24: every refusal discarded the token, even one minted
+// a moment ago to replace a refused one, so each refused call cost two token
+// requests.
+TEST_F(LwaTokenSourceTest, ATokenRefusedRightAfterReplacingARefusedOneIsKept) {
+  int minted = 0;
+  transport_.SetResponder([&minted](adapters::transport::HttpRequest const&) {
+    return Response(200, absl::StrCat(R"({"access_token":"Atza|t)", ++minted,
+                                      R"(","token_type":"bearer","expires_in":3600})"));
+  });
+  LwaTokenSource source(Grantless(), transport_, clock_);
+  EXPECT_EQ(*Get(source), "Atza|t1");
+  clock_.AdvanceBy(absl::Minutes(10));
+  source.Invalidate("Atza|t1");  // refused: maybe revoked, so replaced
+  EXPECT_EQ(*Get(source), "Atza|t2");
+  for (int i = 0; i < 5; ++i) {
+    source.Invalidate("Atza|t2");  // the replacement refused too: not its fault
+    EXPECT_EQ(*Get(source), "Atza|t2");
+    clock_.AdvanceBy(absl::Seconds(5));
+  }
+  EXPECT_EQ(source.requests_sent(), 2);
+  // Older than keep_refused_token_for (30 s): a refusal may be about it.
+  clock_.AdvanceBy(absl::Seconds(5));
+  source.Invalidate("Atza|t2");
+  EXPECT_EQ(*Get(source), "Atza|t3");
+  EXPECT_EQ(source.requests_sent(), 3);
 }
 
 struct ErrorCase {

@@ -20,6 +20,9 @@ inline constexpr absl::string_view kAuditUnavailable = "AUDIT_UNAVAILABLE";
 inline constexpr absl::string_view kRequestInProgress = "REQUEST_IN_PROGRESS";
 inline constexpr absl::string_view kRequestIdReused = "REQUEST_ID_REUSED";
 inline constexpr absl::string_view kIdempotencyUnavailable = "IDEMPOTENCY_UNAVAILABLE";
+// The records that stop a repeated delete were lost (e.g. Redis restarted
+// empty): the gateway cannot tell whether this request_id was sent already.
+inline constexpr absl::string_view kRequestIdUnverifiable = "REQUEST_ID_UNVERIFIABLE";
 inline constexpr absl::string_view kGatewayCredentialsMissing = "GATEWAY_CREDENTIALS_MISSING";
 inline constexpr absl::string_view kGatewayBadUpstreamRequest = "GATEWAY_BAD_UPSTREAM_REQUEST";
 inline constexpr absl::string_view kDeadlineExceeded = "DEADLINE_EXCEEDED";

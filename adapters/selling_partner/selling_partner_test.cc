@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "adapters/auth/access_token_source.h"
+#include "adapters/auth/lwa_token_source.h"
 #include "adapters/errors/status_details.h"
 #include "adapters/errors/status_mapping.h"
 #include "adapters/policies/rate_limited_operation.h"
@@ -702,6 +704,48 @@ TEST_F(ReauthorizationTest, SecondRejectionIsReturned) {
   EXPECT_EQ(clock_.pending(), 0);
   EXPECT_THAT(tokens_.invalidated, ElementsAre("token-1", "token-2"));
   ExpectNoToken(status);
+}
+
+// Finding 7 of issue 24, end to end: the adapter and its retry on the real
+// Login with Amazon token source, one fake transport for both. A 403 that
+// is not about the token (a fresh one is refused too) used to cost two token
+// requests per call.
+TEST(SellingPartnerTokenTest, AStreamOf403sCostsOneTokenRequestNotTwoPerCall) {
+  ManualScheduler clock;
+  FakeHttpTransport transport;
+  int token_requests = 0;
+  transport.SetResponder([&token_requests](adapters::transport::HttpRequest const& request) {
+    if (absl::StrContains(request.url, "/auth/o2/token")) {
+      ++token_requests;
+      return adapters::testing::Response(
+          200, absl::StrCat(R"({"access_token":"Atza|t)", token_requests,
+                            R"(","token_type":"bearer","expires_in":3600})"));
+    }
+    return adapters::testing::Response(403, ErrorsBody("Unauthorized", kDenied));
+  });
+  adapters::auth::LwaOptions lwa;
+  lwa.token_endpoint = "https://lwa.example/auth/o2/token";
+  lwa.client_id = "client";
+  lwa.client_secret = "secret";
+  lwa.scope = "sellingpartnerapi::notifications";
+  adapters::auth::LwaTokenSource tokens(lwa, transport, clock);
+  adapters::policies::RetryPolicy policy;
+  policy.max_attempts = 3;
+  adapters::policies::RetryingOperation<Request, Response> op(
+      std::make_shared<DeleteSubscription>(TestEndpoints(), transport, tokens), policy,
+      adapters::policies::Idempotency::kIdempotent, clock, &DeleteSubscription::AlreadyDone,
+      [] { return 1.0; });
+  for (int call = 0; call < 4; ++call) {
+    std::optional<absl::StatusOr<Response>> result;
+    op.Start(adapters::operation::CallContext{clock.Now() + absl::Seconds(60), nullptr, nullptr},
+             AnyOfferChanged(), [&result](absl::StatusOr<Response> r) { result = std::move(r); });
+    for (int i = 0; i < 100 && !result.has_value(); ++i) clock.AdvanceBy(absl::Milliseconds(100));
+    ASSERT_TRUE(result.has_value());
+    EXPECT_EQ(result->status().code(), Code::kPermissionDenied);
+    clock.AdvanceBy(absl::Seconds(2));
+  }
+  // The first token, then its one replacement, kept while refused.
+  EXPECT_EQ(token_requests, 2);
 }
 
 }  // namespace

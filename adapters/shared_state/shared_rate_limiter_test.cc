@@ -44,6 +44,15 @@ class SharedRateLimiterTest : public ::testing::Test {
     options.reconnect_interval = absl::Milliseconds(50);
     redis_ = std::make_unique<RedisClient>(options);
     ASSERT_TRUE(WaitConnected(true));
+    AgeTheDataSet();
+  }
+
+  // As if Redis had kept its data for long: a missing bucket is full.
+  void AgeTheDataSet() {
+    absl::Notification done;
+    redis_->Command({"SET", "test:bucket:epoch", "0"},
+                    [&](absl::StatusOr<RedisReply>) { done.Notify(); });
+    ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
   }
 
   bool WaitConnected(bool connected) {
@@ -118,8 +127,60 @@ TEST_F(SharedRateLimiterTest, WithoutRedisEachReplicaKeepsToItsShareThenSharesAg
   ASSERT_TRUE(server_->Restart().ok());
   ASSERT_TRUE(WaitConnected(true));
   int before = fallbacks_;
-  EXPECT_TRUE(ReserveNow(*a, absl::ZeroDuration()).start);  // the shared bucket, fresh
+  // Shared again, from an empty bucket (this replica admitted a call alone,
+  // and Redis came back empty): one interval (250 ms at 4/s), not a burst.
+  EXPECT_FALSE(ReserveNow(*a, absl::ZeroDuration()).start);
+  auto shared = ReserveNow(*a, absl::Seconds(1));
+  ASSERT_TRUE(shared.start);
+  EXPECT_GT(*shared.start - absl::Now(), absl::Milliseconds(100));
   EXPECT_EQ(fallbacks_, before);
+}
+
+// Finding 2 of issue 24: Redis restarted empty handed out the full burst
+// again, though the provider's bucket had just been spent.
+TEST_F(SharedRateLimiterTest, ARedisThatCameBackEmptyHandsOutNoFreshBurst) {
+  auto a = Replica(10, 5), b = Replica(10, 5);
+  int admitted = 0;
+  for (int i = 0; i < 5; ++i) admitted += ReserveNow(i % 2 ? *a : *b, absl::ZeroDuration()).start ? 1 : 0;
+  EXPECT_GE(admitted, 5);
+  ASSERT_TRUE(server_->RestartEmpty().ok());
+  ASSERT_TRUE(WaitConnected(true));
+  absl::Time back = absl::Now();
+  // The buckets are gone; the data set is new: it fills from empty, one
+  // token per 100 ms, the whole burst only after 500 ms.
+  admitted = 0;
+  absl::Time first_start = absl::InfiniteFuture();
+  for (int i = 0; i < 5; ++i) {
+    auto decision = ReserveNow(i % 2 ? *a : *b, absl::Milliseconds(450));
+    if (decision.start) {
+      ++admitted;
+      first_start = std::min(first_start, *decision.start);
+    }
+  }
+  EXPECT_GT(first_start - back, absl::Milliseconds(50)) << "a fresh burst right after the restart";
+  EXPECT_LE(admitted, 5);
+  EXPECT_EQ(fallbacks_, 0);
+}
+
+TEST_F(SharedRateLimiterTest, AReplicaThatAdmittedCallsAloneEmptiesTheSharedBucketOnReturn) {
+  auto a = Replica(10, 4, /*replicas=*/2);  // share: 5/s, burst 2
+  // Redis stalls (its data stays): commands time out, the replica keeps to
+  // its share and admits calls the shared bucket never hears of.
+  server_->Pause();
+  int alone = 0;
+  for (int i = 0; i < 3; ++i) alone += ReserveNow(*a, absl::Milliseconds(400)).start ? 1 : 0;
+  EXPECT_GE(alone, 1);
+  EXPECT_GE(fallbacks_, 1);
+  absl::SleepFor(absl::Milliseconds(500));  // a full shared period: the stale bucket refilled
+  server_->Resume();
+  absl::Time give_up = absl::Now() + absl::Seconds(10);
+  adapters::policies::RateLimiter::Decision decision;
+  int before;
+  do {
+    before = fallbacks_;
+    decision = ReserveNow(*a, absl::ZeroDuration());
+  } while (fallbacks_ != before && absl::Now() < give_up);  // until Redis answers again
+  EXPECT_FALSE(decision.start) << "the shared bucket forgot what this replica admitted";
 }
 
 }  // namespace

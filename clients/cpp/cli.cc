@@ -52,15 +52,15 @@ std::string Quote(std::string_view text) {
 // retryDelaySeconds, fieldViolations when present.
 std::string ErrorJson(absl::Status const& status) {
   linkgateway::clients::cpp::ErrorDetails details = linkgateway::clients::cpp::Explain(status);
-  std::string out = absl::StrCat("{\"error\":{\"code\":",
-                                 Quote(absl::StatusCodeToString(details.code)),
-                                 ",\"message\":", Quote(details.message));
+  std::string out =
+      absl::StrCat("{\"error\":{\"code\":", Quote(absl::StatusCodeToString(details.code)),
+                   ",\"message\":", Quote(details.message));
   if (details.has_error_info) {
-    absl::StrAppend(&out, ",\"reason\":", Quote(details.reason), ",\"domain\":",
-                    Quote(details.domain), ",\"metadata\":{");
+    absl::StrAppend(&out, ",\"reason\":", Quote(details.reason),
+                    ",\"domain\":", Quote(details.domain), ",\"metadata\":{");
     absl::StrAppend(&out, absl::StrJoin(details.metadata, ",", [](std::string* s, auto const& kv) {
-                      absl::StrAppend(s, Quote(kv.first), ":", Quote(kv.second));
-                    }));
+      absl::StrAppend(s, Quote(kv.first), ":", Quote(kv.second));
+    }));
     out += "}";
     if (auto id = details.metadata.find("upstreamRequestId");
         id != details.metadata.end() && !id->second.empty()) {
@@ -174,8 +174,8 @@ std::optional<absl::Duration> ParseDuration(std::string const& text) {
   }
   std::string number = text.substr(0, end);
   std::string unit = end == std::string::npos ? "" : text.substr(end);
-  static auto const* const unit_seconds = new std::map<std::string, double>{
-      {"", 1}, {"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600}};
+  static auto const* const unit_seconds =
+      new std::map<std::string, double>{{"", 1}, {"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600}};
   auto factor = unit_seconds->find(unit);
   double seconds = 0;
   if (factor == unit_seconds->end() || !absl::SimpleAtod(number, &seconds) || seconds <= 0) {
@@ -193,8 +193,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   // --flag VALUE or --flag=VALUE; then VERB and an optional request.
-  std::map<std::string, std::string> flags = {{"--target", "127.0.0.1:50051"},
-                                              {"--timeout", "30"}};
+  std::map<std::string, std::string> flags = {{"--target", "127.0.0.1:50051"}, {"--timeout", "30"}};
   std::vector<std::string> const known = {"--target",    "--timeout",  "--ca-file",
                                           "--cert-file", "--key-file", "--token-file"};
   std::vector<std::string> positional;
@@ -230,8 +229,7 @@ int main(int argc, char** argv) {
   }
   std::optional<absl::Duration> timeout = ParseDuration(flags["--timeout"]);
   if (!timeout) {
-    return Usage("--timeout " + flags["--timeout"] +
-                 ": not a duration (e.g. 30, 30s, 500ms, 2m)");
+    return Usage("--timeout " + flags["--timeout"] + ": not a duration (e.g. 30, 30s, 500ms, 2m)");
   }
   std::string json = positional.size() > 1 ? positional[1] : "{}";
   if (json == "-") json.assign(std::istreambuf_iterator<char>(std::cin), {});

@@ -139,7 +139,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
 }
 
 Client::Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
-    : options_(std::move(options)), channel_(std::move(channel)),
+    : options_(std::move(options)),
+      channel_(std::move(channel)),
       registrations_(v1::RegistrationService::NewStub(channel_)),
       subscriptions_(v1::SubscriptionService::NewStub(channel_)),
       app_profiles_(v1::AppProfileService::NewStub(channel_)),
@@ -239,8 +240,7 @@ absl::Status Client::WatchUnlink(v1::WatchUnlinkRequest const& request,
 
 absl::StatusOr<google::longrunning::Operation> Client::GetOperation(
     google::longrunning::GetOperationRequest const& request, absl::Duration timeout) {
-  return Call(*operations_, &google::longrunning::Operations::Stub::GetOperation, request,
-              timeout);
+  return Call(*operations_, &google::longrunning::Operations::Stub::GetOperation, request, timeout);
 }
 
 absl::StatusOr<google::longrunning::ListOperationsResponse> Client::ListOperations(

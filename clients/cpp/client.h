@@ -19,11 +19,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "grpcpp/channel.h"
-#include "grpcpp/support/status.h"
 #include "google/longrunning/operations.grpc.pb.h"
 #include "google/protobuf/empty.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/support/status.h"
 #include "linkgateway/v1/app_profiles.grpc.pb.h"
 #include "linkgateway/v1/registrations.grpc.pb.h"
 #include "linkgateway/v1/subscriptions.grpc.pb.h"
@@ -101,8 +101,8 @@ class Client {
 
   // Unlink jobs: StartUnlink returns the job's operation at once (with a
   // fresh request_id unless the request has one, kept across attempts).
-  absl::StatusOr<google::longrunning::Operation> StartUnlink(
-      v1::StartUnlinkRequest const& request, absl::Duration timeout = {});
+  absl::StatusOr<google::longrunning::Operation> StartUnlink(v1::StartUnlinkRequest const& request,
+                                                             absl::Duration timeout = {});
   // Calls `on_update` with the job's metadata as it is, then after every
   // change; returns OK once the job is done. Not repeated on failure: the
   // caller watches again (or calls GetOperation).

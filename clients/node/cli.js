@@ -33,11 +33,17 @@ const VERBS = {
 const STREAMS = new Set(['watch-unlink']);
 const FLAGS = ['--target', '--timeout', '--ca-file', '--cert-file', '--key-file', '--token-file'];
 const HELP = 'linkgateway-node [--target HOST:PORT] [--timeout DURATION] [--ca-file F]\n' +
-             '                 [--cert-file F --key-file F] [--token-file F] VERB [\'REQUEST JSON\']\n' +
-             `VERB: ${Object.keys(VERBS).join(', ')}\n`;
+    '                 [--cert-file F --key-file F] [--token-file F] VERB [\'REQUEST JSON\']\n' +
+    `VERB: ${Object.keys(VERBS).join(', ')}\n`;
 // A number of seconds, or a number with one unit: 5, 5s, 2.5s, 500ms, 1m, 1h.
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
-const UNIT_SECONDS = {undefined: 1, ms: 0.001, s: 1, m: 60, h: 3600};
+const UNIT_SECONDS = {
+  undefined: 1,
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600
+};
 
 class UsageError extends Error {}
 
@@ -102,10 +108,16 @@ async function main(argv) {
   try {
     const read = (file) => file ? fs.readFileSync(file) : undefined;
     const token = flags['--token-file'] ?
-      fs.readFileSync(flags['--token-file'], 'utf8').split('\n')[0].trim() : undefined;
+        fs.readFileSync(flags['--token-file'], 'utf8').split('\n')[0].trim() :
+        undefined;
     gateway = connect(flags['--target'], {
-      tls: {ca: read(flags['--ca-file']), cert: read(flags['--cert-file']),
-            key: read(flags['--key-file'])}, token});
+      tls: {
+        ca: read(flags['--ca-file']),
+        cert: read(flags['--cert-file']),
+        key: read(flags['--key-file'])
+      },
+      token
+    });
   } catch (error) {
     process.stderr.write(`linkgateway-node: ${error.message}\n`);
     return EX_USAGE;
@@ -126,8 +138,8 @@ async function main(argv) {
     let answers;
     try {
       answers = STREAMS.has(verb) ?
-        gateway.watch(VERBS[verb], request, {deadlineSeconds: timeout}) :
-        [gateway.call(VERBS[verb], request, {deadlineSeconds: timeout})];
+          gateway.watch(VERBS[verb], request, {deadlineSeconds: timeout}) :
+          [gateway.call(VERBS[verb], request, {deadlineSeconds: timeout})];
     } catch (error) {
       process.stderr.write(`linkgateway-node: the request is not valid: ${error.message}\n`);
       return EX_USAGE;

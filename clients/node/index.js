@@ -22,15 +22,22 @@ const grpc = require('@grpc/grpc-js');
 const protobuf = require('protobufjs');
 
 const PROTO_FILES = [
-  'linkgateway/v1/registrations.proto', 'linkgateway/v1/subscriptions.proto',
-  'linkgateway/v1/app_profiles.proto', 'linkgateway/v1/unlink.proto',
-  'google/longrunning/operations.proto', 'google/rpc/status.proto',
-  'google/rpc/error_details.proto', 'grpc/health/v1/health.proto',
+  'linkgateway/v1/registrations.proto',
+  'linkgateway/v1/subscriptions.proto',
+  'linkgateway/v1/app_profiles.proto',
+  'linkgateway/v1/unlink.proto',
+  'google/longrunning/operations.proto',
+  'google/rpc/status.proto',
+  'google/rpc/error_details.proto',
+  'grpc/health/v1/health.proto',
 ];
 const SERVICES = [
-  'linkgateway.v1.RegistrationService', 'linkgateway.v1.SubscriptionService',
-  'linkgateway.v1.AppProfileService', 'linkgateway.v1.UnlinkService',
-  'google.longrunning.Operations', 'grpc.health.v1.Health',
+  'linkgateway.v1.RegistrationService',
+  'linkgateway.v1.SubscriptionService',
+  'linkgateway.v1.AppProfileService',
+  'linkgateway.v1.UnlinkService',
+  'google.longrunning.Operations',
+  'grpc.health.v1.Health',
 ];
 
 // Where the .proto files are: the package's own copy (npm pack puts the API's
@@ -48,8 +55,10 @@ function protoDirectories() {
 function fraction(nanos) {
   if (!nanos) return '';
   const digits = String(nanos).padStart(9, '0');
-  return '.' + (digits.endsWith('000000') ? digits.slice(0, 3)
-                                         : digits.endsWith('000') ? digits.slice(0, 6) : digits);
+  return '.' +
+      (digits.endsWith('000000')  ? digits.slice(0, 3) :
+           digits.endsWith('000') ? digits.slice(0, 6) :
+                                    digits);
 }
 function parseFraction(text) {
   return Number((text || '').padEnd(9, '0').slice(0, 9));
@@ -110,7 +119,12 @@ function loadRoot() {
 }
 
 const root = loadRoot();
-const JSON_OPTIONS = {longs: String, enums: String, bytes: String, json: true};
+const JSON_OPTIONS = {
+  longs: String,
+  enums: String,
+  bytes: String,
+  json: true
+};
 
 // method name -> {path, request type, response type, streaming}
 const METHODS = {};
@@ -135,7 +149,8 @@ function explain(error) {
   const details = {};
   for (const any of root.lookupType('google.rpc.Status').decode(raw).details) {
     const type = root.lookup(any.type_url.split('/').pop());
-    if (type instanceof protobuf.Type) details[type.fullName] = type.toObject(type.decode(any.value), JSON_OPTIONS);
+    if (type instanceof protobuf.Type)
+      details[type.fullName] = type.toObject(type.decode(any.value), JSON_OPTIONS);
   }
   const info = details['.google.rpc.ErrorInfo'];
   if (info) {
@@ -148,8 +163,9 @@ function explain(error) {
   if (retry) out.retryDelaySeconds = parseFloat(retry.retryDelay || '0');
   const bad = details['.google.rpc.BadRequest'];
   if (bad) {
-    out.fieldViolations = (bad.fieldViolations || []).map(
-        (v) => ({field: v.field || '', description: v.description || ''}));
+    out.fieldViolations =
+        (bad.fieldViolations ||
+         []).map((v) => ({field: v.field || '', description: v.description || ''}));
   }
   return out;
 }
@@ -222,8 +238,9 @@ function connect(target, {tls, token} = {}) {
       const p = prepare(method, request, deadlineSeconds);
       if (p.rpc.streaming) throw new Error(`${method} is a stream: use watch()`);
       return new Promise((resolve, reject) => {
-        client.makeUnaryRequest(p.rpc.path, p.serialize, p.deserialize, p.message, p.metadata,
-                                p.options, (error, response) => error ? reject(error) : resolve(response));
+        client.makeUnaryRequest(
+            p.rpc.path, p.serialize, p.deserialize, p.message, p.metadata, p.options,
+            (error, response) => error ? reject(error) : resolve(response));
       });
     },
     watch(method, request = {}, {deadlineSeconds = 30} = {}) {
@@ -231,11 +248,19 @@ function connect(target, {tls, token} = {}) {
       if (!p.rpc.streaming) throw new Error(`${method} is not a stream: use call()`);
       // grpc-js's readable stream is an async iterable; it throws the
       // call's error (with code and metadata) at the end.
-      return client.makeServerStreamRequest(p.rpc.path, p.serialize, p.deserialize, p.message,
-                                            p.metadata, p.options);
+      return client.makeServerStreamRequest(
+          p.rpc.path, p.serialize, p.deserialize, p.message, p.metadata, p.options);
     },
-    close() { client.close(); },
+    close() {
+      client.close();
+    },
   };
 }
 
-module.exports = {connect, explain, credentials, newRequestId, methods: Object.keys(METHODS), root};
+module.exports = {
+  connect,
+  explain,
+  credentials,
+  newRequestId,
+  methods : Object.keys(METHODS), root
+};

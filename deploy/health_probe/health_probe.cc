@@ -124,9 +124,10 @@ int main(int argc, char** argv) {
   std::string const service =
       request.service().empty() ? std::string("the server") : request.service();
   if (!status.ok()) {
-    std::printf("%s: %s: %s\n", service.c_str(),
-                absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())).c_str(),
-                status.error_message().c_str());
+    std::printf(
+        "%s: %s: %s\n", service.c_str(),
+        absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())).c_str(),
+        status.error_message().c_str());
     return kNotServing;
   }
   std::printf("%s: %s\n", service.c_str(),

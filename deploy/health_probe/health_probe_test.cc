@@ -20,11 +20,11 @@
 namespace linkgateway::deploy::health_probe {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using linkgateway::tests::testing::ChildProcess;
 using linkgateway::tests::testing::Completed;
 using linkgateway::tests::testing::RunfilePath;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 Completed Probe(std::vector<std::string> args) {
   args.insert(args.begin(), RunfilePath("deploy/health_probe/linkgateway-health"));
@@ -48,8 +48,8 @@ TEST(HealthProbeTest, ServingGatewayExitsZero) {
 TEST(HealthProbeTest, ProviderWithoutCredentialsIsNotServing) {
   auto gateway = linkgateway::tests::testing::StartGateway({});
   ASSERT_TRUE(gateway.ok()) << gateway.status();
-  Completed done = Probe({"--address=" + (*gateway)->address(),
-                          "--service=linkgateway.provider.imiconnect"});
+  Completed done =
+      Probe({"--address=" + (*gateway)->address(), "--service=linkgateway.provider.imiconnect"});
   EXPECT_EQ(done.exit_code, 1) << done.output;
   EXPECT_EQ(done.output, "linkgateway.provider.imiconnect: NOT_SERVING\n");
 }
@@ -84,8 +84,8 @@ TEST(HealthProbeTest, UnreadableFileIsAUsageError) {
   Completed done = Probe({"--address=127.0.0.1:1", "--ca_file=/nonexistent/ca.pem"});
   EXPECT_EQ(done.exit_code, 2) << done.output;
   EXPECT_THAT(done.output, HasSubstr("--ca_file: cannot read /nonexistent/ca.pem"));
-  done = Probe({"--address=127.0.0.1:1", "--cert_file=" + RunfilePath(
-                                                             "deploy/health_probe/BUILD.bazel")});
+  done = Probe(
+      {"--address=127.0.0.1:1", "--cert_file=" + RunfilePath("deploy/health_probe/BUILD.bazel")});
   EXPECT_EQ(done.exit_code, 2) << done.output;
 }
 
@@ -101,7 +101,7 @@ class TlsHealthProbeTest : public ::testing::Test {
     ASSERT_TRUE(certs.ok()) << certs.status();
     certs_ = *certs;
     auto client = linkgateway::tests::testing::MakeCertificate(certs_, "probe", "/CN=probe",
-                                                        "URI:spiffe://example.org/probe");
+                                                               "URI:spiffe://example.org/probe");
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = *client;
     // A token file line: principal, salt, sha256(salt || token), in hex.
@@ -140,8 +140,8 @@ class TlsHealthProbeTest : public ::testing::Test {
 };
 
 TEST_F(TlsHealthProbeTest, ClientCertificateIsServing) {
-  Completed done = Probe(Args({"--ca_file=" + certs_.ca_cert, "--cert_file=" + client_.cert,
-                               "--key_file=" + client_.key}));
+  Completed done = Probe(Args(
+      {"--ca_file=" + certs_.ca_cert, "--cert_file=" + client_.cert, "--key_file=" + client_.key}));
   EXPECT_EQ(done.exit_code, 0) << done.output;
 }
 

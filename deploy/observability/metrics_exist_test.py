@@ -27,9 +27,6 @@ DASHBOARD = os.path.join(HERE, "grafana", "linkgateway.json")
 # Proposed names, not exported by the gateway yet. Each is used by a rule or
 # a panel so the kit is ready when it lands; none may hide a typo.
 PENDING = {
-    # A gauge per dependency (dependency="shared_state", "job_store",
-    # "audit"): 1 while it answers (issue 24).
-    "linkgateway_dependency_up",
     # The serving certificate's notAfter (security.tls.cert_file), Unix
     # seconds, label certificate="server" (issue 27).
     "linkgateway_tls_certificate_expiry_timestamp_seconds",

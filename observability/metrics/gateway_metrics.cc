@@ -81,6 +81,17 @@ GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> 
           "(rate_limit: its share of the rate; token: its own token fetch; idempotency: its "
           "own records).",
           {"what"})),
+      idempotency_refusals_(registry_.AddCounter(
+          "linkgateway_idempotency_refusals_total",
+          "Deletes refused, nothing sent, because their request_id could not be checked, by "
+          "reason (IDEMPOTENCY_UNAVAILABLE: the records are out of reach; "
+          "REQUEST_ID_UNVERIFIABLE: records were lost and this id has none).",
+          {"reason"})),
+      dependency_up_(registry_.AddGauge(
+          "linkgateway_dependency_up",
+          "1 while a dependency answers as it should (its health service "
+          "linkgateway.dependency.<name> is SERVING): shared_state, job_store, audit_trail.",
+          {"dependency"})),
       audit_records_(
           registry_
               .AddCounter("linkgateway_audit_records_total", "Audit records written and flushed.")
@@ -202,9 +213,18 @@ void GatewayMetrics::SharedStateFallback(absl::string_view what) {
   shared_state_fallbacks_.With({std::string(what)}).Increment();
 }
 
+void GatewayMetrics::IdempotencyRefused(absl::string_view reason) {
+  idempotency_refusals_.With({std::string(reason)}).Increment();
+}
+
+void GatewayMetrics::SetDependencyUp(absl::string_view dependency, bool up) {
+  dependency_up_.With({std::string(dependency)}).Set(up ? 1 : 0);
+}
+
 void GatewayMetrics::SetSharedStateReader(std::function<bool()> connected) {
   registry_.AddCallbackGauge("linkgateway_shared_state_connected",
-                             "1 while the connection to Redis (shared_state) is up.",
+                             "1 while the connection to Redis (shared_state) is up and "
+                             "authenticated.",
                              [connected = std::move(connected)] { return connected() ? 1.0 : 0.0; });
 }
 

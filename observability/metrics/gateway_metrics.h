@@ -82,8 +82,15 @@ class GatewayMetrics {
   // Shared state (Redis) was unreachable and `what` ("rate_limit", "token",
   // "idempotency") fell back to this replica's own.
   void SharedStateFallback(absl::string_view what);
-  // Whether Redis is connected, read when scraped (unset: the gauge is absent).
+  // Whether Redis is connected (and authenticated), read when scraped
+  // (unset: the gauge is absent).
   void SetSharedStateReader(std::function<bool()> connected);
+  // A delete refused because its request_id could not be checked (reason
+  // IDEMPOTENCY_UNAVAILABLE, REQUEST_ID_UNVERIFIABLE).
+  void IdempotencyRefused(absl::string_view reason);
+  // Whether a dependency ("shared_state", "job_store", "audit_trail") is up,
+  // as its health check last found it.
+  void SetDependencyUp(absl::string_view dependency, bool up);
   Counter& access_log_dropped() { return access_log_dropped_; }
   // Unlink jobs: a step's final state, a durable store write, steps in flight.
   void UnlinkStepFinished(absl::string_view provider, absl::string_view state);
@@ -109,6 +116,8 @@ class GatewayMetrics {
   Family<Counter>& rate_limit_rejections_;
   Family<Counter>& token_fetches_;
   Family<Counter>& shared_state_fallbacks_;
+  Family<Counter>& idempotency_refusals_;
+  Family<Gauge>& dependency_up_;
   Counter& audit_records_;
   Counter& audit_failures_;
   Counter& audit_refusals_dropped_;

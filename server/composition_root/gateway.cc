@@ -35,17 +35,31 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(config::GatewayConfig co
 
   auto const& registry = gateway->providers_->registry();
   // Unlink jobs: their methods join the providers' in the one method set.
-  auto unlink_jobs = [&registry](
+  unlink::UnlinkJobs* jobs = nullptr;  // owned by the server
+  auto unlink_jobs = [&registry, &jobs](
                          config::GatewayConfig const& config, call::Pipeline const& pipeline,
                          call::MethodSet& methods) -> absl::StatusOr<std::shared_ptr<void>> {
-    auto jobs = unlink::UnlinkJobs::Create(config, pipeline, methods, registry);
-    if (!jobs.ok()) return jobs.status();
-    return std::shared_ptr<void>(*std::move(jobs));
+    auto created = unlink::UnlinkJobs::Create(config, pipeline, methods, registry);
+    if (!created.ok()) return created.status();
+    jobs = created->get();
+    return std::shared_ptr<void>(*std::move(created));
   };
   auto server = GatewayServer::Start(config, registry, gateway->metrics_,
                                      &gateway->shared_state_->idempotency(), unlink_jobs);
   if (!server.ok()) return server.status();
   gateway->server_ = *std::move(server);
+
+  // Health per dependency (the server watches the audit trail itself); the
+  // job methods are only as healthy as their store.
+  auto& dependencies = gateway->server_->dependencies();
+  if (gateway->shared_state_->redis() != nullptr) {
+    dependencies.Add("shared_state",
+                     [state = gateway->shared_state_.get()] { return state->health(); });
+  }
+  if (jobs != nullptr) {
+    dependencies.Add(
+        "job_store", [jobs] { return jobs->ProbeStore(); }, jobs->services());
+  }
 
   audit::ExportAuditMetrics(gateway->metrics_.registry(), gateway->server_->audit());
 

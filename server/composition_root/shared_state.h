@@ -1,7 +1,12 @@
 // The state a gateway shares with its replicas (config shared_state): the
 // Redis connection, the rate limits and upstream tokens kept there, and the
-// idempotency records, with this replica's own as the fallback. Without
+// idempotency records (this replica's own kept beside them). Without
 // shared_state: this replica's own only, and no Redis.
+//
+// A Redis that refuses the password (or asks for one that is not set) at
+// start-up stops the start: Create fails saying so. One that is unreachable
+// does not: the gateway starts, reconnects with backoff, and health() says
+// what is wrong meanwhile.
 #ifndef LINKGATEWAY_SERVER_COMPOSITION_ROOT_SHARED_STATE_H_
 #define LINKGATEWAY_SERVER_COMPOSITION_ROOT_SHARED_STATE_H_
 
@@ -27,6 +32,12 @@ class SharedState final : public adapters::provider::SharedLimits {
   // Fails (naming the key) when the Redis password cannot be read.
   static absl::StatusOr<std::unique_ptr<SharedState>> Create(
       config::GatewayConfig const& config, observability::metrics::GatewayMetrics& metrics);
+  ~SharedState() override;
+
+  // OK without shared_state, or while Redis answers and its request_id
+  // records are vouched for; otherwise why not. Cheap, from any thread: the
+  // dependency health "shared_state".
+  absl::Status health() const;
 
   // Null without shared_state.
   adapters::shared_state::RedisClient* redis() { return redis_.get(); }
@@ -47,6 +58,7 @@ class SharedState final : public adapters::provider::SharedLimits {
   explicit SharedState(observability::metrics::GatewayMetrics& metrics) : metrics_(metrics) {}
 
   observability::metrics::GatewayMetrics& metrics_;
+  // Destroyed last but one (see ~SharedState): what uses Redis comes first.
   std::unique_ptr<adapters::shared_state::RedisClient> redis_;
   std::string key_prefix_;
   int replicas_ = 1;

@@ -18,6 +18,12 @@ struct IdempotencyKey {
   std::string caller;      // the principal; "" when anonymous
   std::string method;      // "/linkgateway.v1.RegistrationService/DeleteRegistration"
   std::string request_id;  // the caller's UUID
+  // Not part of the identity: a second delete of this target changes
+  // nothing and its answer proves the end state (the provider is in
+  // ProviderRegistry::repeatable_deletes). A store that cannot check the
+  // records (unreachable, or lost lately) may then let the call go ahead on
+  // this replica's own record instead of refusing it.
+  bool repeat_is_harmless = false;
   // One string, unambiguous (lengths before the free-form parts).
   std::string String() const;
 };

@@ -69,6 +69,28 @@ void MemoryIdempotencyStore::Abandon(IdempotencyKey const& key) {
   Erase(key.String());
 }
 
+std::optional<IdempotencyRecord> MemoryIdempotencyStore::Find(IdempotencyKey const& key) {
+  absl::MutexLock lock(&mu_);
+  std::string id = key.String();
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return std::nullopt;
+  if (it->second.expires <= now_()) {
+    Erase(id);
+    return std::nullopt;
+  }
+  return it->second.record;
+}
+
+std::vector<MemoryIdempotencyStore::Kept> MemoryIdempotencyStore::Finished() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<Kept> kept;
+  absl::Time now = now_();
+  for (auto const& [key, entry] : entries_) {
+    if (entry.record.done() && entry.expires > now) kept.push_back({key, entry.record, entry.expires});
+  }
+  return kept;
+}
+
 std::size_t MemoryIdempotencyStore::size() const {
   absl::MutexLock lock(&mu_);
   return entries_.size();

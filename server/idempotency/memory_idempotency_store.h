@@ -1,13 +1,16 @@
 // The in-process IdempotencyStore: bounded (least recently used records go
-// first) and expiring. What a single gateway uses, and what a replica falls
-// back to while Redis is unreachable.
+// first) and expiring. What a single gateway uses, and what a replica sharing
+// Redis keeps of its own records (to answer its own retries, and to give
+// them back to a Redis that lost them).
 #ifndef LINKGATEWAY_SERVER_IDEMPOTENCY_MEMORY_IDEMPOTENCY_STORE_H_
 #define LINKGATEWAY_SERVER_IDEMPOTENCY_MEMORY_IDEMPOTENCY_STORE_H_
 
 #include <cstddef>
 #include <functional>
 #include <list>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -30,6 +33,19 @@ class MemoryIdempotencyStore final : public IdempotencyStore {
   void Abandon(IdempotencyKey const& key) override ABSL_LOCKS_EXCLUDED(mu_);
 
   std::size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // What `key` holds (a claim or a record), without claiming it.
+  std::optional<linkgateway::state::v1::IdempotencyRecord> Find(IdempotencyKey const& key)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Every finished record still kept: its key (IdempotencyKey::String()),
+  // the record and until when it is kept.
+  struct Kept {
+    std::string key;
+    linkgateway::state::v1::IdempotencyRecord record;
+    absl::Time expires;
+  };
+  std::vector<Kept> Finished() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Entry {

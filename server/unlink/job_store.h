@@ -82,6 +82,13 @@ class JobStore {
 
   // Forgets finished jobs updated before `before`; how many.
   virtual absl::StatusOr<int> Purge(absl::Time before) = 0;
+
+  // Whether the store answers as it should, asked now: OK, or what is wrong
+  // (unreachable, stalled, replaced or damaged). Bounded by the store's own
+  // timeouts and never behind a call in progress, so the dependency health
+  // (linkgateway.dependency.job_store) can ask it every second from a thread
+  // of its own.
+  virtual absl::Status Probe() { return absl::OkStatus(); }
 };
 
 }  // namespace linkgateway::server::unlink

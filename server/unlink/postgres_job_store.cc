@@ -1,15 +1,21 @@
 #include "server/unlink/postgres_job_store.h"
 
 #include <endian.h>
+#include <poll.h>
 #include <postgresql/libpq-fe.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
+#include "observability/log/log.h"
 
 namespace linkgateway::server::unlink {
 
@@ -75,10 +81,82 @@ class PostgresJobStore::Result {
   PGresult* result_;
 };
 
-absl::StatusOr<std::unique_ptr<PostgresJobStore>> PostgresJobStore::Open(std::string conninfo) {
-  std::unique_ptr<PostgresJobStore> store(new PostgresJobStore(std::move(conninfo)));
+namespace {
+
+// The server's notices are not the gateway's business on stderr.
+void QuietNotices(void*, char const* message) {
+  observability::log::Debug("unlink job store (PostgreSQL): ", message);
+}
+
+std::int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
+
+// Sends `sql` on `conn` and waits for every result until `deadline`; the
+// last good result, or the first error. False in `answered` when the server
+// said nothing in time (the caller drops the connection).
+absl::StatusOr<PGresult*> Exchange(PGconn* conn, char const* sql,
+                                   std::vector<char const*> const& values,
+                                   std::vector<int> const& lengths,
+                                   std::vector<int> const& formats, absl::Time deadline,
+                                   bool& answered) {
+  answered = true;
+  int sent = values.empty()
+                 ? PQsendQuery(conn, sql)
+                 : PQsendQueryParams(conn, sql, static_cast<int>(values.size()), nullptr,
+                                     values.data(), lengths.data(), formats.data(),
+                                     /*resultFormat=*/1);
+  if (sent == 0) return absl::UnavailableError(PQerrorMessage(conn));
+  PGresult* last = nullptr;
+  PGresult* error = nullptr;
+  auto give_up = [&](absl::Status status) -> absl::StatusOr<PGresult*> {
+    PQclear(last);
+    PQclear(error);
+    return status;
+  };
+  for (;;) {
+    while (PQisBusy(conn)) {
+      std::int64_t remaining = absl::ToInt64Milliseconds(deadline - absl::Now());
+      if (remaining <= 0) {
+        answered = false;
+        return give_up(absl::DeadlineExceededError("no answer"));
+      }
+      pollfd fd{PQsocket(conn), POLLIN, 0};
+      int ready = poll(&fd, 1, static_cast<int>(std::min<std::int64_t>(remaining, INT_MAX)));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) {
+        answered = false;
+        return give_up(absl::DeadlineExceededError("no answer"));
+      }
+      if (PQconsumeInput(conn) == 0) return give_up(absl::UnavailableError(PQerrorMessage(conn)));
+    }
+    PGresult* result = PQgetResult(conn);
+    if (result == nullptr) break;
+    ExecStatusType status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      if (error == nullptr) {
+        error = result;
+      } else {
+        PQclear(result);
+      }
+    } else {
+      PQclear(last);
+      last = result;
+    }
+  }
+  if (error != nullptr) {
+    std::string message = PQresultErrorMessage(error);
+    return give_up(absl::UnavailableError(message));
+  }
+  if (last == nullptr) return absl::UnavailableError("no result");
+  return last;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PostgresJobStore>> PostgresJobStore::Open(std::string conninfo,
+                                                                         PostgresOptions options) {
+  std::unique_ptr<PostgresJobStore> store(new PostgresJobStore(std::move(conninfo), options));
   absl::MutexLock lock(&store->mu_);
-  if (absl::Status connected = store->Connect(); !connected.ok()) return connected;
+  if (absl::Status connected = store->Connect(store->conn_); !connected.ok()) return connected;
   // Replicas starting together may race to create the schema: one at a time.
   auto created = store->InTransaction<bool>([&]() -> absl::StatusOr<bool> {
     auto locked = store->Run("SELECT pg_advisory_xact_lock(7157382201)", {});
@@ -92,28 +170,54 @@ absl::StatusOr<std::unique_ptr<PostgresJobStore>> PostgresJobStore::Open(std::st
 }
 
 PostgresJobStore::~PostgresJobStore() {
+  {
+    absl::MutexLock lock(&probe_mu_);
+    PQfinish(probe_conn_);
+  }
   absl::MutexLock lock(&mu_);
   PQfinish(conn_);
 }
 
-absl::Status PostgresJobStore::Connect() {
-  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return absl::OkStatus();
-  PQfinish(conn_);
-  conn_ = PQconnectdb(conninfo_.c_str());
-  if (PQstatus(conn_) != CONNECTION_OK) {
+absl::Status PostgresJobStore::Connect(PGconn*& conn) {
+  if (conn != nullptr && PQstatus(conn) == CONNECTION_OK) return absl::OkStatus();
+  PQfinish(conn);
+  // Ours first: what the connection string says wins (libpq reads the
+  // arrays in order, and expands `dbname` when it is a connection string).
+  std::string timeout = absl::StrCat(
+      std::max<std::int64_t>(2, absl::ToInt64Seconds(absl::Ceil(options_.connect_timeout,
+                                                                absl::Seconds(1)))));
+  char const* keywords[] = {"connect_timeout", "dbname", nullptr};
+  char const* values[] = {timeout.c_str(), conninfo_.c_str(), nullptr};
+  conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  if (PQstatus(conn) != CONNECTION_OK) {
     // libpq's message names the host and the reason, never the password.
-    std::string message = PQerrorMessage(conn_);
-    PQfinish(conn_);
-    conn_ = nullptr;
+    std::string message = PQerrorMessage(conn);
+    PQfinish(conn);
+    conn = nullptr;
     return absl::UnavailableError(
         absl::StrCat("unlink job store (PostgreSQL) unreachable: ", message));
   }
+  PQsetNoticeProcessor(conn, &QuietNotices, nullptr);
+  std::string set = absl::StrCat("SET statement_timeout = ",
+                                 absl::ToInt64Milliseconds(options_.statement_timeout),
+                                 "; SET client_min_messages = warning");
+  bool answered = true;
+  auto result = Exchange(conn, set.c_str(), {}, {}, {},
+                         absl::Now() + options_.connect_timeout, answered);
+  if (!result.ok()) {
+    PQfinish(conn);
+    conn = nullptr;
+    return absl::UnavailableError(absl::StrCat(
+        "unlink job store (PostgreSQL): cannot set the statement timeout: ",
+        answered ? result.status().message() : "no answer"));
+  }
+  PQclear(*result);
   return absl::OkStatus();
 }
 
-absl::StatusOr<PostgresJobStore::Result> PostgresJobStore::Run(char const* sql,
-                                                               std::vector<Param> const& params) {
-  if (absl::Status connected = Connect(); !connected.ok()) return connected;
+absl::StatusOr<PostgresJobStore::Result> PostgresJobStore::Execute(
+    PGconn*& conn, char const* sql, std::vector<Param> const& params) {
+  if (absl::Status connected = Connect(conn); !connected.ok()) return connected;
   std::vector<char const*> values;
   std::vector<int> lengths;
   std::vector<int> formats;
@@ -122,40 +226,61 @@ absl::StatusOr<PostgresJobStore::Result> PostgresJobStore::Run(char const* sql,
     lengths.push_back(static_cast<int>(p.value.size()));
     formats.push_back(p.binary ? 1 : 0);
   }
+  // The server ends a statement at statement_timeout; one that cannot even
+  // say so (stopped, cut off) is given up a second later.
+  absl::Duration limit = options_.statement_timeout + absl::Seconds(1);
+  bool answered = true;
   // No parameters: a script of several statements (the schema).
-  Result result(params.empty() ? PQexec(conn_, sql)
-                               : PQexecParams(conn_, sql, static_cast<int>(params.size()),
-                                              nullptr, values.data(), lengths.data(),
-                                              formats.data(), /*resultFormat=*/1));
-  auto status = result.status();
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    std::string message = PQerrorMessage(conn_);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      return absl::UnavailableError(
-          absl::StrCat("unlink job store (PostgreSQL) connection lost: ", message));
-    }
-    return absl::UnavailableError(absl::StrCat("unlink job store (PostgreSQL): ", message));
+  auto result = Exchange(conn, sql, values, lengths, formats, absl::Now() + limit, answered);
+  if (!answered) {
+    PQfinish(conn);
+    conn = nullptr;
+    return absl::UnavailableError(absl::StrCat(
+        "unlink job store (PostgreSQL): no answer within ", absl::FormatDuration(limit),
+        "; the connection was dropped"));
   }
+  if (!result.ok()) {
+    if (PQstatus(conn) != CONNECTION_OK) {
+      PQfinish(conn);
+      conn = nullptr;
+      return absl::UnavailableError(absl::StrCat(
+          "unlink job store (PostgreSQL) connection lost: ", result.status().message()));
+    }
+    return absl::UnavailableError(
+        absl::StrCat("unlink job store (PostgreSQL): ", result.status().message()));
+  }
+  return Result(*result);
+}
+
+absl::StatusOr<PostgresJobStore::Result> PostgresJobStore::Run(char const* sql,
+                                                               std::vector<Param> const& params) {
+  busy_since_us_.store(NowMicros());
+  auto result = Execute(conn_, sql, params);
+  busy_since_us_.store(INT64_MAX);
   return result;
+}
+
+absl::Status PostgresJobStore::Probe() {
+  std::int64_t since = busy_since_us_.load();
+  absl::Duration waited = absl::Microseconds(NowMicros() - since);
+  if (since != INT64_MAX && waited > options_.statement_timeout + absl::Seconds(1)) {
+    return absl::UnavailableError(
+        absl::StrCat("unlink job store (PostgreSQL): a call has waited ",
+                     absl::FormatDuration(absl::Trunc(waited, absl::Seconds(1))),
+                     " for an answer"));
+  }
+  absl::MutexLock lock(&probe_mu_);
+  return Execute(probe_conn_, "SELECT 1 FROM unlink_jobs LIMIT 1", {}).status();
 }
 
 template <typename T, typename Body>
 absl::StatusOr<T> PostgresJobStore::InTransaction(Body body) {
-  if (absl::Status connected = Connect(); !connected.ok()) return connected;
-  PGresult* begin = PQexec(conn_, "BEGIN");
-  bool began = PQresultStatus(begin) == PGRES_COMMAND_OK;
-  PQclear(begin);
-  if (!began) {
-    return absl::UnavailableError(
-        absl::StrCat("unlink job store (PostgreSQL): ", PQerrorMessage(conn_)));
-  }
+  if (auto began = Run("BEGIN", {}); !began.ok()) return began.status();
   absl::StatusOr<T> result = body();
-  PGresult* end = PQexec(conn_, result.ok() ? "COMMIT" : "ROLLBACK");
-  bool ended = PQresultStatus(end) == PGRES_COMMAND_OK;
-  PQclear(end);
-  if (result.ok() && !ended) {
+  auto ended = Run(result.ok() ? "COMMIT" : "ROLLBACK", {});
+  if (result.ok() && !ended.ok()) {
     return absl::UnavailableError(
-        absl::StrCat("unlink job store (PostgreSQL): commit failed: ", PQerrorMessage(conn_)));
+        absl::StrCat("unlink job store (PostgreSQL): commit failed: ", ended.status().message()));
   }
   return result;
 }

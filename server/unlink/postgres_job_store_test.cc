@@ -72,5 +72,50 @@ TEST(PostgresJobStoreTest, AnUnreachableServerIsUnavailableWithoutThePassword) {
   EXPECT_EQ(store.status().message().find("s3cret-never-shown"), std::string::npos);
 }
 
+// Finding 7 of issue 24: the schema's CREATE ... IF NOT EXISTS made
+// PostgreSQL send a NOTICE per object at every start, printed on stderr.
+TEST(PostgresJobStoreTest, StartingAgainIsQuiet) {
+  std::string conninfo = FreshDatabase();
+  ASSERT_TRUE(PostgresJobStore::Open(conninfo).ok());
+  ::testing::internal::CaptureStderr();
+  auto again = PostgresJobStore::Open(conninfo);
+  std::string printed = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(printed.find("NOTICE"), std::string::npos) << printed;
+}
+
+// A server that answers nothing (stopped) costs a call its statement
+// timeout and a second, not for ever; the store is usable once it is back.
+TEST(PostgresJobStoreTest, AStalledServerFailsCallsWithinTheStatementTimeout) {
+  auto server = tests::testing::PostgresServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  PostgresOptions options;
+  options.connect_timeout = absl::Seconds(2);
+  options.statement_timeout = absl::Seconds(1);
+  auto store = PostgresJobStore::Open((*server)->conninfo(), options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Create(MakeJob("operations/unlink/a", "svc", "", 1), "r1",
+                               absl::Now() + absl::Seconds(30))
+                  .ok());
+  EXPECT_TRUE((*store)->Probe().ok());
+  (*server)->Pause();
+  absl::Time start = absl::Now();
+  auto stalled = (*store)->Get("operations/unlink/a");
+  absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(stalled.status().code(), absl::StatusCode::kUnavailable) << stalled.status();
+  EXPECT_LT(took, absl::Seconds(6));
+  absl::Status probe = (*store)->Probe();
+  EXPECT_FALSE(probe.ok());
+  (*server)->Resume();
+  absl::Time give_up = absl::Now() + absl::Seconds(20);
+  absl::StatusOr<std::optional<StoredJob>> back;
+  do {
+    back = (*store)->Get("operations/unlink/a");
+  } while (!back.ok() && absl::Now() < give_up);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->has_value());
+  EXPECT_TRUE((*store)->Probe().ok());
+}
+
 }  // namespace
 }  // namespace linkgateway::server::unlink

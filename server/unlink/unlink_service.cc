@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -51,7 +53,10 @@ absl::StatusOr<std::unique_ptr<UnlinkJobs>> UnlinkJobs::Create(
   if (unlink.has_postgres()) {
     auto conninfo = config::ResolveSecret(unlink.postgres(), "unlink.postgres");
     if (!conninfo.ok()) return conninfo.status();
-    store = PostgresJobStore::Open(*std::move(conninfo));
+    PostgresOptions postgres;
+    postgres.connect_timeout = config::ToDuration(unlink.postgres_connect_timeout());
+    postgres.statement_timeout = config::ToDuration(unlink.postgres_statement_timeout());
+    store = PostgresJobStore::Open(*std::move(conninfo), postgres);
     if (store.ok()) log::Info("unlink jobs are kept in PostgreSQL (unlink.postgres)");
   } else {
     std::string directory = unlink.state_directory();
@@ -84,7 +89,13 @@ absl::StatusOr<std::unique_ptr<UnlinkJobs>> UnlinkJobs::Create(
   options.metrics = &pipeline.serving().metrics;
   jobs->engine_ = std::make_unique<UnlinkEngine>(*jobs->store_, pipeline, methods, providers,
                                                  std::move(options));
+  std::vector<std::string> before = methods.ServiceNames();
   AddJobMethods(*jobs->engine_, methods);
+  for (auto const& name : methods.ServiceNames()) {
+    if (std::find(before.begin(), before.end(), name) == before.end()) {
+      jobs->services_.push_back(name);
+    }
+  }
   jobs->engine_->StartBackgroundWork();
   return jobs;
 }

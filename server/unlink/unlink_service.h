@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "adapters/operation/provider_registry.h"
@@ -27,12 +29,19 @@ class UnlinkJobs {
       adapters::operation::ProviderRegistry const& providers);
   ~UnlinkJobs();
 
+  // Whether the job store answers now (for the job_store dependency
+  // health); bounded by the store's own timeouts.
+  absl::Status ProbeStore() { return store_->Probe(); }
+  // The services of the job methods: only as healthy as the store.
+  std::vector<std::string> const& services() const { return services_; }
+
  private:
   UnlinkJobs() = default;
 
   std::unique_ptr<JobStore> store_;
   std::filesystem::path temporary_;  // removed at exit; empty when none
   std::unique_ptr<UnlinkEngine> engine_;
+  std::vector<std::string> services_;
 };
 
 }  // namespace linkgateway::server::unlink

@@ -57,9 +57,8 @@ class AuditedMethods {
     EXPECT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     server::methods::AddProviderMethods(providers_, methods_);
-    engine_ = std::make_unique<server::unlink::UnlinkEngine>(*store_, pipeline_, methods_,
-                                                             providers_,
-                                                             server::unlink::EngineOptions{});
+    engine_ = std::make_unique<server::unlink::UnlinkEngine>(
+        *store_, pipeline_, methods_, providers_, server::unlink::EngineOptions{});
     server::unlink::AddJobMethods(*engine_, methods_);
   }
 
@@ -153,11 +152,10 @@ class AuditEveryOutcomeTest : public ::testing::Test {
     grpc::ByteBuffer in(&slice, 1), out;
     grpc::Status status;
     absl::Notification done;
-    stub.UnaryCall(&context, method.path(), grpc::StubOptions(), &in, &out,
-                   [&](grpc::Status s) {
-                     status = std::move(s);
-                     done.Notify();
-                   });
+    stub.UnaryCall(&context, method.path(), grpc::StubOptions(), &in, &out, [&](grpc::Status s) {
+      status = std::move(s);
+      done.Notify();
+    });
     EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
     if (status.ok() && answer != nullptr) {
       std::vector<grpc::Slice> slices;
@@ -176,10 +174,10 @@ class AuditEveryOutcomeTest : public ::testing::Test {
     for (auto const* method : methods.All()) {
       if (method->path() != "/linkgateway.v1.UnlinkService/StartUnlink") continue;
       std::string answer;
-      grpc::Status status = Call(
-          *method, kOpsToken,
-          R"({"targets": [{"smsVoiceRegistration": {"registrationId": "reg-for-a-job"}}]})",
-          &answer);
+      grpc::Status status =
+          Call(*method, kOpsToken,
+               R"({"targets": [{"smsVoiceRegistration": {"registrationId": "reg-for-a-job"}}]})",
+               &answer);
       EXPECT_TRUE(status.ok()) << status.error_message();
       auto at = answer.find("operations/unlink/");
       return at == std::string::npos ? "" : answer.substr(at, answer.find('"', at) - at);
@@ -206,7 +204,9 @@ class AuditEveryOutcomeTest : public ::testing::Test {
     std::string start_dry =
         R"({"validateOnly": true, "targets": [{"smsVoiceRegistration": {"registrationId": "reg-9"}}]})";
     std::string id = "3f2a8c0e-5b7d-4e1f-9a6c-2d4b8e0f1a3c";
-    auto named = [](std::string const& name) { return absl::StrCat(R"({"name": ")", name, R"("})"); };
+    auto named = [](std::string const& name) {
+      return absl::StrCat(R"({"name": ")", name, R"("})");
+    };
     using C = grpc::StatusCode;
     return {
         {"/linkgateway.v1.RegistrationService/DeleteRegistration",
@@ -264,12 +264,13 @@ class AuditEveryOutcomeTest : public ::testing::Test {
 };
 
 TEST_F(AuditEveryOutcomeTest, EveryAuditedMethodRecordsEveryOutcomeOnceBeforeItsAnswer) {
-  ASSERT_TRUE(env_->Control(Emulator::kSmsVoice, "registrations",
-                            R"({"RegistrationId": "reg-seeded"})")
-                  .ok());
-  ASSERT_TRUE(env_->Control("subscriptions",
-                            R"({"notificationType":"ANY_OFFER_CHANGED","subscriptionId":"sub-seeded"})")
-                  .ok());
+  ASSERT_TRUE(
+      env_->Control(Emulator::kSmsVoice, "registrations", R"({"RegistrationId": "reg-seeded"})")
+          .ok());
+  ASSERT_TRUE(
+      env_->Control("subscriptions",
+                    R"({"notificationType":"ANY_OFFER_CHANGED","subscriptionId":"sub-seeded"})")
+          .ok());
   ASSERT_TRUE(env_->Control(Emulator::kImiconnect, "profiles",
                             R"({"appId":"app-1","customerId":"cust-seeded","deviceId":"dev-1"})")
                   .ok());
@@ -281,10 +282,10 @@ TEST_F(AuditEveryOutcomeTest, EveryAuditedMethodRecordsEveryOutcomeOnceBeforeIts
   for (auto const* method : methods.All()) {
     audited.push_back(method->path());
     auto listed = cases.find(method->path());
-    ASSERT_NE(listed, cases.end()) << method->path()
-                                   << " is audited: list its outcomes in this test";
-    bool dry_run = method->request_prototype().GetDescriptor()->FindFieldByName(
-                       "validate_only") != nullptr;
+    ASSERT_NE(listed, cases.end())
+        << method->path() << " is audited: list its outcomes in this test";
+    bool dry_run =
+        method->request_prototype().GetDescriptor()->FindFieldByName("validate_only") != nullptr;
     std::vector<std::string> outcomes;
     for (Case const& c : listed->second) {
       SCOPED_TRACE(absl::StrCat(method->path(), " ", c.outcome));

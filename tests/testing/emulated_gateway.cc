@@ -159,6 +159,13 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
         options.security_config.empty()
             ? absl::StrCat("plaintext: true audit { path: \"", audit_path, "\" }")
             : options.security_config;
+    if (replica < static_cast<int>(options.replica_security_config.size()) &&
+        !options.replica_security_config[replica].empty()) {
+      security = options.replica_security_config[replica];
+    }
+    std::string own_config = replica < static_cast<int>(options.replica_config.size())
+                                 ? options.replica_config[replica]
+                                 : "";
     std::string access_log_path = absl::StrCat(dir, "/access.", amazon.port(), suffix, ".jsonl");
     std::remove(access_log_path.c_str());
     if (replica == 0) gateway->access_log_path_ = access_log_path;
@@ -186,7 +193,7 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
         "imiconnect {\n  base_url: \"https://", address(Emulator::kImiconnect), "\"\n",
         "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n", options.imiconnect_config,
         "}\n", "security {\n  ", security, "\n}\n", "observability {\n  ", observability, "\n}\n",
-        options.extra_config);
+        options.extra_config, "\n", own_config);
     std::string config_file =
         absl::StrCat(dir, "/gateway.", amazon.port(), suffix, ".textproto");
     std::ofstream(config_file) << config;

@@ -71,6 +71,11 @@ struct EmulatedGatewayOptions {
   // own audit trail and access log), e.g. 3 with a shared_state in
   // extra_config.
   int replicas = 1;
+  // Per replica (by index; missing or empty: none): configuration appended
+  // after extra_config (e.g. its own unlink store), and its own security
+  // section instead of security_config (e.g. an audit trail elsewhere).
+  std::vector<std::string> replica_config;
+  std::vector<std::string> replica_security_config;
 };
 
 class Emulators;

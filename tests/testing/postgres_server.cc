@@ -6,10 +6,14 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <system_error>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace linkgateway::tests::testing {
 namespace {
@@ -52,11 +56,16 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
     return absl::InternalError(absl::StrCat("initdb failed (", init->exit_code, "): ",
                                             init->output));
   }
-  int port = server->port_;
+  if (absl::Status launched = server->Launch(); !launched.ok()) return launched;
+  return server;
+}
+
+absl::Status PostgresServer::Launch() {
+  int port = port_;
   auto process = ChildProcess::StartWhen(
-      AsServerUser({absl::StrCat(kBin, "postgres"), "-D", data, "-h", "127.0.0.1", "-p",
-                    absl::StrCat(port), "-k", pattern, "-c", "fsync=on", "-c",
-                    "max_connections=50"}),
+      AsServerUser({absl::StrCat(kBin, "postgres"), "-D", directory_ + "/data", "-h",
+                    "127.0.0.1", "-p", absl::StrCat(port), "-k", directory_, "-c", "fsync=on",
+                    "-c", "max_connections=50"}),
       [port](absl::string_view output) -> std::optional<int> {
         if (output.find("ready to accept connections") == absl::string_view::npos) {
           return std::nullopt;
@@ -65,13 +74,56 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
       },
       absl::Seconds(60));
   if (!process.ok()) return process.status();
-  server->process_ = *std::move(process);
-  return server;
+  process_ = *std::move(process);
+  return absl::OkStatus();
 }
+
+void PostgresServer::SignalAll(int signal) {
+  if (process_ == nullptr) return;
+  pid_t server = process_->pid();
+  std::error_code error;
+  for (auto const& entry : std::filesystem::directory_iterator("/proc", error)) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // "pid (comm) state ppid ...": the command may hold spaces, not ')'.
+    auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::vector<std::string> fields = absl::StrSplit(line.substr(close + 2), ' ');
+    int parent = 0;
+    if (fields.size() > 1 && absl::SimpleAtoi(fields[1], &parent) && parent == server) {
+      kill(pid, signal);
+    }
+  }
+  kill(server, signal);
+}
+
+void PostgresServer::Kill() {
+  if (process_ == nullptr) return;
+  SignalAll(SIGCONT);
+  SignalAll(SIGKILL);
+  process_->Stop(SIGKILL);
+  process_.reset();
+}
+
+absl::Status PostgresServer::Restart() {
+  Kill();
+  // A killed postmaster leaves its pid file; PostgreSQL checks it is stale.
+  return Launch();
+}
+
+void PostgresServer::Pause() { SignalAll(SIGSTOP); }
+
+void PostgresServer::Resume() { SignalAll(SIGCONT); }
 
 PostgresServer::~PostgresServer() {
   // A fast shutdown: connections are closed, nothing more is written.
-  if (process_ != nullptr) process_->Stop(SIGINT, absl::Seconds(20));
+  if (process_ != nullptr) {
+    SignalAll(SIGCONT);  // a paused server stops too
+    process_->Stop(SIGINT, absl::Seconds(20));
+  }
   std::error_code ignored;
   std::filesystem::remove_all(directory_, ignored);
 }

@@ -22,9 +22,21 @@ class PostgresServer {
   // A libpq connection string for the cluster's `postgres` database.
   std::string conninfo() const;
 
+  // Kills the server and its backends as a crash would (SIGKILL).
+  void Kill();
+  // Starts it again on the same port with the same data (after Kill).
+  absl::Status Restart();
+  // Freezes the server and every backend (SIGSTOP: connections stay open,
+  // nothing is answered), and lets them go on (SIGCONT).
+  void Pause();
+  void Resume();
+
  private:
   PostgresServer(std::string directory, int port)
       : directory_(std::move(directory)), port_(port) {}
+  absl::Status Launch();
+  // The server's process and its children (the backends).
+  void SignalAll(int signal);
 
   std::string const directory_;
   int const port_;

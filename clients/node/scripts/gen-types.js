@@ -15,9 +15,21 @@ const protobuf = require('protobufjs');
 const {root} = require('../index.js');
 
 const SCALARS = {
-  double: 'number', float: 'number', int32: 'number', uint32: 'number', sint32: 'number',
-  fixed32: 'number', sfixed32: 'number', int64: 'string', uint64: 'string', sint64: 'string',
-  fixed64: 'string', sfixed64: 'string', bool: 'boolean', string: 'string', bytes: 'string',
+  double: 'number',
+  float: 'number',
+  int32: 'number',
+  uint32: 'number',
+  sint32: 'number',
+  fixed32: 'number',
+  sfixed32: 'number',
+  int64: 'string',
+  uint64: 'string',
+  sint64: 'string',
+  fixed64: 'string',
+  sfixed64: 'string',
+  bool: 'boolean',
+  string: 'string',
+  bytes: 'string',
 };
 const WELL_KNOWN = {
   '.google.protobuf.Timestamp': 'string',
@@ -57,7 +69,8 @@ function visit(object) {
       const lines = namespaces.get(scope);
       lines.push(...comment('  ', object.comment));
       if (object instanceof protobuf.Enum) {
-        lines.push(`  type ${object.name} = ${Object.keys(object.values).map((v) => `'${v}'`).join(' | ')};`);
+        lines.push(`  type ${object.name} = ${
+            Object.keys(object.values).map((v) => `'${v}'`).join(' | ')};`);
       } else {
         lines.push(`  interface ${object.name} {`);
         for (const field of object.fieldsArray) {
@@ -101,51 +114,31 @@ function walkServices(object) {
 walkServices(root);
 
 out.push(
-    '/** Unary methods by name: [request, response]. */',
-    'export interface UnaryMethods {', ...unary, '}', '',
-    '/** Server-streaming methods by name: [request, each message]. */',
-    'export interface StreamMethods {', ...streams, '}', '',
-    'export interface CallOptions {',
-    '  /** The call\'s deadline from now (default 30). */',
-    '  deadlineSeconds?: number;',
-    '}', '',
+    '/** Unary methods by name: [request, response]. */', 'export interface UnaryMethods {',
+    ...unary, '}', '', '/** Server-streaming methods by name: [request, each message]. */',
+    'export interface StreamMethods {', ...streams, '}', '', 'export interface CallOptions {',
+    '  /** The call\'s deadline from now (default 30). */', '  deadlineSeconds?: number;', '}', '',
     'export interface TlsOptions {',
-    '  /** PEM roots (replacing the system\'s); with cert and key: mTLS. */',
-    '  ca?: Buffer;',
-    '  cert?: Buffer;',
-    '  key?: Buffer;',
-    '}', '',
-    'export interface ConnectOptions {',
-    '  tls?: TlsOptions;',
-    '  /** Sent as `authorization: Bearer <token>` with every call. */',
-    '  token?: string;',
-    '}', '',
+    '  /** PEM roots (replacing the system\'s); with cert and key: mTLS. */', '  ca?: Buffer;',
+    '  cert?: Buffer;', '  key?: Buffer;', '}', '', 'export interface ConnectOptions {',
+    '  tls?: TlsOptions;', '  /** Sent as `authorization: Bearer <token>` with every call. */',
+    '  token?: string;', '}', '',
     '/** A server stream: its messages, then its end (a failed call throws). */',
-    'export interface Stream<T> extends AsyncIterable<T> {',
-    '  cancel(): void;',
-    '}', '',
+    'export interface Stream<T> extends AsyncIterable<T> {', '  cancel(): void;', '}', '',
     'export interface Gateway {',
     '  call<M extends keyof UnaryMethods>(method: M, request?: UnaryMethods[M][0],',
     '                                     options?: CallOptions): Promise<UnaryMethods[M][1]>;',
     '  watch<M extends keyof StreamMethods>(method: M, request?: StreamMethods[M][0],',
     '                                       options?: CallOptions): Stream<StreamMethods[M][1]>;',
-    '  close(): void;',
-    '}', '',
+    '  close(): void;', '}', '',
     '/** A failed call\'s code, message and google.rpc details (the CLI contract\'s error). */',
-    'export interface ErrorDetails {',
-    '  code: string;',
-    '  message: string;',
-    '  reason?: string;',
-    '  domain?: string;',
-    '  metadata?: Record<string, string>;',
-    '  upstreamRequestId?: string;',
-    '  retryDelaySeconds?: number;',
-    '  fieldViolations?: Array<{field: string; description: string}>;',
-    '}', '',
+    'export interface ErrorDetails {', '  code: string;', '  message: string;',
+    '  reason?: string;', '  domain?: string;', '  metadata?: Record<string, string>;',
+    '  upstreamRequestId?: string;', '  retryDelaySeconds?: number;',
+    '  fieldViolations?: Array<{field: string; description: string}>;', '}', '',
     'export declare function connect(target: string, options?: ConnectOptions): Gateway;',
     'export declare function explain(error: unknown): ErrorDetails;',
-    'export declare function newRequestId(): string;',
-    'export declare const methods: string[];',
+    'export declare function newRequestId(): string;', 'export declare const methods: string[];',
     '');
 
 const file = process.argv[2] || path.join(__dirname, '..', 'index.d.ts');

@@ -32,21 +32,26 @@ public final class UnlinkSample {
     try {
       UnlinkServiceGrpc.UnlinkServiceBlockingStub unlink =
           gateway.prepare(UnlinkServiceGrpc.newBlockingStub(channel));
-      Operation operation = unlink.startUnlink(StartUnlinkRequest.newBuilder()
-          .setRequestId(RequestIds.newRequestId())
-          .addTargets(UnlinkTarget.newBuilder().setSmsVoiceRegistration(
-              SmsVoiceRegistrationKey.newBuilder().setRegistrationId(args[1])))
-          .addTargets(UnlinkTarget.newBuilder().setSellingPartnerSubscription(
-              SellingPartnerSubscriptionKey.newBuilder()
-                  .setNotificationType("ANY_OFFER_CHANGED").setSubscriptionId(args[2])))
-          .build());
+      Operation operation = unlink.startUnlink(
+          StartUnlinkRequest.newBuilder()
+              .setRequestId(RequestIds.newRequestId())
+              .addTargets(UnlinkTarget.newBuilder().setSmsVoiceRegistration(
+                  SmsVoiceRegistrationKey.newBuilder().setRegistrationId(args[1])))
+              .addTargets(UnlinkTarget.newBuilder().setSellingPartnerSubscription(
+                  SellingPartnerSubscriptionKey.newBuilder()
+                      .setNotificationType("ANY_OFFER_CHANGED")
+                      .setSubscriptionId(args[2])))
+              .build());
       UnlinkMetadata last = null;
       Iterator<UnlinkMetadata> updates =
           unlink.watchUnlink(WatchUnlinkRequest.newBuilder().setName(operation.getName()).build());
       while (updates.hasNext()) {
         last = updates.next();
-        System.out.println(last.getName() + " " + last.getStepsList().stream()
-            .map(step -> step.getState().name()).collect(Collectors.joining(" ")));
+        System.out.println(last.getName() + " "
+            + last.getStepsList()
+                  .stream()
+                  .map(step -> step.getState().name())
+                  .collect(Collectors.joining(" ")));
       }
       System.out.println("done");
       for (UnlinkStep step : last == null ? java.util.List.<UnlinkStep>of() : last.getStepsList()) {
@@ -55,7 +60,8 @@ public final class UnlinkSample {
           exit = 1;
         }
       }
-      if (last == null) exit = 1;
+      if (last == null)
+        exit = 1;
     } catch (StatusRuntimeException e) {
       System.err.println(ErrorDetails.explain(e).toMap());
       exit = 2;

@@ -65,15 +65,18 @@ public final class LinkgatewayCli {
   private static final int EX_USAGE = 64;
   private static final String HELP =
       "linkgateway-java [--target HOST:PORT] [--timeout DURATION] [--ca-file F]\n"
-          + "                 [--cert-file F --key-file F] [--token-file F] VERB ['REQUEST JSON']\n";
-  private static final List<String> FLAGS = List.of(
-      "--target", "--timeout", "--ca-file", "--cert-file", "--key-file", "--token-file");
+      + "                 [--cert-file F --key-file F] [--token-file F] VERB ['REQUEST JSON']\n";
+  private static final List<String> FLAGS =
+      List.of("--target", "--timeout", "--ca-file", "--cert-file", "--key-file", "--token-file");
   // A number of seconds, or a number with one unit: 5, 5s, 2.5s, 500ms, 1m, 1h.
   private static final Pattern DURATION = Pattern.compile("^(\\d+(?:\\.\\d+)?)(ms|s|m|h)?$");
   // Any's JSON needs the types it may hold: the unlink job's and the error details.
-  private static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
-      .add(UnlinkMetadata.getDescriptor()).add(UnlinkResult.getDescriptor())
-      .add(ErrorDetailsProto.getDescriptor().getMessageTypes()).build();
+  private static final JsonFormat.TypeRegistry TYPES =
+      JsonFormat.TypeRegistry.newBuilder()
+          .add(UnlinkMetadata.getDescriptor())
+          .add(UnlinkResult.getDescriptor())
+          .add(ErrorDetailsProto.getDescriptor().getMessageTypes())
+          .build();
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
   private LinkgatewayCli() {}
@@ -86,8 +89,8 @@ public final class LinkgatewayCli {
 
   /** One verb: a fresh request builder, and how to send the built request. */
   private interface Call {
-    void send(ManagedChannel channel, Connection connection, Message request,
-              Consumer<Message> emit);
+    void send(
+        ManagedChannel channel, Connection connection, Message request, Consumer<Message> emit);
   }
 
   private record Verb(Supplier<Message.Builder> builder, Call call) {}
@@ -95,47 +98,71 @@ public final class LinkgatewayCli {
   private static final Map<String, Verb> VERBS = new LinkedHashMap<>();
 
   static {
-    VERBS.put("delete-registration", new Verb(DeleteRegistrationRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(RegistrationServiceGrpc.newBlockingStub(ch))
-            .deleteRegistration((DeleteRegistrationRequest) r))));
-    VERBS.put("get-subscription-info", new Verb(GetSubscriptionInfoRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(SubscriptionServiceGrpc.newBlockingStub(ch))
-            .getSubscriptionInfo((GetSubscriptionInfoRequest) r))));
-    VERBS.put("delete-subscription", new Verb(DeleteSubscriptionRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(SubscriptionServiceGrpc.newBlockingStub(ch))
-            .deleteSubscription((DeleteSubscriptionRequest) r))));
-    VERBS.put("delete-app-profile", new Verb(DeleteAppProfileRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(AppProfileServiceGrpc.newBlockingStub(ch))
-            .deleteAppProfile((DeleteAppProfileRequest) r))));
-    VERBS.put("get-profile-transaction", new Verb(GetProfileTransactionRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(AppProfileServiceGrpc.newBlockingStub(ch))
-            .getProfileTransaction((GetProfileTransactionRequest) r))));
-    VERBS.put("start-unlink", new Verb(StartUnlinkRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(UnlinkServiceGrpc.newBlockingStub(ch))
-            .startUnlink((StartUnlinkRequest) r))));
+    VERBS.put("delete-registration",
+        new Verb(DeleteRegistrationRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(c.prepare(RegistrationServiceGrpc.newBlockingStub(ch))
+                                   .deleteRegistration((DeleteRegistrationRequest) r))));
+    VERBS.put("get-subscription-info",
+        new Verb(GetSubscriptionInfoRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(c.prepare(SubscriptionServiceGrpc.newBlockingStub(ch))
+                                   .getSubscriptionInfo((GetSubscriptionInfoRequest) r))));
+    VERBS.put("delete-subscription",
+        new Verb(DeleteSubscriptionRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(c.prepare(SubscriptionServiceGrpc.newBlockingStub(ch))
+                                   .deleteSubscription((DeleteSubscriptionRequest) r))));
+    VERBS.put("delete-app-profile",
+        new Verb(DeleteAppProfileRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(c.prepare(AppProfileServiceGrpc.newBlockingStub(ch))
+                                   .deleteAppProfile((DeleteAppProfileRequest) r))));
+    VERBS.put("get-profile-transaction",
+        new Verb(GetProfileTransactionRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(c.prepare(AppProfileServiceGrpc.newBlockingStub(ch))
+                                   .getProfileTransaction((GetProfileTransactionRequest) r))));
+    VERBS.put("start-unlink",
+        new Verb(StartUnlinkRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(c.prepare(UnlinkServiceGrpc.newBlockingStub(ch))
+                                   .startUnlink((StartUnlinkRequest) r))));
     VERBS.put("watch-unlink", new Verb(WatchUnlinkRequest::newBuilder, (ch, c, r, emit) -> {
       Iterator<UnlinkMetadata> stream =
           c.prepare(UnlinkServiceGrpc.newBlockingStub(ch)).watchUnlink((WatchUnlinkRequest) r);
       while (stream.hasNext()) emit.accept(stream.next());
     }));
-    VERBS.put("get-operation", new Verb(GetOperationRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(OperationsGrpc.newBlockingStub(ch))
-            .getOperation((GetOperationRequest) r))));
-    VERBS.put("list-operations", new Verb(ListOperationsRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(OperationsGrpc.newBlockingStub(ch))
-            .listOperations((ListOperationsRequest) r))));
-    VERBS.put("cancel-operation", new Verb(CancelOperationRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(OperationsGrpc.newBlockingStub(ch))
-            .cancelOperation((CancelOperationRequest) r))));
-    VERBS.put("wait-operation", new Verb(WaitOperationRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(OperationsGrpc.newBlockingStub(ch))
-            .waitOperation((WaitOperationRequest) r))));
-    VERBS.put("delete-operation", new Verb(DeleteOperationRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(OperationsGrpc.newBlockingStub(ch))
-            .deleteOperation((DeleteOperationRequest) r))));
-    VERBS.put("health-check", new Verb(HealthCheckRequest::newBuilder,
-        (ch, c, r, emit) -> emit.accept(c.prepare(HealthGrpc.newBlockingStub(ch))
-            .check((HealthCheckRequest) r))));
+    VERBS.put("get-operation",
+        new Verb(GetOperationRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(c.prepare(OperationsGrpc.newBlockingStub(ch))
+                                   .getOperation((GetOperationRequest) r))));
+    VERBS.put("list-operations",
+        new Verb(ListOperationsRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(c.prepare(OperationsGrpc.newBlockingStub(ch))
+                                   .listOperations((ListOperationsRequest) r))));
+    VERBS.put("cancel-operation",
+        new Verb(CancelOperationRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(c.prepare(OperationsGrpc.newBlockingStub(ch))
+                                   .cancelOperation((CancelOperationRequest) r))));
+    VERBS.put("wait-operation",
+        new Verb(WaitOperationRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(c.prepare(OperationsGrpc.newBlockingStub(ch))
+                                   .waitOperation((WaitOperationRequest) r))));
+    VERBS.put("delete-operation",
+        new Verb(DeleteOperationRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(c.prepare(OperationsGrpc.newBlockingStub(ch))
+                                   .deleteOperation((DeleteOperationRequest) r))));
+    VERBS.put("health-check",
+        new Verb(HealthCheckRequest::newBuilder,
+            (ch, c, r, emit)
+                -> emit.accept(
+                    c.prepare(HealthGrpc.newBlockingStub(ch)).check((HealthCheckRequest) r))));
   }
 
   private static String help() {
@@ -168,14 +195,17 @@ public final class LinkgatewayCli {
         continue;
       }
       int equals = arg.indexOf('=');
-      String name = equals < 0 ? arg : arg.substring(0, equals);
-      if (!FLAGS.contains(name)) throw new UsageError("unknown flag " + name);
-      if (equals >= 0) {
-        flags.put(name, arg.substring(equals + 1));
-      } else {
-        if (i + 1 >= args.length) throw new UsageError(name + " needs a value");
-        flags.put(name, args[++i]);
-      }
+      String name = equals < 0 ? arg :
+        arg.substring(0, equals);
+        if (!FLAGS.contains(name))
+          throw new UsageError("unknown flag " + name);
+        if (equals >= 0) {
+          flags.put(name, arg.substring(equals + 1));
+        } else {
+          if (i + 1 >= args.length)
+            throw new UsageError(name + " needs a value");
+          flags.put(name, args[++i]);
+        }
     }
     if (positional.isEmpty() || positional.size() > 2) {
       throw new UsageError("expected VERB and an optional REQUEST JSON");
@@ -204,7 +234,8 @@ public final class LinkgatewayCli {
       System.out.print(help());
       return 0;
     }
-    Map<String, String> flags = new HashMap<>(Map.of("--target", "127.0.0.1:50051", "--timeout", "30"));
+    Map<String, String> flags =
+        new HashMap<>(Map.of("--target", "127.0.0.1:50051", "--timeout", "30"));
     List<String> positional;
     long timeoutMillis;
     try {
@@ -216,7 +247,8 @@ public final class LinkgatewayCli {
     }
     Verb verb = VERBS.get(positional.get(0));
     String json = positional.size() > 1 ? positional.get(1) : "{}";
-    if (json.equals("-")) json = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+    if (json.equals("-"))
+      json = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
     Message.Builder builder = verb.builder().get();
     try {
       JsonFormat.parser().usingTypeRegistry(TYPES).merge(json, builder);
@@ -232,17 +264,20 @@ public final class LinkgatewayCli {
     if (requestId != null && ((String) builder.getField(requestId)).isEmpty()) {
       builder.setField(requestId, RequestIds.newRequestId());
     }
-    Connection connection = Connection.to(flags.get("--target"))
-        .withTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+    Connection connection =
+        Connection.to(flags.get("--target")).withTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
     try {
-      if (flags.containsKey("--ca-file")) connection.withCaFile(new File(flags.get("--ca-file")));
+      if (flags.containsKey("--ca-file"))
+        connection.withCaFile(new File(flags.get("--ca-file")));
       if (flags.containsKey("--cert-file")) {
-        connection.withClientCertificate(new File(flags.get("--cert-file")),
-            new File(flags.get("--key-file")));
+        connection.withClientCertificate(
+            new File(flags.get("--cert-file")), new File(flags.get("--key-file")));
       }
       if (flags.containsKey("--token-file")) {
-        connection.withBearerToken(Files.readAllLines(Path.of(flags.get("--token-file")),
-            StandardCharsets.UTF_8).get(0).trim());
+        connection.withBearerToken(
+            Files.readAllLines(Path.of(flags.get("--token-file")), StandardCharsets.UTF_8)
+                .get(0)
+                .trim());
       }
     } catch (IOException | IndexOutOfBoundsException e) {
       System.err.println("linkgateway-java: " + e.getMessage());

@@ -74,8 +74,10 @@ public final class Connection {
       credentials = InsecureChannelCredentials.create();
     } else {
       TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
-      if (caFile != null) tls.trustManager(caFile);
-      if (certFile != null) tls.keyManager(certFile, keyFile);
+      if (caFile != null)
+        tls.trustManager(caFile);
+      if (certFile != null)
+        tls.keyManager(certFile, keyFile);
       credentials = tls.build();
     }
     return Grpc.newChannelBuilder(target, credentials).build();
@@ -84,7 +86,8 @@ public final class Connection {
   /** The stub with the deadline and, if set, the bearer token. */
   public <S extends AbstractStub<S>> S prepare(S stub) {
     S prepared = stub.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
-    if (bearerToken != null) prepared = prepared.withCallCredentials(new Bearer(bearerToken));
+    if (bearerToken != null)
+      prepared = prepared.withCallCredentials(new Bearer(bearerToken));
     return prepared;
   }
 

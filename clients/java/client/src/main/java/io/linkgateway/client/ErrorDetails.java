@@ -29,8 +29,8 @@ public final class ErrorDetails {
   public final RetryInfo retryInfo;
   public final BadRequest badRequest;
 
-  private ErrorDetails(Status.Code code, String message, ErrorInfo errorInfo,
-                       RetryInfo retryInfo, BadRequest badRequest) {
+  private ErrorDetails(Status.Code code, String message, ErrorInfo errorInfo, RetryInfo retryInfo,
+      BadRequest badRequest) {
     this.code = code;
     this.message = message;
     this.errorInfo = errorInfo;
@@ -48,17 +48,20 @@ public final class ErrorDetails {
     if (raw != null) {
       try {
         for (Any detail : io.linkgateway.client.rpc.Status.parseFrom(raw).getDetailsList()) {
-          if (detail.is(ErrorInfo.class)) info = detail.unpack(ErrorInfo.class);
-          else if (detail.is(RetryInfo.class)) retry = detail.unpack(RetryInfo.class);
-          else if (detail.is(BadRequest.class)) bad = detail.unpack(BadRequest.class);
+          if (detail.is(ErrorInfo.class))
+            info = detail.unpack(ErrorInfo.class);
+          else if (detail.is(RetryInfo.class))
+            retry = detail.unpack(RetryInfo.class);
+          else if (detail.is(BadRequest.class))
+            bad = detail.unpack(BadRequest.class);
         }
       } catch (InvalidProtocolBufferException e) {
         // Undecodable details: the code and message still say what failed.
       }
     }
     return new ErrorDetails(error.getStatus().getCode(),
-        error.getStatus().getDescription() == null ? "" : error.getStatus().getDescription(),
-        info, retry, bad);
+        error.getStatus().getDescription() == null ? "" : error.getStatus().getDescription(), info,
+        retry, bad);
   }
 
   /** The provider's request id (ErrorInfo metadata), or null. */
@@ -80,7 +83,8 @@ public final class ErrorDetails {
       out.put("reason", errorInfo.getReason());
       out.put("domain", errorInfo.getDomain());
       out.put("metadata", new TreeMap<>(errorInfo.getMetadataMap()));
-      if (upstreamRequestId() != null) out.put("upstreamRequestId", upstreamRequestId());
+      if (upstreamRequestId() != null)
+        out.put("upstreamRequestId", upstreamRequestId());
     }
     if (retryInfo != null) {
       out.put("retryDelaySeconds",
