@@ -35,8 +35,11 @@ struct FollowUp {
 
   // The queued work's id in a delete's response; "" when it was not queued.
   std::function<std::string(google::protobuf::Message const& response)> id_of;
-  // Reads the queued work's state from the provider.
-  std::function<void(CallContext const& context, std::string const& id, StateCallback done)> read;
+  // Reads the queued work's state from the provider, at the account the
+  // delete was sent to ("" = the default).
+  std::function<void(CallContext const& context, std::string const& account, std::string const& id,
+                     StateCallback done)>
+      read;
 };
 
 template <typename List>
@@ -73,8 +76,10 @@ struct ProviderRegistry : RpcTables<ProviderRpcs> {
 };
 
 // Per provider (the name of the request oneof's field, e.g. "sms_voice"): OK
-// when every operation it serves passes Preflight() (configured, credentials
-// there and not rejected), else the first failure. For health checks.
+// when every operation it serves, in every account, passes Preflight()
+// (configured, credentials there and not rejected), else the first failure;
+// and per named account ("sms_voice.eu"), the same for that account alone.
+// For health checks.
 std::map<std::string, absl::Status> ProviderReadiness(ProviderRegistry const& registry);
 
 }  // namespace linkgateway::adapters::operation

@@ -30,10 +30,6 @@ PENDING = {
     # A gauge per dependency (dependency="shared_state", "job_store",
     # "audit"): 1 while it answers (issue 24).
     "linkgateway_dependency_up",
-    # Unlink steps waiting for their turn, per provider (issue 26).
-    "linkgateway_unlink_queue_depth",
-    # Age of the oldest waiting unlink step, per provider (issue 26).
-    "linkgateway_unlink_oldest_waiting_step_age_seconds",
     # The serving certificate's notAfter (security.tls.cert_file), Unix
     # seconds, label certificate="server" (issue 27).
     "linkgateway_tls_certificate_expiry_timestamp_seconds",

@@ -49,7 +49,7 @@ TEST_P(PolicyTest, DenyFirstThenAllowThenDefaultDeny) {
   auto policy = AuthorizationPolicy::Parse(kPolicy);
   ASSERT_TRUE(policy.ok()) << policy.status();
   auto const& c = GetParam();
-  auto decision = policy->Evaluate({c.principal, c.path, c.provider});
+  auto decision = policy->Evaluate({c.principal, c.path, c.provider, ""});
   EXPECT_EQ(decision.allowed, c.allowed);
   EXPECT_EQ(decision.rule, c.rule);
 }
@@ -85,7 +85,7 @@ TEST(PatternTest, A43Matchers) {
 TEST(PolicyParseTest, EmptyRuleMatchesEveryone) {
   auto policy = AuthorizationPolicy::Parse(R"({"name": "p", "allow_rules": [{"name": "all"}]})");
   ASSERT_TRUE(policy.ok());
-  EXPECT_TRUE(policy->Evaluate({"", kDelete, "sms_voice"}).allowed);
+  EXPECT_TRUE(policy->Evaluate({"", kDelete, "sms_voice", ""}).allowed);
 }
 
 TEST(PolicyParseTest, MistakesAreNamed) {

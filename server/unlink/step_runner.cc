@@ -91,8 +91,8 @@ std::string TransactionIdOf(v1::UnlinkStep const& step) {
 }
 
 void StepRunner::Queue(JobPtr const& job, int index, absl::Time not_before) {
-  std::string provider = ProviderOfTarget(job->stored.metadata.steps(index).target());
-  queue_.Add(provider, job, index, job->stored.metadata.priority(), not_before, absl::Now());
+  std::string lane = LaneOf(job->stored.metadata.steps(index).target());
+  queue_.Add(lane, job, index, job->stored.metadata.priority(), not_before, absl::Now());
 }
 
 void StepRunner::Recover(JobPtr const& job) {
@@ -151,27 +151,28 @@ void StepRunner::Pump() {
   if (core_.stopping()) return;
   auto const& options = core_.options();
   absl::Time now = absl::Now();
-  // One step per provider per round, so no provider's queue holds up the
-  // others'; each within its own slots and the turns its rate limit has.
+  // One step per lane (provider account) per round, so no lane's queue
+  // holds up the others'; each within its own slots and the turns its rate
+  // limit has.
   for (bool sent = true; sent && in_flight_ < options.max_steps_in_flight;) {
     sent = false;
-    for (std::string const& provider : queue_.Providers()) {
+    for (std::string const& lane : queue_.Providers()) {
       if (in_flight_ >= options.max_steps_in_flight) break;
-      ProviderState& state = state_[provider];
+      ProviderState& state = state_[lane];
       if (state.in_flight >= options.max_steps_in_flight_per_provider ||
           state.blocked_until > now) {
         continue;
       }
-      auto entry = queue_.Take(provider, now);
+      auto entry = queue_.Take(lane, now);
       if (!entry.has_value()) continue;
       sent = true;
-      if (!entry->job->dropped) Begin(*std::move(entry), provider);
+      if (!entry->job->dropped) Begin(*std::move(entry), lane);
     }
   }
   absl::Time next = absl::InfiniteFuture();
-  for (std::string const& provider : queue_.Providers()) {
-    absl::Time blocked = state_[provider].blocked_until;
-    next = std::min(next, blocked > now ? blocked : queue_.NextDue(provider));
+  for (std::string const& lane : queue_.Providers()) {
+    absl::Time blocked = state_[lane].blocked_until;
+    next = std::min(next, blocked > now ? blocked : queue_.NextDue(lane));
   }
   WakeAt(next);
   waiting_.store(queue_.Waiting());
@@ -191,9 +192,11 @@ void StepRunner::Report(absl::Time now) {
   if (now - reported_ < absl::Seconds(1)) return;
   reported_ = now;
   if (auto* metrics = core_.options().metrics; metrics != nullptr) {
-    for (auto const& [provider, state] : state_) {
-      metrics->UnlinkQueue(provider, static_cast<std::int64_t>(queue_.Waiting(provider)),
-                           queue_.OldestWait(provider, now));
+    for (auto const& [lane, state] : state_) {
+      auto slash = lane.find('/');
+      metrics->UnlinkQueue(
+          lane.substr(0, slash), slash == std::string::npos ? "" : lane.substr(slash + 1),
+          static_cast<std::int64_t>(queue_.Waiting(lane)), queue_.OldestWait(lane, now));
     }
   }
   // Each running job's estimate, from the queues as they stand.
@@ -207,8 +210,8 @@ void StepRunner::Report(absl::Time now) {
   });
 }
 
-double StepRunner::RateOf(std::string const& provider, absl::Time now) {
-  auto& sent = state_[provider].sent;
+double StepRunner::RateOf(std::string const& lane, absl::Time now) {
+  auto& sent = state_[lane].sent;
   while (!sent.empty() && now - sent.front() > absl::Minutes(1)) sent.pop_front();
   if (sent.size() < 2) return 0;
   return static_cast<double>(sent.size()) /
@@ -219,10 +222,10 @@ std::optional<absl::Time> StepRunner::EstimatedCompletion(Job const& job, absl::
   absl::Time done = now;
   for (auto const& step : job.stored.metadata.steps()) {
     if (step.state() != v1::UNLINK_STEP_STATE_PENDING) continue;
-    std::string provider = ProviderOfTarget(step.target());
-    double rate = RateOf(provider, now);
+    std::string lane = LaneOf(step.target());
+    double rate = RateOf(lane, now);
     if (rate <= 0) return std::nullopt;
-    std::size_t ahead = queue_.Ahead(provider, job.stored.metadata.priority()) + 1;
+    std::size_t ahead = queue_.Ahead(lane, job.stored.metadata.priority()) + 1;
     done = std::max(done, now + absl::Seconds(static_cast<double>(ahead) / rate));
   }
   return done;
@@ -249,7 +252,7 @@ bool StepRunner::PastDeadline(JobPtr const& job, int index, absl::Time when,
   return true;
 }
 
-void StepRunner::Begin(StepQueue::Entry entry, std::string const& provider) {
+void StepRunner::Begin(StepQueue::Entry entry, std::string const& lane) {
   JobPtr const& job = entry.job;
   int const index = entry.index;
   auto const& m = job->stored.metadata;
@@ -296,19 +299,19 @@ void StepRunner::Begin(StepQueue::Entry entry, std::string const& provider) {
     RecordIntent(job, index, std::move(proceed));
   };
   ++in_flight_;
-  ++state_[provider].in_flight;
+  ++state_[lane].in_flight;
   if (core_.options().metrics != nullptr) core_.options().metrics->unlink_steps_in_flight().Add(1);
   std::shared_ptr<google::protobuf::Message const> request = std::move(single->request);
   pipeline_.Run(call, *method, request,
-                [this, entry = std::move(entry), provider, call](call::Outcome outcome) mutable {
-                  core_.Post([this, entry = std::move(entry), provider, call,
+                [this, entry = std::move(entry), lane, call](call::Outcome outcome) mutable {
+                  core_.Post([this, entry = std::move(entry), lane, call,
                               outcome = std::move(outcome)]() mutable {
                     --in_flight_;
-                    --state_[provider].in_flight;
+                    --state_[lane].in_flight;
                     if (core_.options().metrics != nullptr) {
                       core_.options().metrics->unlink_steps_in_flight().Add(-1);
                     }
-                    OnOutcome(std::move(entry), provider, std::move(outcome), *call);
+                    OnOutcome(std::move(entry), lane, std::move(outcome), *call);
                     Pump();
                   });
                 });
@@ -388,12 +391,13 @@ void StepRunner::TryLater(JobPtr const& job, int index, v1::UnlinkStep step,
   Queue(job, index, next);
 }
 
-void StepRunner::OnOutcome(StepQueue::Entry entry, std::string const& provider,
-                           call::Outcome outcome, call::Call const& call) {
+void StepRunner::OnOutcome(StepQueue::Entry entry, std::string const& lane, call::Outcome outcome,
+                           call::Call const& call) {
   JobPtr const job = entry.job;
   int const index = entry.index;
   if (job->dropped) return;
   auto const& m = job->stored.metadata;
+  std::string const provider = ProviderOfTarget(m.steps(index).target());
   int const sends = call.trace->sends.load();
   absl::Status const status = outcome.result.status();
   google::rpc::ErrorInfo info;
@@ -403,19 +407,19 @@ void StepRunner::OnOutcome(StepQueue::Entry entry, std::string const& provider,
     // No turn was free: the provider's steps wait for the next one, this
     // one in its place. Its intent is taken back (nothing was sent).
     absl::Time now = absl::Now();
-    state_[provider].blocked_until =
+    state_[lane].blocked_until =
         now + std::max(kLeastTurnWait, errors::RetryDelayOf(status).value_or(absl::Seconds(1)));
     v1::UnlinkStep step = m.steps(index);
     step.set_state(v1::UNLINK_STEP_STATE_PENDING);
     step.set_attempts(std::max(0, step.attempts() - 1));
     if (!core_.Save(job, index, std::move(step), /*outcome=*/true)) return;
-    return queue_.Return(provider, std::move(entry), absl::InfinitePast());
+    return queue_.Return(lane, std::move(entry), absl::InfinitePast());
   }
   if (sends == 0 && (GatewayWillRecover(status) || (!outcome.audit.ok() && !outcome.result.ok()))) {
     // Nothing was sent and the gateway will be able to: the step waits.
-    return queue_.Return(provider, std::move(entry), absl::Now() + kGatewayRetry);
+    return queue_.Return(lane, std::move(entry), absl::Now() + kGatewayRetry);
   }
-  state_[provider].sent.push_back(absl::Now());
+  state_[lane].sent.push_back(absl::Now());
   v1::UnlinkStep step = m.steps(index);
   if (std::string id = outcome.record.upstream().request_id(); !id.empty()) {
     step.set_upstream_request_id(std::move(id));
@@ -472,7 +476,7 @@ void StepRunner::Follow(JobPtr const& job, int index, absl::Time give_up, absl::
   adapters::operation::CallContext context{absl::Now() + core_.options().step_deadline,
                                            core_.stop_signal(), nullptr, absl::ZeroDuration()};
   follow_up->second.read(
-      context, TransactionIdOf(step),
+      context, AccountOfTarget(step.target()), TransactionIdOf(step),
       [this, job, index, give_up,
        interval](absl::StatusOr<adapters::operation::FollowUp::State> state) mutable {
         core_.Post([this, job, index, give_up, interval, state = std::move(state)]() mutable {
