@@ -15,7 +15,9 @@
 #include "server/call/services.h"
 #include "server/limits.h"
 #include "server/methods/provider_methods.h"
+#include "server/security/file_metrics.h"
 #include "server/security/listener_security.h"
+#include "server/security/token_file.h"
 
 namespace linkgateway::server {
 
@@ -61,12 +63,8 @@ GatewayServer::GatewayServer(GatewayConfig const& config,
                              std::unique_ptr<observability::access_log::AccessLog> access_log)
     : authenticator_(std::move(authenticator)),
       policy_(std::move(policy)),
-      audit_(std::make_unique<audit::AuditLog>(audit::AuditLog::Options{
-          config.security().audit().path(),
-          config.security().audit().max_file_bytes() > 0
-              ? config.security().audit().max_file_bytes()
-              : std::int64_t{100} << 20,
-          config.security().audit().max_files() > 0 ? config.security().audit().max_files() : 10})),
+      audit_(std::make_unique<audit::AuditLog>(
+          audit::AuditLog::OptionsFrom(config.security().audit()))),
       access_log_(std::move(access_log)),
       own_idempotency_(idempotency != nullptr
                            ? nullptr
@@ -116,8 +114,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
 
   std::unique_ptr<security::TokenFile> tokens;
   if (!security.authentication().token_file().empty()) {
-    auto loaded = security::TokenFile::Load(security.authentication().token_file(),
-                                           security::ParseTokenFile);
+    auto loaded = security::LoadTokenFile(security.authentication().token_file(),
+                                          security::WatchedFileOptionsFrom(security));
     if (!loaded.ok()) return loaded.status();
     tokens = *std::move(loaded);
   }
@@ -125,8 +123,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
       std::make_unique<security::Authenticator>(security.authentication().mtls(), std::move(tokens));
   std::unique_ptr<call::PolicyFile> policy;
   if (!security.policy_file().empty()) {
-    auto loaded = call::PolicyFile::Load(security.policy_file(),
-                                                 security::AuthorizationPolicy::Parse);
+    auto loaded = security::LoadPolicyFile(security.policy_file(),
+                                           security::WatchedFileOptionsFrom(security));
     if (!loaded.ok()) return loaded.status();
     policy = *std::move(loaded);
   }
@@ -156,6 +154,11 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   gateway->health_.Set("", true);
   for (auto const& name : gateway->methods_.ServiceNames()) gateway->health_.Set(name, true);
   gateway->provider_health_ = std::make_unique<ProviderHealth>(providers, gateway->health_);
+  gateway->security_health_ =
+      std::make_unique<SecurityHealth>(*gateway->audit_, gateway->authenticator_->tokens(),
+                                       gateway->policy_.get(), gateway->methods_, gateway->health_);
+  security::ExportSecurityFileMetrics(metrics.registry(), gateway->authenticator_->tokens(),
+                                      gateway->policy_.get());
   return gateway;
 }
 
@@ -210,6 +213,7 @@ void GatewayServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || server_ == nullptr) return;  // never started (e.g. cannot bind)
   shut_down_ = true;
   provider_health_.reset();
+  security_health_.reset();
   // Load balancers stop sending before the listener closes.
   health_.Shutdown();
   listener_->Stop();

@@ -31,6 +31,7 @@
 #include "server/provider_health.h"
 #include "server/reflection_service.h"
 #include "server/security/authenticator.h"
+#include "server/security_health.h"
 
 namespace linkgateway::server {
 
@@ -98,6 +99,7 @@ class GatewayServer {
   std::map<std::string, std::unique_ptr<call::StreamStartService>> services_;
   HealthService health_;
   std::unique_ptr<ProviderHealth> provider_health_;
+  std::unique_ptr<SecurityHealth> security_health_;
   std::unique_ptr<ReflectionIndex> reflection_index_;
   std::unique_ptr<ReflectionV1> reflection_v1_;
   std::unique_ptr<ReflectionV1Alpha> reflection_v1alpha_;

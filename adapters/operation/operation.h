@@ -9,6 +9,7 @@
 #ifndef LINKGATEWAY_ADAPTERS_OPERATION_OPERATION_H_
 #define LINKGATEWAY_ADAPTERS_OPERATION_OPERATION_H_
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -42,6 +43,10 @@ struct CallContext {
   // free). Queued work (unlink steps) waits in its own queue instead, so it
   // takes only turns that are free now and never holds up a caller's call.
   absl::Duration max_queue_wait = absl::InfiniteDuration();
+  // Set when whoever queued the work already took the first start's turn of
+  // the operation's rate limit (ProviderRegistry::delete_turns): that start
+  // does not ask the limit again; later ones (retries) do. Taken once.
+  std::shared_ptr<std::atomic<bool>> turn_taken = nullptr;
 };
 
 // Called exactly once with the outcome; may run on any thread.

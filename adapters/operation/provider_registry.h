@@ -15,6 +15,8 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "adapters/operation/operation.h"
 #include "adapters/operation/rpcs.h"
 #include "google/protobuf/message.h"
@@ -73,7 +75,23 @@ struct ProviderRegistry : RpcTables<ProviderRpcs> {
   absl::flat_hash_set<std::string> repeatable_deletes;
   // By provider (target case name): the work its deletes queue.
   absl::flat_hash_map<std::string, FollowUp> follow_ups;
+  // By lane (LaneOf: a provider account), when its delete has a rate limit: takes
+  // a turn if one is free now, for work that waits in a queue of its own
+  // (unlink steps) and so must not wait in the limit — nor record that it
+  // is about to send before it has a turn. `done` runs once, on any thread:
+  // with zero when the turn was taken (the delete then runs with
+  // CallContext::turn_taken), else how long until the next turn is free
+  // (nothing taken).
+  using TakeTurn = std::function<void(absl::AnyInvocable<void(absl::Duration) &&> done)>;
+  absl::flat_hash_map<std::string, TakeTurn> delete_turns;
 };
+
+// The queue an unlink step for `provider`'s `account` waits in, and the key
+// of its delete's turns: "sms_voice/eu", or the provider alone when it has no
+// accounts.
+inline std::string LaneOf(absl::string_view provider, absl::string_view account) {
+  return account.empty() ? std::string(provider) : absl::StrCat(provider, "/", account);
+}
 
 // Per provider (the name of the request oneof's field, e.g. "sms_voice"): OK
 // when every operation it serves, in every account, passes Preflight()

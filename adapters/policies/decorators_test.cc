@@ -278,6 +278,43 @@ TEST(RateLimitedTest, BurstOfTwentyIsQueuedAtTheUsagePlan) {
   EXPECT_EQ(inner->ids.back(), "19");
 }
 
+// Queued work (unlink steps) takes its turn before it records that it is
+// about to send; the operation then does not take a second one, and a retry
+// of the same call does.
+TEST(RateLimitedTest, ATurnTakenAheadIsTakenOnceAndNothingIsTakenWithoutOne) {
+  adapters::testing::ManualScheduler clock;
+  auto inner = std::make_shared<ScriptedOperation>(clock);
+  auto bucket = std::make_shared<TokenBucket>(1.0, 2, clock);
+  auto limiter = std::make_shared<LocalRateLimiter>(bucket);
+  RateLimitedOperation<Request, Response> limited(inner, limiter, clock, "DeleteRegistration");
+  std::vector<absl::Duration> waits;
+  for (int i = 0; i < 3; ++i) {
+    TakeTurnNow(*limiter, clock, [&](absl::Duration wait) { waits.push_back(wait); });
+  }
+  // Two turns free now (the burst), then none for a second.
+  ASSERT_EQ(waits.size(), 3u);
+  EXPECT_EQ(waits[0], absl::ZeroDuration());
+  EXPECT_EQ(waits[1], absl::ZeroDuration());
+  EXPECT_EQ(waits[2], absl::Seconds(1));
+  // Refused turns take nothing: one is free a second later.
+  clock.AdvanceBy(absl::Seconds(1));
+  TakeTurnNow(*limiter, clock, [&](absl::Duration wait) { waits.push_back(wait); });
+  EXPECT_EQ(waits.back(), absl::ZeroDuration());
+
+  adapters::operation::CallContext context{clock.Now() + absl::Seconds(60), nullptr, nullptr};
+  context.max_queue_wait = absl::ZeroDuration();
+  context.turn_taken = std::make_shared<std::atomic<bool>>(true);
+  std::vector<absl::StatusOr<Response>> results;
+  auto record = [&](absl::StatusOr<Response> r) { results.push_back(std::move(r)); };
+  limited.Start(context, Request{"first"}, record);
+  // The same call again (a retry): the limit is asked, and has no turn.
+  limited.Start(context, Request{"retry"}, record);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(inner->starts.size(), 1u);
+}
+
 TEST(RateLimitedTest, CallThatCannotStartBeforeItsDeadlineFailsFast) {
   adapters::testing::ManualScheduler clock;
   auto inner = std::make_shared<ScriptedOperation>(clock);

@@ -5,6 +5,7 @@
 #ifndef LINKGATEWAY_ADAPTERS_POLICIES_RATE_LIMITED_OPERATION_H_
 #define LINKGATEWAY_ADAPTERS_POLICIES_RATE_LIMITED_OPERATION_H_
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -63,6 +64,10 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
 
   void Start(adapters::operation::CallContext const& context, Request const& request,
              adapters::operation::Callback<Response> done) override {
+    // Its turn was taken before it was queued (TakeTurnNow).
+    if (context.turn_taken != nullptr && context.turn_taken->exchange(false)) {
+      return inner_->Start(context, request, std::move(done));
+    }
     absl::Time now = scheduler_.Now();
     // A start in the call's last moments could not finish: such a call is
     // refused now (with RetryInfo), like one that could not start at all.
@@ -119,6 +124,20 @@ class RateLimitedOperation final : public adapters::operation::Operation<Request
   absl::Duration const max_wait_;
   PolicyObserver* observer_ = nullptr;
 };
+
+// Takes a turn of `limiter` if one is free now (within kNowTolerance):
+// `done(0)`; else `done(time until the next one)`, nothing taken. For work
+// that waits in a queue of its own (operation::ProviderRegistry::delete_turns).
+inline void TakeTurnNow(RateLimiter& limiter, adapters::async::Scheduler& scheduler,
+                        absl::AnyInvocable<void(absl::Duration) &&> done) {
+  absl::Time now = scheduler.Now();
+  limiter.Reserve(now + kNowTolerance,
+                  [done = std::move(done)](RateLimiter::Decision decision) mutable {
+                    std::move(done)(decision.start.has_value()
+                                        ? absl::ZeroDuration()
+                                        : std::max(decision.next_free, absl::Milliseconds(1)));
+                  });
+}
 
 }  // namespace linkgateway::adapters::policies
 

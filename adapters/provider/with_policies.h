@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "adapters/operation/operation.h"
+#include "adapters/operation/provider_registry.h"
 #include "adapters/policies/rate_limited_operation.h"
 #include "adapters/policies/retry_policy_config.h"
 #include "adapters/policies/retrying_operation.h"
@@ -45,6 +46,16 @@ std::shared_ptr<operation::Operation<Request, Response>> WithRateLimit(
   return limited;
 }
 
+// What ProviderRegistry::delete_turns holds for a delete limited by
+// `limiter` (the one given to WithRateLimit).
+inline operation::ProviderRegistry::TakeTurn TurnsOf(
+    ProviderContext& context, std::shared_ptr<policies::RateLimiter> limiter) {
+  return [limiter = std::move(limiter),
+          &scheduler = context.scheduler](absl::AnyInvocable<void(absl::Duration) &&> done) {
+    policies::TakeTurnNow(*limiter, scheduler, std::move(done));
+  };
+}
+
 // `what` (an upstream operation's name in messages) for `account`: as it
 // is for a provider's only or "default" account.
 inline std::string ForAccount(absl::string_view what, absl::string_view account) {
@@ -52,10 +63,12 @@ inline std::string ForAccount(absl::string_view what, absl::string_view account)
   return absl::StrCat(what, " (account ", account, ")");
 }
 
-// WithRateLimit for one of a provider's accounts: `limit` is kept (shared by
-// the replicas) under `scope` for the only or "default" account, as before
-// accounts had names, and under "<account>/<scope>" for a named one; its
-// refusals name `what` and the account.
+// WithRateLimit for the delete of one of a provider's accounts (the
+// provider is the id's, which is its target case's name): `limit` is
+// kept (shared by the replicas) under `scope` for the only or "default"
+// account, as before accounts had names, and under "<account>/<scope>" for a
+// named one; its refusals name `what` and the account; unlink steps take
+// their turns of it in the account's lane (ProviderRegistry::delete_turns).
 template <typename Request, typename Response>
 std::shared_ptr<operation::Operation<Request, Response>> WithAccountRateLimit(
     ProviderContext& context, operation::OperationId id, absl::string_view account,
@@ -63,10 +76,11 @@ std::shared_ptr<operation::Operation<Request, Response>> WithAccountRateLimit(
     config::v1::RateLimit const& limit, absl::string_view scope, absl::string_view what) {
   std::string key = account.empty() || account == "default" ? std::string(scope)
                                                             : absl::StrCat(account, "/", scope);
-  return WithRateLimit<Request, Response>(
-      context, id, account, std::move(inner),
-      context.limits.RateLimiterFor(id, key, limit.requests_per_second(), limit.burst()),
-      ForAccount(what, account));
+  auto limiter = context.limits.RateLimiterFor(id, key, limit.requests_per_second(), limit.burst());
+  context.registry.delete_turns[operation::LaneOf(id.provider(), account)] =
+      TurnsOf(context, limiter);
+  return WithRateLimit<Request, Response>(context, id, account, std::move(inner),
+                                          std::move(limiter), ForAccount(what, account));
 }
 
 }  // namespace linkgateway::adapters::provider

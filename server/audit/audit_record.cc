@@ -125,7 +125,8 @@ pb::AuditRecord MakeAuditRecord(CallFacts const& call, google::protobuf::Message
   record.set_trace_id(call.trace_id);
   if (auto const* field = request.GetDescriptor()->FindFieldByName("request_id");
       field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
-    // The caller's text: bounded before it is written (a UUID fits).
+    // The caller's text, before anything validated it (refusals are
+    // recorded too): bounded like every caller value in a record.
     record.set_idempotency_id(adapters::errors::SafeText(
         request.GetReflection()->GetString(request, field), adapters::errors::kMaxUpstreamIdBytes));
   }

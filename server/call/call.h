@@ -3,6 +3,7 @@
 #ifndef LINKGATEWAY_SERVER_CALL_CALL_H_
 #define LINKGATEWAY_SERVER_CALL_CALL_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -34,6 +35,8 @@ struct Call {
   // How long the call may wait for a turn in its provider's rate limit
   // (adapters::operation::CallContext::max_queue_wait).
   absl::Duration max_queue_wait = absl::InfiniteDuration();
+  // Its rate limit's turn, already taken (adapters::operation::CallContext::turn_taken).
+  std::shared_ptr<std::atomic<bool>> turn_taken = nullptr;
   // The unlink job (and step; -1: the job's start) the call belongs to, for
   // its audit record; "" when none.
   std::string unlink_operation;

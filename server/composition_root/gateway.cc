@@ -7,6 +7,8 @@
 
 #include "grpcpp/grpcpp.h"
 #include "observability/log/log.h"
+#include "server/audit/audit_metrics.h"
+#include "server/security/metrics_security.h"
 #include "server/unlink/unlink_service.h"
 #include "server/version.h"
 
@@ -45,13 +47,19 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(config::GatewayConfig co
   if (!server.ok()) return server.status();
   gateway->server_ = *std::move(server);
 
+  audit::ExportAuditMetrics(gateway->metrics_.registry(), gateway->server_->audit());
+
   std::string const& metrics_address = config.observability().metrics_address();
   if (!metrics_address.empty()) {
-    auto endpoint =
-        observability::metrics::HttpEndpoint::Start(metrics_address, gateway->metrics_.registry());
+    // Its own TLS, client CA and bearer token (security.metrics_endpoint).
+    auto options = security::MetricsEndpointOptions(config);
+    if (!options.ok()) return options.status();
+    auto endpoint = observability::metrics::HttpEndpoint::Start(*std::move(options),
+                                                                gateway->metrics_.registry());
     if (!endpoint.ok()) return endpoint.status();
     gateway->metrics_endpoint_ = *std::move(endpoint);
-    log::Info("metrics on http://", metrics_address.substr(0, metrics_address.rfind(':')), ":",
+    log::Info("metrics on ", gateway->metrics_endpoint_->scheme(), "://",
+              metrics_address.substr(0, metrics_address.rfind(':')), ":",
               gateway->metrics_endpoint_->port(), "/metrics");
   }
   return gateway;

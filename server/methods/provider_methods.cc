@@ -60,7 +60,7 @@ class ProviderMethod final : public call::Method {
   void Run(std::shared_ptr<call::Call> call, std::shared_ptr<Message const> request,
            Done done) const override {
     adapters::operation::CallContext context{call->deadline, call->cancellation, call->trace,
-                                             call->max_queue_wait};
+                                             call->max_queue_wait, call->turn_taken};
     Req const& typed = Typed(*request);
     // The request outlives the call: adapters may read it until they answer.
     EntryFor(typed)->operation->Start(

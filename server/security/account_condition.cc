@@ -1,10 +1,11 @@
 #include "server/security/account_condition.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "server/security/authorization_policy.h"
+#include "server/security/principal.h"
 
 namespace linkgateway::server::security {
 
@@ -22,7 +23,19 @@ absl::StatusOr<AccountCondition> AccountCondition::Parse(google::protobuf::Struc
       return absl::InvalidArgumentError(
           absl::StrCat(at, ": every entry must be a non-empty string"));
     }
-    condition.patterns_.push_back(item.string_value());
+    absl::string_view pattern = item.string_value();
+    absl::Status valid = CheckPattern(pattern);
+    if (valid.ok() && std::count(pattern.begin(), pattern.end(), '/') > 1) {
+      valid = absl::InvalidArgumentError(
+          absl::StrCat("\"", pattern,
+                       "\" cannot be matched: an account is \"<account>\" or "
+                       "\"<provider>/<account>\""));
+    }
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, "[", condition.patterns_.size(), "]: ", valid.message()));
+    }
+    condition.patterns_.emplace_back(pattern);
   }
   if (condition.patterns_.empty()) {
     // An empty list would read as "no condition": a typo would widen the rule.

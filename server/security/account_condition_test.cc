@@ -24,14 +24,14 @@ constexpr char kPolicy[] = R"({
   ],
   "allow_rules": [
     {"name": "eu-team-in-eu",
-     "source": {"principals": ["eu-team"]},
+     "source": {"principals": ["token:eu-team"]},
      "request": {"paths": ["*/DeleteRegistration"], "providers": ["sms_voice"],
                  "accounts": ["eu-west"]}},
     {"name": "eu-team-starts-jobs",
-     "source": {"principals": ["eu-team"]},
+     "source": {"principals": ["token:eu-team"]},
      "request": {"paths": ["/linkgateway.v1.UnlinkService/*"]}},
     {"name": "tenant-ops",
-     "source": {"principals": ["tenant-ops"]},
+     "source": {"principals": ["token:tenant-ops"]},
      "request": {"accounts": ["imiconnect/*", "sms_voice/default"]}}
   ]
 })";
@@ -62,17 +62,26 @@ TEST_P(AccountPolicyTest, ConfinedToItsAccounts) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, AccountPolicyTest,
     ::testing::Values(
-        Case{"GrantedAccount", "eu-team", kDelete, "sms_voice", "eu-west", true, "eu-team-in-eu"},
-        Case{"OtherAccount", "eu-team", kDelete, "sms_voice", "us-east", false, ""},
-        Case{"DefaultAccountIsNotAWildcard", "eu-team", kDelete, "sms_voice", "default", false, ""},
-        Case{"NoAccountMatchesNoAccountRule", "eu-team", kDelete, "dash_replenishment", "", false,
-             ""},
-        Case{"JobMethodNamesNoAccount", "eu-team", kStart, "", "", true, "eu-team-starts-jobs"},
-        Case{"QualifiedWildcard", "tenant-ops", kDelete, "imiconnect", "apac", true, "tenant-ops"},
-        Case{"QualifiedNameOtherProvider", "tenant-ops", kDelete, "selling_partner", "default",
+        Case{"GrantedAccount", "token:eu-team", kDelete, "sms_voice", "eu-west", true,
+             "eu-team-in-eu"},
+        Case{"OtherAccount", "token:eu-team", kDelete, "sms_voice", "us-east", false, ""},
+        Case{"DefaultAccountIsNotAWildcard", "token:eu-team", kDelete, "sms_voice", "default",
              false, ""},
-        Case{"QualifiedDefault", "tenant-ops", kDelete, "sms_voice", "default", true, "tenant-ops"},
-        Case{"DenyByAccount", "tenant-ops", kDelete, "imiconnect", "legacy-emea", false,
+        Case{"NoAccountMatchesNoAccountRule", "token:eu-team", kDelete, "dash_replenishment", "",
+             false, ""},
+        Case{"JobMethodNamesNoAccount", "token:eu-team", kStart, "", "", true,
+             "eu-team-starts-jobs"},
+        Case{"QualifiedWildcard", "token:tenant-ops", kDelete, "imiconnect", "apac", true,
+             "tenant-ops"},
+        Case{"QualifiedNameOtherProvider", "token:tenant-ops", kDelete, "selling_partner",
+             "default", false, ""},
+        Case{"QualifiedDefault", "token:tenant-ops", kDelete, "sms_voice", "default", true,
+             "tenant-ops"},
+        Case{"OtherCallerOnTheGrantedAccount", "token:tenant-ops", kDelete, "sms_voice", "eu-west",
+             false, ""},
+        Case{"SameNameOtherProof", "dns:eu-team", kDelete, "sms_voice", "eu-west", false, ""},
+        Case{"AnonymousOnTheGrantedAccount", "", kDelete, "sms_voice", "eu-west", false, ""},
+        Case{"DenyByAccount", "token:tenant-ops", kDelete, "imiconnect", "legacy-emea", false,
              "nobody-touches-legacy"}),
     [](auto const& info) { return info.param.name; });
 
@@ -81,16 +90,21 @@ TEST(AccountConditionTest, MistakesAreNamed) {
     std::string json;
     std::string error;
   };
-  for (auto const& bad : {
-           Bad{R"({"name": "p", "allow_rules": [{"name": "r", "request": {"accounts": "eu"}}]})",
-               "policy.allow_rules[0].request.accounts: must be a list"},
-           Bad{R"({"name": "p", "allow_rules": [{"name": "r", "request": {"accounts": [""]}}]})",
-               "policy.allow_rules[0].request.accounts: every entry must be a non-empty string"},
-           Bad{R"({"name": "p", "allow_rules": [{"name": "r", "request": {"accounts": []}}]})",
-               "policy.allow_rules[0].request.accounts: must name at least one account"},
-           Bad{R"({"name": "p", "allow_rules": [{"name": "r", "request": {"account": ["x"]}}]})",
-               "unknown key \"account\""},
-       }) {
+  for (
+      auto const& bad : {
+          Bad{R"({"name": "p", "allow_rules": [{"name": "r", "request": {"accounts": "eu"}}]})",
+              "policy.allow_rules[0].request.accounts: must be a list"},
+          Bad{R"({"name": "p", "allow_rules": [{"name": "r", "request": {"accounts": [""]}}]})",
+              "policy.allow_rules[0].request.accounts: every entry must be a non-empty string"},
+          Bad{R"({"name": "p", "allow_rules": [{"name": "r", "request": {"accounts": []}}]})",
+              "policy.allow_rules[0].request.accounts: must name at least one account"},
+          Bad{R"({"name": "p", "allow_rules": [{"name": "r", "request": {"account": ["x"]}}]})",
+              "unknown key \"account\""},
+          Bad{R"({"name": "p", "allow_rules": [{"name": "r", "request": {"accounts": ["eu", "e*u"]}}]})",
+              "policy.allow_rules[0].request.accounts[1]: \"e*u\" cannot be matched"},
+          Bad{R"({"name": "p", "allow_rules": [{"name": "r", "request": {"accounts": ["a/b/c"]}}]})",
+              "policy.allow_rules[0].request.accounts[0]: \"a/b/c\" cannot be matched"},
+      }) {
     auto policy = AuthorizationPolicy::Parse(bad.json);
     ASSERT_FALSE(policy.ok()) << bad.json;
     EXPECT_THAT(std::string(policy.status().message()), HasSubstr(bad.error)) << bad.json;

@@ -4,10 +4,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
 #include "grpc/grpc_security_constants.h"
+#include "server/security/principal.h"
 
 namespace linkgateway::server::security {
 namespace {
@@ -29,18 +31,37 @@ std::string First(grpc::AuthContext const& context, char const* property,
 
 }  // namespace
 
-Caller CertificateIdentity(grpc::AuthContext const& context) {
+absl::StatusOr<Caller> CertificateIdentity(grpc::AuthContext const& context) {
   Caller caller;
   if (!context.IsPeerAuthenticated()) return caller;
-  if (auto id = First(context, GRPC_PEER_URI_PROPERTY_NAME, "spiffe://"); !id.empty()) {
+  if (auto id = First(context, GRPC_PEER_URI_PROPERTY_NAME, kSpiffePrefix); !id.empty()) {
     caller.principal = id;
     caller.proven_by = ProvenBy::kMtlsSpiffeId;
-  } else if (auto dns = First(context, GRPC_PEER_DNS_PROPERTY_NAME); !dns.empty()) {
-    caller.principal = dns;
-    caller.proven_by = ProvenBy::kMtlsDnsSan;
-  } else if (auto cn = First(context, GRPC_X509_CN_PROPERTY_NAME); !cn.empty()) {
-    caller.principal = cn;
+    return caller;
+  }
+  absl::string_view what = "DNS SAN";
+  std::string name = First(context, GRPC_PEER_DNS_PROPERTY_NAME);
+  caller.principal = absl::StrCat(kDnsPrefix, name);
+  caller.proven_by = ProvenBy::kMtlsDnsSan;
+  if (name.empty()) {
+    what = "subject CN";
+    name = First(context, GRPC_X509_CN_PROPERTY_NAME);
+    caller.principal = absl::StrCat(kCommonNamePrefix, name);
     caller.proven_by = ProvenBy::kMtlsCommonName;
+  }
+  if (name.empty()) return Caller();
+  // A name that reads like a URI would read like another kind of identity in
+  // every log and policy that shows it: refused, not reinterpreted.
+  if (absl::StrContains(name, "://")) {
+    return Unauthenticated(absl::StrCat("the client certificate's ", what,
+                                        " contains \"://\"; only a URI SAN may carry a "
+                                        "spiffe:// identity"));
+  }
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Unauthenticated(
+          absl::StrCat("the client certificate's ", what, " contains a control character"));
+    }
   }
   return caller;
 }
@@ -59,16 +80,22 @@ absl::StatusOr<Caller> Authenticator::Authenticate(grpc::ServerContextBase const
                              "the gateway knows");
     }
     auto principal = FindToken(*tokens_->Get(), absl::StripAsciiWhitespace(value.substr(7)));
-    if (!principal) return Unauthenticated("the bearer token is not valid");
-    caller.principal = *std::move(principal);
+    if (!principal) {
+      return Unauthenticated(tokens_->health().ok()
+                                 ? "the bearer token is not valid"
+                                 : "the bearer token is not valid: the gateway's token file "
+                                   "cannot be used, so no token is");
+    }
+    caller.principal = absl::StrCat(kTokenPrefix, *principal);
     caller.proven_by = ProvenBy::kBearerToken;
     return caller;
   }
   if (mtls_) {
     if (auto const auth = context.auth_context(); auth != nullptr) {
-      Caller certified = CertificateIdentity(*auth);
-      if (certified.proven_by != ProvenBy::kNone) {
-        certified.peer = caller.peer;
+      auto certified = CertificateIdentity(*auth);
+      if (!certified.ok()) return certified.status();
+      if (certified->proven_by != ProvenBy::kNone) {
+        certified->peer = caller.peer;
         return certified;
       }
     }

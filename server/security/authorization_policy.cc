@@ -29,8 +29,10 @@ absl::Status CheckKeys(Struct const& object, std::string const& where,
   return absl::OkStatus();
 }
 
+// A list of non-empty strings, each accepted by `check`.
 absl::StatusOr<std::vector<std::string>> Strings(Struct const& object, std::string const& key,
-                                                 std::string const& where) {
+                                                 std::string const& where,
+                                                 absl::Status (*check)(absl::string_view)) {
   std::vector<std::string> out;
   auto it = object.fields().find(key);
   if (it == object.fields().end()) return out;
@@ -41,6 +43,10 @@ absl::StatusOr<std::vector<std::string>> Strings(Struct const& object, std::stri
     if (!item.has_string_value() || item.string_value().empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ".", key, ": every entry must be a non-empty string"));
+    }
+    if (absl::Status valid = check(item.string_value()); !valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".", key, "[", out.size(), "]: ", valid.message()));
     }
     out.push_back(item.string_value());
   }
@@ -58,17 +64,6 @@ absl::StatusOr<Struct> Object(Struct const& parent, std::string const& key,
 }
 
 }  // namespace
-
-bool MatchesPattern(absl::string_view pattern, absl::string_view value) {
-  if (pattern == "*") return !value.empty();
-  if (pattern.size() > 1 && absl::EndsWith(pattern, "*")) {
-    return absl::StartsWith(value, pattern.substr(0, pattern.size() - 1));
-  }
-  if (pattern.size() > 1 && absl::StartsWith(pattern, "*")) {
-    return absl::EndsWith(value, pattern.substr(1));
-  }
-  return pattern == value;
-}
 
 absl::StatusOr<AuthorizationPolicy> AuthorizationPolicy::Parse(absl::string_view json) {
   Struct root;
@@ -109,7 +104,7 @@ absl::StatusOr<AuthorizationPolicy> AuthorizationPolicy::Parse(absl::string_view
       auto source = Object(rule_json, "source", where);
       if (!source.ok()) return source.status();
       if (auto s = CheckKeys(*source, where + ".source", {"principals"}); !s.ok()) return s;
-      auto principals = Strings(*source, "principals", where + ".source");
+      auto principals = Strings(*source, "principals", where + ".source", CheckPrincipalPattern);
       if (!principals.ok()) return principals.status();
       rule.principals = *std::move(principals);
       auto request = Object(rule_json, "request", where);
@@ -119,10 +114,10 @@ absl::StatusOr<AuthorizationPolicy> AuthorizationPolicy::Parse(absl::string_view
           !s.ok()) {
         return s;
       }
-      auto paths = Strings(*request, "paths", where + ".request");
+      auto paths = Strings(*request, "paths", where + ".request", CheckPattern);
       if (!paths.ok()) return paths.status();
       rule.paths = *std::move(paths);
-      auto providers = Strings(*request, "providers", where + ".request");
+      auto providers = Strings(*request, "providers", where + ".request", CheckPattern);
       if (!providers.ok()) return providers.status();
       rule.providers = *std::move(providers);
       auto accounts = AccountCondition::Parse(*request, where + ".request");
@@ -135,15 +130,17 @@ absl::StatusOr<AuthorizationPolicy> AuthorizationPolicy::Parse(absl::string_view
 }
 
 bool AuthorizationPolicy::Matches(Rule const& rule, AuthorizationRequest const& request) {
-  auto any = [](std::vector<std::string> const& patterns, absl::string_view value) {
+  auto any = [](std::vector<std::string> const& patterns, absl::string_view value,
+                bool (*matches)(absl::string_view, absl::string_view)) {
     if (patterns.empty()) return true;
     for (auto const& pattern : patterns) {
-      if (MatchesPattern(pattern, value)) return true;
+      if (matches(pattern, value)) return true;
     }
     return false;
   };
-  return any(rule.principals, request.principal) && any(rule.paths, request.path) &&
-         any(rule.providers, request.provider) &&
+  return any(rule.principals, request.principal, MatchesPrincipal) &&
+         any(rule.paths, request.path, MatchesPattern) &&
+         any(rule.providers, request.provider, MatchesPattern) &&
          rule.accounts.Matches(request.provider, request.account);
 }
 
@@ -155,6 +152,11 @@ AuthorizationDecision AuthorizationPolicy::Evaluate(AuthorizationRequest const& 
     if (Matches(rule, request)) return {true, rule.name};
   }
   return {false, ""};
+}
+
+absl::StatusOr<std::unique_ptr<PolicyFile>> LoadPolicyFile(std::string const& path,
+                                                           WatchedFileOptions options) {
+  return PolicyFile::Load(path, AuthorizationPolicy::Parse, std::move(options));
 }
 
 }  // namespace linkgateway::server::security

@@ -3,8 +3,12 @@
 // "name", "deny_rules" and "allow_rules"; each rule has a "name", and may have
 // "source": {"principals": [...]} and "request": {"paths": [...]}. Deny rules
 // are checked first; then allow rules; no match is a denial. Patterns: exact
-// "abc", prefix "abc*", suffix "*abc", and "*" (any non-empty value, so an
-// anonymous caller never matches a principal pattern).
+// "abc", prefix "abc*", suffix "*abc", and "*" (any non-empty value); a "*"
+// anywhere else is refused at load, since it would never match. Principals
+// are typed (principal.h): "spiffe://...", "dns:...", "cn:...", "token:...",
+// each with a pattern after its type, or "*" for any authenticated caller (an
+// anonymous caller never matches a principal pattern); a bare name is refused
+// at load with the typed forms it could mean.
 //
 // The gateway's extensions: "request": {"providers": [...]} names the
 // providers (the request's target, e.g. "sms_voice") a rule covers, so a
@@ -14,17 +18,20 @@
 #ifndef LINKGATEWAY_SERVER_SECURITY_AUTHORIZATION_POLICY_H_
 #define LINKGATEWAY_SERVER_SECURITY_AUTHORIZATION_POLICY_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "server/security/account_condition.h"
+#include "server/security/principal.h"
+#include "server/security/watched_file.h"
 
 namespace linkgateway::server::security {
 
 struct AuthorizationRequest {
-  std::string principal;  // "" when anonymous
+  std::string principal;  // typed (principal.h); "" when anonymous
   std::string path;       // "/linkgateway.v1.RegistrationService/DeleteRegistration"
   std::string provider;   // the request's target, e.g. "sms_voice"; "" when none
   std::string account;    // the provider account, the default resolved; "" when none
@@ -37,6 +44,10 @@ struct AuthorizationDecision {
 
 class AuthorizationPolicy {
  public:
+  // No rules: every call is denied (the policy in force while the policy
+  // file cannot be used).
+  AuthorizationPolicy() = default;
+
   // Parses the JSON policy; errors name the key at fault.
   static absl::StatusOr<AuthorizationPolicy> Parse(absl::string_view json);
 
@@ -59,8 +70,14 @@ class AuthorizationPolicy {
   std::vector<Rule> allow_;
 };
 
-// `value` against one A43 string pattern.
-bool MatchesPattern(absl::string_view pattern, absl::string_view value);
+inline char const* UnusableMeaning(AuthorizationPolicy const*) { return "every call is denied"; }
+
+using PolicyFile = WatchedFile<AuthorizationPolicy>;
+
+// The policy file at `path`, failing closed (every call is denied) while it
+// cannot be used, unless `options` keep its last good contents.
+absl::StatusOr<std::unique_ptr<PolicyFile>> LoadPolicyFile(std::string const& path,
+                                                           WatchedFileOptions options = {});
 
 }  // namespace linkgateway::server::security
 

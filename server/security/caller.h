@@ -20,7 +20,9 @@ enum class ProvenBy {
 absl::string_view ProvenByName(ProvenBy how);
 
 struct Caller {
-  std::string principal;  // "" when anonymous
+  // Typed by how it was proven (principal.h), e.g. "token:ops",
+  // "spiffe://example.org/billing"; "" when anonymous.
+  std::string principal;
   ProvenBy proven_by = ProvenBy::kNone;
   std::string peer;       // gRPC's peer address, e.g. ipv4:127.0.0.1:4242
 };

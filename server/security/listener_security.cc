@@ -2,13 +2,15 @@
 
 #include <fstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
+#include "config/loopback.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "server/audit/signing.h"
 #include "server/security/authorization_policy.h"
+#include "server/security/metrics_security.h"
 #include "server/security/token_file.h"
+#include "server/security/watched_file.h"
 
 namespace linkgateway::server::security {
 namespace {
@@ -22,9 +24,8 @@ bool Authenticates(config::v1::Security const& security) {
 }  // namespace
 
 bool IsLoopback(std::string const& listen_address) {
-  std::string host = listen_address.substr(0, listen_address.rfind(':'));
-  host = std::string(absl::StripSuffix(absl::StripPrefix(host, "["), "]"));
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+  auto loopback = config::IsLoopbackHost(config::HostOf(listen_address));
+  return loopback.ok() && *loopback;  // a name that does not resolve is not loopback
 }
 
 void CheckSecurity(config::GatewayConfig const& config, config::Checker& check) {
@@ -53,8 +54,9 @@ void CheckSecurity(config::GatewayConfig const& config, config::Checker& check) 
   if (authentication.mtls() && security.tls().client_ca_file().empty()) {
     check.Fail("security.authentication.mtls", "needs security.tls.client_ca_file");
   }
+  WatchedFileOptions files = WatchedFileOptionsFrom(security);
   if (!authentication.token_file().empty()) {
-    auto tokens = TokenFile::Load(authentication.token_file(), ParseTokenFile);
+    auto tokens = LoadTokenFile(authentication.token_file(), files);
     if (!tokens.ok()) check.Fail("security.authentication.token_file", tokens.status().message());
   }
   if (!Authenticates(security) && !loopback && !security.allow_anonymous_off_loopback()) {
@@ -64,14 +66,22 @@ void CheckSecurity(config::GatewayConfig const& config, config::Checker& check) 
                             "allow_anonymous_off_loopback is set"));
   }
   if (!security.policy_file().empty()) {
-    auto policy = WatchedFile<AuthorizationPolicy>::Load(security.policy_file(),
-                                                         AuthorizationPolicy::Parse);
+    auto policy = LoadPolicyFile(security.policy_file(), files);
     if (!policy.ok()) check.Fail("security.policy_file", policy.status().message());
   }
-  if (security.audit().max_file_bytes() < 0) {
+  auto const& audit = security.audit();
+  if (audit.max_file_bytes() < 0) {
     check.Fail("security.audit.max_file_bytes", "must not be negative");
   }
-  if (security.audit().max_files() < 0) check.Fail("security.audit.max_files", "must not be negative");
+  if (audit.max_files() < 0) check.Fail("security.audit.max_files", "must not be negative");
+  check.NotNegative("security.audit.rotate_interval", audit.rotate_interval());
+  check.NotNegative("security.audit.min_retention", audit.min_retention());
+  if (!audit.signing_key_file().empty()) {
+    if (audit.path().empty()) check.Fail("security.audit.signing_key_file", "needs audit.path");
+    auto key = audit::LoadSigningKey(audit.signing_key_file());
+    if (!key.ok()) check.Fail("security.audit.signing_key_file", key.status().message());
+  }
+  CheckMetricsEndpoint(config, check);
 }
 
 std::vector<std::string> SecurityWarnings(config::GatewayConfig const& config) {
@@ -88,6 +98,14 @@ std::vector<std::string> SecurityWarnings(config::GatewayConfig const& config) {
   if (security.audit().path().empty()) {
     warnings.push_back("audit records go to this log, not to a durable file "
                        "(security.audit.path)");
+  }
+  auto const& observability = config.observability();
+  auto const& metrics = observability.metrics_endpoint();
+  if (!observability.metrics_address().empty() && metrics.allow_off_loopback() &&
+      !metrics.tls().require_client_certificate() && metrics.bearer_token_file().empty()) {
+    warnings.push_back(absl::StrCat("metrics on ", observability.metrics_address(),
+                                    " may be read by anyone who can connect "
+                                    "(observability.metrics_endpoint)"));
   }
   return warnings;
 }

@@ -15,16 +15,20 @@
 
 namespace linkgateway::server::security {
 
-// Whether `listen_address` ("host:port") is a loopback address.
+// Whether every address the host of `listen_address` ("host:port")
+// resolves to is loopback; false when it does not resolve.
 bool IsLoopback(std::string const& listen_address);
 
 // Checks config.security: TLS files readable, plaintext asked for explicitly
 // (and allowed off loopback only when that is said too), anonymous callers
-// off loopback only when allowed, the token file and policy loadable.
+// off loopback only when allowed, the token file and policy loadable (and
+// trusted: not writable by group or others), the audit settings and signing
+// key; and the metrics endpoint (metrics_security.h).
 void CheckSecurity(config::GatewayConfig const& config, config::Checker& check);
 
 // What the start-up log must say about the security settings (plaintext,
-// anonymous callers, audit to the log).
+// anonymous callers, audit to the log, metrics open to anyone off
+// loopback).
 std::vector<std::string> SecurityWarnings(config::GatewayConfig const& config);
 
 // The credentials for the listener.

@@ -3,12 +3,15 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "server/security/principal.h"
 
 namespace linkgateway::server::security {
 namespace {
@@ -46,8 +49,9 @@ absl::StatusOr<TokenEntries> ParseTokenFile(absl::string_view text) {
           "token file line ", line_number,
           ": expected \"<principal> <salt hex> <sha256 hex>\" (bazel run //server/security:hash_token)"));
     }
-    entries.push_back({std::string(fields[0]), absl::HexStringToBytes(fields[1]),
-                       absl::HexStringToBytes(fields[2])});
+    // The name may be written typed ("token:ops") or bare ("ops").
+    entries.push_back({std::string(absl::StripPrefix(fields[0], kTokenPrefix)),
+                       absl::HexStringToBytes(fields[1]), absl::HexStringToBytes(fields[2])});
   }
   return entries;
 }
@@ -70,6 +74,11 @@ std::optional<std::string> FindToken(TokenEntries const& entries, absl::string_v
     if (same && !found) found = entry.principal;
   }
   return found;
+}
+
+absl::StatusOr<std::unique_ptr<TokenFile>> LoadTokenFile(std::string const& path,
+                                                         WatchedFileOptions options) {
+  return TokenFile::Load(path, ParseTokenFile, std::move(options));
 }
 
 }  // namespace linkgateway::server::security

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
+#include "adapters/operation/provider_registry.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/request/request_fields.h"
 #include "server/unlink/unlink_plan.h"
@@ -39,9 +39,7 @@ std::string ProviderOfTarget(v1::UnlinkTarget const& target) {
 std::string AccountOfTarget(v1::UnlinkTarget const& target) { return request::AccountOf(target); }
 
 std::string LaneOf(v1::UnlinkTarget const& target) {
-  std::string account = AccountOfTarget(target);
-  std::string provider = ProviderOfTarget(target);
-  return account.empty() ? provider : absl::StrCat(provider, "/", account);
+  return adapters::operation::LaneOf(ProviderOfTarget(target), AccountOfTarget(target));
 }
 
 }  // namespace linkgateway::server::unlink

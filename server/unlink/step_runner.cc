@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -159,14 +160,14 @@ void StepRunner::Pump() {
     for (std::string const& lane : queue_.Providers()) {
       if (in_flight_ >= options.max_steps_in_flight) break;
       ProviderState& state = state_[lane];
-      if (state.in_flight >= options.max_steps_in_flight_per_provider ||
+      if (state.asking || state.in_flight >= options.max_steps_in_flight_per_provider ||
           state.blocked_until > now) {
         continue;
       }
       auto entry = queue_.Take(lane, now);
       if (!entry.has_value()) continue;
       sent = true;
-      if (!entry->job->dropped) Begin(*std::move(entry), lane);
+      if (!entry->job->dropped) TakeTurn(*std::move(entry), lane);
     }
   }
   absl::Time next = absl::InfiniteFuture();
@@ -188,9 +189,31 @@ void StepRunner::WakeAt(absl::Time when) {
   });
 }
 
+void StepRunner::ReportNothingWaiting() {
+  auto* metrics = core_.options().metrics;
+  providers_.ForEachTable([this, metrics](auto const& table) {
+    using Request = typename std::decay_t<decltype(table)>::RequestType;
+    table.ForEach([this, metrics](int target_case, std::string const& account, auto const&) {
+      auto const* field = Request::descriptor()->FindFieldByNumber(target_case);
+      if (field == nullptr) return;
+      std::string lane = adapters::operation::LaneOf(field->name(), account);
+      if (!state_.emplace(std::move(lane), ProviderState{}).second) return;
+      if (metrics != nullptr) metrics->UnlinkQueue(field->name(), account, 0, absl::ZeroDuration());
+    });
+  });
+}
+
 void StepRunner::Report(absl::Time now) {
-  if (now - reported_ < absl::Seconds(1)) return;
+  constexpr absl::Duration kEvery = absl::Seconds(1);
+  constexpr absl::Duration kWhileWaiting = absl::Seconds(5);
+  if (now - reported_ < kEvery) {
+    // A change since the last report shows within a second, even when
+    // nothing pumps again.
+    WakeAt(reported_ + kEvery);
+    return;
+  }
   reported_ = now;
+  if (queue_.Waiting() > 0) WakeAt(now + kWhileWaiting);
   if (auto* metrics = core_.options().metrics; metrics != nullptr) {
     for (auto const& [lane, state] : state_) {
       auto slash = lane.find('/');
@@ -252,25 +275,57 @@ bool StepRunner::PastDeadline(JobPtr const& job, int index, absl::Time when,
   return true;
 }
 
-void StepRunner::Begin(StepQueue::Entry entry, std::string const& lane) {
-  JobPtr const& job = entry.job;
-  int const index = entry.index;
+void StepRunner::TakeTurn(StepQueue::Entry entry, std::string const& lane) {
+  auto turns = providers_.delete_turns.find(lane);
+  if (turns == providers_.delete_turns.end()) return Begin(std::move(entry), lane, false);
+  // A step that ends without a send takes no turn from the others.
+  if (EndedBeforeSend(entry.job, entry.index)) return;
+  state_[lane].asking = true;
+  // Answered on any thread (the shared limit asks Redis), handled on the
+  // worker, after this pump.
+  auto pending = std::make_shared<StepQueue::Entry>(std::move(entry));
+  turns->second([this, pending, lane](absl::Duration wait) {
+    core_.Post([this, pending, lane, wait] {
+      state_[lane].asking = false;
+      if (wait <= absl::ZeroDuration()) {
+        Begin(std::move(*pending), lane, true);
+      } else {
+        // No write, nothing sent: the step keeps its place until the turn.
+        state_[lane].blocked_until = absl::Now() + std::max(wait, kLeastTurnWait);
+        queue_.Return(lane, std::move(*pending), absl::InfinitePast());
+      }
+      Pump();
+    });
+  });
+}
+
+bool StepRunner::EndedBeforeSend(JobPtr const& job, int index) {
   auto const& m = job->stored.metadata;
-  // Ended while it waited for a slot (e.g. cancelled).
-  if (Terminal(m.steps(index).state())) return;
+  // Ended while it waited (e.g. cancelled).
+  if (Terminal(m.steps(index).state())) return true;
   if (m.cancel_requested()) {
-    return core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_CANCELLED,
-                            absl::CancelledError("cancelled before it was sent"));
+    core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_CANCELLED,
+                     absl::CancelledError("cancelled before it was sent"));
+    return true;
   }
-  if (PastDeadline(job, index, absl::Now())) return;
+  if (PastDeadline(job, index, absl::Now())) return true;
   if (job->secrets_missing[index]) {
-    return core_.FinishStep(
+    core_.FinishStep(
         job, index, v1::UNLINK_STEP_STATE_FAILED,
         absl::FailedPreconditionError(
             "the target's credentials (e.g. an access token) are kept in memory only and were "
             "lost when the gateway restarted before this step was sent; start a new job for "
             "this target"));
+    return true;
   }
+  return false;
+}
+
+void StepRunner::Begin(StepQueue::Entry entry, std::string const& lane, bool turn_taken) {
+  JobPtr const& job = entry.job;
+  int const index = entry.index;
+  auto const& m = job->stored.metadata;
+  if (EndedBeforeSend(job, index)) return;
   auto single = SingleDeleteFor(job->targets[index]);
   if (!single.ok()) {
     return core_.FinishStep(job, index, v1::UNLINK_STEP_STATE_FAILED, single.status());
@@ -291,6 +346,7 @@ void StepRunner::Begin(StepQueue::Entry entry, std::string const& lane) {
   // Queued work takes only a turn its provider's rate limit has free now:
   // it never waits there ahead of a caller's own call.
   call->max_queue_wait = absl::ZeroDuration();
+  if (turn_taken) call->turn_taken = std::make_shared<std::atomic<bool>>(true);
   call->unlink_operation = m.name();
   call->unlink_step = index;
   // The policy, the provider's rules and the audit trail are asked now, as

@@ -50,6 +50,7 @@ class StepRunner {
   StepRunner(EngineCore& core, call::Pipeline const& pipeline, call::MethodSet const& methods,
              adapters::operation::ProviderRegistry const& providers)
       : core_(core), pipeline_(pipeline), methods_(methods), providers_(providers) {
+    ReportNothingWaiting();
     // A step written back to waiting once the store took it is queued then.
     core_.set_requeue([this](JobPtr const& job, int index) {
       Queue(job, index, absl::Now());
@@ -75,6 +76,8 @@ class StepRunner {
  private:
   struct ProviderState {
     int in_flight = 0;
+    // Asking its rate limit for a turn (delete_turns): one step at a time.
+    bool asking = false;
     // No step is sent before this: the rate limit's next free turn.
     absl::Time blocked_until = absl::InfinitePast();
     // When steps were sent lately, for the rate they go at.
@@ -82,7 +85,14 @@ class StepRunner {
   };
 
   void Queue(JobPtr const& job, int index, absl::Time not_before);
-  void Begin(StepQueue::Entry entry, std::string const& lane);
+  // Takes a turn of the lane's rate limit (its provider account's), if it
+  // has one, then begins the step; without a turn free, the step goes back
+  // to its place.
+  void TakeTurn(StepQueue::Entry entry, std::string const& lane);
+  void Begin(StepQueue::Entry entry, std::string const& lane, bool turn_taken);
+  // Ends a step that will not be sent (cancelled, past the job's deadline,
+  // its credentials lost): true when it did.
+  bool EndedBeforeSend(JobPtr const& job, int index);
   // Records the intent, then lets the call go on (`proceed`), or refuses it.
   void RecordIntent(JobPtr const& job, int index,
                     absl::AnyInvocable<void(absl::Status) &&> proceed);
@@ -101,8 +111,11 @@ class StepRunner {
   bool PastDeadline(JobPtr const& job, int index, absl::Time when,
                     v1::UnlinkStep const* base = nullptr);
   void WakeAt(absl::Time when);
-  // The queues' gauges, at most once a second.
+  // The queues' gauges, at most once a second, and again within seconds while
+  // a step waits (so its age grows even when nothing else happens).
   void Report(absl::Time now);
+  // Every configured provider account's gauges at 0, before its first step.
+  void ReportNothingWaiting();
   double RateOf(std::string const& lane, absl::Time now);
   void Follow(JobPtr const& job, int index, absl::Time give_up, absl::Duration interval);
   void OnQueuedState(JobPtr const& job, int index,

@@ -463,6 +463,41 @@ TEST_F(UnlinkEngineTest, AThrottledStepWaitsWithItsHistoryAndEndsWhenTheJobsDead
             static_cast<int>(absl::StatusCode::kResourceExhausted));
 }
 
+// A step takes its provider's turn before its intent is written: a step
+// with no turn free is neither recorded as about to send nor sent, and keeps
+// its place; the delete is not asked the limit again.
+TEST_F(UnlinkEngineTest, AStepWithoutATurnIsNeitherRecordedNorSent) {
+  auto sms =
+      std::make_shared<FakeRegistration>([](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        return v1::DeleteRegistrationResponse();
+      });
+  Register(sms, nullptr);
+  // Every other ask has no turn free (for the next 20 ms); each one taken
+  // is what the delete then runs with.
+  auto asks = std::make_shared<std::atomic<int>>(0);
+  auto turns_taken = std::make_shared<std::atomic<int>>(0);
+  providers_.delete_turns["sms_voice"] =
+      [asks, turns_taken](absl::AnyInvocable<void(absl::Duration) &&> done) {
+        if (++*asks % 2 == 1) return std::move(done)(absl::Milliseconds(20));
+        ++*turns_taken;
+        std::move(done)(absl::ZeroDuration());
+      };
+  auto engine = Engine();
+  std::vector<v1::UnlinkTarget> targets;
+  for (int i = 0; i < 5; ++i) targets.push_back(Sms(absl::StrCat("r-", i)));
+  auto metadata = Metadata(Run(*engine, targets));
+  ASSERT_EQ(metadata.steps_size(), 5);
+  for (auto const& step : metadata.steps()) {
+    EXPECT_EQ(step.state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+    // One attempt, nothing before it: the refused turns left no trace.
+    EXPECT_EQ(step.attempts(), 1);
+    EXPECT_EQ(step.history_size(), 0);
+  }
+  EXPECT_EQ(sms->calls(), 5);
+  EXPECT_EQ(turns_taken->load(), 5);
+  EXPECT_GE(asks->load(), 10);
+}
+
 TEST_F(UnlinkEngineTest, AnUrgentJobGoesAheadOfABatchStartedBefore) {
   auto sms = std::make_shared<HeldRegistration>();
   providers_.table<v1::DeleteRegistrationRequest>().Add(v1::DeleteRegistrationRequest::kSmsVoice,

@@ -93,7 +93,7 @@ def secure_setup(workdir, security):
         with open(f"{d}/policy.json", "w") as f:
             json.dump({"name": "benchmark", "allow_rules": [{
                 "name": "benchmark-deletes-dash-replenishment",
-                "source": {"principals": ["benchmark"]},
+                "source": {"principals": ["token:benchmark"]},
                 "request": {"paths": ["/linkgateway.v1.RegistrationService/DeleteRegistration"],
                             "providers": ["dash_replenishment"]}}]}, f)
     if security == "tls":

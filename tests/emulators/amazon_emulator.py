@@ -21,6 +21,7 @@ import urllib.parse
 import uuid
 
 import https_emulator
+from token_bucket import TokenBucket
 
 DRS = "com.amazon.dash.replenishment."
 DEREGISTER_V1 = DRS + "DrsDeregisterInput@1.0"
@@ -46,26 +47,6 @@ NOTIFICATION_TYPES = {
 
 SP_DELETE = re.compile(r"^/notifications/v1/subscriptions/([^/]+)/([^/]+)$")
 DRS_V1 = re.compile(r"^/deviceModels/([^/]+)/devices/([^/]+)/registration$")
-
-
-class TokenBucket:
-    """The SP-API usage plan: `rate` requests/s, `burst` at once."""
-
-    def __init__(self, rate, burst):
-        self.rate, self.burst, self.tokens, self.at = rate, burst, float(burst), time.monotonic()
-
-    # Arrival times jitter by milliseconds even when a client paces its calls
-    # exactly; a real rate limiter is not that strict either.
-    TOLERANCE = 0.05
-
-    def take(self):
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens >= 1 - self.TOLERANCE:
-            self.tokens -= 1
-            return True
-        return False
 
 
 class State(https_emulator.EmulatorState):
@@ -283,6 +264,7 @@ class Handler(https_emulator.EmulatorHandler):
                 return self.sp_error(403, "Unauthorized", "Access to requested resource is denied.",
                                      "The access token you provided is revoked, malformed or invalid.")
             if not self.state.sp_bucket.take() or subscription_id == "sub-429":
+                self.state.count("throttled")
                 return self.sp_error(429, "QuotaExceeded",
                                      "You exceeded your quota for the requested resource.", "")
             if self.headers.get("Content-Type") not in (None, "", "application/json"):

@@ -88,6 +88,13 @@ class EmulatorState:
         self.status_counts = {}
         self.request_count = 0
 
+    def count(self, key):
+        """Counts an event for /__emulator/stats' statusCounts (e.g.
+        "throttled": a call refused by the service's rate limit, whatever
+        status says so)."""
+        with self.lock:
+            self.status_counts[key] = self.status_counts.get(key, 0) + 1
+
 
 class EmulatorHandler(http.server.BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive, like the real services."""

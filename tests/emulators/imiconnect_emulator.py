@@ -68,6 +68,7 @@ class Handler(https_emulator.EmulatorHandler):
             now = time.monotonic()
             state.window = [t for t in state.window if now - t < 1.0]
             if len(state.window) >= args.tps:
+                state.count("throttled")
                 self.answer("7020", "You have reached the maximum transaction limit")
                 return True
             state.window.append(now)

@@ -95,7 +95,8 @@ def secure_section(directory, ca, cert, key, audit, target):
     with open(policy, "w") as f:
         json.dump({"name": "linkgateway-demo", "allow_rules": [
             {"name": "demo-callers-do-everything",
-             "source": {"principals": ["spiffe://linkgateway.demo/ops", "demo-token-caller"]}}
+             "source": {"principals": ["spiffe://linkgateway.demo/ops",
+                                     "token:demo-token-caller"]}}
         ]}, f, indent=2)
     section = f'''security {{
   tls {{

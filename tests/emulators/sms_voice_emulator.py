@@ -24,6 +24,7 @@ import uuid
 import aws_keys
 import aws_sigv4
 import https_emulator
+from token_bucket import TokenBucket
 
 TARGET = "PinpointSMSVoiceV2.DeleteRegistration"
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -47,6 +48,9 @@ class State(https_emulator.EmulatorState):
         self.registrations = {}
         self.type_style = "namespaced"
         self.message_key = "Message"
+        # The account's DeleteRegistration quota; None: unlimited.
+        self.bucket = (TokenBucket(self.args.rate, self.args.burst)
+                       if self.args.rate else None)
 
 
 class Handler(https_emulator.EmulatorHandler):
@@ -107,7 +111,8 @@ class Handler(https_emulator.EmulatorHandler):
         if key == "reg-denied":
             return self.error(400, "AccessDeniedException", "Account is disabled",
                               Reason="ACCOUNT_DISABLED")
-        if key == "reg-throttle":
+        if key == "reg-throttle" or (state.bucket and not state.bucket.take()):
+            state.count("throttled")
             return self.error(400, "ThrottlingException", "Rate exceeded")
         if key == "reg-500":
             return self.error(500, "InternalServerException", "Internal failure",
@@ -154,6 +159,9 @@ def main():
                         help="when set, requests must carry (and sign) this token")
     parser.add_argument("--keys-file", default=None,
                         help="more keys it accepts (aws_keys.KeyStore), read at each request")
+    parser.add_argument("--rate", type=float, default=0,
+                        help="the account's quota, requests/s (ThrottlingException beyond); 0: none")
+    parser.add_argument("--burst", type=int, default=5)
     args = parser.parse_args()
     https_emulator.serve(Handler, args, State(args))
 

@@ -107,8 +107,8 @@ class AuditEveryOutcomeTest : public ::testing::Test {
     std::string policy = Dir() + "/policy.json";
     // Ops may do everything; reader only read operations.
     std::ofstream(policy) << R"({"name": "audit-test", "allow_rules": [
-      {"name": "ops", "source": {"principals": ["ops"]}},
-      {"name": "reader", "source": {"principals": ["reader"]},
+      {"name": "ops", "source": {"principals": ["token:ops"]}},
+      {"name": "reader", "source": {"principals": ["token:reader"]},
        "request": {"paths": ["/google.longrunning.Operations/GetOperation"]}}]})";
     audit_ = Dir() + "/audit-every-outcome.jsonl";
     std::remove(audit_.c_str());

@@ -55,9 +55,9 @@ std::string ReadFile(std::string const& path) {
 constexpr char kPolicy[] = R"({
   "name": "linkgateway-test",
   "allow_rules": [
-    {"name": "ops-everything", "source": {"principals": ["ops"]}},
+    {"name": "ops-everything", "source": {"principals": ["token:ops"]}},
     {"name": "billing-reads-drs",
-     "source": {"principals": ["spiffe://example.org/ns/billing/*", "billing"]},
+     "source": {"principals": ["spiffe://example.org/ns/billing/*", "token:billing"]},
      "request": {"paths": ["/linkgateway.v1.SubscriptionService/GetSubscriptionInfo"],
                  "providers": ["dash_replenishment"]}}
   ]
@@ -285,7 +285,7 @@ TEST_F(SecurityTest, AnAllowedDeleteIsAuditedWithEveryField) {
   auto records = AuditRecords();
   ASSERT_EQ(records.size(), 1u);
   auto const& r = records[0];
-  EXPECT_EQ(r.caller().principal(), "ops");
+  EXPECT_EQ(r.caller().principal(), "token:ops");
   EXPECT_EQ(r.caller().authenticated_by(),
             linkgateway::audit::v1::AUTHENTICATION_METHOD_BEARER_TOKEN);
   EXPECT_THAT(r.caller().peer(), HasSubstr("127.0.0.1"));
@@ -389,7 +389,7 @@ TEST_F(SecurityTest, PolicyAndCertificateRotateWhileRunning) {
   ASSERT_EQ(DeleteSms(Tls(), kBillingToken, "reg-r", true).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   std::ofstream(policy_) << R"({"name": "rotated", "allow_rules": [
-      {"name": "billing-deletes-now", "source": {"principals": ["billing"]}}]})";
+      {"name": "billing-deletes-now", "source": {"principals": ["token:billing"]}}]})";
   grpc::Status status;
   absl::Time give_up = absl::Now() + absl::Seconds(10);
   for (;;) {  // polled, bounded: the policy is looked at every second

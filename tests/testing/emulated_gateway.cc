@@ -176,16 +176,16 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
         "upstream { ca_bundle_file: \"", e.certs().ca_cert, "\" }\n",
         "dash_replenishment { endpoint: \"", url, "\" }\n",
         "login_with_amazon {\n  token_endpoint: \"", url, "/auth/o2/token\"\n",
-        "  client_id { env: \"LINKGATEWAY_TEST_LWA_CLIENT_ID\" }\n",
-        "  client_secret { file: \"", secret_file, "\" }\n}\n",
-        "selling_partner {\n  north_america_endpoint: \"", url, "\"\n  europe_endpoint: \"", url,
-        "\"\n  far_east_endpoint: \"", url, "\"\n", options.selling_partner_config, "}\n",
+        "  client_id { env: \"LINKGATEWAY_TEST_LWA_CLIENT_ID\" }\n", "  client_secret { file: \"",
+        secret_file, "\" }\n}\n", "selling_partner {\n  north_america_endpoint: \"", url,
+        "\"\n  europe_endpoint: \"", url, "\"\n  far_east_endpoint: \"", url, "\"\n",
+        options.selling_partner_config, "}\n",
         "sms_voice {\n  region: \"us-east-1\"\n  endpoint: \"https://",
         address(Emulator::kSmsVoice), "\"\n  credentials { file { path: \"", aws_file,
-        "\" profile: \"gateway\" } }\n}\n",
+        "\" profile: \"gateway\" } }\n", options.sms_voice_config, "}\n",
         "imiconnect {\n  base_url: \"https://", address(Emulator::kImiconnect), "\"\n",
-        "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n}\n",
-        "security {\n  ", security, "\n}\n", "observability {\n  ", observability, "\n}\n",
+        "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n", options.imiconnect_config,
+        "}\n", "security {\n  ", security, "\n}\n", "observability {\n  ", observability, "\n}\n",
         options.extra_config);
     std::string config_file =
         absl::StrCat(dir, "/gateway.", amazon.port(), suffix, ".textproto");
@@ -252,10 +252,14 @@ std::vector<google::protobuf::Struct> EmulatedGateway::Received(Emulator emulato
 }
 
 int EmulatedGateway::StatusCount(Emulator emulator, int http_status) {
+  return StatusCount(emulator, absl::StrCat(http_status));
+}
+
+int EmulatedGateway::StatusCount(Emulator emulator, std::string const& key) {
   auto stats = Control(emulator, "stats");
   if (!stats.ok()) return -1;
   auto const& counts = stats->fields().at("statusCounts").struct_value().fields();
-  auto it = counts.find(absl::StrCat(http_status));
+  auto it = counts.find(key);
   return it == counts.end() ? 0 : static_cast<int>(it->second.number_value());
 }
 

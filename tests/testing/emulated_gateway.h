@@ -46,8 +46,11 @@ struct EmulatedGatewayOptions {
   // ... }`); default: metrics on a free loopback port, the JSON access log
   // to access.jsonl in the test's temporary directory (access_log_path()).
   std::string observability_config;
-  // Added inside its selling_partner { ... } block.
+  // Added inside its selling_partner { ... }, sms_voice { ... } and
+  // imiconnect { ... } blocks.
   std::string selling_partner_config;
+  std::string sms_voice_config;
+  std::string imiconnect_config;
   // The LWA client secret the gateway is configured with.
   std::string lwa_client_secret = kLwaClientSecret;
 
@@ -111,6 +114,8 @@ class EmulatedGateway {
   std::vector<google::protobuf::Struct> Received(Emulator emulator, std::string const& prefix);
   // How many answers with `http_status` an emulator sent.
   int StatusCount(Emulator emulator, int http_status);
+  // An event the emulator counts beside the statuses (e.g. "throttled").
+  int StatusCount(Emulator emulator, std::string const& key);
 
  private:
   std::shared_ptr<Emulators> emulators_;

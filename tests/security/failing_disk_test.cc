@@ -1,0 +1,109 @@
+// The audit disk fails mid-run (issue 23, item 2), on a real file system:
+// ext4 on a loop device, mounted errors=remount-ro, whose error the kernel
+// raises while the gateway serves. From then on every destructive call is
+// refused before anything is sent (UNAVAILABLE, AUDIT_UNAVAILABLE), unlink
+// jobs start nothing, and linkgateway_audit_ready reads 0 — until the disk
+// is repaired and the trail has written and synced a record again, which
+// the gateway does by itself. The trail then verifies.
+//
+// Needs root and loop devices. Where the machine has neither the test
+// fails and says so: it does not skip.
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "linkgateway/v1/unlink.grpc.pb.h"
+#include "tests/security/loop_file_system.h"
+#include "tests/security/secure_gateway.h"
+#include "tests/testing/metrics_text.h"
+#include "tests/testing/rpc_status.h"
+
+namespace linkgateway::tests::security {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kTokA[] = "tok-a-secret-7f3e91";
+
+class FailingDiskAttackTest : public SecureGatewayTest {
+ protected:
+  void SetUp() override {
+    auto mounted = LoopFileSystem::Mount(Dir());
+    ASSERT_TRUE(mounted.ok())
+        << "THIS MACHINE CANNOT MOUNT A FILE SYSTEM ON A LOOP DEVICE, so the failing-disk "
+           "attack did not run (it needs root, loop devices and mkfs.ext4): "
+        << mounted.status();
+    disk_ = *std::move(mounted);
+    SecureOptions options;
+    options.audit_path = disk_->mount_point() + "/audit.jsonl";
+    StartSecure(options);
+    channel_ = Channel();
+  }
+
+  void TearDown() override {
+    env_.reset();  // the gateway lets go of the disk first
+    disk_.reset();
+  }
+
+  double AuditReady() {
+    auto metrics = Metrics();
+    EXPECT_TRUE(metrics.ok()) << metrics.status();
+    return tests::testing::MetricValue(metrics.value_or(""), "linkgateway_audit_ready");
+  }
+
+  grpc::Status StartUnlink(std::string const& id) {
+    v1::StartUnlinkRequest request;
+    request.add_targets()->mutable_sms_voice_registration()->set_registration_id(id);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", kTokA));
+    google::longrunning::Operation op;
+    return v1::UnlinkService::NewStub(channel_)->StartUnlink(&context, request, &op);
+  }
+
+  std::unique_ptr<LoopFileSystem> disk_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(FailingDiskAttackTest, NothingIsSentWhileTheTrailCannotBeWrittenNorUntilItIsAgain) {
+  for (int i = 1; i <= 5; ++i) SeedSms(absl::StrCat("reg-", i));
+  ASSERT_TRUE(DeleteSms(channel_, kTokA, "reg-1").ok());
+  ASSERT_EQ(SmsDeletes(), 1);
+  EXPECT_EQ(AuditReady(), 1);
+
+  ASSERT_TRUE(disk_->Fail().ok());
+  for (int i = 2; i <= 4; ++i) {
+    grpc::Status refused = DeleteSms(channel_, kTokA, absl::StrCat("reg-", i));
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE) << refused.error_message();
+    EXPECT_EQ(tests::testing::ErrorInfoOf(refused).reason(), "AUDIT_UNAVAILABLE");
+  }
+  grpc::Status job = StartUnlink("reg-5");
+  EXPECT_EQ(job.error_code(), grpc::StatusCode::UNAVAILABLE) << job.error_message();
+  EXPECT_EQ(SmsDeletes(), 1) << "a delete reached the provider without an audit record";
+  EXPECT_EQ(AuditReady(), 0);
+  std::string log = env_->gateway().Output();
+  EXPECT_THAT(log, HasSubstr("does not take data: Read-only file system; destructive calls are "
+                             "refused until a record is written and synced again"));
+
+  // The operator repairs the disk; the gateway writes its trail again by
+  // itself (a "trail recovered" record) and only then sends deletes.
+  ASSERT_TRUE(disk_->Repair().ok());
+  ASSERT_TRUE(
+      Eventually([&] { return DeleteSms(channel_, kTokA, "reg-2").ok(); }, absl::Seconds(20)));
+  EXPECT_EQ(SmsDeletes(), 2);
+  EXPECT_EQ(AuditReady(), 1);
+  auto records = AuditRecords();
+  ASSERT_GE(records.size(), 2u);
+  EXPECT_EQ(records[0].trail_event().kind(), linkgateway::audit::v1::TRAIL_EVENT_KIND_RECOVERED);
+  EXPECT_THAT(records[0].file_start().reason(), HasSubstr("recovered"));
+  EXPECT_EQ(records.back().target().at("registration_id"), "reg-2");
+  EXPECT_EQ(records.back().outcome().code(), "OK");
+  auto verified = Verify();
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_THAT(verified.output, HasSubstr("intact:"));
+}
+
+}  // namespace
+}  // namespace linkgateway::tests::security
