@@ -96,7 +96,8 @@ inline std::string LaneOf(absl::string_view provider, absl::string_view account)
 // Per provider (the name of the request oneof's field, e.g. "sms_voice"): OK
 // when every operation it serves, in every account, passes Preflight()
 // (configured, credentials there and not rejected), else the first failure;
-// and per named account ("sms_voice.eu"), the same for that account alone.
+// and, for a provider with several accounts, per account ("sms_voice.eu"),
+// the same for that account alone (its failures then name the account).
 // For health checks.
 std::map<std::string, absl::Status> ProviderReadiness(ProviderRegistry const& registry);
 

@@ -176,7 +176,9 @@ TEST(AccountsRegistryTest, EachAccountHasItsOwnOperationAndOneIsTheDefault) {
   auto readiness = adapters::operation::ProviderReadiness(registry);
   EXPECT_TRUE(readiness.count("sms_voice.eu"));
   EXPECT_TRUE(readiness.count("sms_voice.us"));
-  EXPECT_TRUE(readiness.count("imiconnect.emea"));
+  // A provider's only account is the provider itself.
+  EXPECT_FALSE(readiness.count("imiconnect.emea"));
+  EXPECT_TRUE(readiness.count("imiconnect"));
 }
 
 }  // namespace

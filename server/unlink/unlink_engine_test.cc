@@ -544,29 +544,23 @@ TEST_F(UnlinkEngineTest, AStartBeyondTheQueuesBoundIsRefusedWithRetryInfo) {
 }
 
 // A provider's account without a free turn (its rate limit): nothing sent.
-class NoTurn final : public adapters::operation::Operation<v1::DeleteRegistrationRequest,
-                                                           v1::DeleteRegistrationResponse> {
- public:
-  void Start(adapters::operation::CallContext const&, v1::DeleteRegistrationRequest const&,
-             adapters::operation::Callback<v1::DeleteRegistrationResponse> done) override {
-    ++calls;
-    std::move(done)(adapters::errors::WithErrorInfo(absl::ResourceExhaustedError("no turn is free"),
-                                                    adapters::errors::reason::kClientRateLimited,
-                                                    adapters::errors::kGatewayDomain, {}));
-  }
-  std::atomic<int> calls{0};
-};
-
 TEST_F(UnlinkEngineTest, EachStepGoesToItsAccountAndWaitsOnlyForItsAccountsTurns) {
-  auto eu =
-      std::make_shared<FakeRegistration>([](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
-        return v1::DeleteRegistrationResponse();
-      });
-  auto us = std::make_shared<NoTurn>();
+  auto make = [](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+    return v1::DeleteRegistrationResponse();
+  };
+  auto us = std::make_shared<FakeRegistration>(make);
+  auto eu = std::make_shared<FakeRegistration>(make);
   auto& table = providers_.table<v1::DeleteRegistrationRequest>();
   table.Add(v1::DeleteRegistrationRequest::kSmsVoice, "us", &Ok, us);
   table.Add(v1::DeleteRegistrationRequest::kSmsVoice, "eu", &Ok, eu);
   providers_.repeatable_deletes.insert("sms_voice");
+  // Account us's rate limit has no turn free for an hour; eu's has no limit.
+  auto us_asks = std::make_shared<std::atomic<int>>(0);
+  providers_.delete_turns["sms_voice/us"] =
+      [us_asks](absl::AnyInvocable<void(absl::Duration) &&> done) {
+        ++*us_asks;
+        std::move(done)(absl::Hours(1));
+      };
   EngineOptions options;
   options.max_steps_in_flight = 1;
   auto engine = Engine(options);
@@ -579,20 +573,30 @@ TEST_F(UnlinkEngineTest, EachStepGoesToItsAccountAndWaitsOnlyForItsAccountsTurns
   }
   auto started = Start(*engine, request);
   ASSERT_TRUE(started.ok()) << started.status();
-  // The eu steps are sent while the us one waits for a turn of its own.
-  absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (eu->calls() < 2 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
-  EXPECT_EQ(eu->calls(), 2);
-  EXPECT_GE(us->calls.load(), 1);
-  auto op = Await<google::longrunning::Operation>([&](auto done) {
-    engine->views().Get(caller_, started->name(), absl::Now() + absl::Seconds(10), std::move(done));
-  });
-  ASSERT_TRUE(op.ok()) << op.status();
-  auto m = Metadata(*op);
-  EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_PENDING);
-  EXPECT_EQ(m.steps(0).target().sms_voice_registration().account(), "us");
+  // The eu steps are sent and end while the us one waits for a turn of its
+  // own, neither recorded nor sent.
+  v1::UnlinkMetadata m;
+  for (absl::Time deadline = absl::Now() + absl::Seconds(10); absl::Now() < deadline;
+       absl::SleepFor(absl::Milliseconds(10))) {
+    auto op = Await<google::longrunning::Operation>([&](auto done) {
+      engine->views().Get(caller_, started->name(), absl::Now() + absl::Seconds(10),
+                          std::move(done));
+    });
+    ASSERT_TRUE(op.ok()) << op.status();
+    m = Metadata(*op);
+    if (m.steps(1).state() == v1::UNLINK_STEP_STATE_SUCCEEDED &&
+        m.steps(2).state() == v1::UNLINK_STEP_STATE_SUCCEEDED) {
+      break;
+    }
+  }
   EXPECT_EQ(m.steps(1).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
   EXPECT_EQ(m.steps(2).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+  EXPECT_EQ(eu->calls(), 2);
+  EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_PENDING);
+  EXPECT_EQ(m.steps(0).attempts(), 0);
+  EXPECT_EQ(m.steps(0).target().sms_voice_registration().account(), "us");
+  EXPECT_GE(us_asks->load(), 1);
+  EXPECT_EQ(us->calls(), 0);
 }
 
 TEST_F(UnlinkEngineTest, AResumedStepGoesToTheAccountItWasStartedWith) {
