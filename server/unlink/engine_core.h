@@ -56,6 +56,10 @@ struct EngineOptions {
   observability::metrics::GatewayMetrics* metrics = nullptr;
 };
 
+// Sets m.progress: per provider, where the job's steps stand. Kept on the
+// live job; a job read from the store gets it when it is shown.
+void UpdateProgress(v1::UnlinkMetadata& m);
+
 class EngineCore {
  public:
   EngineCore(JobStore& store, EngineOptions options);
