@@ -284,8 +284,8 @@ void StepRunner::TakeTurn(StepQueue::Entry entry, std::string const& lane) {
   // Answered on any thread (the shared limit asks Redis), handled on the
   // worker, after this pump.
   auto pending = std::make_shared<StepQueue::Entry>(std::move(entry));
-  turns->second([this, pending, lane](absl::Duration wait) {
-    core_.Post([this, pending, lane, wait] {
+  turns->second([post = core_.poster(), this, pending, lane](absl::Duration wait) {
+    post([this, pending, lane, wait] {
       state_[lane].asking = false;
       if (wait <= absl::ZeroDuration()) {
         Begin(std::move(*pending), lane, true);
@@ -358,19 +358,20 @@ void StepRunner::Begin(StepQueue::Entry entry, std::string const& lane, bool tur
   ++state_[lane].in_flight;
   if (core_.options().metrics != nullptr) core_.options().metrics->unlink_steps_in_flight().Add(1);
   std::shared_ptr<google::protobuf::Message const> request = std::move(single->request);
-  pipeline_.Run(call, *method, request,
-                [this, entry = std::move(entry), lane, call](call::Outcome outcome) mutable {
-                  core_.Post([this, entry = std::move(entry), lane, call,
-                              outcome = std::move(outcome)]() mutable {
-                    --in_flight_;
-                    --state_[lane].in_flight;
-                    if (core_.options().metrics != nullptr) {
-                      core_.options().metrics->unlink_steps_in_flight().Add(-1);
-                    }
-                    OnOutcome(std::move(entry), lane, std::move(outcome), *call);
-                    Pump();
-                  });
-                });
+  pipeline_.Run(
+      call, *method, request,
+      [post = core_.poster(), this, entry = std::move(entry), lane,
+       call](call::Outcome outcome) mutable {
+        post([this, entry = std::move(entry), lane, call, outcome = std::move(outcome)]() mutable {
+          --in_flight_;
+          --state_[lane].in_flight;
+          if (core_.options().metrics != nullptr) {
+            core_.options().metrics->unlink_steps_in_flight().Add(-1);
+          }
+          OnOutcome(std::move(entry), lane, std::move(outcome), *call);
+          Pump();
+        });
+      });
 }
 
 void StepRunner::RecordIntent(JobPtr const& job, int index,
@@ -533,9 +534,9 @@ void StepRunner::Follow(JobPtr const& job, int index, absl::Time give_up, absl::
                                            core_.stop_signal(), nullptr, absl::ZeroDuration()};
   follow_up->second.read(
       context, AccountOfTarget(step.target()), TransactionIdOf(step),
-      [this, job, index, give_up,
+      [post = core_.poster(), this, job, index, give_up,
        interval](absl::StatusOr<adapters::operation::FollowUp::State> state) mutable {
-        core_.Post([this, job, index, give_up, interval, state = std::move(state)]() mutable {
+        post([this, job, index, give_up, interval, state = std::move(state)]() mutable {
           OnQueuedState(job, index, std::move(state), give_up, interval);
         });
       });
