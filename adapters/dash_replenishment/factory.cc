@@ -33,14 +33,14 @@ class Factory final : public provider::ProviderFactory {
     context.registry.table<v1::DeleteRegistrationRequest>().Add(
         v1::DeleteRegistrationRequest::kDashReplenishment, &ValidateDeregistration,
         provider::WithRetries<v1::DeleteRegistrationRequest, v1::DeleteRegistrationResponse>(
-            context, kDeleteRegistration,
+            context, kDeleteRegistration, "",
             std::make_shared<Deregistration>(endpoint,
                                              context.MeteredTransportFor(kDeleteRegistration)),
             policies::Idempotency::kIdempotent, &Deregistration::AlreadyDone));
     context.registry.table<v1::GetSubscriptionInfoRequest>().Add(
         v1::GetSubscriptionInfoRequest::kDashReplenishment, &ValidateSubscriptionInfo,
         provider::WithRetries<v1::GetSubscriptionInfoRequest, v1::SubscriptionInfo>(
-            context, kGetSubscriptionInfo,
+            context, kGetSubscriptionInfo, "",
             std::make_shared<GetSubscriptionInfo>(
                 endpoint, context.MeteredTransportFor(kGetSubscriptionInfo)),
             policies::Idempotency::kIdempotent));

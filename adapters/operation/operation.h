@@ -11,13 +11,16 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "adapters/async/cancellation.h"
 #include "adapters/transport/http.h"
@@ -70,7 +73,10 @@ class Operation {
 template <typename Request>
 using Validator = std::function<absl::Status(Request const&)>;
 
-// The operations registered for one RPC, by the request's target case.
+// The operations registered for one RPC, by the request's target case and,
+// for a provider with named accounts (docs/accounts.md), by account: each
+// account has an operation of its own (its credentials, endpoint, rate
+// limit), and one of them is the default of requests that name none.
 template <typename Request, typename Response>
 class OperationTable {
  public:
@@ -83,25 +89,57 @@ class OperationTable {
     std::shared_ptr<OperationType> operation;
   };
 
+  // The operation of a provider without accounts.
   void Add(int target_case, Validator<Request> validate,
            std::shared_ptr<OperationType> operation) {
-    table_[target_case] = Entry{std::move(validate), std::move(operation)};
+    Add(target_case, "", std::move(validate), std::move(operation));
+  }
+  // Account `account`'s operation. The first account added is the default
+  // until SetDefaultAccount names another.
+  void Add(int target_case, std::string const& account, Validator<Request> validate,
+           std::shared_ptr<OperationType> operation) {
+    auto& provider = table_[target_case];
+    if (provider.accounts.empty()) provider.default_account = account;
+    provider.accounts[account] = Entry{std::move(validate), std::move(operation)};
+  }
+  void SetDefaultAccount(int target_case, std::string account) {
+    table_[target_case].default_account = std::move(account);
   }
 
-  // nullptr when no adapter serves `target_case` yet.
-  Entry const* Find(int target_case) const {
+  // Whether any operation serves `target_case`.
+  bool Serves(int target_case) const { return table_.contains(target_case); }
+
+  // The account a request for `target_case` that names none goes to: "" when
+  // the provider has no accounts (or is not served).
+  std::string DefaultAccount(int target_case) const {
     auto it = table_.find(target_case);
-    return it == table_.end() ? nullptr : &it->second;
+    return it == table_.end() ? "" : it->second.default_account;
   }
 
-  // Calls f(target_case, entry) for every registered operation.
+  // The operation of `account` ("" = the default account); nullptr when no
+  // adapter serves `target_case` or it has no such account.
+  Entry const* Find(int target_case, absl::string_view account = "") const {
+    auto it = table_.find(target_case);
+    if (it == table_.end()) return nullptr;
+    auto const& accounts = it->second.accounts;
+    auto found = accounts.find(account.empty() ? it->second.default_account : std::string(account));
+    return found == accounts.end() ? nullptr : &found->second;
+  }
+
+  // Calls f(target_case, account, entry) for every registered operation.
   template <typename F>
   void ForEach(F&& f) const {
-    for (auto const& [target_case, entry] : table_) f(target_case, entry);
+    for (auto const& [target_case, provider] : table_) {
+      for (auto const& [account, entry] : provider.accounts) f(target_case, account, entry);
+    }
   }
 
  private:
-  absl::flat_hash_map<int, Entry> table_;
+  struct Provider {
+    std::map<std::string, Entry> accounts;
+    std::string default_account;
+  };
+  absl::flat_hash_map<int, Provider> table_;
 };
 
 }  // namespace linkgateway::adapters::operation

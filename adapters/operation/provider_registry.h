@@ -15,6 +15,8 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "adapters/operation/operation.h"
 #include "adapters/operation/rpcs.h"
 #include "google/protobuf/message.h"
@@ -35,8 +37,11 @@ struct FollowUp {
 
   // The queued work's id in a delete's response; "" when it was not queued.
   std::function<std::string(google::protobuf::Message const& response)> id_of;
-  // Reads the queued work's state from the provider.
-  std::function<void(CallContext const& context, std::string const& id, StateCallback done)> read;
+  // Reads the queued work's state from the provider, at the account the
+  // delete was sent to ("" = the default).
+  std::function<void(CallContext const& context, std::string const& account, std::string const& id,
+                     StateCallback done)>
+      read;
 };
 
 template <typename List>
@@ -70,7 +75,7 @@ struct ProviderRegistry : RpcTables<ProviderRpcs> {
   absl::flat_hash_set<std::string> repeatable_deletes;
   // By provider (target case name): the work its deletes queue.
   absl::flat_hash_map<std::string, FollowUp> follow_ups;
-  // By provider (target case name), when its delete has a rate limit: takes
+  // By lane (LaneOf: a provider account), when its delete has a rate limit: takes
   // a turn if one is free now, for work that waits in a queue of its own
   // (unlink steps) and so must not wait in the limit — nor record that it
   // is about to send before it has a turn. `done` runs once, on any thread:
@@ -81,9 +86,19 @@ struct ProviderRegistry : RpcTables<ProviderRpcs> {
   absl::flat_hash_map<std::string, TakeTurn> delete_turns;
 };
 
+// The queue an unlink step for `provider`'s `account` waits in, and the key
+// of its delete's turns: "sms_voice/eu", or the provider alone when it has no
+// accounts.
+inline std::string LaneOf(absl::string_view provider, absl::string_view account) {
+  return account.empty() ? std::string(provider) : absl::StrCat(provider, "/", account);
+}
+
 // Per provider (the name of the request oneof's field, e.g. "sms_voice"): OK
-// when every operation it serves passes Preflight() (configured, credentials
-// there and not rejected), else the first failure. For health checks.
+// when every operation it serves, in every account, passes Preflight()
+// (configured, credentials there and not rejected), else the first failure;
+// and, for a provider with several accounts, per account ("sms_voice.eu"),
+// the same for that account alone (its failures then name the account).
+// For health checks.
 std::map<std::string, absl::Status> ProviderReadiness(ProviderRegistry const& registry);
 
 }  // namespace linkgateway::adapters::operation

@@ -4,8 +4,10 @@
 
 namespace linkgateway::adapters::provider {
 
-transport::HttpTransport& ProviderContext::MeteredTransportFor(operation::OperationId operation) {
-  auto metered = std::make_shared<transport::MeteredTransport>(transport, observer.For(operation));
+transport::HttpTransport& ProviderContext::MeteredTransportFor(operation::OperationId operation,
+                                                               absl::string_view account) {
+  auto metered =
+      std::make_shared<transport::MeteredTransport>(transport, observer.For(operation, account));
   resources.push_back(metered);
   return *metered;
 }

@@ -31,8 +31,9 @@ class OperationObserver : public transport::ExchangeObserver, public policies::P
 class ProviderObserver {
  public:
   virtual ~ProviderObserver() = default;
-  // Lives as long as the observer.
-  virtual OperationObserver& For(operation::OperationId operation) = 0;
+  // `operation` as called for `account` (a provider's named account, ""
+  // when it has none). Lives as long as the observer.
+  virtual OperationObserver& For(operation::OperationId operation, absl::string_view account) = 0;
   // A token fetch from `source` (e.g. "login_with_amazon") and its result.
   virtual void TokenFetched(absl::string_view source, bool ok) = 0;
   // Shared state was unreachable and `what` ("rate_limit", "token") fell
@@ -68,9 +69,11 @@ struct ProviderContext {
   ProviderObserver& observer;
   SharedLimits& limits;
 
-  // The shared transport, reporting as `operation`'s requests; the
-  // decorator lives with the resources.
-  transport::HttpTransport& MeteredTransportFor(operation::OperationId operation);
+  // The shared transport, reporting as `operation`'s requests for
+  // `account` ("" when the provider has no accounts); the decorator lives
+  // with the resources.
+  transport::HttpTransport& MeteredTransportFor(operation::OperationId operation,
+                                                absl::string_view account = "");
 };
 
 }  // namespace linkgateway::adapters::provider

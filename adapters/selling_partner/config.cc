@@ -1,13 +1,53 @@
 #include "adapters/selling_partner/config.h"
 
+#include <utility>
+
+#include "absl/strings/str_cat.h"
 #include "adapters/auth/lwa_token_source.h"
+#include "config/accounts.h"
 #include "config/config.h"
 
 namespace linkgateway::adapters::selling_partner {
+namespace {
+
+using config::v1::LoginWithAmazonApplication;
+using config::v1::LoginWithAmazonConfig;
+
+bool HasTopLevelApplication(LoginWithAmazonConfig const& lwa) {
+  return lwa.has_client_id() || lwa.has_client_secret();
+}
+
+config::AccountSection SectionOf(LoginWithAmazonConfig const& lwa) {
+  return config::SectionOf("login_with_amazon.applications", lwa.applications(),
+                           HasTopLevelApplication(lwa), "login_with_amazon.default_application",
+                           lwa.default_application());
+}
+
+}  // namespace
+
+std::vector<ApplicationAt> Applications(LoginWithAmazonConfig const& lwa) {
+  std::vector<ApplicationAt> applications;
+  if (HasTopLevelApplication(lwa)) {
+    LoginWithAmazonApplication top;
+    top.set_name(config::kDefaultAccountName);
+    if (lwa.has_client_id()) *top.mutable_client_id() = lwa.client_id();
+    if (lwa.has_client_secret()) *top.mutable_client_secret() = lwa.client_secret();
+    applications.push_back({"login_with_amazon", std::move(top)});
+  }
+  for (int i = 0; i < lwa.applications_size(); ++i) {
+    applications.push_back(
+        {absl::StrCat("login_with_amazon.applications[", i, "]"), lwa.applications(i)});
+  }
+  for (auto& [key, application] : applications) {
+    config::SetDefault(application.mutable_token_endpoint(), lwa.token_endpoint());
+  }
+  return applications;
+}
 
 void ApplyDefaults(config::v1::GatewayConfig& config) {
-  config::SetDefault(config.mutable_login_with_amazon()->mutable_token_endpoint(),
-                     adapters::auth::kDefaultLwaTokenEndpoint);
+  auto* lwa = config.mutable_login_with_amazon();
+  config::SetDefault(lwa->mutable_token_endpoint(), adapters::auth::kDefaultLwaTokenEndpoint);
+  lwa->set_default_application(config::DefaultAccountOf(SectionOf(*lwa)));
   auto* sp = config.mutable_selling_partner();
   config::SetDefault(sp->mutable_north_america_endpoint(), kNorthAmericaEndpoint);
   config::SetDefault(sp->mutable_europe_endpoint(), kEuropeEndpoint);
@@ -23,9 +63,26 @@ void ApplyDefaults(config::v1::GatewayConfig& config) {
 void Validate(config::v1::GatewayConfig const& config, config::Checker& check) {
   auto const& lwa = config.login_with_amazon();
   check.Url("login_with_amazon.token_endpoint", lwa.token_endpoint());
-  if (lwa.has_client_id()) check.Secret("login_with_amazon.client_id", lwa.client_id());
-  if (lwa.has_client_secret()) {
-    check.Secret("login_with_amazon.client_secret", lwa.client_secret());
+  config::CheckAccounts(SectionOf(lwa), check);
+  for (auto const& at : Applications(lwa)) {
+    std::string const& key = at.key;
+    auto const& application = at.application;
+    // Alone, the top-level application may be left incomplete (the
+    // provider then answers that it is not configured); beside named ones
+    // it may not.
+    bool named = key != "login_with_amazon" || !lwa.applications().empty();
+    if (key != "login_with_amazon") {
+      check.Url(absl::StrCat(key, ".token_endpoint"), application.token_endpoint());
+    }
+    auto secret = [&](char const* field, bool set, config::v1::SecretRef const& ref) {
+      if (set) {
+        check.Secret(absl::StrCat(key, ".", field), ref);
+      } else if (named) {
+        check.Fail(absl::StrCat(key, ".", field), "is required");
+      }
+    };
+    secret("client_id", application.has_client_id(), application.client_id());
+    secret("client_secret", application.has_client_secret(), application.client_secret());
   }
   auto const& sp = config.selling_partner();
   check.Url("selling_partner.north_america_endpoint", sp.north_america_endpoint());

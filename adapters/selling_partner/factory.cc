@@ -1,9 +1,11 @@
-// Registers the Selling Partner API's deleteSubscriptionById: a grantless
-// Login with Amazon token, the documented usage plan as a client-side token
-// bucket, then retries (a DELETE by id may be repeated):
-// Retrying(RateLimited(adapter)), so every attempt, re-authentication
-// included, waits for its turn in the bucket.
+// Registers the Selling Partner API's deleteSubscriptionById, once per
+// configured Login with Amazon application: its grantless token, the
+// documented usage plan as a client-side token bucket of its own, then
+// retries (a DELETE by id may be repeated): Retrying(RateLimited(adapter)),
+// so every attempt, re-authentication included, waits for its turn in the
+// bucket.
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -40,21 +42,42 @@ class Factory final : public provider::ProviderFactory {
 
   absl::Status Register(provider::ProviderContext& context) const override {
     auto const& lwa = context.config.login_with_amazon();
-    if (!lwa.has_client_id() || !lwa.has_client_secret()) {
-      context.registry.table<v1::DeleteSubscriptionRequest>().Add(
-          Request::kSellingPartner, &ValidateDeleteSubscription,
-          std::make_shared<operation::NotConfigured<Request, Response>>(
-              "selling_partner needs login_with_amazon.client_id and client_secret in the "
-              "gateway configuration"));
+    auto applications = Applications(lwa);
+    auto& table = context.registry.table<Request>();
+    if (applications.size() <= 1 &&
+        (applications.empty() || !applications.front().application.has_client_id() ||
+         !applications.front().application.has_client_secret())) {
+      table.Add(Request::kSellingPartner, &ValidateDeleteSubscription,
+                std::make_shared<operation::NotConfigured<Request, Response>>(
+                    "selling_partner needs login_with_amazon.client_id and client_secret in the "
+                    "gateway configuration"));
       return absl::OkStatus();
     }
-    auto client_id = config::ResolveSecret(lwa.client_id(), "login_with_amazon.client_id");
+    for (auto const& [key, application] : applications) {
+      auto deletes = DeletesFor(context, key, application);
+      if (!deletes.ok()) return deletes.status();
+      table.Add(Request::kSellingPartner, application.name(), &ValidateDeleteSubscription,
+                *std::move(deletes));
+    }
+    table.SetDefaultAccount(Request::kSellingPartner, lwa.default_application());
+    // deleteSubscriptionById of a deleted subscription is 404 NotFound.
+    context.registry.repeatable_deletes.insert("selling_partner");
+    return absl::OkStatus();
+  }
+
+ private:
+  static absl::StatusOr<std::shared_ptr<operation::Operation<Request, Response>>> DeletesFor(
+      provider::ProviderContext& context, std::string const& key,
+      config::v1::LoginWithAmazonApplication const& application) {
+    std::string const& name = application.name();
+    auto client_id =
+        config::ResolveSecret(application.client_id(), absl::StrCat(key, ".client_id"));
     if (!client_id.ok()) return client_id.status();
     auto client_secret =
-        config::ResolveSecret(lwa.client_secret(), "login_with_amazon.client_secret");
+        config::ResolveSecret(application.client_secret(), absl::StrCat(key, ".client_secret"));
     if (!client_secret.ok()) return client_secret.status();
     auth::LwaOptions options;
-    options.token_endpoint = lwa.token_endpoint();
+    options.token_endpoint = application.token_endpoint();
     std::string const lwa_client_id = *client_id;
     options.client_id = *std::move(client_id);
     options.client_secret = *std::move(client_secret);
@@ -69,7 +92,7 @@ class Factory final : public provider::ProviderFactory {
       observer.SharedStateFallback("token");
     };
     auto tokens = std::make_shared<auth::LwaTokenSource>(
-        std::move(options), context.MeteredTransportFor(kLwaToken), context.scheduler);
+        std::move(options), context.MeteredTransportFor(kLwaToken, name), context.scheduler);
     context.resources.push_back(tokens);
     // The first call should not wait for the token endpoint (nor see its
     // latency eat into the usage plan's spacing).
@@ -78,25 +101,17 @@ class Factory final : public provider::ProviderFactory {
     auto const& sp = context.config.selling_partner();
     Endpoints endpoints{sp.north_america_endpoint(), sp.europe_endpoint(), sp.far_east_endpoint(),
                         sp.default_region()};
-    auto limit = sp.delete_subscription_rate_limit();
     std::shared_ptr<operation::Operation<Request, Response>> operation =
         std::make_shared<DeleteSubscription>(
-            std::move(endpoints), context.MeteredTransportFor(kDeleteSubscription), *tokens);
+            std::move(endpoints), context.MeteredTransportFor(kDeleteSubscription, name), *tokens);
     // The usage plan is per application (the LWA client), in every region.
-    auto limiter = context.limits.RateLimiterFor(kDeleteSubscription, lwa_client_id,
-                                                 limit.requests_per_second(), limit.burst());
-    operation = provider::WithRateLimit<Request, Response>(
-        context, kDeleteSubscription, std::move(operation), limiter,
+    operation = provider::WithAccountRateLimit<Request, Response>(
+        context, kDeleteSubscription, name, std::move(operation),
+        sp.delete_subscription_rate_limit(), lwa_client_id,
         "Selling Partner API deleteSubscriptionById");
-    context.registry.delete_turns["selling_partner"] = provider::TurnsOf(context, limiter);
-    context.registry.table<v1::DeleteSubscriptionRequest>().Add(
-        Request::kSellingPartner, &ValidateDeleteSubscription,
-        provider::WithRetries<Request, Response>(context, kDeleteSubscription, std::move(operation),
-                                                 policies::Idempotency::kIdempotent,
-                                                 &DeleteSubscription::AlreadyDone));
-    // deleteSubscriptionById of a deleted subscription is 404 NotFound.
-    context.registry.repeatable_deletes.insert("selling_partner");
-    return absl::OkStatus();
+    return provider::WithRetries<Request, Response>(
+        context, kDeleteSubscription, name, std::move(operation),
+        policies::Idempotency::kIdempotent, &DeleteSubscription::AlreadyDone);
   }
 };
 

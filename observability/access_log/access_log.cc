@@ -78,6 +78,7 @@ std::string AccessLogText(AuditRecord const& record) {
   absl::StrAppend(&line,
                   " caller=", caller.principal().empty() ? "anonymous" : Value(caller.principal()),
                   "/", AuthenticatedBy(caller.authenticated_by()), " peer=", Value(caller.peer()));
+  if (!record.account().empty()) absl::StrAppend(&line, " account=", Value(record.account()));
   if (record.validate_only()) absl::StrAppend(&line, " validate_only=true");
   if (record.outcome().already_deleted()) absl::StrAppend(&line, " already_deleted=true");
   if (!record.outcome().policy_rule().empty()) {

@@ -7,12 +7,12 @@ namespace linkgateway::observability::metrics {
 void UpstreamSeries::Answered(int http_status, absl::Duration latency) {
   duration_->Observe(latency);
   if (http_status < 100 || http_status >= static_cast<int>(by_status_.size())) {
-    requests_->With({provider_, operation_, "other"}).Increment();
+    requests_->With({provider_, operation_, "other", account_}).Increment();
     return;
   }
   Counter* counter = by_status_[http_status].load(std::memory_order_acquire);
   if (counter == nullptr) {
-    counter = &requests_->With({provider_, operation_, absl::StrCat(http_status)});
+    counter = &requests_->With({provider_, operation_, absl::StrCat(http_status), account_});
     by_status_[http_status].store(counter, std::memory_order_release);
   }
   counter->Increment();
@@ -20,7 +20,7 @@ void UpstreamSeries::Answered(int http_status, absl::Duration latency) {
 
 void UpstreamSeries::Failed(absl::string_view kind, absl::Duration latency) {
   duration_->Observe(latency);
-  failures_->With({provider_, operation_, std::string(kind)}).Increment();
+  failures_->With({provider_, operation_, std::string(kind), account_}).Increment();
 }
 
 void UpstreamSeries::RateLimitWaited(absl::Duration wait) { rate_limit_wait_->Observe(wait); }
@@ -46,31 +46,31 @@ GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> 
           {"reason"})),
       upstream_requests_(registry_.AddCounter(
           "linkgateway_upstream_requests_total",
-          "Requests to a provider that got an HTTP answer, by provider, operation and HTTP "
-          "status.",
-          {"provider", "operation", "status"})),
+          "Requests to a provider that got an HTTP answer, by provider, operation, HTTP "
+          "status and account (a provider's named account; none for providers without).",
+          {"provider", "operation", "status", "account"})),
       upstream_failures_(registry_.AddCounter(
           "linkgateway_upstream_failures_total",
-          "Requests to a provider that got no HTTP answer, by provider, operation and kind "
-          "(connect_failed, timeout, connection_lost, tls_untrusted, ...).",
-          {"provider", "operation", "kind"})),
+          "Requests to a provider that got no HTTP answer, by provider, operation, kind "
+          "(connect_failed, timeout, connection_lost, tls_untrusted, ...) and account.",
+          {"provider", "operation", "kind", "account"})),
       upstream_duration_(registry_.AddHistogram(
           "linkgateway_upstream_request_duration_seconds",
           "One request to a provider, from its start to its answer or failure.",
-          {"provider", "operation"})),
+          {"provider", "operation", "account"})),
       retries_(registry_.AddCounter("linkgateway_upstream_retries_total",
                                     "Attempts repeated by the retry policy.",
-                                    {"provider", "operation"})),
+                                    {"provider", "operation", "account"})),
       rate_limit_wait_(registry_.AddHistogram(
           "linkgateway_rate_limit_wait_seconds",
           "How long calls waited for the provider's usage plan (client-side rate limiter); "
           "calls that did not wait are not counted.",
-          {"provider", "operation"})),
+          {"provider", "operation", "account"})),
       rate_limit_rejections_(registry_.AddCounter(
           "linkgateway_rate_limit_rejections_total",
           "Calls refused because they could not start within their deadline under the "
           "provider's usage plan (RESOURCE_EXHAUSTED, CLIENT_RATE_LIMITED).",
-          {"provider", "operation"})),
+          {"provider", "operation", "account"})),
       token_fetches_(
           registry_.AddCounter("linkgateway_token_fetches_total",
                                "Upstream access-token fetches, by source and result (ok, error).",
@@ -130,12 +130,13 @@ GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> 
                             .With({})),
       unlink_queue_depth_(registry_.AddGauge(
           "linkgateway_unlink_queue_depth",
-          "Unlink job steps waiting to be sent by this replica, by provider.", {"provider"})),
+          "Unlink job steps waiting to be sent by this replica, by provider and account.",
+          {"provider", "account"})),
       unlink_oldest_waiting_(registry_.AddGauge(
           "linkgateway_unlink_oldest_waiting_step_age_seconds",
           "How long the longest-waiting unlink step of this replica has waited, by provider "
-          "(0 when none waits).",
-          {"provider"})) {
+          "and account (0 when none waits).",
+          {"provider", "account"})) {
   std::vector<std::string> names, values;
   for (auto& [name, value] : build_info) {
     names.push_back(name);
@@ -174,20 +175,23 @@ RpcSeries& GatewayMetrics::Rpc(absl::string_view service, absl::string_view meth
   return *slot;
 }
 
-UpstreamSeries& GatewayMetrics::Upstream(absl::string_view provider, absl::string_view operation) {
-  std::string key = absl::StrCat(provider, ".", operation);
+UpstreamSeries& GatewayMetrics::Upstream(absl::string_view provider, absl::string_view operation,
+                                         absl::string_view account) {
+  std::string key = absl::StrCat(provider, ".", operation, "/", account);
   absl::MutexLock lock(&mu_);
   auto& slot = upstream_series_[key];
   if (slot != nullptr) return *slot;
   slot = std::make_unique<UpstreamSeries>();
   slot->provider_ = std::string(provider);
   slot->operation_ = std::string(operation);
+  slot->account_ = std::string(account);
+  std::vector<std::string> const labels = {slot->provider_, slot->operation_, slot->account_};
   slot->requests_ = &upstream_requests_;
   slot->failures_ = &upstream_failures_;
-  slot->duration_ = &upstream_duration_.With({slot->provider_, slot->operation_});
-  slot->retries_ = &retries_.With({slot->provider_, slot->operation_});
-  slot->rate_limit_wait_ = &rate_limit_wait_.With({slot->provider_, slot->operation_});
-  slot->rate_limit_rejections_ = &rate_limit_rejections_.With({slot->provider_, slot->operation_});
+  slot->duration_ = &upstream_duration_.With(labels);
+  slot->retries_ = &retries_.With(labels);
+  slot->rate_limit_wait_ = &rate_limit_wait_.With(labels);
+  slot->rate_limit_rejections_ = &rate_limit_rejections_.With(labels);
   return *slot;
 }
 
@@ -203,10 +207,11 @@ void GatewayMetrics::UnlinkStepFinished(absl::string_view provider, absl::string
   unlink_steps_.With({std::string(provider), std::string(state)}).Increment();
 }
 
-void GatewayMetrics::UnlinkQueue(absl::string_view provider, std::int64_t depth,
-                                 absl::Duration oldest_wait) {
-  unlink_queue_depth_.With({std::string(provider)}).Set(depth);
-  unlink_oldest_waiting_.With({std::string(provider)}).Set(absl::ToInt64Seconds(oldest_wait));
+void GatewayMetrics::UnlinkQueue(absl::string_view provider, absl::string_view account,
+                                 std::int64_t depth, absl::Duration oldest_wait) {
+  std::vector<std::string> labels = {std::string(provider), std::string(account)};
+  unlink_queue_depth_.With(labels).Set(depth);
+  unlink_oldest_waiting_.With(labels).Set(absl::ToInt64Seconds(oldest_wait));
 }
 
 void GatewayMetrics::SharedStateFallback(absl::string_view what) {

@@ -22,7 +22,8 @@
 
 namespace linkgateway::observability::metrics {
 
-// One upstream operation's series ("selling_partner", "DeleteSubscription").
+// One upstream operation's series ("selling_partner", "DeleteSubscription"),
+// for one of the provider's named accounts ("" when it has none).
 class UpstreamSeries {
  public:
   // A request that got an HTTP answer, or that failed in the transport
@@ -35,7 +36,7 @@ class UpstreamSeries {
 
  private:
   friend class GatewayMetrics;
-  std::string provider_, operation_;
+  std::string provider_, operation_, account_;
   Family<Counter>* requests_ = nullptr;
   Family<Counter>* failures_ = nullptr;
   std::array<std::atomic<Counter*>, 600> by_status_{};  // lazily resolved
@@ -69,8 +70,10 @@ class GatewayMetrics {
   // "DeleteRegistration", `provider` the request's target ("" = none).
   RpcSeries& Rpc(absl::string_view service, absl::string_view method,
                  absl::string_view provider) ABSL_LOCKS_EXCLUDED(mu_);
-  UpstreamSeries& Upstream(absl::string_view provider, absl::string_view operation)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // `account`: a provider's named account from the configuration (never a
+  // caller's text, so the series stay bounded); "" when it has none.
+  UpstreamSeries& Upstream(absl::string_view provider, absl::string_view operation,
+                           absl::string_view account = "") ABSL_LOCKS_EXCLUDED(mu_);
 
   // A call refused before it started (reason OVERLOADED, TOO_MANY_STREAMS).
   void Rejected(absl::string_view reason);
@@ -96,8 +99,10 @@ class GatewayMetrics {
   void UnlinkStepFinished(absl::string_view provider, absl::string_view state);
   void UnlinkStoreWrite(absl::Duration took) { unlink_store_writes_.Observe(took); }
   Gauge& unlink_steps_in_flight() { return unlink_in_flight_; }
-  // A provider's unlink queue: steps waiting, and how long the oldest has.
-  void UnlinkQueue(absl::string_view provider, std::int64_t depth, absl::Duration oldest_wait);
+  // A provider account's unlink queue ("" account: a provider without
+  // accounts): steps waiting, and how long the oldest has.
+  void UnlinkQueue(absl::string_view provider, absl::string_view account, std::int64_t depth,
+                   absl::Duration oldest_wait);
 
   // Calls in flight, read when scraped (replaces the previous reader; an
   // empty one reads 0).

@@ -128,8 +128,11 @@ void FamilyBase::WriteSample(std::string& out, std::vector<std::string> const& v
 std::string FamilyBase::LabelText(std::vector<std::string> const& values) const {
   std::string out;
   for (std::size_t i = 0; i < label_names_.size(); ++i) {
-    absl::StrAppend(&out, i == 0 ? "{" : ",", label_names_[i], "=\"",
-                    EscapeLabelValue(i < values.size() ? values[i] : ""), "\"");
+    // An empty value is the same as no label to Prometheus; leaving it out
+    // keeps a series' name stable when a label is added to its family.
+    if (i >= values.size() || values[i].empty()) continue;
+    absl::StrAppend(&out, out.empty() ? "{" : ",", label_names_[i], "=\"",
+                    EscapeLabelValue(values[i]), "\"");
   }
   return out;
 }

@@ -83,6 +83,7 @@ pb::AuditRecord MakeAuditRecord(CallFacts const& call, google::protobuf::Message
   caller->set_peer(call.caller.peer);
   record.set_method(call.method);
   record.set_provider(server::request::ProviderOf(request));
+  record.set_account(call.account);
   for (auto const& [key, value] : server::request::TargetFields(request)) {
     (*record.mutable_target())[key] =
         adapters::errors::SafeText(value, adapters::errors::kMaxUpstreamValueBytes);

@@ -21,6 +21,7 @@ struct CallFacts {
   std::string request_id;         // x-request-id
   std::string trace_id;           // from traceparent
   std::string policy_rule;        // the rule that decided, when a policy did
+  std::string account;            // the provider account the call is for, validated
   bool replayed = false;          // answered from an idempotency record
 };
 

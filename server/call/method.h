@@ -20,12 +20,14 @@
 namespace linkgateway::server::call {
 
 // A permission a call needs: to call `method` ("/package.Service/Method")
-// for `provider` ("" = for none in particular). A refusal names `field`
-// (e.g. "targets[2]") when the permission is for a part of the request.
+// for `provider` ("" = for none in particular), in its account `account`
+// (the default resolved; "" = none). A refusal names `field` (e.g.
+// "targets[2]") when the permission is for a part of the request.
 struct Access {
   std::string method;
   std::string provider;
   std::string field;
+  std::string account;
 };
 
 // Where a streaming method's messages go.
@@ -62,9 +64,10 @@ class Method {
   virtual absl::Status CheckTarget(google::protobuf::Message const&) const {
     return absl::OkStatus();
   }
-  // What the policy is asked; all must be allowed.
+  // What the policy is asked; all must be allowed. A call with one Access
+  // is for its account (the audit record's).
   virtual std::vector<Access> Accesses(google::protobuf::Message const&) const {
-    return {{path(), "", ""}};
+    return {{path(), "", "", ""}};
   }
   // Every other check before anything is done: the fields' rules, and that
   // a provider serves the call.

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -44,8 +45,10 @@ class Pipeline::Flow {
     // Who: before anything about the request is looked at.
     if (!call_->authenticated.ok()) return Finish(call_->authenticated);
     if (absl::Status valid = method_.CheckTarget(request); !valid.ok()) return Finish(valid);
+    std::vector<Access> const accesses = method_.Accesses(request);
+    if (accesses.size() == 1) call_->facts.account = accesses.front().account;
     // May they: before the request's fields are checked or anything is done.
-    if (absl::Status allowed = Authorize(); !allowed.ok()) return Finish(allowed);
+    if (absl::Status allowed = Authorize(accesses); !allowed.ok()) return Finish(allowed);
     if (absl::Status valid = idempotency::ValidateRequestId(request); !valid.ok()) {
       return Finish(valid);
     }
@@ -73,16 +76,16 @@ class Pipeline::Flow {
   }
 
  private:
-  absl::Status Authorize() {
+  absl::Status Authorize(std::vector<Access> const& accesses) {
     if (serving_.policy == nullptr) return absl::OkStatus();
     auto policy = serving_.policy->Get();
-    for (Access const& access : method_.Accesses(*request_)) {
-      auto decision =
-          policy->Evaluate({call_->facts.caller.principal, access.method, access.provider});
+    for (Access const& access : accesses) {
+      auto decision = policy->Evaluate(
+          {call_->facts.caller.principal, access.method, access.provider, access.account});
       call_->facts.policy_rule = decision.rule;
       if (!decision.allowed) {
-        return Within(access.field,
-                      NotAllowed(call_->facts.caller.principal, access.method, access.provider));
+        return Within(access.field, NotAllowed(call_->facts.caller.principal, access.method,
+                                               access.provider, access.account));
       }
     }
     return absl::OkStatus();

@@ -13,13 +13,17 @@ namespace linkgateway::server::call {
 namespace errors = adapters::errors;
 
 absl::Status NotAllowed(std::string const& principal, std::string const& method,
-                        std::string const& provider) {
+                        std::string const& provider, std::string const& account) {
   std::string who = principal.empty() ? "an anonymous caller" : principal;
   std::map<std::string, std::string> metadata = {{"method", method}};
   std::string message = absl::StrCat(who, " may not call ", method);
   if (!provider.empty()) {
     absl::StrAppend(&message, " for provider ", provider);
     metadata["provider"] = provider;
+  }
+  if (!account.empty()) {
+    absl::StrAppend(&message, " in account ", account);
+    metadata["account"] = account;
   }
   return errors::WithErrorInfo(absl::PermissionDeniedError(message),
                                errors::reason::kPermissionDenied, errors::kGatewayDomain, metadata);
@@ -33,6 +37,16 @@ absl::Status ProviderNotServed(google::protobuf::Message const& request) {
                                    request.GetDescriptor()->name(), " in this gateway yet")),
                                errors::reason::kProviderNotImplemented, errors::kGatewayDomain,
                                {{"provider", provider}});
+}
+
+absl::Status UnknownAccount(google::protobuf::Message const& request) {
+  std::string provider = request::ProviderOf(request);
+  // The name passed ValidateAccount: it is safe to repeat.
+  return errors::InvalidArgument(
+      request.GetDescriptor()->name(),
+      {{absl::StrCat(provider, ".account"),
+        absl::StrCat("no account named \"", request::AccountOf(request), "\" is configured for ",
+                     provider, " in this gateway")}});
 }
 
 absl::Status Within(std::string const& field, absl::Status status) {

@@ -11,9 +11,14 @@
 namespace linkgateway::server::call {
 
 // PERMISSION_DENIED: `principal` ("" = anonymous) may not call `method`
-// (for `provider`, when the method names one), with an ErrorInfo.
+// (for `provider` and its `account`, when the call names them), with an
+// ErrorInfo.
 absl::Status NotAllowed(std::string const& principal, std::string const& method,
-                        std::string const& provider);
+                        std::string const& provider, std::string const& account = "");
+
+// INVALID_ARGUMENT naming "<provider>.account": the provider has no account
+// of that name (which accounts it has is not said).
+absl::Status UnknownAccount(google::protobuf::Message const& request);
 
 // UNIMPLEMENTED naming the provider (the request's target field) that no
 // adapter serves for this request yet.

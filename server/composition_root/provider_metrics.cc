@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace linkgateway::server::composition_root {
 namespace {
 
@@ -25,12 +27,12 @@ class SeriesObserver final : public adapters::provider::OperationObserver {
 }  // namespace
 
 adapters::provider::OperationObserver& ProviderMetrics::For(
-    adapters::operation::OperationId operation) {
+    adapters::operation::OperationId operation, absl::string_view account) {
   absl::MutexLock lock(&mu_);
-  auto& observer = operations_[operation.key()];
+  auto& observer = operations_[absl::StrCat(operation.key(), "/", account)];
   if (observer == nullptr) {
-    observer =
-        std::make_unique<SeriesObserver>(metrics_.Upstream(operation.provider(), operation.rpc()));
+    observer = std::make_unique<SeriesObserver>(
+        metrics_.Upstream(operation.provider(), operation.rpc(), account));
   }
   return *observer;
 }

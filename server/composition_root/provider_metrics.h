@@ -19,7 +19,8 @@ class ProviderMetrics final : public adapters::provider::ProviderObserver {
   // `metrics` must outlive this.
   explicit ProviderMetrics(observability::metrics::GatewayMetrics& metrics) : metrics_(metrics) {}
 
-  adapters::provider::OperationObserver& For(adapters::operation::OperationId operation) override;
+  adapters::provider::OperationObserver& For(adapters::operation::OperationId operation,
+                                             absl::string_view account) override;
   void TokenFetched(absl::string_view source, bool ok) override {
     metrics_.TokenFetched(source, ok);
   }

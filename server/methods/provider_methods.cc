@@ -33,15 +33,22 @@ class ProviderMethod final : public call::Method {
   bool keeps_request_ids() const override { return audited_; }
 
   absl::Status CheckTarget(Message const& request) const override {
-    return request::ValidateTarget(request);
+    if (absl::Status valid = request::ValidateTarget(request); !valid.ok()) return valid;
+    return request::ValidateAccount(request);
   }
+  // The account is the one the request names, or its provider's default.
   std::vector<call::Access> Accesses(Message const& request) const override {
-    return {{path_, request::ProviderOf(request), ""}};
+    std::string account = request::AccountOf(request);
+    if (account.empty()) account = table_.DefaultAccount(Typed(request).target_case());
+    return {{path_, request::ProviderOf(request), "", std::move(account)}};
   }
   absl::Status Check(Message const& request) const override {
     if (absl::Status valid = request::ValidateEnums(request); !valid.ok()) return valid;
     auto const* entry = EntryFor(request);
-    if (entry == nullptr) return call::ProviderNotServed(request);
+    if (entry == nullptr) {
+      if (table_.Serves(Typed(request).target_case())) return call::UnknownAccount(request);
+      return call::ProviderNotServed(request);
+    }
     return entry->validate(Typed(request));
   }
   absl::StatusOr<Response> DryRun(call::Call const&, Message const& request) const override {
@@ -68,7 +75,7 @@ class ProviderMethod final : public call::Method {
  private:
   static Req const& Typed(Message const& request) { return static_cast<Req const&>(request); }
   typename Table::Entry const* EntryFor(Message const& request) const {
-    return table_.Find(Typed(request).target_case());
+    return table_.Find(Typed(request).target_case(), request::AccountOf(request));
   }
 
   std::string const path_;

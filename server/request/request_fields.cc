@@ -14,6 +14,15 @@ FieldDescriptor const* TargetField(google::protobuf::Message const& request) {
   return request.GetReflection()->GetOneofFieldDescriptor(request, target);
 }
 
+// The target key's `account` field, or null.
+FieldDescriptor const* AccountField(google::protobuf::Message const& request) {
+  auto const* field = TargetField(request);
+  if (field == nullptr || field->type() != FieldDescriptor::TYPE_MESSAGE) return nullptr;
+  auto const* account = field->message_type()->FindFieldByName("account");
+  if (account == nullptr || account->type() != FieldDescriptor::TYPE_STRING) return nullptr;
+  return account;
+}
+
 }  // namespace
 
 bool IsDestructive(google::protobuf::Descriptor const& request) {
@@ -37,6 +46,20 @@ void MarkValidateOnly(google::protobuf::Message& response) {
 std::string ProviderOf(google::protobuf::Message const& request) {
   auto const* field = TargetField(request);
   return field == nullptr ? "" : field->name();
+}
+
+std::string AccountOf(google::protobuf::Message const& request) {
+  auto const* account = AccountField(request);
+  if (account == nullptr) return "";
+  auto const& key = request.GetReflection()->GetMessage(request, TargetField(request));
+  return key.GetReflection()->GetString(key, account);
+}
+
+void SetAccount(google::protobuf::Message& request, std::string const& account) {
+  auto const* field = AccountField(request);
+  if (field == nullptr) return;
+  auto* key = request.GetReflection()->MutableMessage(&request, TargetField(request));
+  key->GetReflection()->SetString(key, field, account);
 }
 
 std::map<std::string, std::string> TargetFields(google::protobuf::Message const& request) {

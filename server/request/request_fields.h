@@ -25,6 +25,14 @@ void MarkValidateOnly(google::protobuf::Message& response);
 // The provider the request names: the set field of its `target` oneof ("").
 std::string ProviderOf(google::protobuf::Message const& request);
 
+// The target key's `account` (the provider account it names, docs/accounts.md):
+// "" when it names none, or its provider has no accounts.
+std::string AccountOf(google::protobuf::Message const& request);
+
+// Sets the target key's `account` (when it has one); works on any message
+// with a `target` oneof of keys (a request, an UnlinkTarget).
+void SetAccount(google::protobuf::Message& request, std::string const& account);
+
 // The target key's scalar fields by name, leaving out those marked
 // (linkgateway.v1.sensitive): what an audit record may show.
 std::map<std::string, std::string> TargetFields(google::protobuf::Message const& request);

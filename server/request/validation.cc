@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "adapters/errors/status_details.h"
+#include "config/accounts.h"
 #include "google/protobuf/descriptor.h"
+#include "server/request/request_fields.h"
 
 namespace linkgateway::server::request {
 
@@ -21,6 +23,14 @@ absl::Status ValidateTarget(google::protobuf::Message const& request) {
   return adapters::errors::InvalidArgument(
       descriptor->name(),
       {{"target", absl::StrCat("exactly one of ", absl::StrJoin(names, ", "), " must be set")}});
+}
+
+absl::Status ValidateAccount(google::protobuf::Message const& request) {
+  std::string account = AccountOf(request);
+  if (account.empty() || config::IsAccountName(account)) return absl::OkStatus();
+  return adapters::errors::InvalidArgument(
+      request.GetDescriptor()->name(),
+      {{absl::StrCat(ProviderOf(request), ".account"), config::kAccountNameRule}});
 }
 
 namespace {

@@ -13,6 +13,12 @@ namespace linkgateway::server::request {
 // from.
 absl::Status ValidateTarget(google::protobuf::Message const& request);
 
+// The target key's `account`, when set, follows the name rule of accounts
+// (config/accounts.h): it is checked before it is logged, audited or looked
+// up. OK, or INVALID_ARGUMENT naming "<provider>.account" (the value is not
+// repeated).
+absl::Status ValidateAccount(google::protobuf::Message const& request);
+
 // Closed enums are closed: proto3 keeps numbers a client's newer (or
 // hostile) schema sent, and an irreversible call must never fall back to a
 // default region or version. OK, or INVALID_ARGUMENT naming every enum field

@@ -109,7 +109,9 @@ absl::StatusOr<AuthorizationPolicy> AuthorizationPolicy::Parse(absl::string_view
       rule.principals = *std::move(principals);
       auto request = Object(rule_json, "request", where);
       if (!request.ok()) return request.status();
-      if (auto s = CheckKeys(*request, where + ".request", {"paths", "providers"}); !s.ok()) {
+      if (auto s = CheckKeys(*request, where + ".request",
+                             {"paths", "providers", AccountCondition::kKey});
+          !s.ok()) {
         return s;
       }
       auto paths = Strings(*request, "paths", where + ".request", CheckPattern);
@@ -118,6 +120,9 @@ absl::StatusOr<AuthorizationPolicy> AuthorizationPolicy::Parse(absl::string_view
       auto providers = Strings(*request, "providers", where + ".request", CheckPattern);
       if (!providers.ok()) return providers.status();
       rule.providers = *std::move(providers);
+      auto accounts = AccountCondition::Parse(*request, where + ".request");
+      if (!accounts.ok()) return accounts.status();
+      rule.accounts = *std::move(accounts);
       rules->push_back(std::move(rule));
     }
   }
@@ -135,7 +140,8 @@ bool AuthorizationPolicy::Matches(Rule const& rule, AuthorizationRequest const& 
   };
   return any(rule.principals, request.principal, MatchesPrincipal) &&
          any(rule.paths, request.path, MatchesPattern) &&
-         any(rule.providers, request.provider, MatchesPattern);
+         any(rule.providers, request.provider, MatchesPattern) &&
+         rule.accounts.Matches(request.provider, request.account);
 }
 
 AuthorizationDecision AuthorizationPolicy::Evaluate(AuthorizationRequest const& request) const {

@@ -10,10 +10,11 @@
 // anonymous caller never matches a principal pattern); a bare name is refused
 // at load with the typed forms it could mean.
 //
-// The gateway's one extension: "request": {"providers": [...]} names the
+// The gateway's extensions: "request": {"providers": [...]} names the
 // providers (the request's target, e.g. "sms_voice") a rule covers, so a
 // policy can let a service read Dash Replenishment subscription info but not
-// delete SMS and Voice registrations. Unknown keys are errors.
+// delete SMS and Voice registrations; and "request": {"accounts": [...]}
+// (account_condition.h). Unknown keys are errors.
 #ifndef LINKGATEWAY_SERVER_SECURITY_AUTHORIZATION_POLICY_H_
 #define LINKGATEWAY_SERVER_SECURITY_AUTHORIZATION_POLICY_H_
 
@@ -23,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/security/account_condition.h"
 #include "server/security/principal.h"
 #include "server/security/watched_file.h"
 
@@ -32,6 +34,7 @@ struct AuthorizationRequest {
   std::string principal;  // typed (principal.h); "" when anonymous
   std::string path;       // "/linkgateway.v1.RegistrationService/DeleteRegistration"
   std::string provider;   // the request's target, e.g. "sms_voice"; "" when none
+  std::string account;    // the provider account, the default resolved; "" when none
 };
 
 struct AuthorizationDecision {
@@ -58,6 +61,7 @@ class AuthorizationPolicy {
     std::vector<std::string> principals;  // empty: any caller
     std::vector<std::string> paths;       // empty: any method
     std::vector<std::string> providers;   // empty: any provider
+    AccountCondition accounts;            // account_condition.h
   };
   static bool Matches(Rule const& rule, AuthorizationRequest const& request);
 

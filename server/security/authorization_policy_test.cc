@@ -54,7 +54,7 @@ TEST_P(PolicyTest, DenyFirstThenAllowThenDefaultDeny) {
   auto policy = AuthorizationPolicy::Parse(kPolicy);
   ASSERT_TRUE(policy.ok()) << policy.status();
   auto const& c = GetParam();
-  auto decision = policy->Evaluate({c.principal, c.path, c.provider});
+  auto decision = policy->Evaluate({c.principal, c.path, c.provider, ""});
   EXPECT_EQ(decision.allowed, c.allowed);
   EXPECT_EQ(decision.rule, c.rule);
 }
@@ -147,7 +147,7 @@ TEST(PolicyParseTest, ADenyRuleWithAStarInsideAPathIsRefused) {
 
 TEST(PolicyParseTest, ADefaultPolicyDeniesEverything) {
   AuthorizationPolicy none;
-  EXPECT_FALSE(none.Evaluate({"token:ops", kDelete, "sms_voice"}).allowed);
+  EXPECT_FALSE(none.Evaluate({"token:ops", kDelete, "sms_voice", "default"}).allowed);
 }
 
 TEST(PolicyFileTest, AnUnparsableOrMissingPolicyDeniesEveryCall) {
@@ -159,22 +159,22 @@ TEST(PolicyFileTest, AnUnparsableOrMissingPolicyDeniesEveryCall) {
   options.check_interval = absl::ZeroDuration();
   auto file = LoadPolicyFile(path, options);
   ASSERT_TRUE(file.ok()) << file.status();
-  EXPECT_TRUE((*file)->Get()->Evaluate({"token:ops", kDelete, "sms_voice"}).allowed);
+  EXPECT_TRUE((*file)->Get()->Evaluate({"token:ops", kDelete, "sms_voice", "default"}).allowed);
   // A bare principal written while running: the whole policy is refused.
   std::ofstream(path) << R"({"name": "p", "allow_rules": [{"name": "ops",
                             "source": {"principals": ["ops"]}}]})";
-  EXPECT_FALSE((*file)->Get()->Evaluate({"token:ops", kDelete, "sms_voice"}).allowed);
+  EXPECT_FALSE((*file)->Get()->Evaluate({"token:ops", kDelete, "sms_voice", "default"}).allowed);
   EXPECT_THAT(std::string((*file)->health().message()), HasSubstr("is not a principal"));
   std::ofstream(path) << R"({"name": "p", "allow_rules": [{"name": "all"}]})";
-  EXPECT_TRUE((*file)->Get()->Evaluate({"token:ops", kDelete, "sms_voice"}).allowed);
+  EXPECT_TRUE((*file)->Get()->Evaluate({"token:ops", kDelete, "sms_voice", "default"}).allowed);
   ASSERT_EQ(std::remove(path.c_str()), 0);
-  EXPECT_FALSE((*file)->Get()->Evaluate({"token:ops", kDelete, "sms_voice"}).allowed);
+  EXPECT_FALSE((*file)->Get()->Evaluate({"token:ops", kDelete, "sms_voice", "default"}).allowed);
 }
 
 TEST(PolicyParseTest, EmptyRuleMatchesEveryone) {
   auto policy = AuthorizationPolicy::Parse(R"({"name": "p", "allow_rules": [{"name": "all"}]})");
   ASSERT_TRUE(policy.ok());
-  EXPECT_TRUE(policy->Evaluate({"", kDelete, "sms_voice"}).allowed);
+  EXPECT_TRUE(policy->Evaluate({"", kDelete, "sms_voice", ""}).allowed);
 }
 
 TEST(PolicyParseTest, MistakesAreNamed) {

@@ -51,6 +51,10 @@ void EngineCore::Stop() {
 
 void EngineCore::Post(absl::AnyInvocable<void() &&> task) { gate_->Post(std::move(task)); }
 
+EngineCore::Poster EngineCore::poster() const {
+  return [gate = gate_](absl::AnyInvocable<void() &&> task) { gate->Post(std::move(task)); };
+}
+
 // Per provider, where the job's steps stand.
 void UpdateProgress(v1::UnlinkMetadata& m) {
   std::map<std::string, v1::UnlinkProviderProgress> by_provider;

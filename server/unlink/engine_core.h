@@ -56,6 +56,10 @@ struct EngineOptions {
   observability::metrics::GatewayMetrics* metrics = nullptr;
 };
 
+// Sets m.progress: per provider, where the job's steps stand. Kept on the
+// live job; a job read from the store gets it when it is shown.
+void UpdateProgress(v1::UnlinkMetadata& m);
+
 class EngineCore {
  public:
   EngineCore(JobStore& store, EngineOptions options);
@@ -73,6 +77,11 @@ class EngineCore {
   // Runs `task` on the worker while the engine lives (from any thread,
   // e.g. an adapter's callback); dropped after.
   void Post(absl::AnyInvocable<void() &&> task);
+  // Post() for a callback that may run after the engine is gone (the answer
+  // of a call it started, of a rate limit's turn): it holds the gate, not
+  // the engine, so calling it then only drops the task.
+  using Poster = std::function<void(absl::AnyInvocable<void() &&>)>;
+  Poster poster() const;
 
   // Adds `job` to the jobs this replica runs; false when it runs it already.
   bool Register(JobPtr const& job) ABSL_LOCKS_EXCLUDED(mu_);

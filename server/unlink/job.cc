@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "adapters/operation/provider_registry.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/request/request_fields.h"
 #include "server/unlink/unlink_plan.h"
 
 namespace linkgateway::server::unlink {
@@ -32,6 +34,12 @@ google::protobuf::Timestamp Stamp(absl::Time t) {
 std::string ProviderOfTarget(v1::UnlinkTarget const& target) {
   auto single = SingleDeleteFor(target);
   return single.ok() ? single->provider : "";
+}
+
+std::string AccountOfTarget(v1::UnlinkTarget const& target) { return request::AccountOf(target); }
+
+std::string LaneOf(v1::UnlinkTarget const& target) {
+  return adapters::operation::LaneOf(ProviderOfTarget(target), AccountOfTarget(target));
 }
 
 }  // namespace linkgateway::server::unlink

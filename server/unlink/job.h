@@ -50,6 +50,14 @@ google::protobuf::Timestamp Stamp(absl::Time t);
 // "sms_voice"), or "".
 std::string ProviderOfTarget(v1::UnlinkTarget const& target);
 
+// The provider account a target names ("" when its provider has none).
+std::string AccountOfTarget(v1::UnlinkTarget const& target);
+
+// The queue a target's step waits in: one per provider account, so that one
+// account's rate limit never holds up another's steps — "sms_voice/eu", or
+// the provider alone when it has no accounts.
+std::string LaneOf(v1::UnlinkTarget const& target);
+
 }  // namespace linkgateway::server::unlink
 
 #endif  // LINKGATEWAY_SERVER_UNLINK_JOB_H_

@@ -14,6 +14,7 @@
 #include "google/protobuf/empty.pb.h"
 #include "linkgateway/v1/unlink.pb.h"
 #include "server/call/refusals.h"
+#include "server/request/request_fields.h"
 #include "server/unlink/operations.h"
 #include "server/unlink/unlink_plan.h"
 
@@ -86,10 +87,15 @@ class StartUnlink final : public JobMethod<v1::StartUnlinkRequest, lro::Operatio
       return call::Within(field, planned.method->CheckTarget(*planned.single.request));
     });
   }
+  // The job method, and each target as the single delete it stands for
+  // (its account resolved as that delete resolves it).
   std::vector<call::Access> Accesses(Message const& request) const override {
-    std::vector<call::Access> accesses = {{path(), "", ""}};
+    std::vector<call::Access> accesses = {{path(), "", "", ""}};
     (void)ForEachTarget(request, [&accesses](std::string const& field, Planned const& planned) {
-      accesses.push_back({planned.single.method, planned.single.provider, field});
+      for (call::Access access : planned.method->Accesses(*planned.single.request)) {
+        access.field = field;
+        accesses.push_back(std::move(access));
+      }
       return absl::OkStatus();
     });
     return accesses;
@@ -107,7 +113,7 @@ class StartUnlink final : public JobMethod<v1::StartUnlinkRequest, lro::Operatio
       return call::Within(field, planned.method->DryRun(call, *planned.single.request).status());
     });
     if (!ready.ok()) return ready;
-    auto const& start = Typed(request);
+    v1::StartUnlinkRequest const start = WithAccounts(request);
     v1::UnlinkMetadata m;
     m.set_name(NewOperationName());
     m.set_caller(call.facts.caller.principal);
@@ -133,7 +139,7 @@ class StartUnlink final : public JobMethod<v1::StartUnlinkRequest, lro::Operatio
   void Run(std::shared_ptr<call::Call> call, std::shared_ptr<Message const> request,
            Done done) const override {
     engine_.Start(
-        call->facts.caller, Typed(*request), call->deadline,
+        call->facts.caller, WithAccounts(*request), call->deadline,
         [call, request, done = std::move(done)](absl::StatusOr<lro::Operation> op) mutable {
           // The start's record names the job (its steps' records
           // name their targets).
@@ -161,6 +167,24 @@ class StartUnlink final : public JobMethod<v1::StartUnlinkRequest, lro::Operatio
       if (absl::Status s = f(field, planned); !s.ok()) return s;
     }
     return absl::OkStatus();
+  }
+
+  // The request with every target's account named: a target that names
+  // none gets its provider's default now, so the job's steps (and their
+  // resumption after a restart, or a change of the default) use the account
+  // the job was started with.
+  v1::StartUnlinkRequest WithAccounts(Message const& request) const {
+    v1::StartUnlinkRequest start = Typed(request);
+    int index = 0;
+    (void)ForEachTarget(request, [&start, &index](std::string const&, Planned const& planned) {
+      auto accesses = planned.method->Accesses(*planned.single.request);
+      auto* target = start.mutable_targets(index++);
+      if (accesses.size() == 1 && request::AccountOf(*target).empty()) {
+        request::SetAccount(*target, accesses.front().account);
+      }
+      return absl::OkStatus();
+    });
+    return start;
   }
 
   call::MethodSet const& methods_;

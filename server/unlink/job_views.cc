@@ -39,7 +39,9 @@ void JobViews::Visible(security::Caller const& caller, std::string const& name, 
         if (!stored->has_value() || (*stored)->metadata.caller() != principal) {
           return std::move(done)(NotFound(name));
         }
-        std::move(done)(**std::move(stored));
+        StoredJob job = **std::move(stored);
+        UpdateProgress(job.metadata);
+        std::move(done)(std::move(job));
       });
 }
 
@@ -75,7 +77,9 @@ void JobViews::List(security::Caller const& caller,
         for (auto const& job : page->jobs) {
           // A job run here is as this replica knows it, which may be newer.
           auto live = core_.Snapshot(job.metadata.name());
-          *response.add_operations() = OperationOf(live.has_value() ? *live : job);
+          StoredJob shown = live.has_value() ? *std::move(live) : job;
+          UpdateProgress(shown.metadata);
+          *response.add_operations() = OperationOf(shown);
         }
         response.set_next_page_token(page->next_page_token);
         std::move(done)(std::move(response));
@@ -114,6 +118,7 @@ void JobViews::PollWatch(std::int64_t handle, std::string const& name, Watcher w
                     stored = std::move(stored)]() mutable {
           if (!core_.Watching(handle)) return;
           if (stored.ok() && stored->has_value()) {
+            UpdateProgress((*stored)->metadata);
             std::string now = (*stored)->metadata.SerializeAsString();
             bool const finished = (*stored)->done;
             if (now != last || finished) watcher((*stored)->metadata, finished);

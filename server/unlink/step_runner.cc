@@ -92,8 +92,8 @@ std::string TransactionIdOf(v1::UnlinkStep const& step) {
 }
 
 void StepRunner::Queue(JobPtr const& job, int index, absl::Time not_before) {
-  std::string provider = ProviderOfTarget(job->stored.metadata.steps(index).target());
-  queue_.Add(provider, job, index, job->stored.metadata.priority(), not_before, absl::Now());
+  std::string lane = LaneOf(job->stored.metadata.steps(index).target());
+  queue_.Add(lane, job, index, job->stored.metadata.priority(), not_before, absl::Now());
 }
 
 void StepRunner::Recover(JobPtr const& job) {
@@ -152,27 +152,28 @@ void StepRunner::Pump() {
   if (core_.stopping()) return;
   auto const& options = core_.options();
   absl::Time now = absl::Now();
-  // One step per provider per round, so no provider's queue holds up the
-  // others'; each within its own slots and the turns its rate limit has.
+  // One step per lane (provider account) per round, so no lane's queue
+  // holds up the others'; each within its own slots and the turns its rate
+  // limit has.
   for (bool sent = true; sent && in_flight_ < options.max_steps_in_flight;) {
     sent = false;
-    for (std::string const& provider : queue_.Providers()) {
+    for (std::string const& lane : queue_.Providers()) {
       if (in_flight_ >= options.max_steps_in_flight) break;
-      ProviderState& state = state_[provider];
+      ProviderState& state = state_[lane];
       if (state.asking || state.in_flight >= options.max_steps_in_flight_per_provider ||
           state.blocked_until > now) {
         continue;
       }
-      auto entry = queue_.Take(provider, now);
+      auto entry = queue_.Take(lane, now);
       if (!entry.has_value()) continue;
       sent = true;
-      if (!entry->job->dropped) TakeTurn(*std::move(entry), provider);
+      if (!entry->job->dropped) TakeTurn(*std::move(entry), lane);
     }
   }
   absl::Time next = absl::InfiniteFuture();
-  for (std::string const& provider : queue_.Providers()) {
-    absl::Time blocked = state_[provider].blocked_until;
-    next = std::min(next, blocked > now ? blocked : queue_.NextDue(provider));
+  for (std::string const& lane : queue_.Providers()) {
+    absl::Time blocked = state_[lane].blocked_until;
+    next = std::min(next, blocked > now ? blocked : queue_.NextDue(lane));
   }
   WakeAt(next);
   waiting_.store(queue_.Waiting());
@@ -192,10 +193,12 @@ void StepRunner::ReportNothingWaiting() {
   auto* metrics = core_.options().metrics;
   providers_.ForEachTable([this, metrics](auto const& table) {
     using Request = typename std::decay_t<decltype(table)>::RequestType;
-    table.ForEach([this, metrics](int target_case, auto const&) {
+    table.ForEach([this, metrics](int target_case, std::string const& account, auto const&) {
       auto const* field = Request::descriptor()->FindFieldByNumber(target_case);
-      if (field == nullptr || !state_.emplace(field->name(), ProviderState{}).second) return;
-      if (metrics != nullptr) metrics->UnlinkQueue(field->name(), 0, absl::ZeroDuration());
+      if (field == nullptr) return;
+      std::string lane = adapters::operation::LaneOf(field->name(), account);
+      if (!state_.emplace(std::move(lane), ProviderState{}).second) return;
+      if (metrics != nullptr) metrics->UnlinkQueue(field->name(), account, 0, absl::ZeroDuration());
     });
   });
 }
@@ -212,9 +215,11 @@ void StepRunner::Report(absl::Time now) {
   reported_ = now;
   if (queue_.Waiting() > 0) WakeAt(now + kWhileWaiting);
   if (auto* metrics = core_.options().metrics; metrics != nullptr) {
-    for (auto const& [provider, state] : state_) {
-      metrics->UnlinkQueue(provider, static_cast<std::int64_t>(queue_.Waiting(provider)),
-                           queue_.OldestWait(provider, now));
+    for (auto const& [lane, state] : state_) {
+      auto slash = lane.find('/');
+      metrics->UnlinkQueue(
+          lane.substr(0, slash), slash == std::string::npos ? "" : lane.substr(slash + 1),
+          static_cast<std::int64_t>(queue_.Waiting(lane)), queue_.OldestWait(lane, now));
     }
   }
   // Each running job's estimate, from the queues as they stand.
@@ -228,8 +233,8 @@ void StepRunner::Report(absl::Time now) {
   });
 }
 
-double StepRunner::RateOf(std::string const& provider, absl::Time now) {
-  auto& sent = state_[provider].sent;
+double StepRunner::RateOf(std::string const& lane, absl::Time now) {
+  auto& sent = state_[lane].sent;
   while (!sent.empty() && now - sent.front() > absl::Minutes(1)) sent.pop_front();
   if (sent.size() < 2) return 0;
   return static_cast<double>(sent.size()) /
@@ -240,10 +245,10 @@ std::optional<absl::Time> StepRunner::EstimatedCompletion(Job const& job, absl::
   absl::Time done = now;
   for (auto const& step : job.stored.metadata.steps()) {
     if (step.state() != v1::UNLINK_STEP_STATE_PENDING) continue;
-    std::string provider = ProviderOfTarget(step.target());
-    double rate = RateOf(provider, now);
+    std::string lane = LaneOf(step.target());
+    double rate = RateOf(lane, now);
     if (rate <= 0) return std::nullopt;
-    std::size_t ahead = queue_.Ahead(provider, job.stored.metadata.priority()) + 1;
+    std::size_t ahead = queue_.Ahead(lane, job.stored.metadata.priority()) + 1;
     done = std::max(done, now + absl::Seconds(static_cast<double>(ahead) / rate));
   }
   return done;
@@ -270,24 +275,24 @@ bool StepRunner::PastDeadline(JobPtr const& job, int index, absl::Time when,
   return true;
 }
 
-void StepRunner::TakeTurn(StepQueue::Entry entry, std::string const& provider) {
-  auto turns = providers_.delete_turns.find(provider);
-  if (turns == providers_.delete_turns.end()) return Begin(std::move(entry), provider, false);
+void StepRunner::TakeTurn(StepQueue::Entry entry, std::string const& lane) {
+  auto turns = providers_.delete_turns.find(lane);
+  if (turns == providers_.delete_turns.end()) return Begin(std::move(entry), lane, false);
   // A step that ends without a send takes no turn from the others.
   if (EndedBeforeSend(entry.job, entry.index)) return;
-  state_[provider].asking = true;
+  state_[lane].asking = true;
   // Answered on any thread (the shared limit asks Redis), handled on the
   // worker, after this pump.
   auto pending = std::make_shared<StepQueue::Entry>(std::move(entry));
-  turns->second([this, pending, provider](absl::Duration wait) {
-    core_.Post([this, pending, provider, wait] {
-      state_[provider].asking = false;
+  turns->second([post = core_.poster(), this, pending, lane](absl::Duration wait) {
+    post([this, pending, lane, wait] {
+      state_[lane].asking = false;
       if (wait <= absl::ZeroDuration()) {
-        Begin(std::move(*pending), provider, true);
+        Begin(std::move(*pending), lane, true);
       } else {
         // No write, nothing sent: the step keeps its place until the turn.
-        state_[provider].blocked_until = absl::Now() + std::max(wait, kLeastTurnWait);
-        queue_.Return(provider, std::move(*pending), absl::InfinitePast());
+        state_[lane].blocked_until = absl::Now() + std::max(wait, kLeastTurnWait);
+        queue_.Return(lane, std::move(*pending), absl::InfinitePast());
       }
       Pump();
     });
@@ -316,7 +321,7 @@ bool StepRunner::EndedBeforeSend(JobPtr const& job, int index) {
   return false;
 }
 
-void StepRunner::Begin(StepQueue::Entry entry, std::string const& provider, bool turn_taken) {
+void StepRunner::Begin(StepQueue::Entry entry, std::string const& lane, bool turn_taken) {
   JobPtr const& job = entry.job;
   int const index = entry.index;
   auto const& m = job->stored.metadata;
@@ -350,22 +355,23 @@ void StepRunner::Begin(StepQueue::Entry entry, std::string const& provider, bool
     RecordIntent(job, index, std::move(proceed));
   };
   ++in_flight_;
-  ++state_[provider].in_flight;
+  ++state_[lane].in_flight;
   if (core_.options().metrics != nullptr) core_.options().metrics->unlink_steps_in_flight().Add(1);
   std::shared_ptr<google::protobuf::Message const> request = std::move(single->request);
-  pipeline_.Run(call, *method, request,
-                [this, entry = std::move(entry), provider, call](call::Outcome outcome) mutable {
-                  core_.Post([this, entry = std::move(entry), provider, call,
-                              outcome = std::move(outcome)]() mutable {
-                    --in_flight_;
-                    --state_[provider].in_flight;
-                    if (core_.options().metrics != nullptr) {
-                      core_.options().metrics->unlink_steps_in_flight().Add(-1);
-                    }
-                    OnOutcome(std::move(entry), provider, std::move(outcome), *call);
-                    Pump();
-                  });
-                });
+  pipeline_.Run(
+      call, *method, request,
+      [post = core_.poster(), this, entry = std::move(entry), lane,
+       call](call::Outcome outcome) mutable {
+        post([this, entry = std::move(entry), lane, call, outcome = std::move(outcome)]() mutable {
+          --in_flight_;
+          --state_[lane].in_flight;
+          if (core_.options().metrics != nullptr) {
+            core_.options().metrics->unlink_steps_in_flight().Add(-1);
+          }
+          OnOutcome(std::move(entry), lane, std::move(outcome), *call);
+          Pump();
+        });
+      });
 }
 
 void StepRunner::RecordIntent(JobPtr const& job, int index,
@@ -442,12 +448,13 @@ void StepRunner::TryLater(JobPtr const& job, int index, v1::UnlinkStep step,
   Queue(job, index, next);
 }
 
-void StepRunner::OnOutcome(StepQueue::Entry entry, std::string const& provider,
-                           call::Outcome outcome, call::Call const& call) {
+void StepRunner::OnOutcome(StepQueue::Entry entry, std::string const& lane, call::Outcome outcome,
+                           call::Call const& call) {
   JobPtr const job = entry.job;
   int const index = entry.index;
   if (job->dropped) return;
   auto const& m = job->stored.metadata;
+  std::string const provider = ProviderOfTarget(m.steps(index).target());
   int const sends = call.trace->sends.load();
   absl::Status const status = outcome.result.status();
   google::rpc::ErrorInfo info;
@@ -457,19 +464,19 @@ void StepRunner::OnOutcome(StepQueue::Entry entry, std::string const& provider,
     // No turn was free: the provider's steps wait for the next one, this
     // one in its place. Its intent is taken back (nothing was sent).
     absl::Time now = absl::Now();
-    state_[provider].blocked_until =
+    state_[lane].blocked_until =
         now + std::max(kLeastTurnWait, errors::RetryDelayOf(status).value_or(absl::Seconds(1)));
     v1::UnlinkStep step = m.steps(index);
     step.set_state(v1::UNLINK_STEP_STATE_PENDING);
     step.set_attempts(std::max(0, step.attempts() - 1));
     if (!core_.Save(job, index, std::move(step), /*outcome=*/true)) return;
-    return queue_.Return(provider, std::move(entry), absl::InfinitePast());
+    return queue_.Return(lane, std::move(entry), absl::InfinitePast());
   }
   if (sends == 0 && (GatewayWillRecover(status) || (!outcome.audit.ok() && !outcome.result.ok()))) {
     // Nothing was sent and the gateway will be able to: the step waits.
-    return queue_.Return(provider, std::move(entry), absl::Now() + kGatewayRetry);
+    return queue_.Return(lane, std::move(entry), absl::Now() + kGatewayRetry);
   }
-  state_[provider].sent.push_back(absl::Now());
+  state_[lane].sent.push_back(absl::Now());
   v1::UnlinkStep step = m.steps(index);
   if (std::string id = outcome.record.upstream().request_id(); !id.empty()) {
     step.set_upstream_request_id(std::move(id));
@@ -526,10 +533,10 @@ void StepRunner::Follow(JobPtr const& job, int index, absl::Time give_up, absl::
   adapters::operation::CallContext context{absl::Now() + core_.options().step_deadline,
                                            core_.stop_signal(), nullptr, absl::ZeroDuration()};
   follow_up->second.read(
-      context, TransactionIdOf(step),
-      [this, job, index, give_up,
+      context, AccountOfTarget(step.target()), TransactionIdOf(step),
+      [post = core_.poster(), this, job, index, give_up,
        interval](absl::StatusOr<adapters::operation::FollowUp::State> state) mutable {
-        core_.Post([this, job, index, give_up, interval, state = std::move(state)]() mutable {
+        post([this, job, index, give_up, interval, state = std::move(state)]() mutable {
           OnQueuedState(job, index, std::move(state), give_up, interval);
         });
       });

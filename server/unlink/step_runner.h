@@ -2,9 +2,9 @@
 // through the same call pipeline a caller's delete takes (the job's caller,
 // its permission at the time of sending, the provider's rules, one audit
 // record per attempt), at most max_steps_in_flight at once and
-// max_steps_in_flight_per_provider per provider.
+// max_steps_in_flight_per_provider per provider account (its lane, LaneOf).
 //
-// Paced, and patient: steps wait in their provider's queue (step_queue.h)
+// Paced, and patient: steps wait in their lane's queue (step_queue.h)
 // and take only the turns its rate limit has free now, so a job's steps
 // never hold up a caller's own call. A step answered by a throttle or a
 // transient failure that proves nothing happened (HTTP 429, 503, a
@@ -85,17 +85,18 @@ class StepRunner {
   };
 
   void Queue(JobPtr const& job, int index, absl::Time not_before);
-  // Takes a turn of the provider's rate limit, if it has one, then begins
-  // the step; without a turn free, the step goes back to its place.
-  void TakeTurn(StepQueue::Entry entry, std::string const& provider);
-  void Begin(StepQueue::Entry entry, std::string const& provider, bool turn_taken);
+  // Takes a turn of the lane's rate limit (its provider account's), if it
+  // has one, then begins the step; without a turn free, the step goes back
+  // to its place.
+  void TakeTurn(StepQueue::Entry entry, std::string const& lane);
+  void Begin(StepQueue::Entry entry, std::string const& lane, bool turn_taken);
   // Ends a step that will not be sent (cancelled, past the job's deadline,
   // its credentials lost): true when it did.
   bool EndedBeforeSend(JobPtr const& job, int index);
   // Records the intent, then lets the call go on (`proceed`), or refuses it.
   void RecordIntent(JobPtr const& job, int index,
                     absl::AnyInvocable<void(absl::Status) &&> proceed);
-  void OnOutcome(StepQueue::Entry entry, std::string const& provider, call::Outcome outcome,
+  void OnOutcome(StepQueue::Entry entry, std::string const& lane, call::Outcome outcome,
                  call::Call const& call);
   // How long a step answered `status` waits before its next attempt;
   // nullopt when the answer ends it.
@@ -113,9 +114,9 @@ class StepRunner {
   // The queues' gauges, at most once a second, and again within seconds while
   // a step waits (so its age grows even when nothing else happens).
   void Report(absl::Time now);
-  // Every configured provider's gauges at 0, before its first step.
+  // Every configured provider account's gauges at 0, before its first step.
   void ReportNothingWaiting();
-  double RateOf(std::string const& provider, absl::Time now);
+  double RateOf(std::string const& lane, absl::Time now);
   void Follow(JobPtr const& job, int index, absl::Time give_up, absl::Duration interval);
   void OnQueuedState(JobPtr const& job, int index,
                      absl::StatusOr<adapters::operation::FollowUp::State> state, absl::Time give_up,

@@ -97,7 +97,7 @@ class UnlinkEngineTest : public ::testing::Test {
             .transaction_id();
       };
       follow_up.read = [transactions](adapters::operation::CallContext const& context,
-                                      std::string const& id,
+                                      std::string const&, std::string const& id,
                                       adapters::operation::FollowUp::StateCallback done) {
         if (transactions == nullptr) {
           return std::move(done)(absl::UnimplementedError("no transaction reads"));
@@ -575,6 +575,116 @@ TEST_F(UnlinkEngineTest, AStartBeyondTheQueuesBoundIsRefusedWithRetryInfo) {
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(adapters::errors::RetryDelayOf(refused.status()).has_value());
   EXPECT_EQ(sms->calls(), 0);
+}
+
+// A provider's account without a free turn (its rate limit): nothing sent.
+TEST_F(UnlinkEngineTest, EachStepGoesToItsAccountAndWaitsOnlyForItsAccountsTurns) {
+  auto make = [](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+    return v1::DeleteRegistrationResponse();
+  };
+  auto us = std::make_shared<FakeRegistration>(make);
+  auto eu = std::make_shared<FakeRegistration>(make);
+  auto& table = providers_.table<v1::DeleteRegistrationRequest>();
+  table.Add(v1::DeleteRegistrationRequest::kSmsVoice, "us", &Ok, us);
+  table.Add(v1::DeleteRegistrationRequest::kSmsVoice, "eu", &Ok, eu);
+  providers_.repeatable_deletes.insert("sms_voice");
+  // Account us's rate limit has no turn free for an hour; eu's has no limit.
+  auto us_asks = std::make_shared<std::atomic<int>>(0);
+  providers_.delete_turns["sms_voice/us"] =
+      [us_asks](absl::AnyInvocable<void(absl::Duration) &&> done) {
+        ++*us_asks;
+        std::move(done)(absl::Hours(1));
+      };
+  EngineOptions options;
+  options.max_steps_in_flight = 1;
+  auto engine = Engine(options);
+  v1::StartUnlinkRequest request;
+  for (auto [id, account] :
+       {std::pair{"r-1", "us"}, std::pair{"r-2", "eu"}, std::pair{"r-3", "eu"}}) {
+    auto* target = request.add_targets();
+    *target = Sms(id);
+    target->mutable_sms_voice_registration()->set_account(account);
+  }
+  auto started = Start(*engine, request);
+  ASSERT_TRUE(started.ok()) << started.status();
+  // The eu steps are sent and end while the us one waits for a turn of its
+  // own, neither recorded nor sent.
+  v1::UnlinkMetadata m;
+  for (absl::Time deadline = absl::Now() + absl::Seconds(10); absl::Now() < deadline;
+       absl::SleepFor(absl::Milliseconds(10))) {
+    auto op = Await<google::longrunning::Operation>([&](auto done) {
+      engine->views().Get(caller_, started->name(), absl::Now() + absl::Seconds(10),
+                          std::move(done));
+    });
+    ASSERT_TRUE(op.ok()) << op.status();
+    m = Metadata(*op);
+    if (m.steps(1).state() == v1::UNLINK_STEP_STATE_SUCCEEDED &&
+        m.steps(2).state() == v1::UNLINK_STEP_STATE_SUCCEEDED) {
+      break;
+    }
+  }
+  EXPECT_EQ(m.steps(1).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+  EXPECT_EQ(m.steps(2).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+  EXPECT_EQ(eu->calls(), 2);
+  EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_PENDING);
+  EXPECT_EQ(m.steps(0).attempts(), 0);
+  EXPECT_EQ(m.steps(0).target().sms_voice_registration().account(), "us");
+  EXPECT_GE(us_asks->load(), 1);
+  EXPECT_EQ(us->calls(), 0);
+}
+
+TEST_F(UnlinkEngineTest, AResumedStepGoesToTheAccountItWasStartedWith) {
+  // A job a dead gateway left: an SMS step sent in account "eu" without an
+  // answer (a repeat is harmless), and an IMIconnect step queued at tenant
+  // "apac" whose transaction is followed there.
+  StoredJob job;
+  auto& m = job.metadata;
+  m.set_name("operations/unlink/accounts");
+  m.set_caller("svc");
+  auto* sms_step = m.add_steps();
+  *sms_step->mutable_target() = Sms("r-1");
+  sms_step->mutable_target()->mutable_sms_voice_registration()->set_account("eu");
+  sms_step->set_state(v1::UNLINK_STEP_STATE_RUNNING);
+  sms_step->set_attempts(1);
+  auto* imi_step = m.add_steps();
+  *imi_step->mutable_target() = Imi("c-1");
+  imi_step->mutable_target()->mutable_imiconnect_app_profile()->set_account("apac");
+  imi_step->set_state(v1::UNLINK_STEP_STATE_RUNNING);
+  imi_step->set_attempts(1);
+  imi_step->set_transaction_id("tx-apac");
+  ASSERT_TRUE(store_->Create(job, "dead", absl::Now() - absl::Seconds(1)).ok());
+
+  auto make = [](int) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+    return absl::NotFoundError("registration not found");
+  };
+  auto us = std::make_shared<FakeRegistration>(make);
+  auto eu = std::make_shared<FakeRegistration>(make);
+  auto& table = providers_.table<v1::DeleteRegistrationRequest>();
+  table.Add(v1::DeleteRegistrationRequest::kSmsVoice, "us", &Ok, us);
+  table.Add(v1::DeleteRegistrationRequest::kSmsVoice, "eu", &Ok, eu);
+  providers_.repeatable_deletes.insert("sms_voice");
+  auto asked = std::make_shared<std::vector<std::string>>();
+  adapters::operation::FollowUp follow_up;
+  follow_up.id_of = [](google::protobuf::Message const&) { return std::string(); };
+  follow_up.read = [asked](adapters::operation::CallContext const&, std::string const& account,
+                           std::string const& id,
+                           adapters::operation::FollowUp::StateCallback done) {
+    asked->push_back(absl::StrCat(account, "/", id));
+    std::move(done)(adapters::operation::FollowUp::State{v1::PROFILE_TRANSACTION_STATE_SUCCEEDED,
+                                                         "1000", "SUCCESS"});
+  };
+  providers_.follow_ups["imiconnect"] = std::move(follow_up);
+  EngineOptions options;
+  options.owner = "dead";  // this gateway resumes its own jobs at once
+  auto engine = Engine(options);
+  auto op = WaitFor(*engine, "operations/unlink/accounts");
+  ASSERT_TRUE(op.done());
+  auto done = Metadata(op);
+  EXPECT_EQ(done.steps(0).state(), v1::UNLINK_STEP_STATE_ALREADY_GONE);
+  EXPECT_EQ(eu->calls(), 1);
+  EXPECT_EQ(us->calls(), 0);
+  EXPECT_EQ(done.steps(1).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+  EXPECT_THAT(*asked, ::testing::ElementsAre("apac/tx-apac"));
 }
 
 }  // namespace

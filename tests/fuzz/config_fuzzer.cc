@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
     case 1:
       if (auto policy = linkgateway::server::security::AuthorizationPolicy::Parse(input);
           policy.ok()) {
-        (void)policy->Evaluate({"spiffe://fuzz/caller", "/linkgateway.v1.X/Y", "sms_voice"});
+        (void)policy->Evaluate({"spiffe://fuzz/caller", "/linkgateway.v1.X/Y", "sms_voice", "eu"});
       }
       break;
     default:

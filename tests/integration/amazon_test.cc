@@ -559,7 +559,8 @@ TEST_F(AmazonTest, BurstBeyondTheDeadlineFailsFastWithoutReachingTheUpstream) {
   EXPECT_EQ(StatusCount("429"), 0);
   auto metrics = env_->Metrics();
   ASSERT_TRUE(metrics.ok()) << metrics.status();
-  std::string const op = R"({provider="selling_partner",operation="DeleteSubscription"})";
+  std::string const op =
+      R"({provider="selling_partner",operation="DeleteSubscription",account="default"})";
   EXPECT_EQ(tests::testing::MetricValue(*metrics, "linkgateway_rate_limit_rejections_total" + op),
             2);
   EXPECT_GE(tests::testing::MetricValue(*metrics, "linkgateway_rate_limit_wait_seconds_count" + op),

@@ -14,6 +14,14 @@ botocore finds nothing or refuses, the gateway must refuse too.
 Then what only the gateway does: credentials refreshed ahead of expiry with
 no failed call while the web identity token is rotated on disk, and a
 container behind the instance metadata hop limit failing fast.
+
+And two named AWS accounts in one gateway (docs/accounts.md): one in
+us-east-1 by assume-role from a base profile, one in eu-west-2 by web
+identity whose token is rotated mid-run, each with its own SMS and Voice
+emulator that checks the region of every signature: each request is signed
+with its account's credentials and region, refreshed with no failed call;
+an unknown account is refused naming the field; the policy keeps a caller to
+its account; audit records and metrics name the account.
 """
 
 import base64
@@ -127,6 +135,7 @@ class World:
         with open(self.pod_token_file, "w") as f:
             f.write("eks-pod-identity-token-1")
         tls = ["--cert", cert, "--key", key]
+        self.tls_args = tls
 
         def emulator(name, *args):
             return Child([PYTHON, "-u", os.path.join(EMULATORS, name), *args])
@@ -145,24 +154,40 @@ class World:
         self.container = f"http://127.0.0.1:{self.children['container'].port}"
         self.sms = f"https://127.0.0.1:{self.children['sms'].port}"
         self.tls = ssl.create_default_context(cafile=self.ca)
+        self.urls = {"sts": self.sts, "imds": self.imds, "container": self.container,
+                     "sms": self.sms}
+
+    def add_sms(self, name, region):
+        """Another SMS and Voice emulator, for `region`, checking the same keys."""
+        self.children[name] = Child([PYTHON, "-u", os.path.join(EMULATORS, "sms_voice_emulator.py"),
+                                     *self.tls_args, "--keys-file", self.keys_file,
+                                     "--region", region, "--key-id", "AKIDUNUSEDSTATIC",
+                                     "--secret", "unused"])
+        self.urls[name] = f"https://127.0.0.1:{self.children[name].port}"
+        return self.urls[name]
 
     def control(self, name, verb, body=None):
-        url = {"sts": self.sts, "imds": self.imds, "container": self.container,
-               "sms": self.sms}[name]
+        url = self.urls[name]
         request = urllib.request.Request(f"{url}/__emulator/{verb}",
                                          data=json.dumps(body or {}).encode())
         with urllib.request.urlopen(request, context=self.tls if url.startswith("https") else None,
                                     timeout=WAIT_S) as answer:
             return json.load(answer)
 
-    def signed_by(self):
+    def signed_by(self, name="sms"):
         """The access key id of every request SMS and Voice accepted, in order."""
-        keys = []
-        for r in self.control("sms", "requests"):
-            found = re.search(r"Credential=([A-Z0-9]+)/", r["headers"].get("authorization", ""))
+        return [key for key, _ in self.scopes(name)]
+
+    def scopes(self, name="sms"):
+        """(access key id, region) of the signature of every request the
+        emulator `name` accepted, in order."""
+        scopes = []
+        for r in self.control(name, "requests"):
+            found = re.search(r"Credential=([A-Z0-9]+)/\d{8}/([a-z0-9-]+)/",
+                              r["headers"].get("authorization", ""))
             if found:
-                keys.append(found.group(1))
-        return keys
+                scopes.append((found.group(1), found.group(2)))
+        return scopes
 
     def stop(self):
         for child in self.children.values():
@@ -477,6 +502,234 @@ class GatewayOnlyTest(unittest.TestCase):
         self.assertEqual(failed.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
         self.assertIn("hop limit", failed.exception.details())
         self.assertLess(elapsed, 10)
+
+
+class TwoAccountsTest(unittest.TestCase):
+    """Two named AWS accounts in two regions in one gateway."""
+
+    world = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.world = World()
+        cls.sms_eu = cls.world.add_sms("sms_eu", "eu-west-2")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.world.stop()
+
+    def start(self, case_dir):
+        """The gateway with accounts "us" (us-east-1: assume-role from the
+        base profile's keys) and "eu" (eu-west-2: web identity from a
+        projected token volume), callers "ops" (every account) and "us-team"
+        (only sms_voice/us), an audit trail and a metrics endpoint."""
+        world = self.world
+        files = {
+            "config": f"[profile app]\nrole_arn = {role('us-app')}\nsource_profile = base\n"
+                      "role_session_name = gateway-us\n",
+            "credentials": "[base]\naws_access_key_id = AKIDBASEUS0000001\n"
+                           "aws_secret_access_key = base-us-secret\n",
+            "policy.json": json.dumps({"name": "accounts", "allow_rules": [
+                {"name": "ops-everywhere", "source": {"principals": ["token:ops"]}},
+                {"name": "us-team-in-us", "source": {"principals": ["token:us-team"]},
+                 "request": {"accounts": ["sms_voice/us"]}}]}),
+        }
+        tokens = []
+        for name in ("ops", "us-team"):
+            salt = os.urandom(16)
+            digest = hashlib.sha256(salt + f"secret-of-{name}".encode()).hexdigest()
+            tokens.append(f"{name} {salt.hex()} {digest}\n")
+        files["tokens"] = "".join(tokens)
+        for name, text in files.items():
+            with open(os.path.join(case_dir, name), "w") as f:
+                f.write(text)
+        world.store.add("AKIDBASEUS0000001", "base-us-secret", None, None, BASE_USER)
+        world.control("sts", "roles", {"arn": role("us-app"), "trust": [BASE_USER]})
+        subject = "system:serviceaccount:gateway:eu"
+        world.control("sts", "roles", {"arn": role("eu-irsa"), "trust": [f"oidc:{subject}"]})
+        # Credentials live 6 s and are refreshed 2-3 s ahead; the first eu
+        # token expires 5 s in, the volume holds the next from 2 s on.
+        world.control("sts", "lifetime", {"seconds": 6})
+        volume = os.path.join(case_dir, "serviceaccount")
+        os.makedirs(os.path.join(volume, "v1"))
+        with open(os.path.join(volume, "v1", "token"), "w") as f:
+            f.write(jwt(subject, 5, "eu-token-v1"))
+        os.symlink("v1", os.path.join(volume, "..data"))
+        os.symlink("..data/token", os.path.join(volume, "token"))
+        self.volume, self.subject = volume, subject
+        refresh = "refresh_ahead { seconds: 2 } refresh_jitter { seconds: 1 }"
+        sts = f'sts {{ endpoint: "{world.sts}" }}'
+        config = os.path.join(case_dir, "gateway.textproto")
+        with open(config, "w") as f:
+            f.write(f'''listen_address: "127.0.0.1:0"
+upstream {{ ca_bundle_file: "{world.ca}" }}
+sms_voice {{
+  accounts {{
+    name: "us" region: "us-east-1" endpoint: "{world.sms}"
+    credentials {{
+      chain {{ profile: "app" config_file: "{case_dir}/config"
+              credentials_file: "{case_dir}/credentials"
+              container {{ disabled: true }} instance_metadata {{ disabled: true }} }}
+      {sts} {refresh}
+    }}
+  }}
+  accounts {{
+    name: "eu" region: "eu-west-2" endpoint: "{self.sms_eu}"
+    credentials {{
+      web_identity {{ token_file: "{volume}/token" role_arn: "{role('eu-irsa')}" }}
+      {sts} {refresh}
+    }}
+  }}
+  default_account: "us"
+}}
+security {{
+  plaintext: true
+  authentication {{ token_file: "{case_dir}/tokens" }}
+  policy_file: "{case_dir}/policy.json"
+  audit {{ path: "{case_dir}/audit.jsonl" }}
+}}
+observability {{ metrics_address: "127.0.0.1:0" }}
+''')
+        env = base_env(case_dir, world)
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
+        self.child = Child([GATEWAY, f"--config={config}"], env=env,
+                           marker=r"linkgateway: listening on 127\.0\.0\.1:(\d+)")
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.child.port}")
+        self.stub = registrations_pb2_grpc.RegistrationServiceStub(self.channel)
+
+    def stop(self):
+        self.channel.close()
+        self.child.stop()
+
+    def delete(self, caller, account, registration, timeout=WAIT_S):
+        request = registrations_pb2.DeleteRegistrationRequest()
+        request.sms_voice.registration_id = registration
+        if account:
+            request.sms_voice.account = account
+        return self.stub.DeleteRegistration(
+            request, timeout=timeout,
+            metadata=[("authorization", f"Bearer secret-of-{caller}")])
+
+    def seed(self, registration):
+        for name in ("sms", "sms_eu"):
+            self.world.control(name, "registrations", {"RegistrationId": registration})
+
+    def rotate(self):
+        volume = self.volume
+        os.makedirs(os.path.join(volume, "v2"))
+        with open(os.path.join(volume, "v2", "token"), "w") as f:
+            f.write(jwt(self.subject, 3600, "eu-token-v2"))
+        os.symlink("v2", os.path.join(volume, "..data.tmp"))
+        os.replace(os.path.join(volume, "..data.tmp"), os.path.join(volume, "..data"))
+
+    def metrics(self):
+        found = re.search(rb"metrics on http://(127\.0\.0\.1:\d+)", self.child.output)
+        self.assertIsNotNone(found, self.child.output.decode())
+        with urllib.request.urlopen(f"http://{found.group(1).decode()}/metrics",
+                                    timeout=WAIT_S) as answer:
+            return answer.read().decode()
+
+    def test_each_account_signs_with_its_own_credentials_and_region(self):
+        world = self.world
+        case_dir = os.path.join(world.dir, "two-accounts")
+        os.makedirs(case_dir)
+        self.start(case_dir)
+        try:
+            self.run_accounts(case_dir)
+        finally:
+            self.stop()
+
+    def run_accounts(self, case_dir):
+        world = self.world
+        # Each account's delete reaches its own region's emulator only.
+        self.seed("reg-us-1")
+        self.seed("reg-eu-1")
+        self.seed("reg-default-1")
+        self.delete("ops", "us", "reg-us-1")
+        self.delete("ops", "eu", "reg-eu-1")
+        self.delete("ops", "", "reg-default-1")  # the default: us
+        us_requests = [json.loads(r["body"])["RegistrationId"]
+                       for r in world.control("sms", "requests")]
+        eu_requests = [json.loads(r["body"])["RegistrationId"]
+                       for r in world.control("sms_eu", "requests")]
+        self.assertEqual(us_requests, ["reg-us-1", "reg-default-1"])
+        self.assertEqual(eu_requests, ["reg-eu-1"])
+        issued = {i["accessKeyId"]: i["role"] for i in world.control("sts", "issued")}
+        for name, account_role, region in (("sms", role("us-app"), "us-east-1"),
+                                           ("sms_eu", role("eu-irsa"), "eu-west-2")):
+            for key, scope_region in world.scopes(name):
+                self.assertEqual((issued.get(key), scope_region), (account_role, region), name)
+
+        # An account the configuration does not have: refused, naming the
+        # field, nothing sent.
+        with self.assertRaises(grpc.RpcError) as unknown:
+            self.delete("ops", "ap", "reg-us-1")
+        self.assertEqual(unknown.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("sms_voice.account", unknown.exception.details())
+
+        # The policy keeps us-team to its account.
+        self.seed("reg-us-2")
+        self.seed("reg-eu-2")
+        self.delete("us-team", "us", "reg-us-2")
+        with self.assertRaises(grpc.RpcError) as denied:
+            self.delete("us-team", "eu", "reg-eu-2")
+        self.assertEqual(denied.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+        self.assertEqual(len(world.control("sms_eu", "requests")), 1)
+        print(f"unknown account: {unknown.exception.details()}; us-team in eu: "
+              f"{denied.exception.details()}")
+
+        # Both accounts keep working while their credentials expire every
+        # 6 s and the eu token is rotated on disk.
+        failures, calls, start, rotated = [], 0, time.monotonic(), False
+        while time.monotonic() - start < 10:
+            if not rotated and time.monotonic() - start > 2:
+                self.rotate()
+                rotated = True
+            calls += 1
+            for account in ("us", "eu"):
+                registration = f"reg-{account}-run-{calls}"
+                self.seed(registration)
+                try:
+                    self.delete("ops", account, registration, timeout=5)
+                except grpc.RpcError as e:
+                    failures.append(f"{account}: {e.code()}: {e.details()}")
+            time.sleep(0.05)
+        issued_all = world.control("sts", "issued")
+        issued = {i["accessKeyId"]: i["role"] for i in issued_all}
+        eu_issued = [i for i in issued_all if i["role"] == role("eu-irsa")]
+        scopes = {name: world.scopes(name) for name in ("sms", "sms_eu")}
+        print(f"two accounts: {calls} rounds, {len(failures)} failed; us signed with "
+              f"{len(set(scopes['sms']))} keys, eu with {len(set(scopes['sms_eu']))} keys; "
+              f"{len(eu_issued)} eu web identity issuances")
+        self.assertEqual(failures, [])
+        self.assertGreaterEqual(len(eu_issued), 3)
+        self.assertEqual(eu_issued[0]["jti"], "eu-token-v1")
+        self.assertEqual(eu_issued[-1]["jti"], "eu-token-v2")
+        self.assertGreaterEqual(len(set(scopes["sms"])), 2)
+        for name, account_role, region in (("sms", role("us-app"), "us-east-1"),
+                                           ("sms_eu", role("eu-irsa"), "eu-west-2")):
+            for key, scope_region in scopes[name]:
+                self.assertEqual((issued.get(key), scope_region), (account_role, region), name)
+
+        # The audit trail and the metrics name the account; the unknown
+        # name the caller sent is in no metric.
+        with open(os.path.join(case_dir, "audit.jsonl")) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        by_id = {r.get("target", {}).get("registration_id"): r for r in records
+                 if r.get("method", "").endswith("/DeleteRegistration")
+                 and r.get("outcome", {}).get("code") == "OK"}
+        self.assertEqual(by_id["reg-us-1"].get("account"), "us")
+        self.assertEqual(by_id["reg-eu-1"].get("account"), "eu")
+        self.assertEqual(by_id["reg-default-1"].get("account"), "us")
+        denied_records = [r for r in records if r.get("caller", {}).get("principal") ==
+                          "token:us-team" and r.get("account") == "eu"]
+        self.assertEqual(len(denied_records), 1, records[-5:])
+        text = self.metrics()
+        for account in ("us", "eu"):
+            self.assertRegex(text, r'linkgateway_upstream_requests_total\{provider="sms_voice",'
+                                   rf'operation="DeleteRegistration",status="200",'
+                                   rf'account="{account}"\}} [1-9]')
+        self.assertNotIn('account="ap"', text)
 
 
 if __name__ == "__main__":

@@ -261,7 +261,7 @@ TEST_F(ImiconnectTest, DeletesAndStatusReadsShareTheTenantsTransactionsPerSecond
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   EXPECT_GE(tests::testing::MetricValue(
                 *metrics, R"(linkgateway_rate_limit_wait_seconds_count{provider="imiconnect",)"
-                          R"(operation="GetProfileTransaction"})"),
+                          R"(operation="GetProfileTransaction",account="default"})"),
             1);
 }
 

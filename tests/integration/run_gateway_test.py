@@ -184,8 +184,10 @@ class RunGatewayTest(unittest.TestCase):
         self.assertEqual(delta(f'linkgateway_rpcs_total{rpc},grpc_code="NOT_FOUND"}}'), 1)
         self.assertEqual(delta(f"linkgateway_rpc_duration_seconds_count{rpc}}}"), 1)
         upstream = '{provider="sms_voice",operation="DeleteRegistration"'
-        self.assertEqual(delta(f'linkgateway_upstream_requests_total{upstream},status="400"}}'), 1)
-        self.assertEqual(delta(f"linkgateway_upstream_request_duration_seconds_count{upstream}}}"), 1)
+        self.assertEqual(delta(f'linkgateway_upstream_requests_total{upstream},status="400",'
+                               'account="default"}'), 1)
+        self.assertEqual(delta(f'linkgateway_upstream_request_duration_seconds_count{upstream},'
+                               'account="default"}'), 1)
         self.assertEqual(delta("linkgateway_audit_records_total"), 1)
         self.assertEqual(after["linkgateway_calls_in_flight"], 0)
         self.assertIn('linkgateway_build_info{version="', text)
@@ -193,7 +195,8 @@ class RunGatewayTest(unittest.TestCase):
         self.assertGreaterEqual(
             after['linkgateway_token_fetches_total{source="login_with_amazon",result="ok"}'], 1)
         self.assertGreaterEqual(after['linkgateway_upstream_requests_total{provider='
-                                      '"login_with_amazon",operation="Token",status="200"}'], 1)
+                                      '"login_with_amazon",operation="Token",status="200",'
+                                      'account="default"}'], 1)
         # A real consumer of the format.
         checked = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
                                  capture_output=True, timeout=60)

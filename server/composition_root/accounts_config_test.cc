@@ -1,0 +1,185 @@
+// Named provider accounts in the configuration (docs/accounts.md), checked
+// by the real provider factories: each case a configuration and the
+// problems it must be refused with (each naming its key), or none; then the
+// registry they build, one operation per account.
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "adapters/provider/provider_factory.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/composition_root/composition_root.h"
+
+namespace linkgateway::server::composition_root {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+config::GatewayConfig Parsed(std::string const& text) {
+  auto config = config::ParseConfig(text, "test.textproto");
+  EXPECT_TRUE(config.ok()) << config.status();
+  return config.ok() ? *config : config::GatewayConfig();
+}
+
+struct Case {
+  std::string name;
+  std::string config;
+  // Each must appear in the error; none: the configuration is valid.
+  std::vector<std::string> problems;
+};
+
+void PrintTo(Case const& c, std::ostream* os) { *os << c.name; }
+
+class AccountsConfigTest : public ::testing::TestWithParam<Case> {
+ protected:
+  static void SetUpTestSuite() {
+    setenv("LG_TEST_KEY_A", "key-a", 1);
+    setenv("LG_TEST_KEY_B", "key-b", 1);
+  }
+};
+
+TEST_P(AccountsConfigTest, ProblemsNameTheirKeys) {
+  Case const& c = GetParam();
+  config::GatewayConfig config = Parsed("security { plaintext: true }\n" + c.config);
+  absl::Status status = PrepareConfig(config);
+  if (c.problems.empty()) {
+    EXPECT_TRUE(status.ok()) << status;
+    return;
+  }
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  std::string const message(status.message());
+  for (auto const& problem : c.problems) EXPECT_THAT(message, HasSubstr(problem));
+  // Secrets are named by where they are, never by their values.
+  EXPECT_THAT(message, Not(HasSubstr("key-a")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, AccountsConfigTest,
+    ::testing::ValuesIn(std::vector<Case>{
+        {"NoAccountsIsToday", "", {}},
+        {"TopLevelBesideNamed",
+         R"(sms_voice { region: "us-east-1" accounts { name: "eu" region: "eu-west-2" } })",
+         {}},
+        {"OnlyNamedOneIsTheDefault", R"(sms_voice { accounts { name: "eu" } })", {}},
+        {"SeveralNamedNeedADefault",
+         R"(sms_voice { accounts { name: "eu" } accounts { name: "us" } })",
+         {"sms_voice.default_account: is required with several accounts; one of: eu, us"}},
+        {"SeveralNamedWithADefault",
+         R"(sms_voice { accounts { name: "eu" } accounts { name: "us" } default_account: "us" })",
+         {}},
+        {"UnknownDefault",
+         R"(sms_voice { accounts { name: "eu" } default_account: "ue" })",
+         {"sms_voice.default_account: \"ue\" is not an account; accounts: eu"}},
+        {"DuplicateNames",
+         R"(sms_voice { default_account: "eu" accounts { name: "eu" } accounts { name: "eu" } })",
+         {"sms_voice.accounts[1].name: \"eu\" is already the name of "
+          "sms_voice.accounts[0].name"}},
+        {"DefaultIsTakenByTheTopLevelAccount",
+         R"(sms_voice { region: "us-east-1" accounts { name: "default" } })",
+         {"sms_voice.accounts[0].name: \"default\" is already the name of the section's "
+          "top-level fields"}},
+        {"BadNames",
+         R"(sms_voice { default_account: "ok" accounts { name: "ok" } accounts { name: "EU" }
+                        accounts { name: "-eu" } accounts { name: "" }
+                        accounts { name: "a\nb" } })",
+         {"sms_voice.accounts[1].name: \"EU\" must be 1 to 63 characters",
+          "sms_voice.accounts[2].name", "sms_voice.accounts[3].name",
+          "sms_voice.accounts[4].name: \"a\\nb\""}},
+        {"NameTooLong",
+         "sms_voice { accounts { name: \"" + std::string(64, 'a') + "\" } }",
+         {"sms_voice.accounts[0].name"}},
+        {"EachAccountsOwnFieldsAreChecked",
+         R"(sms_voice { default_account: "eu"
+              accounts { name: "eu" region: "eu west" endpoint: "ftp://x"
+                         credentials { web_identity { token_file: "/t" } }
+                         delete_registration_rate_limit { requests_per_second: -1 } } })",
+         {"sms_voice.accounts[0].region: must be an AWS region name",
+          "sms_voice.accounts[0].endpoint: must be an https:// URL",
+          "sms_voice.accounts[0].credentials.web_identity.role_arn: is required",
+          "sms_voice.accounts[0].delete_registration_rate_limit"}},
+        {"ImiconnectTenants",
+         R"(imiconnect { default_tenant: "emea"
+              tenants { name: "emea" base_url: "https://emea.example" profile_key { env: "LG_TEST_KEY_A" } }
+              tenants { name: "apac" base_url: "https://apac.example" profile_key { env: "LG_TEST_KEY_B" } } })",
+         {}},
+        {"ImiconnectTenantNeedsUrlAndKey",
+         R"(imiconnect { tenants { name: "emea" } })",
+         {"imiconnect.tenants[0].base_url: is required",
+          "imiconnect.tenants[0].profile_key: is required"}},
+        {"ImiconnectIncompleteTopLevelBesideTenants",
+         R"(imiconnect { base_url: "https://api.example"
+              tenants { name: "emea" base_url: "https://emea.example" profile_key { env: "LG_TEST_KEY_A" } } })",
+         {"imiconnect.profile_key: is required"}},
+        {"ImiconnectMissingSecretNamesItsTenant",
+         R"(imiconnect { tenants { name: "emea" base_url: "https://emea.example"
+                                   profile_key { env: "LG_TEST_UNSET_KEY" } } })",
+         {"imiconnect.tenants[0].profile_key", "LG_TEST_UNSET_KEY"}},
+        {"LwaApplications",
+         R"(login_with_amazon { client_id { env: "LG_TEST_KEY_A" } client_secret { env: "LG_TEST_KEY_B" }
+              applications { name: "eu-app" client_id { env: "LG_TEST_KEY_B" }
+                             client_secret { env: "LG_TEST_KEY_A" } } })",
+         {}},
+        {"LwaApplicationNeedsItsClient",
+         R"(login_with_amazon { applications { name: "eu-app" token_endpoint: "http://x" } })",
+         {"login_with_amazon.applications[0].client_id: is required",
+          "login_with_amazon.applications[0].client_secret: is required",
+          "login_with_amazon.applications[0].token_endpoint"}},
+        {"LwaUnknownDefault",
+         R"(login_with_amazon { default_application: "nope"
+              applications { name: "eu-app" client_id { env: "LG_TEST_KEY_B" }
+                             client_secret { env: "LG_TEST_KEY_A" } } })",
+         {"login_with_amazon.default_application: \"nope\" is not an account; accounts: eu-app"}},
+    }),
+    [](::testing::TestParamInfo<Case> const& info) { return info.param.name; });
+
+TEST(AccountsRegistryTest, EachAccountHasItsOwnOperationAndOneIsTheDefault) {
+  setenv("LG_TEST_KEY_A", "key-a", 1);
+  config::GatewayConfig config = Parsed(R"(
+    security { plaintext: true }
+    sms_voice {
+      default_account: "eu"
+      accounts { name: "us" region: "us-east-1" }
+      accounts { name: "eu" region: "eu-west-2" }
+    }
+    imiconnect {
+      tenants { name: "emea" base_url: "https://emea.example" profile_key { env: "LG_TEST_KEY_A" } }
+    }
+  )");
+  ASSERT_TRUE(PrepareConfig(config).ok()) << PrepareConfig(config);
+  EXPECT_EQ(config.sms_voice().accounts(1).endpoint(), "https://sms-voice.eu-west-2.amazonaws.com");
+  observability::metrics::GatewayMetrics metrics;
+  auto providers = Providers::Create(config, metrics);
+  ASSERT_TRUE(providers.ok()) << providers.status();
+  auto const& registry = (*providers)->registry();
+  auto const& sms = registry.table<v1::DeleteRegistrationRequest>();
+  auto constexpr kSms = v1::DeleteRegistrationRequest::kSmsVoice;
+  EXPECT_EQ(sms.DefaultAccount(kSms), "eu");
+  ASSERT_NE(sms.Find(kSms, "us"), nullptr);
+  ASSERT_NE(sms.Find(kSms, "eu"), nullptr);
+  EXPECT_NE(sms.Find(kSms, "us")->operation, sms.Find(kSms, "eu")->operation);
+  EXPECT_EQ(sms.Find(kSms, "")->operation, sms.Find(kSms, "eu")->operation);
+  // Only the named accounts: no top-level "default" when accounts are listed
+  // and no top-level field is set.
+  EXPECT_EQ(sms.Find(kSms, "default"), nullptr);
+  EXPECT_EQ(sms.Find(kSms, "nowhere"), nullptr);
+  auto const& imi = registry.table<v1::GetProfileTransactionRequest>();
+  EXPECT_EQ(imi.DefaultAccount(v1::GetProfileTransactionRequest::kImiconnect), "emea");
+  EXPECT_NE(imi.Find(v1::GetProfileTransactionRequest::kImiconnect, "emea"), nullptr);
+  // Providers without accounts keep their one operation.
+  auto const& dash = registry.table<v1::GetSubscriptionInfoRequest>();
+  EXPECT_EQ(dash.DefaultAccount(v1::GetSubscriptionInfoRequest::kDashReplenishment), "");
+  EXPECT_NE(dash.Find(v1::GetSubscriptionInfoRequest::kDashReplenishment), nullptr);
+  // Health: per provider and per account.
+  auto readiness = adapters::operation::ProviderReadiness(registry);
+  EXPECT_TRUE(readiness.count("sms_voice.eu"));
+  EXPECT_TRUE(readiness.count("sms_voice.us"));
+  // A provider's only account is the provider itself.
+  EXPECT_FALSE(readiness.count("imiconnect.emea"));
+  EXPECT_TRUE(readiness.count("imiconnect"));
+}
+
+}  // namespace
+}  // namespace linkgateway::server::composition_root
