@@ -57,7 +57,8 @@ bool KnowsEveryField() {
                         {15, "sequence", T::TYPE_UINT64},
                         {16, "previous_hash", T::TYPE_STRING},
                         {17, "file_start", T::TYPE_MESSAGE},
-                        {18, "trail_event", T::TYPE_MESSAGE}}) &&
+                        {18, "trail_event", T::TYPE_MESSAGE},
+                        {20, "account", T::TYPE_STRING}}) &&
          target != nullptr && target->is_map() &&
          target->message_type()->map_key()->type() == T::TYPE_STRING &&
          target->message_type()->map_value()->type() == T::TYPE_STRING &&
@@ -180,6 +181,7 @@ void AppendKnown(pb::AuditRecord const& record, std::string& out) {
   // Once a file at most: the reflective writer is cheap enough there.
   if (record.has_file_start()) AppendProtoJson(record.file_start(), object.Key("file_start"));
   if (record.has_trail_event()) AppendProtoJson(record.trail_event(), object.Key("trail_event"));
+  object.String("account", record.account());
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ TEST(AuditRecordJsonTest, SameTextAsTheReflectiveWriter) {
   full.mutable_caller()->set_peer("ipv4:127.0.0.1:50524");
   full.set_method("/linkgateway.v1.RegistrationService/DeleteRegistration");
   full.set_provider("sms_voice");
+  full.set_account("eu");
   (*full.mutable_target())["registration_id"] = "reg-1";
   (*full.mutable_target())["account"] = "a \"quoted\" \\ value\n";
   full.set_validate_only(true);
