@@ -374,15 +374,18 @@ int Run(std::string const& store, int jobs) {
                   throttled.c_str());
     }
     if (throttle_for > 0) {
+      // The first sample with all of its steps done, or the run's end when
+      // they were done with the last job, before a sample saw them.
       auto const& s = samples["sms_voice"];
       auto all = std::find_if(s.begin(), s.end(), [&](auto const& x) { return x.second >= jobs; });
+      absl::Time when = all != s.end() ? all->first : start + total;
+      bool done_all = all != s.end() || Finished(text, "sms_voice") >= jobs;
       std::printf(
           "\nSMS and Voice throttled every call for the first %d s: its steps all done %s\n",
           throttle_for,
-          all == s.end()
-              ? "(not within the run)"
-              : absl::StrFormat("%.0f s after the start", absl::ToDoubleSeconds(all->first - start))
-                    .c_str());
+          done_all ? absl::StrFormat("%.0f s after the start", absl::ToDoubleSeconds(when - start))
+                         .c_str()
+                   : "(not within the run)");
     }
     std::printf(
         "\nsingle SMS and Voice deletes: before the jobs p50 %.1f ms p99 %.1f ms (%zu); "
