@@ -81,7 +81,9 @@ TEST(AuditRecordJsonTest, SameTextAsTheReflectiveWriter) {
   unknown_enum.mutable_caller()->set_authenticated_by(static_cast<pb::AuthenticationMethod>(42));
   cases.push_back(unknown_enum);
   pb::AuditRecord control;
-  control.set_request_id(std::string("\x01\x1f\x7f\b\f\r\t \xc3\xa9 \xe2\x80\xa8 end", 20));
+  // A NUL inside too (the literal's own length, not strlen's).
+  static constexpr char kControl[] = "\x01\x1f\x7f\b\f\r\t \xc3\xa9 \xe2\x80\xa8 \0end";
+  control.set_request_id(std::string(kControl, sizeof(kControl) - 1));
   cases.push_back(control);
   for (auto const& record : cases) {
     EXPECT_EQ(AuditRecordJson(record), ProtoJson(record)) << record.DebugString();
