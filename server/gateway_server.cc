@@ -227,6 +227,10 @@ void GatewayServer::Shutdown(absl::Duration grace) {
 
 GatewayServer::~GatewayServer() {
   Shutdown(absl::ZeroDuration());
+  // The unlink engine stops (its steps in flight give up), then what its
+  // steps' calls still use stays until the last has reported.
+  extension_.reset();
+  pipeline_.WaitForCalls();
   serving_.metrics.SetInFlightReader(nullptr);
 }
 

@@ -6,9 +6,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "adapters/errors/reasons.h"
 #include "adapters/errors/status_details.h"
+#include "observability/log/log.h"
 #include "server/call/refusals.h"
 #include "server/idempotency/records.h"
 #include "server/request/request_fields.h"
@@ -27,18 +29,43 @@ absl::StatusOr<Method::Response> AnswerOf(Outcome const& outcome, Call const& ca
       {{"upstreamOutcome", absl::StatusCodeToString(outcome.result.status().code())}});
 }
 
+struct Pipeline::InFlight {
+  absl::Mutex mu;
+  int calls ABSL_GUARDED_BY(mu) = 0;
+};
+
+Pipeline::Pipeline(Serving const& serving)
+    : serving_(serving), in_flight_(std::make_shared<InFlight>()) {}
+
+void Pipeline::WaitForCalls() const {
+  absl::MutexLock lock(&in_flight_->mu);
+  auto none = [this] {
+    in_flight_->mu.AssertReaderHeld();
+    return in_flight_->calls == 0;
+  };
+  // Bounded in practice by the calls' deadlines; said when it takes long.
+  if (in_flight_->mu.AwaitWithTimeout(absl::Condition(&none), absl::Seconds(5))) return;
+  observability::log::Warning("stopping: waiting for ", in_flight_->calls,
+                              " calls in flight to finish");
+  in_flight_->mu.Await(absl::Condition(&none));
+}
+
 // One call's way through the stages; deletes itself once `done` has run.
 class Pipeline::Flow {
  public:
-  Flow(Serving const& serving, std::shared_ptr<Call> call, Method const& method,
-       std::shared_ptr<google::protobuf::Message const> request,
+  Flow(Serving const& serving, std::shared_ptr<InFlight> in_flight, std::shared_ptr<Call> call,
+       Method const& method, std::shared_ptr<google::protobuf::Message const> request,
        absl::AnyInvocable<void(Outcome) &&> done, bool admit_only)
       : serving_(serving),
+        in_flight_(std::move(in_flight)),
         call_(std::move(call)),
         method_(method),
         request_(std::move(request)),
         done_(std::move(done)),
-        admit_only_(admit_only) {}
+        admit_only_(admit_only) {
+    absl::MutexLock lock(&in_flight_->mu);
+    ++in_flight_->calls;
+  }
 
   void Start() {
     google::protobuf::Message const& request = *request_;
@@ -182,11 +209,16 @@ class Pipeline::Flow {
 
   void Report(Outcome outcome) {
     auto done = std::move(done_);
+    std::shared_ptr<InFlight> in_flight = std::move(in_flight_);
     delete this;
     std::move(done)(std::move(outcome));
+    // Last: the pipeline, and what `done` used, may go once it is counted.
+    absl::MutexLock lock(&in_flight->mu);
+    --in_flight->calls;
   }
 
   Serving const& serving_;
+  std::shared_ptr<InFlight> in_flight_;
   std::shared_ptr<Call> const call_;
   Method const& method_;
   std::shared_ptr<google::protobuf::Message const> const request_;
@@ -201,7 +233,7 @@ class Pipeline::Flow {
 void Pipeline::Run(std::shared_ptr<Call> call, Method const& method,
                    std::shared_ptr<google::protobuf::Message const> request,
                    absl::AnyInvocable<void(Outcome) &&> done) const {
-  (new Flow(serving_, std::move(call), method, std::move(request), std::move(done),
+  (new Flow(serving_, in_flight_, std::move(call), method, std::move(request), std::move(done),
             /*admit_only=*/false))
       ->Start();
 }
@@ -209,7 +241,7 @@ void Pipeline::Run(std::shared_ptr<Call> call, Method const& method,
 void Pipeline::Admit(std::shared_ptr<Call> call, Method const& method,
                      std::shared_ptr<google::protobuf::Message const> request,
                      absl::AnyInvocable<void(Outcome) &&> done) const {
-  (new Flow(serving_, std::move(call), method, std::move(request), std::move(done),
+  (new Flow(serving_, in_flight_, std::move(call), method, std::move(request), std::move(done),
             /*admit_only=*/true))
       ->Start();
 }

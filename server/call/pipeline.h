@@ -52,7 +52,13 @@ absl::StatusOr<Method::Response> AnswerOf(Outcome const& outcome, Call const& ca
 
 class Pipeline {
  public:
-  explicit Pipeline(Serving const& serving) : serving_(serving) {}
+  explicit Pipeline(Serving const& serving);
+
+  // Returns once every call this pipeline started has reported its outcome
+  // (its `done` has returned). Whoever owns what the calls use (the
+  // methods, the serving parts, the audit trail) calls this before they go:
+  // an unlink step's call may still be finishing after the server stopped.
+  void WaitForCalls() const;
 
   Serving const& serving() const { return serving_; }
 
@@ -70,8 +76,11 @@ class Pipeline {
 
  private:
   class Flow;
+  struct InFlight;
 
   Serving const& serving_;
+  // Shared with each call, which may outlive the pipeline by its last step.
+  std::shared_ptr<InFlight> const in_flight_;
 };
 
 }  // namespace linkgateway::server::call

@@ -22,9 +22,11 @@ constexpr absl::Duration kFirstRetry = absl::Milliseconds(200);
 struct Gate {
   absl::Mutex mu;
   Worker* worker ABSL_GUARDED_BY(mu) = nullptr;
-  void Post(absl::AnyInvocable<void() &&> task) {
+  bool Post(absl::AnyInvocable<void() &&> task) {
     absl::MutexLock lock(&mu);
-    if (worker != nullptr) worker->Post(std::move(task));
+    if (worker == nullptr) return false;
+    worker->Post(std::move(task));
+    return true;
   }
 };
 
@@ -49,10 +51,10 @@ void EngineCore::Stop() {
   worker_.Stop();
 }
 
-void EngineCore::Post(absl::AnyInvocable<void() &&> task) { gate_->Post(std::move(task)); }
+bool EngineCore::Post(absl::AnyInvocable<void() &&> task) { return gate_->Post(std::move(task)); }
 
 EngineCore::Poster EngineCore::poster() const {
-  return [gate = gate_](absl::AnyInvocable<void() &&> task) { gate->Post(std::move(task)); };
+  return [gate = gate_](absl::AnyInvocable<void() &&> task) { return gate->Post(std::move(task)); };
 }
 
 // Per provider, where the job's steps stand.
@@ -146,7 +148,7 @@ void EngineCore::RetryUnsaved(JobPtr const& job, absl::Duration backoff) {
   for (auto& [index, step] : unsaved) {
     v1::UnlinkStep copy = step;
     if (Save(job, index, std::move(copy), /*outcome=*/false)) {
-      if (step.state() == v1::UNLINK_STEP_STATE_PENDING && requeue_) requeue_(job, index);
+      if (!Terminal(step.state()) && requeue_) requeue_(job, index);
       if (options_.metrics != nullptr && Terminal(step.state())) {
         absl::string_view name = v1::UnlinkStepState_Name(step.state());
         absl::ConsumePrefix(&name, "UNLINK_STEP_STATE_");

@@ -75,12 +75,12 @@ class EngineCore {
   // Cancelled when the engine stops: adapters give up their work.
   std::shared_ptr<adapters::async::Cancellation> const& stop_signal() const { return stopping_; }
   // Runs `task` on the worker while the engine lives (from any thread,
-  // e.g. an adapter's callback); dropped after.
-  void Post(absl::AnyInvocable<void() &&> task);
+  // e.g. an adapter's callback); dropped after (false: it will not run).
+  bool Post(absl::AnyInvocable<void() &&> task);
   // Post() for a callback that may run after the engine is gone (the answer
   // of a call it started, of a rate limit's turn): it holds the gate, not
   // the engine, so calling it then only drops the task.
-  using Poster = std::function<void(absl::AnyInvocable<void() &&>)>;
+  using Poster = std::function<bool(absl::AnyInvocable<void() &&>)>;
   Poster poster() const;
 
   // Adds `job` to the jobs this replica runs; false when it runs it already.
@@ -109,8 +109,8 @@ class EngineCore {
   void ApplyCancel(std::string const& name);
   // Tells the job's watchers where it stands.
   void Notify(JobPtr const& job);
-  // Called (worker thread) when a step the store took only on a retry is
-  // waiting again: the runner queues it.
+  // Called (worker thread) when the store took a step's unfinished state
+  // only on a retry: the runner carries on with it.
   void set_requeue(std::function<void(JobPtr const&, int)> requeue) {
     requeue_ = std::move(requeue);
   }

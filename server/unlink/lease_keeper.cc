@@ -20,6 +20,32 @@ void LeaseKeeper::Adopt(JobPtr const& job) {
   core_.MaybeComplete(job);
 }
 
+void LeaseKeeper::Claim(absl::Time now) {
+  auto const& options = core_.options();
+  auto claimed = core_.store().Claim(options.owner, now, now + options.lease);
+  if (!claimed.ok()) {
+    log::Warning("unlink: cannot claim unfinished jobs: ", claimed.status().message());
+    return;
+  }
+  for (auto& stored : *claimed) {
+    std::vector<v1::UnlinkTarget> targets;
+    for (auto const& step : stored.metadata.steps()) targets.push_back(step.target());
+    security::Caller caller;
+    caller.principal = stored.metadata.caller();
+    auto job = MakeJob(std::move(stored), std::move(targets), std::move(caller));
+    // A job this replica runs already (or is starting) is not adopted
+    // twice; a cancel asked at another replica reaches it here.
+    if (!core_.Register(job)) {
+      if (job->stored.metadata.cancel_requested()) {
+        core_.ApplyCancel(job->stored.metadata.name());
+      }
+      continue;
+    }
+    log::Info("unlink: resuming ", job->stored.metadata.name());
+    Adopt(job);
+  }
+}
+
 void LeaseKeeper::ClaimAndRenew() {
   if (core_.stopping()) return;
   auto const& options = core_.options();
@@ -28,27 +54,14 @@ void LeaseKeeper::ClaimAndRenew() {
   if (absl::Status renewed = store.Renew(options.owner, now + options.lease); !renewed.ok()) {
     log::Warning("unlink: cannot renew this gateway's job leases: ", renewed.message());
   }
-  auto claimed = store.Claim(options.owner, now, now + options.lease);
-  if (!claimed.ok()) {
-    log::Warning("unlink: cannot claim unfinished jobs: ", claimed.status().message());
+  // A replica that cannot record the outcomes it has takes on no more work
+  // (its own jobs stay leased, their outcomes written again until they land).
+  bool unsaved = false;
+  core_.ForEachJob([&unsaved](Job& job) { unsaved = unsaved || !job.unsaved.empty(); });
+  if (unsaved) {
+    log::Warning("unlink: claiming no jobs while outcomes wait to be recorded");
   } else {
-    for (auto& stored : *claimed) {
-      std::vector<v1::UnlinkTarget> targets;
-      for (auto const& step : stored.metadata.steps()) targets.push_back(step.target());
-      security::Caller caller;
-      caller.principal = stored.metadata.caller();
-      auto job = MakeJob(std::move(stored), std::move(targets), std::move(caller));
-      // A job this replica runs already (or is starting) is not adopted
-      // twice; a cancel asked at another replica reaches it here.
-      if (!core_.Register(job)) {
-        if (job->stored.metadata.cancel_requested()) {
-          core_.ApplyCancel(job->stored.metadata.name());
-        }
-        continue;
-      }
-      log::Info("unlink: resuming ", job->stored.metadata.name());
-      Adopt(job);
-    }
+    Claim(now);
   }
   absl::Time before = now - options.retention;
   if (auto purged = store.Purge(before); purged.ok() && *purged > 0) {

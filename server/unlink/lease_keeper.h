@@ -5,6 +5,7 @@
 #ifndef LINKGATEWAY_SERVER_UNLINK_LEASE_KEEPER_H_
 #define LINKGATEWAY_SERVER_UNLINK_LEASE_KEEPER_H_
 
+#include "absl/time/time.h"
 #include "server/unlink/engine_core.h"
 #include "server/unlink/job.h"
 #include "server/unlink/step_runner.h"
@@ -22,6 +23,9 @@ class LeaseKeeper {
 
  private:
   void ClaimAndRenew();
+  // Takes the unfinished jobs this replica holds or whose lease lapsed, and
+  // adopts the ones it does not run yet.
+  void Claim(absl::Time now);
 
   EngineCore& core_;
   StepRunner& runner_;

@@ -27,6 +27,18 @@ constexpr absl::Duration kGatewayRetry = absl::Seconds(1);
 // this, even when its next turn seems due at once.
 constexpr absl::Duration kLeastTurnWait = absl::Milliseconds(2);
 
+absl::Time NextAttemptOf(v1::UnlinkStep const& step) {
+  if (!step.has_next_attempt_time()) return absl::InfinitePast();
+  return absl::FromUnixMicros(
+      google::protobuf::util::TimeUtil::TimestampToMicroseconds(step.next_attempt_time()));
+}
+
+absl::Status StoppingNothingSent() {
+  return errors::WithErrorInfo(
+      absl::UnavailableError("the gateway is stopping; the step was not sent"), "STOPPING",
+      errors::kGatewayDomain, {});
+}
+
 // Answers that prove the provider did not act (it refused, or was not
 // reached): the link is still there.
 bool ProvesNothingHappened(absl::StatusCode code) {
@@ -96,6 +108,15 @@ void StepRunner::Queue(JobPtr const& job, int index, absl::Time not_before) {
   queue_.Add(lane, job, index, job->stored.metadata.priority(), not_before, absl::Now());
 }
 
+void StepRunner::ResumeSaved(JobPtr const& job, int index) {
+  auto const& step = job->stored.metadata.steps(index);
+  if (step.state() == v1::UNLINK_STEP_STATE_PENDING) {
+    Queue(job, index, NextAttemptOf(step));
+  } else if (step.state() == v1::UNLINK_STEP_STATE_RUNNING && !TransactionIdOf(step).empty()) {
+    Follow(job, index, absl::Now() + core_.options().follow_for, core_.options().follow_interval);
+  }
+}
+
 void StepRunner::Recover(JobPtr const& job) {
   auto const& m = job->stored.metadata;
   for (int i = 0; i < m.steps_size(); ++i) {
@@ -107,12 +128,7 @@ void StepRunner::Recover(JobPtr const& job) {
                            absl::CancelledError("cancelled before it was sent"));
         } else {
           // A throttled step keeps its next attempt's time across restarts.
-          Queue(
-              job, i,
-              step.has_next_attempt_time()
-                  ? absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(
-                        step.next_attempt_time()))
-                  : absl::InfinitePast());
+          Queue(job, i, NextAttemptOf(step));
         }
         break;
       case v1::UNLINK_STEP_STATE_RUNNING: {
@@ -351,8 +367,14 @@ void StepRunner::Begin(StepQueue::Entry entry, std::string const& lane, bool tur
   call->unlink_step = index;
   // The policy, the provider's rules and the audit trail are asked now, as
   // for the single delete; the intent is recorded last, just before the send.
-  call->before_run = [this, job, index](absl::AnyInvocable<void(absl::Status) &&> proceed) {
-    RecordIntent(job, index, std::move(proceed));
+  call->before_run = [post = core_.poster(), this, job,
+                      index](absl::AnyInvocable<void(absl::Status) &&> proceed) {
+    // Through the gate: the pipeline may get here on another thread, after
+    // the engine stopped; then nothing is sent.
+    auto pending = std::make_shared<absl::AnyInvocable<void(absl::Status) &&>>(std::move(proceed));
+    if (!post([this, job, index, pending] { RecordIntent(job, index, std::move(*pending)); })) {
+      std::move (*pending)(StoppingNothingSent());
+    }
   };
   ++in_flight_;
   ++state_[lane].in_flight;
@@ -376,22 +398,20 @@ void StepRunner::Begin(StepQueue::Entry entry, std::string const& lane, bool tur
 
 void StepRunner::RecordIntent(JobPtr const& job, int index,
                               absl::AnyInvocable<void(absl::Status) &&> proceed) {
-  auto record = [this, job, index, proceed = std::move(proceed)]() mutable {
-    v1::UnlinkStep step = job->stored.metadata.steps(index);
-    step.set_state(v1::UNLINK_STEP_STATE_RUNNING);
-    step.set_attempts(step.attempts() + 1);
-    step.clear_status();
-    step.clear_next_attempt_time();
-    // The intent, on disk before anything is sent.
-    if (job->dropped || !core_.Save(job, index, std::move(step))) {
-      return std::move(proceed)(errors::WithErrorInfo(
-          absl::UnavailableError("the step's intent could not be recorded; nothing was sent"),
-          "INTENT_NOT_RECORDED", errors::kGatewayDomain, {}));
-    }
-    std::move(proceed)(absl::OkStatus());
-  };
-  if (core_.worker().OnWorker()) return record();
-  core_.Post(std::move(record));
+  // Left as it is in the store: the next start resumes it.
+  if (core_.stopping()) return std::move(proceed)(StoppingNothingSent());
+  v1::UnlinkStep step = job->stored.metadata.steps(index);
+  step.set_state(v1::UNLINK_STEP_STATE_RUNNING);
+  step.set_attempts(step.attempts() + 1);
+  step.clear_status();
+  step.clear_next_attempt_time();
+  // The intent, on disk before anything is sent.
+  if (job->dropped || !core_.Save(job, index, std::move(step))) {
+    return std::move(proceed)(errors::WithErrorInfo(
+        absl::UnavailableError("the step's intent could not be recorded; nothing was sent"),
+        "INTENT_NOT_RECORDED", errors::kGatewayDomain, {}));
+  }
+  std::move(proceed)(absl::OkStatus());
 }
 
 std::optional<absl::Duration> StepRunner::RetryDelay(v1::UnlinkStep const& step,

@@ -51,9 +51,9 @@ class StepRunner {
              adapters::operation::ProviderRegistry const& providers)
       : core_(core), pipeline_(pipeline), methods_(methods), providers_(providers) {
     ReportNothingWaiting();
-    // A step written back to waiting once the store took it is queued then.
+    // A step whose change the store took only on a retry goes on then.
     core_.set_requeue([this](JobPtr const& job, int index) {
-      Queue(job, index, absl::Now());
+      ResumeSaved(job, index);
       Pump();
     });
   }
@@ -85,6 +85,9 @@ class StepRunner {
   };
 
   void Queue(JobPtr const& job, int index, absl::Time not_before);
+  // A step whose change landed only on a retry (engine_core.h): waiting,
+  // it is queued for its next attempt; queued at its provider, followed.
+  void ResumeSaved(JobPtr const& job, int index);
   // Takes a turn of the lane's rate limit (its provider account's), if it
   // has one, then begins the step; without a turn free, the step goes back
   // to its place.
@@ -93,7 +96,8 @@ class StepRunner {
   // Ends a step that will not be sent (cancelled, past the job's deadline,
   // its credentials lost): true when it did.
   bool EndedBeforeSend(JobPtr const& job, int index);
-  // Records the intent, then lets the call go on (`proceed`), or refuses it.
+  // Worker thread. Records the intent, then lets the call go on
+  // (`proceed`), or refuses it.
   void RecordIntent(JobPtr const& job, int index,
                     absl::AnyInvocable<void(absl::Status) &&> proceed);
   void OnOutcome(StepQueue::Entry entry, std::string const& lane, call::Outcome outcome,

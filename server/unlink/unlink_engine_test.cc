@@ -61,6 +61,12 @@ absl::Status Ok(v1::DeleteRegistrationRequest const&) { return absl::OkStatus();
 
 class UnlinkEngineTest : public ::testing::Test {
  protected:
+  // A step's call may still be finishing (its audit record, its late
+  // answer) after its engine stopped: what it uses stays until it is done.
+  void TearDown() override {
+    if (pipeline_ != nullptr) pipeline_->WaitForCalls();
+  }
+
   void SetUp() override {
     static int counter = 0;
     path_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/engine-", ++counter, ".sqlite3");
@@ -124,8 +130,8 @@ class UnlinkEngineTest : public ::testing::Test {
                       idempotency_, absl::Hours(1), metrics_, nullptr, refusals_});
     pipeline_ = std::make_unique<call::Pipeline>(*serving_);
     methods::AddProviderMethods(providers_, methods_);
-    auto engine =
-        std::make_unique<UnlinkEngine>(*store_, *pipeline_, methods_, providers_, options);
+    JobStore& store = engine_store_ != nullptr ? *engine_store_ : *store_;
+    auto engine = std::make_unique<UnlinkEngine>(store, *pipeline_, methods_, providers_, options);
     engine->StartBackgroundWork();
     return engine;
   }
@@ -205,6 +211,8 @@ class UnlinkEngineTest : public ::testing::Test {
 
   std::string path_;
   std::unique_ptr<SqliteJobStore> store_;
+  // The store the engine is given, when not store_ itself.
+  JobStore* engine_store_ = nullptr;
   std::unique_ptr<audit::AuditLog> audit_;
   adapters::operation::ProviderRegistry providers_;
   security::Caller caller_{"svc", security::ProvenBy::kNone, ""};
@@ -685,6 +693,161 @@ TEST_F(UnlinkEngineTest, AResumedStepGoesToTheAccountItWasStartedWith) {
   EXPECT_EQ(us->calls(), 0);
   EXPECT_EQ(done.steps(1).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
   EXPECT_THAT(*asked, ::testing::ElementsAre("apac/tx-apac"));
+}
+
+TEST_F(UnlinkEngineTest, AStoppedEngineLeavesItsStepInFlightToTheNextStartAndIgnoresItsLateAnswer) {
+  auto sms = std::make_shared<HeldRegistration>();
+  providers_.table<v1::DeleteRegistrationRequest>().Add(v1::DeleteRegistrationRequest::kSmsVoice,
+                                                        &Ok, sms);
+  EngineOptions options;
+  options.max_steps_in_flight = 1;  // the second step waits in the queue
+  auto engine = Engine(options);
+  v1::StartUnlinkRequest request;
+  *request.add_targets() = Sms("r-1");
+  *request.add_targets() = Sms("r-2");
+  auto started = Start(*engine, request);
+  ASSERT_TRUE(started.ok()) << started.status();
+  ASSERT_TRUE(sms->WaitHeld(1));
+  // Stopped with r-1 sent and unanswered; its answer comes after (on this
+  // thread), goes through the pipeline and its audit trail, and is dropped.
+  engine.reset();
+  sms->ReleaseAll();
+  pipeline_->WaitForCalls();
+  // The next start finds r-1 sent without a known outcome: not sent again
+  // (SMS is not among the repeatable deletes here), OUTCOME_UNKNOWN; r-2,
+  // never sent, is sent now.
+  engine = Engine(options);
+  ASSERT_TRUE(sms->WaitHeld(1));
+  sms->ReleaseAll();
+  auto op = WaitFor(*engine, started->name());
+  auto m = Metadata(op);
+  EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN);
+  EXPECT_EQ(m.steps(0).attempts(), 1);
+  EXPECT_EQ(m.steps(1).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+  EXPECT_EQ(sms->asked(), (std::vector<std::string>{"r-1", "r-2"}));
+}
+
+// store_ as the engine sees it while its disk refuses writes: an intent
+// (a step RUNNING without a transaction) lands; every other write of a
+// step — what the provider answered — fails while `failing`.
+class OutcomesRefused final : public JobStore {
+ public:
+  explicit OutcomesRefused(JobStore& store) : store_(store) {}
+
+  absl::StatusOr<Created> Create(StoredJob const& job, std::string const& owner,
+                                 absl::Time lease_until) override {
+    return store_.Create(job, owner, lease_until);
+  }
+  absl::Status SaveStep(std::string const& name, std::string const& owner, int index,
+                        v1::UnlinkStep const& step) override {
+    bool intent = step.state() == v1::UNLINK_STEP_STATE_RUNNING && step.transaction_id().empty();
+    if (failing.load() && !intent) {
+      ++refused;
+      return absl::UnavailableError("disk I/O error");
+    }
+    return store_.SaveStep(name, owner, index, step);
+  }
+  absl::Status MarkCancelRequested(std::string const& name) override {
+    return store_.MarkCancelRequested(name);
+  }
+  absl::Status MarkDone(std::string const& name, std::string const& owner) override {
+    return store_.MarkDone(name, owner);
+  }
+  absl::StatusOr<std::optional<StoredJob>> Get(std::string const& name) override {
+    return store_.Get(name);
+  }
+  absl::StatusOr<JobPage> List(JobQuery const& query) override { return store_.List(query); }
+  absl::StatusOr<std::vector<StoredJob>> Claim(std::string const& owner, absl::Time now,
+                                               absl::Time lease_until) override {
+    ++claims;
+    return store_.Claim(owner, now, lease_until);
+  }
+  absl::Status Renew(std::string const& owner, absl::Time lease_until) override {
+    ++renewals;
+    return store_.Renew(owner, lease_until);
+  }
+  absl::StatusOr<int> Purge(absl::Time before) override { return store_.Purge(before); }
+
+  std::atomic<bool> failing{false};
+  std::atomic<int> refused{0};
+  std::atomic<int> claims{0};
+  std::atomic<int> renewals{0};
+
+ private:
+  JobStore& store_;
+};
+
+// Polls `done` (bounded): true once it holds.
+bool Eventually(std::function<bool()> const& done) {
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
+}
+
+TEST_F(UnlinkEngineTest, AnAnswerTheStoreRefusesIsWrittenAgainAndTheStepGoesOnFromIt) {
+  // IMIconnect queues the delete as "tx-7"; the store refuses that answer
+  // for a while. It must neither be lost (a restart would call the step
+  // OUTCOME_UNKNOWN, "stopped before its answer", without the transaction)
+  // nor leave the step RUNNING: once written, the transaction is followed.
+  auto imi =
+      std::make_shared<FakeAppProfile>([](int) -> absl::StatusOr<v1::DeleteAppProfileResponse> {
+        v1::DeleteAppProfileResponse response;
+        response.mutable_imiconnect()->set_transaction_id("tx-7");
+        return response;
+      });
+  auto transactions =
+      std::make_shared<FakeTransaction>([](int) -> absl::StatusOr<v1::ProfileTransaction> {
+        v1::ProfileTransaction tx;
+        tx.mutable_imiconnect()->set_transaction_id("tx-7");
+        tx.mutable_imiconnect()->set_state(v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
+        return tx;
+      });
+  Register(nullptr, imi, transactions);
+  OutcomesRefused store(*store_);
+  engine_store_ = &store;
+  store.failing = true;
+  EngineOptions options;
+  options.lease = absl::Milliseconds(600);  // claims every 200 ms
+  auto engine = Engine(options);
+  v1::StartUnlinkRequest request;
+  *request.add_targets() = Imi("c-1");
+  auto started = Start(*engine, request);
+  ASSERT_TRUE(started.ok()) << started.status();
+  // Sent once; its answer refused, and written again with backoff.
+  ASSERT_TRUE(Eventually([&] { return store.refused.load() >= 3; }));
+  EXPECT_EQ(imi->calls(), 1);
+  // Meanwhile another replica's job lapses: this one takes on no more work
+  // while it cannot record what it has (its leases are still renewed).
+  StoredJob lapsed;
+  lapsed.metadata.set_name("operations/unlink/lapsed");
+  lapsed.metadata.set_caller("svc");
+  *lapsed.metadata.add_steps()->mutable_target() = Imi("c-2");
+  lapsed.metadata.mutable_steps(0)->set_state(v1::UNLINK_STEP_STATE_PENDING);
+  ASSERT_TRUE(store_->Create(lapsed, "dead", absl::Now() - absl::Seconds(1)).ok());
+  int const claims = store.claims.load();
+  int const renewals = store.renewals.load();
+  ASSERT_TRUE(Eventually([&] { return store.renewals.load() >= renewals + 2; }));
+  EXPECT_EQ(store.claims.load(), claims);
+  EXPECT_EQ(imi->calls(), 1);
+  // The store takes writes again: the answer lands, the transaction is
+  // followed to its end, and the lapsed job is taken on.
+  store.failing = false;
+  auto op = WaitFor(*engine, started->name());
+  auto m = Metadata(op);
+  EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+  EXPECT_EQ(m.steps(0).attempts(), 1);
+  EXPECT_EQ(TransactionIdOf(m.steps(0)), "tx-7");
+  EXPECT_FALSE(op.has_error()) << op.error().message();
+  ASSERT_TRUE(Eventually([&] {
+    auto stored = store_->Get("operations/unlink/lapsed");
+    return stored.ok() && stored->has_value() && (*stored)->done;
+  }));
+  EXPECT_EQ((*store_->Get("operations/unlink/lapsed"))->metadata.steps(0).state(),
+            v1::UNLINK_STEP_STATE_SUCCEEDED);
+  EXPECT_EQ(imi->calls(), 2);  // c-1 once, c-2 once
 }
 
 }  // namespace

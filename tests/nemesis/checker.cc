@@ -255,6 +255,9 @@ void Report(Evidence const& evidence, Ledger const& ledger, std::vector<Fault> c
     int sent[3] = {0, 0, 0};
     int most[3] = {0, 0, 0};
     int violations = 0;
+    // How long the calls no fault should slow took, on the replicas that
+    // kept running.
+    std::vector<absl::Duration> unrelated;
   };
   std::vector<std::string> order;
   std::map<std::string, Row> rows;
@@ -280,6 +283,11 @@ void Report(Evidence const& evidence, Ledger const& ledger, std::vector<Fault> c
       }
     } else {
       ++r.probes;
+      Fault const* fault = FaultOf(faults, call.window);
+      bool stopped = fault != nullptr && fault->stopped_replica == call.replica;
+      if ((call.kind == "health" || call.kind == "unrelated_delete") && !stopped) {
+        r.unrelated.push_back(call.latency);
+      }
     }
   }
   for (auto const& [key, n] : evidence.deletes) {
@@ -297,6 +305,20 @@ void Report(Evidence const& evidence, Ledger const& ledger, std::vector<Fault> c
     std::printf("%-22s %6d %5d %5d %7d %6d %5d | %6d %6d %6d | %4d %4d %4d | %d\n", name.c_str(),
                 r.deletes, r.ok, r.replayed, r.refused, r.failed, r.jobs, r.sent[0], r.sent[1],
                 r.sent[2], r.most[0], r.most[1], r.most[2], r.violations);
+  }
+  // A figure, not a rule (the rule is the deadline): what each fault cost
+  // the calls it should not have touched.
+  std::printf("\n%-22s %6s %8s %8s %8s\n", "unrelated calls (ms)", "calls", "p50", "p99", "max");
+  auto ms = [](absl::Duration d) { return absl::ToDoubleMilliseconds(d); };
+  for (auto const& name : order) {
+    std::vector<absl::Duration> took = rows[name].unrelated;
+    if (took.empty()) continue;
+    std::sort(took.begin(), took.end());
+    auto at = [&took](double q) {
+      return took[std::min(took.size() - 1, static_cast<std::size_t>(q * took.size()))];
+    };
+    std::printf("%-22s %6zu %8.1f %8.1f %8.1f\n", name.c_str(), took.size(), ms(at(0.5)),
+                ms(at(0.99)), ms(took.back()));
   }
   int done = 0;
   for (auto const& [name, job] : evidence.jobs) done += job.done ? 1 : 0;
