@@ -30,6 +30,14 @@ void StepQueue::Promote(Lane& lane, absl::Time now) {
   }
 }
 
+std::size_t StepQueue::Release(std::string const& provider) {
+  auto it = lanes_.find(provider);
+  if (it == lanes_.end()) return 0;
+  std::size_t released = it->second.later.size();
+  Promote(it->second, absl::InfiniteFuture());
+  return released;
+}
+
 std::optional<StepQueue::Entry> StepQueue::Take(std::string const& provider, absl::Time now) {
   auto it = lanes_.find(provider);
   if (it == lanes_.end()) return std::nullopt;

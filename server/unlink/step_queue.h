@@ -38,6 +38,10 @@ class StepQueue {
   // had no turn free), in the place it had.
   void Return(std::string const& provider, Entry entry, absl::Time not_before);
 
+  // Makes every step of `provider` waiting for a later time eligible now
+  // (in its place); how many.
+  std::size_t Release(std::string const& provider);
+
   // The next eligible step of `provider` at `now`.
   std::optional<Entry> Take(std::string const& provider, absl::Time now);
 

@@ -12,12 +12,14 @@
 #include "adapters/errors/status_mapping.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
+#include "observability/log/log.h"
 #include "server/unlink/unlink_plan.h"
 
 namespace linkgateway::server::unlink {
 namespace {
 
 namespace errors = adapters::errors;
+namespace log = observability::log;
 using google::protobuf::FieldDescriptor;
 
 constexpr absl::Duration kMaxFollowInterval = absl::Seconds(30);
@@ -105,7 +107,11 @@ std::string TransactionIdOf(v1::UnlinkStep const& step) {
 
 void StepRunner::Queue(JobPtr const& job, int index, absl::Time not_before) {
   std::string lane = LaneOf(job->stored.metadata.steps(index).target());
-  queue_.Add(lane, job, index, job->stored.metadata.priority(), not_before, absl::Now());
+  absl::Time now = absl::Now();
+  // Only a step backing off is queued for later (a throttle, a transient
+  // failure, also one recorded before a restart).
+  if (not_before > now) state_[lane].backing_off = true;
+  queue_.Add(lane, job, index, job->stored.metadata.priority(), not_before, now);
 }
 
 void StepRunner::ResumeSaved(JobPtr const& job, int index) {
@@ -443,6 +449,16 @@ std::optional<absl::Duration> StepRunner::RetryDelay(v1::UnlinkStep const& step,
   return delay;
 }
 
+void StepRunner::ProviderAnswered(std::string const& lane) {
+  ProviderState& state = state_[lane];
+  if (!state.backing_off) return;
+  state.backing_off = false;
+  if (std::size_t released = queue_.Release(lane); released > 0) {
+    log::Info("unlink: ", lane, " answers again; ", released,
+              " steps waiting out its throttles go on now");
+  }
+}
+
 void StepRunner::TryLater(JobPtr const& job, int index, v1::UnlinkStep step,
                           absl::Status const& status, absl::Duration delay) {
   absl::Time now = absl::Now();
@@ -497,6 +513,7 @@ void StepRunner::OnOutcome(StepQueue::Entry entry, std::string const& lane, call
     return queue_.Return(lane, std::move(entry), absl::Now() + kGatewayRetry);
   }
   state_[lane].sent.push_back(absl::Now());
+  if (status.ok() || status.code() == absl::StatusCode::kNotFound) ProviderAnswered(lane);
   v1::UnlinkStep step = m.steps(index);
   if (std::string id = outcome.record.upstream().request_id(); !id.empty()) {
     step.set_upstream_request_id(std::move(id));

@@ -82,6 +82,8 @@ class StepRunner {
     absl::Time blocked_until = absl::InfinitePast();
     // When steps were sent lately, for the rate they go at.
     std::deque<absl::Time> sent;
+    // Steps wait out a throttle or a transient failure of the provider.
+    bool backing_off = false;
   };
 
   void Queue(JobPtr const& job, int index, absl::Time not_before);
@@ -106,6 +108,10 @@ class StepRunner {
   // nullopt when the answer ends it.
   std::optional<absl::Duration> RetryDelay(v1::UnlinkStep const& step, absl::Status const& status,
                                            int sends) const;
+  // The provider answered a step (it is up and took the call): steps of
+  // `lane` backing off from its throttles go on now, at the paced rate,
+  // rather than each when its own backoff ends.
+  void ProviderAnswered(std::string const& lane);
   // Writes the attempt to the step's history, the step back to PENDING with
   // its next attempt's time, and queues it.
   void TryLater(JobPtr const& job, int index, v1::UnlinkStep step, absl::Status const& status,

@@ -850,5 +850,31 @@ TEST_F(UnlinkEngineTest, AnAnswerTheStoreRefusesIsWrittenAgainAndTheStepGoesOnFr
   EXPECT_EQ(imi->calls(), 2);  // c-1 once, c-2 once
 }
 
+TEST_F(UnlinkEngineTest, OnceTheProviderAnswersAgainStepsBackingOffGoOnWithoutWaitingTheirBackoff) {
+  // The first call is throttled (a moment's jitter, or the end of an
+  // outage); the next answers. r-1 waits a backoff of an hour by itself;
+  // r-2's answer shows the provider takes calls again, so r-1 goes on now.
+  auto sms = std::make_shared<FakeRegistration>(
+      [](int call) -> absl::StatusOr<v1::DeleteRegistrationResponse> {
+        if (call == 1) return absl::ResourceExhaustedError("ThrottlingException: Rate exceeded");
+        return v1::DeleteRegistrationResponse();
+      });
+  Register(sms, nullptr);
+  EngineOptions options;
+  options.max_steps_in_flight = 1;  // r-1 is answered before r-2 is sent
+  options.retry_initial_backoff = absl::Hours(1);
+  options.retry_max_backoff = absl::Hours(2);
+  auto engine = Engine(options);
+  auto op = Run(*engine, {Sms("r-1"), Sms("r-2")});
+  ASSERT_TRUE(op.done());
+  auto m = Metadata(op);
+  for (auto const& step : m.steps()) EXPECT_EQ(step.state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
+  ASSERT_EQ(m.steps(0).history_size(), 1);
+  EXPECT_EQ(m.steps(0).history(0).status().code(),
+            static_cast<int>(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(m.steps(1).history_size(), 0);
+  EXPECT_EQ(sms->calls(), 3);
+}
+
 }  // namespace
 }  // namespace linkgateway::server::unlink
