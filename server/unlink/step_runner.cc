@@ -244,9 +244,12 @@ void StepRunner::Report(absl::Time now) {
           static_cast<std::int64_t>(queue_.Waiting(lane)), queue_.OldestWait(lane, now));
     }
   }
-  // Each running job's estimate, from the queues as they stand.
-  core_.ForEachJob([this, now](Job& job) {
-    auto eta = EstimatedCompletion(job, now);
+  // Each running job's estimate, from the queues as they stand; what is
+  // ahead of a priority in a lane is counted once (10,000 jobs each walking
+  // a queue of 40,000 steps kept the worker busy for good).
+  AheadCounts ahead;
+  core_.ForEachJob([this, now, &ahead](Job& job) {
+    auto eta = EstimatedCompletion(job, now, ahead);
     if (eta.has_value()) {
       *job.stored.metadata.mutable_estimated_completion_time() = Stamp(*eta);
     } else {
@@ -263,14 +266,18 @@ double StepRunner::RateOf(std::string const& lane, absl::Time now) {
          std::max(absl::ToDoubleSeconds(now - sent.front()), 1.0);
 }
 
-std::optional<absl::Time> StepRunner::EstimatedCompletion(Job const& job, absl::Time now) {
+std::optional<absl::Time> StepRunner::EstimatedCompletion(Job const& job, absl::Time now,
+                                                          AheadCounts& counted) {
   absl::Time done = now;
   for (auto const& step : job.stored.metadata.steps()) {
     if (step.state() != v1::UNLINK_STEP_STATE_PENDING) continue;
     std::string lane = LaneOf(step.target());
     double rate = RateOf(lane, now);
     if (rate <= 0) return std::nullopt;
-    std::size_t ahead = queue_.Ahead(lane, job.stored.metadata.priority()) + 1;
+    int const priority = job.stored.metadata.priority();
+    auto [counted_ahead, inserted] = counted.try_emplace({lane, priority}, 0);
+    if (inserted) counted_ahead->second = queue_.Ahead(lane, priority);
+    std::size_t const ahead = counted_ahead->second + 1;
     done = std::max(done, now + absl::Seconds(static_cast<double>(ahead) / rate));
   }
   return done;

@@ -68,10 +68,14 @@ class StepRunner {
   // Steps waiting in this replica's queues, as of the last pump (any
   // thread).
   std::size_t waiting() const { return waiting_.load(); }
+  // Steps ahead of a priority in a lane, as counted once for many jobs.
+  using AheadCounts = std::map<std::pair<std::string, int>, std::size_t>;
   // When `job`'s last step should be sent: the steps queued ahead of its
   // waiting ones, at the rate its providers' steps are being sent; nullopt
-  // while a rate is not known yet.
-  std::optional<absl::Time> EstimatedCompletion(Job const& job, absl::Time now);
+  // while a rate is not known yet. `counted` keeps the counts for the next
+  // job's estimate at the same moment.
+  std::optional<absl::Time> EstimatedCompletion(Job const& job, absl::Time now,
+                                                AheadCounts& counted);
 
  private:
   struct ProviderState {

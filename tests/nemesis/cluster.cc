@@ -178,28 +178,13 @@ absl::Status Cluster::SetClockOffset(absl::Duration offset) {
 }
 
 absl::Status Cluster::FillAuditDisk() {
-  if (audit_mount_.empty()) return absl::FailedPreconditionError(audit_disk_problem_);
-  std::string filler = audit_mount_ + "/filler";
-  int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::InternalError(std::strerror(errno));
-  // Block by block until nothing is left (a reserve kept for root too).
-  std::string block(1 << 16, '\0');
-  off_t at = 0;
-  while (pwrite(fd, block.data(), block.size(), at) == static_cast<ssize_t>(block.size())) {
-    at += static_cast<off_t>(block.size());
-  }
-  while (pwrite(fd, block.data(), 4096, at) == 4096) at += 4096;
-  fsync(fd);
-  ::close(fd);
-  return absl::OkStatus();
+  if (audit_disk_ == nullptr) return absl::FailedPreconditionError(audit_disk_problem_);
+  return audit_disk_->Fill();
 }
 
 absl::Status Cluster::FreeAuditDisk() {
-  if (audit_mount_.empty()) return absl::FailedPreconditionError(audit_disk_problem_);
-  std::error_code error;
-  std::filesystem::remove(audit_mount_ + "/filler", error);
-  sync();
-  return absl::OkStatus();
+  if (audit_disk_ == nullptr) return absl::FailedPreconditionError(audit_disk_problem_);
+  return audit_disk_->Free();
 }
 
 absl::Status Cluster::BreakAuditDisk() {

@@ -1,4 +1,5 @@
-// The audit disk fails mid-run (issue 23, item 2), on a real file system:
+// The audit disk fails mid-run (issue 23, item 2), or fills up, on a real
+// file system:
 // ext4 on a loop device, mounted errors=remount-ro, whose error the kernel
 // raises while the gateway serves. From then on every destructive call is
 // refused before anything is sent (UNAVAILABLE, AUDIT_UNAVAILABLE), unlink
@@ -100,6 +101,44 @@ TEST_F(FailingDiskAttackTest, NothingIsSentWhileTheTrailCannotBeWrittenNorUntilI
   EXPECT_THAT(records[0].file_start().reason(), HasSubstr("recovered"));
   EXPECT_EQ(records.back().target().at("registration_id"), "reg-2");
   EXPECT_EQ(records.back().outcome().code(), "OK");
+  auto verified = Verify();
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_THAT(verified.output, HasSubstr("intact:"));
+}
+
+TEST_F(FailingDiskAttackTest, AFullDiskIsWrittenIntoTheReserveThenRefusedUntilThereIsSpace) {
+  // Nothing left on the disk: the trail goes on in the space it reserved
+  // ahead of its end (1 MiB) ...
+  ASSERT_TRUE(disk_->Fill().ok());
+  int recorded = 0;
+  grpc::Status refused;
+  for (int i = 0; i < 20000; ++i) {
+    // Registrations that do not exist: each is sent (404) and recorded.
+    grpc::Status status = DeleteSms(channel_, kTokA, absl::StrCat("gone-", i));
+    if (status.error_code() != grpc::StatusCode::NOT_FOUND) {
+      refused = status;
+      break;
+    }
+    ++recorded;
+  }
+  // ... and once the reserve runs out, refuses before anything is sent.
+  EXPECT_GT(recorded, 100);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE) << refused.error_message();
+  EXPECT_EQ(tests::testing::ErrorInfoOf(refused).reason(), "AUDIT_UNAVAILABLE");
+  EXPECT_EQ(SmsDeletes(), recorded) << "a delete reached the provider without an audit record";
+  EXPECT_EQ(AuditReady(), 0);
+  EXPECT_EQ(DeleteSms(channel_, kTokA, "gone-again").error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(SmsDeletes(), recorded);
+
+  // Space again: the trail takes records by itself, and every one verifies.
+  ASSERT_TRUE(disk_->Free().ok());
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return DeleteSms(channel_, kTokA, "gone-after").error_code() == grpc::StatusCode::NOT_FOUND;
+      },
+      absl::Seconds(20)));
+  EXPECT_EQ(AuditReady(), 1);
+  EXPECT_EQ(SmsDeletes(), recorded + 1);
   auto verified = Verify();
   EXPECT_EQ(verified.exit_code, 0) << verified.output;
   EXPECT_THAT(verified.output, HasSubstr("intact:"));

@@ -1,9 +1,12 @@
 #include "tests/security/loop_file_system.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -75,6 +78,30 @@ absl::Status LoopFileSystem::Fail() {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot write /sys/fs/ext4/", name, "/trigger_fs_error"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status LoopFileSystem::Fill() {
+  std::string filler = mount_point_ + "/filler";
+  int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::InternalError(absl::StrCat("cannot open ", filler));
+  // Block by block until nothing is left (a reserve kept for root too).
+  std::string block(1 << 16, '\0');
+  off_t at = 0;
+  while (pwrite(fd, block.data(), block.size(), at) == static_cast<ssize_t>(block.size())) {
+    at += static_cast<off_t>(block.size());
+  }
+  while (pwrite(fd, block.data(), 4096, at) == 4096) at += 4096;
+  fsync(fd);
+  ::close(fd);
+  return absl::OkStatus();
+}
+
+absl::Status LoopFileSystem::Free() {
+  std::error_code error;
+  std::filesystem::remove(mount_point_ + "/filler", error);
+  if (error) return absl::InternalError(absl::StrCat("cannot free the disk: ", error.message()));
+  sync();
   return absl::OkStatus();
 }
 

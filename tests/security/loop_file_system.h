@@ -25,6 +25,10 @@ class LoopFileSystem {
 
   // The kernel's ext4 error handling: the file system turns read-only.
   absl::Status Fail();
+  // Fills it to the last block (a file of its own: ENOSPC for everyone,
+  // root too), and frees that space again.
+  absl::Status Fill();
+  absl::Status Free();
   // Unmounts it (lazily: the gateway still holds its file), checks the
   // image (e2fsck -fy) and mounts it again at the same place, on a new loop
   // device.
