@@ -192,7 +192,15 @@ bool EngineCore::MaybeComplete(JobPtr const& job) {
   if (absl::Status done = store_.MarkDone(job->stored.metadata.name(), options_.owner);
       !done.ok()) {
     log::Error("unlink: cannot mark ", job->stored.metadata.name(), " done: ", done.message());
-    return false;  // claimed again later, then completed
+    if (done.code() == absl::StatusCode::kFailedPrecondition) {
+      // Another replica holds it now, and completes it.
+      job->dropped = true;
+      Forget(job->stored.metadata.name());
+      return false;
+    }
+    // Written again until it lands, as the steps' outcomes are.
+    worker_.PostAt(absl::Now() + options_.lease / 3, [this, job] { MaybeComplete(job); });
+    return false;
   }
   {
     absl::MutexLock lock(&mu_);

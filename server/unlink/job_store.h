@@ -73,10 +73,16 @@ class JobStore {
   virtual absl::StatusOr<std::optional<StoredJob>> Get(std::string const& name) = 0;
   virtual absl::StatusOr<JobPage> List(JobQuery const& query) = 0;
 
-  // Takes the lease of every unfinished job that `owner` holds or whose
-  // lease ended before `now`, until `lease_until`, and returns them.
+  // Which of the jobs `owner` holds already a claim returns: all (a replica
+  // starting again under its name), or only those whose cancel was asked
+  // meanwhile (a replica running the rest already: it need not read 10,000
+  // jobs every lease/3).
+  enum class Held { kAll, kCancelled };
+  // Takes the lease of every unfinished job whose lease ended before `now`,
+  // and of `owner`'s own as `held` says, until `lease_until`, and returns
+  // them.
   virtual absl::StatusOr<std::vector<StoredJob>> Claim(std::string const& owner, absl::Time now,
-                                                       absl::Time lease_until) = 0;
+                                                       absl::Time lease_until, Held held) = 0;
   // Extends `owner`'s leases of unfinished jobs to `lease_until`.
   virtual absl::Status Renew(std::string const& owner, absl::Time lease_until) = 0;
 

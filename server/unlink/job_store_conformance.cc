@@ -10,6 +10,7 @@ namespace linkgateway::server::unlink {
 
 using ::google::protobuf::util::TimeUtil;
 using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
 
 StoredJob MakeJob(std::string const& name, std::string const& caller,
                   std::string const& request_id, int steps, std::string const& fingerprint) {
@@ -93,7 +94,7 @@ TEST_P(JobStoreConformance, ALapsedLeaseIsClaimedByAnotherOwnerAndTheFirstMayNot
                              Now() - absl::Seconds(1))
                   .ok());
   ASSERT_TRUE(store_->Create(MakeJob("operations/unlink/b", "svc", "", 1), "r1", Later()).ok());
-  auto claimed = store_->Claim("r2", Now(), Later());
+  auto claimed = store_->Claim("r2", Now(), Later(), JobStore::Held::kAll);
   ASSERT_TRUE(claimed.ok()) << claimed.status();
   EXPECT_THAT(Names(*claimed), ElementsAre("operations/unlink/a"));
   v1::UnlinkStep step;
@@ -102,9 +103,28 @@ TEST_P(JobStoreConformance, ALapsedLeaseIsClaimedByAnotherOwnerAndTheFirstMayNot
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(store_->SaveStep("operations/unlink/a", "r2", 0, step).ok());
   // An owner restarting claims its own jobs at once.
-  auto own = store_->Claim("r1", Now(), Later());
+  auto own = store_->Claim("r1", Now(), Later(), JobStore::Held::kAll);
   ASSERT_TRUE(own.ok());
   EXPECT_THAT(Names(*own), ElementsAre("operations/unlink/b"));
+}
+
+TEST_P(JobStoreConformance, ARunningOwnerClaimsOfItsOwnJobsOnlyThoseCancelledElsewhere) {
+  ASSERT_TRUE(store_->Create(MakeJob("operations/unlink/a", "svc", "", 1), "r1", Later()).ok());
+  ASSERT_TRUE(store_->Create(MakeJob("operations/unlink/b", "svc", "", 1), "r1", Later()).ok());
+  auto claimed = store_->Claim("r1", Now(), Later(), JobStore::Held::kCancelled);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  EXPECT_TRUE(claimed->empty());
+  ASSERT_TRUE(store_->MarkCancelRequested("operations/unlink/b").ok());
+  claimed = store_->Claim("r1", Now(), Later(), JobStore::Held::kCancelled);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  EXPECT_THAT(Names(*claimed), ElementsAre("operations/unlink/b"));
+  // Another owner's lapsed lease is claimed either way.
+  ASSERT_TRUE(
+      store_->Create(MakeJob("operations/unlink/c", "svc", "", 1), "r2", Now() - absl::Seconds(1))
+          .ok());
+  claimed = store_->Claim("r1", Now(), Later(), JobStore::Held::kCancelled);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  EXPECT_THAT(Names(*claimed), UnorderedElementsAre("operations/unlink/b", "operations/unlink/c"));
 }
 
 TEST_P(JobStoreConformance, RenewedLeasesAreNotClaimed) {
@@ -112,7 +132,7 @@ TEST_P(JobStoreConformance, RenewedLeasesAreNotClaimed) {
                              Now() + absl::Milliseconds(1))
                   .ok());
   ASSERT_TRUE(store_->Renew("r1", Later()).ok());
-  auto claimed = store_->Claim("r2", Now() + absl::Seconds(1), Later());
+  auto claimed = store_->Claim("r2", Now() + absl::Seconds(1), Later(), JobStore::Held::kAll);
   ASSERT_TRUE(claimed.ok());
   EXPECT_TRUE(claimed->empty());
 }
@@ -125,7 +145,7 @@ TEST_P(JobStoreConformance, DoneJobsAreNeitherClaimedNorWritable) {
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_TRUE((*got)->done);
   EXPECT_TRUE((*got)->metadata.cancel_requested());
-  auto claimed = store_->Claim("r1", Now() + absl::Hours(1), Later());
+  auto claimed = store_->Claim("r1", Now() + absl::Hours(1), Later(), JobStore::Held::kAll);
   ASSERT_TRUE(claimed.ok());
   EXPECT_TRUE(claimed->empty());
   v1::UnlinkStep step;

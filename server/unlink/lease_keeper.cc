@@ -22,11 +22,16 @@ void LeaseKeeper::Adopt(JobPtr const& job) {
 
 void LeaseKeeper::Claim(absl::Time now) {
   auto const& options = core_.options();
-  auto claimed = core_.store().Claim(options.owner, now, now + options.lease);
+  // Its own jobs once, after the start; then only the lapsed ones, and its
+  // own when a cancel was asked at another replica.
+  auto claimed =
+      core_.store().Claim(options.owner, now, now + options.lease,
+                          claimed_own_ ? JobStore::Held::kCancelled : JobStore::Held::kAll);
   if (!claimed.ok()) {
     log::Warning("unlink: cannot claim unfinished jobs: ", claimed.status().message());
     return;
   }
+  claimed_own_ = true;
   for (auto& stored : *claimed) {
     std::vector<v1::UnlinkTarget> targets;
     for (auto const& step : stored.metadata.steps()) targets.push_back(step.target());

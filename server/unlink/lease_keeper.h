@@ -27,6 +27,9 @@ class LeaseKeeper {
   // adopts the ones it does not run yet.
   void Claim(absl::Time now);
 
+  // Worker thread: the jobs this replica held before its start are claimed.
+  bool claimed_own_ = false;
+
   EngineCore& core_;
   StepRunner& runner_;
 };

@@ -444,17 +444,21 @@ absl::StatusOr<JobPage> PostgresJobStore::List(JobQuery const& query) {
 
 absl::StatusOr<std::vector<StoredJob>> PostgresJobStore::Claim(std::string const& owner,
                                                                absl::Time now,
-                                                               absl::Time lease_until) {
+                                                               absl::Time lease_until, Held held) {
   absl::MutexLock lock(&mu_);
   return InTransaction<std::vector<StoredJob>>(
       [&]() -> absl::StatusOr<std::vector<StoredJob>> {
         // Rows another replica is claiming or saving right now are skipped,
         // not waited for: they are not free.
-        auto claimed = Run(
-            "UPDATE unlink_jobs SET owner = $1, lease_until_us = $2 WHERE seq IN ("
-            "SELECT seq FROM unlink_jobs WHERE NOT done AND (owner = $1 OR lease_until_us < $3) "
-            "FOR UPDATE SKIP LOCKED) RETURNING seq",
-            {{owner}, {Micros(lease_until)}, {Micros(now)}});
+        auto claimed =
+            Run("UPDATE unlink_jobs SET owner = $1, lease_until_us = $2 WHERE seq IN ("
+                "SELECT seq FROM unlink_jobs WHERE NOT done AND (lease_until_us < $3 OR "
+                "(owner = $1 AND ($4::boolean OR cancel_requested))) "
+                "FOR UPDATE SKIP LOCKED) RETURNING seq",
+                {{owner},
+                 {Micros(lease_until)},
+                 {Micros(now)},
+                 {held == Held::kAll ? "true" : "false"}});
         if (!claimed.ok()) return claimed.status();
         std::vector<StoredJob> jobs;
         for (int r = 0; r < claimed->rows(); ++r) {

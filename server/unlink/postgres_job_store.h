@@ -53,7 +53,7 @@ class PostgresJobStore final : public JobStore {
   absl::StatusOr<std::optional<StoredJob>> Get(std::string const& name) override;
   absl::StatusOr<JobPage> List(JobQuery const& query) override;
   absl::StatusOr<std::vector<StoredJob>> Claim(std::string const& owner, absl::Time now,
-                                               absl::Time lease_until) override;
+                                               absl::Time lease_until, Held held) override;
   absl::Status Renew(std::string const& owner, absl::Time lease_until) override;
   absl::StatusOr<int> Purge(absl::Time before) override;
   // A statement on a connection of its own (the main one may be busy), and

@@ -54,8 +54,12 @@ TEST(PostgresJobStoreTest, TwoReplicasClaimingAtOnceNeverGetTheSameJob) {
                     .ok());
   }
   std::vector<StoredJob> got_a, got_b;
-  std::thread ta([&] { got_a = *(*a)->Claim("a", absl::Now(), absl::Now() + absl::Seconds(30)); });
-  std::thread tb([&] { got_b = *(*b)->Claim("b", absl::Now(), absl::Now() + absl::Seconds(30)); });
+  std::thread ta([&] {
+    got_a = *(*a)->Claim("a", absl::Now(), absl::Now() + absl::Seconds(30), JobStore::Held::kAll);
+  });
+  std::thread tb([&] {
+    got_b = *(*b)->Claim("b", absl::Now(), absl::Now() + absl::Seconds(30), JobStore::Held::kAll);
+  });
   ta.join();
   tb.join();
   std::set<std::string> names;

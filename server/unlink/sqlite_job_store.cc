@@ -581,8 +581,8 @@ absl::StatusOr<JobPage> SqliteJobStore::List(JobQuery const& query) {
 }
 
 absl::StatusOr<std::vector<StoredJob>> SqliteJobStore::Claim(std::string const& owner,
-                                                             absl::Time now,
-                                                             absl::Time lease_until) {
+                                                             absl::Time now, absl::Time lease_until,
+                                                             Held held) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   auto rollback = [this](absl::Status s) {
@@ -591,9 +591,13 @@ absl::StatusOr<std::vector<StoredJob>> SqliteJobStore::Claim(std::string const& 
   };
   Statement q(db_,
               "UPDATE unlink_jobs SET owner = ?1, lease_until_us = ?2 "
-              "WHERE done = 0 AND (owner = ?1 OR lease_until_us < ?3) RETURNING seq");
+              "WHERE done = 0 AND (lease_until_us < ?3 OR "
+              "(owner = ?1 AND (?4 OR cancel_requested = 1))) RETURNING seq");
   if (!q.ok()) return rollback(Error("prepare"));
-  q.Bind(1, owner).Bind(2, Micros(lease_until)).Bind(3, Micros(now));
+  q.Bind(1, owner)
+      .Bind(2, Micros(lease_until))
+      .Bind(3, Micros(now))
+      .Bind(4, std::int64_t{held == Held::kAll ? 1 : 0});
   std::vector<std::int64_t> seqs;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) seqs.push_back(q.Int(0));

@@ -41,7 +41,7 @@ class SqliteJobStore final : public JobStore {
   absl::StatusOr<std::optional<StoredJob>> Get(std::string const& name) override;
   absl::StatusOr<JobPage> List(JobQuery const& query) override;
   absl::StatusOr<std::vector<StoredJob>> Claim(std::string const& owner, absl::Time now,
-                                               absl::Time lease_until) override;
+                                               absl::Time lease_until, Held held) override;
   absl::Status Renew(std::string const& owner, absl::Time lease_until) override;
   absl::StatusOr<int> Purge(absl::Time before) override;
   absl::Status Probe() override ABSL_LOCKS_EXCLUDED(probe_mu_);

@@ -758,9 +758,9 @@ class OutcomesRefused final : public JobStore {
   }
   absl::StatusOr<JobPage> List(JobQuery const& query) override { return store_.List(query); }
   absl::StatusOr<std::vector<StoredJob>> Claim(std::string const& owner, absl::Time now,
-                                               absl::Time lease_until) override {
+                                               absl::Time lease_until, Held held) override {
     ++claims;
-    return store_.Claim(owner, now, lease_until);
+    return store_.Claim(owner, now, lease_until, held);
   }
   absl::Status Renew(std::string const& owner, absl::Time lease_until) override {
     ++renewals;
