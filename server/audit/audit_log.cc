@@ -25,7 +25,9 @@ namespace pb = linkgateway::audit::v1;
 
 // Disk space kept reserved past the file's end: a record is far smaller.
 constexpr std::int64_t kReserveAhead = 1 << 20;
-constexpr std::int64_t kReserveLow = 64 << 10;
+// More is reserved below this. When the disk is full it is what the calls
+// admitted before still have for their records (a few hundred of them).
+constexpr std::int64_t kReserveLow = 256 << 10;
 // The first retry after a failure; later ones double up to probe_interval.
 constexpr absl::Duration kFirstProbe = absl::Milliseconds(100);
 
@@ -211,7 +213,15 @@ bool AuditLog::StillOurs() const {
   return stat(options_.path.c_str(), &st) == 0 && st.st_dev == device_ && st.st_ino == inode_;
 }
 
+absl::Status AuditLog::FailShortOfSpace(absl::Status failure) {
+  bool const short_only = !failed_ || short_of_space_;
+  Fail(failure).IgnoreError();
+  short_of_space_ = short_only;
+  return failure;
+}
+
 absl::Status AuditLog::Fail(absl::Status failure) {
+  short_of_space_ = false;
   if (!failed_) {
     observability::log::Error(failure.message(),
                               "; destructive calls are refused until a record is written and "
@@ -235,7 +245,7 @@ absl::Status AuditLog::Ready() {
     return failure_;
   }
   if (fd_ < 0) return Fail(Unavailable(absl::StrCat(options_.path, " is not open")));
-  if (absl::Status reserved = Reserve(); !reserved.ok()) return Fail(reserved);
+  if (absl::Status reserved = Reserve(); !reserved.ok()) return FailShortOfSpace(reserved);
   // Inside the reserve, so free space is not the question: whether the file
   // system still takes data (one remounted read-only after an error does not).
   if (disk_.Allocate(fd_, size_, 1) != 0) {
@@ -379,7 +389,9 @@ absl::Status AuditLog::WriteBatch(std::deque<Pending>& batch) {
   for (auto& pending : batch) records.push_back(&pending.record);
   absl::MutexLock lock(&file_mu_);
   if (failed_) {
-    if (absl::Status recovered = RecoverLocked(/*now=*/false); !recovered.ok()) return recovered;
+    absl::Status recovered = RecoverLocked(/*now=*/false);
+    // Short of space only: the batch may still fit in what is reserved.
+    if (!recovered.ok() && !short_of_space_) return recovered;
   }
   if (!StillOurs()) {
     observability::log::Error(options_.path,
@@ -406,9 +418,13 @@ absl::Status AuditLog::WriteBatch(std::deque<Pending>& batch) {
     }
     serialized = Serialize(records, "");
   }
+  if (failed_ && size_ + static_cast<std::int64_t>(serialized.data.size()) > reserved_until_) {
+    absl::MutexLock lock(&mu_);
+    return failure_;
+  }
   if (absl::Status committed = Commit(serialized, ""); !committed.ok()) return committed;
   // These records are on disk; whether the next ones can be is Ready()'s.
-  if (absl::Status reserved = Reserve(); !reserved.ok()) Fail(reserved).IgnoreError();
+  if (absl::Status reserved = Reserve(); !reserved.ok()) FailShortOfSpace(reserved).IgnoreError();
   return absl::OkStatus();
 }
 
@@ -556,8 +572,12 @@ absl::Status AuditLog::RecoverLocked(bool now) {
         StartNewFile(absl::StrCat("recovered: ", detail), /*previous_incomplete=*/true);
     if (!started.ok()) return keep_failing(started);
   }
+  std::int64_t const reserved_before = reserved_until_;
   reserved_until_ = size_;  // reserve afresh: the disk may not be the one reserved on
-  if (absl::Status reserved = Reserve(); !reserved.ok()) return keep_failing(reserved);
+  if (absl::Status reserved = Reserve(); !reserved.ok()) {
+    if (same_file) reserved_until_ = reserved_before;  // still there
+    return keep_failing(reserved);
+  }
   if (absl::Status committed = Commit(Serialize({&event}, prefix), tail); !committed.ok()) {
     return committed;  // Commit recorded the latest failure
   }

@@ -157,6 +157,10 @@ class AuditLog {
   absl::Status RecoverLocked(bool now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
   // The trail is not ready from now until a record is written and synced.
   absl::Status Fail(absl::Status failure) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
+  // Fail() because no more space could be reserved (the disk is full): new
+  // calls are refused, while the records of calls admitted before — which
+  // may have reached a provider — still go into the space reserved.
+  absl::Status FailShortOfSpace(absl::Status failure) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
 
   Options const options_;
   Disk& disk_;
@@ -186,6 +190,8 @@ class AuditLog {
   // Carried by the next record written to the file.
   std::optional<linkgateway::audit::v1::FileStart> start_ ABSL_GUARDED_BY(file_mu_);
   bool failed_ ABSL_GUARDED_BY(file_mu_) = false;
+  // Failed only for want of space to reserve (FailShortOfSpace).
+  bool short_of_space_ ABSL_GUARDED_BY(file_mu_) = false;
   // A signing key that cannot be used: the trail never becomes ready.
   absl::Status key_problem_ ABSL_GUARDED_BY(file_mu_);
   absl::Duration probe_delay_ ABSL_GUARDED_BY(file_mu_);
