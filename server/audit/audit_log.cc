@@ -25,9 +25,11 @@ namespace pb = linkgateway::audit::v1;
 
 // Disk space kept reserved past the file's end: a record is far smaller.
 constexpr std::int64_t kReserveAhead = 1 << 20;
-// More is reserved below this. When the disk is full it is what the calls
-// admitted before still have for their records (a few hundred of them).
+// More is reserved below this, beyond the room kept for admitted calls.
 constexpr std::int64_t kReserveLow = 256 << 10;
+// Room kept for the record of each admitted call (records are bounded far
+// below: every caller-controlled value in them is).
+constexpr std::int64_t kRecordRoom = 4 << 10;
 // The first retry after a failure; later ones double up to probe_interval.
 constexpr absl::Duration kFirstProbe = absl::Milliseconds(100);
 
@@ -199,11 +201,12 @@ void AuditLog::OpenAtStart() {
 }
 
 absl::Status AuditLog::Reserve() {
-  if (reserved_until_ - size_ >= kReserveLow) return absl::OkStatus();
-  if (disk_.Allocate(fd_, size_, kReserveAhead) != 0) {
+  std::int64_t const room = admitted_ * kRecordRoom;
+  if (reserved_until_ - size_ >= kReserveLow + room) return absl::OkStatus();
+  if (disk_.Allocate(fd_, size_, kReserveAhead + room) != 0) {
     return Unavailable(Errno(absl::StrCat("cannot reserve space for ", options_.path)));
   }
-  reserved_until_ = size_ + kReserveAhead;
+  reserved_until_ = size_ + kReserveAhead + room;
   return absl::OkStatus();
 }
 
@@ -237,7 +240,7 @@ absl::Status AuditLog::Fail(absl::Status failure) {
   return failure;
 }
 
-absl::Status AuditLog::Ready() {
+absl::Status AuditLog::Check(bool admit) {
   if (!durable()) return absl::OkStatus();
   absl::MutexLock lock(&file_mu_);
   if (failed_) {
@@ -245,12 +248,17 @@ absl::Status AuditLog::Ready() {
     return failure_;
   }
   if (fd_ < 0) return Fail(Unavailable(absl::StrCat(options_.path, " is not open")));
-  if (absl::Status reserved = Reserve(); !reserved.ok()) return FailShortOfSpace(reserved);
+  // With room for this call's record too.
+  if (admit) ++admitted_;
+  absl::Status reserved = Reserve();
+  if (admit) --admitted_;
+  if (!reserved.ok()) return FailShortOfSpace(reserved);
   // Inside the reserve, so free space is not the question: whether the file
   // system still takes data (one remounted read-only after an error does not).
   if (disk_.Allocate(fd_, size_, 1) != 0) {
     return Fail(Unavailable(Errno(absl::StrCat(options_.path, " does not take data"))));
   }
+  if (admit) ++admitted_;
   return absl::OkStatus();
 }
 
@@ -259,7 +267,8 @@ absl::Status AuditLog::health() const {
   return failure_;
 }
 
-void AuditLog::Append(Record const& record, absl::AnyInvocable<void(absl::Status) &&> done) {
+void AuditLog::Append(Record const& record, absl::AnyInvocable<void(absl::Status) &&> done,
+                      bool admitted) {
   if (!durable()) {
     // The log: written here, one write per line as every log line is, and
     // nothing to wait for (no hand-off to the writer thread and back).
@@ -274,7 +283,7 @@ void AuditLog::Append(Record const& record, absl::AnyInvocable<void(absl::Status
     return std::move(done)(absl::OkStatus());
   }
   absl::MutexLock lock(&mu_);
-  queue_.push_back({record, std::move(done)});
+  queue_.push_back({record, std::move(done), admitted});
 }
 
 std::int64_t AuditLog::written() const {
@@ -323,10 +332,18 @@ void AuditLog::Run() {
       absl::MutexLock lock(&file_mu_);
       RecoverLocked(/*now=*/false).IgnoreError();
     } else if (probing && batch.empty() && !stopping) {
-      Ready().IgnoreError();  // fails the trail when the disk no longer takes data
+      // Fails the trail when the disk no longer takes data.
+      Check(/*admit=*/false).IgnoreError();
     }
     if (!batch.empty()) {
       absl::Status status = WriteBatch(batch);
+      if (durable()) {
+        // Written or not, their room is not kept any longer.
+        std::int64_t admitted = 0;
+        for (auto const& pending : batch) admitted += pending.admitted ? 1 : 0;
+        absl::MutexLock lock(&file_mu_);
+        admitted_ = std::max<std::int64_t>(0, admitted_ - admitted);
+      }
       {
         absl::MutexLock lock(&mu_);
         (status.ok() ? written_ : failures_) += static_cast<std::int64_t>(batch.size());

@@ -92,14 +92,17 @@ class AuditLog {
   // OK when a record can be made durable now; UNAVAILABLE (reason
   // AUDIT_UNAVAILABLE) otherwise. Cheap: a flag, then one fallocate inside
   // the reserved space (more space is reserved when the reserve runs low).
-  absl::Status Ready() ABSL_LOCKS_EXCLUDED(mu_, file_mu_);
+  // OK admits a call: space is kept for its record, which it then Appends
+  // with `admitted` (a disk filling meanwhile still takes it).
+  absl::Status Ready() ABSL_LOCKS_EXCLUDED(mu_, file_mu_) { return Check(/*admit=*/true); }
 
   // Appends `record` (its sequence, previous_hash and file_start are set
   // here); `done` runs (on the writer thread) once it is on disk, with the
   // failure if it could not be written. To the log, `done` runs at once, on
   // the calling thread, once the line is written.
   void Append(linkgateway::audit::v1::AuditRecord const& record,
-              absl::AnyInvocable<void(absl::Status) &&> done) ABSL_LOCKS_EXCLUDED(mu_);
+              absl::AnyInvocable<void(absl::Status) &&> done, bool admitted = false)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Whether the trail is ready, without touching the disk: OK, or the
   // failure it is waiting to recover from. For health checks.
@@ -118,6 +121,7 @@ class AuditLog {
   struct Pending {
     Record record;
     absl::AnyInvocable<void(absl::Status) &&> done;
+    bool admitted = false;  // its call was admitted by Ready()
   };
   // The last record written and synced: the chain continues from it.
   struct Chain {
@@ -152,7 +156,11 @@ class AuditLog {
   void ShiftFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
   // Whether `path` is still the file this log writes.
   bool StillOurs() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
+  // Keeps space reserved past the end: the low mark, plus room for the
+  // records of the calls admitted and not written yet.
   absl::Status Reserve() ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
+  // Ready(), and the idle probe (admit = false).
+  absl::Status Check(bool admit) ABSL_LOCKS_EXCLUDED(mu_, file_mu_);
   linkgateway::audit::v1::FileDigest DigestOfFile() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
   absl::Status RecoverLocked(bool now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_mu_);
   // The trail is not ready from now until a record is written and synced.
@@ -192,6 +200,8 @@ class AuditLog {
   bool failed_ ABSL_GUARDED_BY(file_mu_) = false;
   // Failed only for want of space to reserve (FailShortOfSpace).
   bool short_of_space_ ABSL_GUARDED_BY(file_mu_) = false;
+  // Calls admitted by Ready() whose records are not written yet.
+  std::int64_t admitted_ ABSL_GUARDED_BY(file_mu_) = 0;
   // A signing key that cannot be used: the trail never becomes ready.
   absl::Status key_problem_ ABSL_GUARDED_BY(file_mu_);
   absl::Duration probe_delay_ ABSL_GUARDED_BY(file_mu_);

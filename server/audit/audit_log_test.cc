@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -101,9 +102,17 @@ class FailingDisk : public Disk {
   std::atomic<int> failing_syncs{0};
   std::atomic<int> failing_writes{0};  // write half, then fail
   std::atomic<bool> read_only{false};
+  // No space beyond what was allocated (reserved) before.
+  std::atomic<bool> full{false};
 
   ssize_t Write(int fd, void const* data, std::size_t size) override {
     if (read_only) return Error(EROFS);
+    if (full) {
+      // The file is written at its end only.
+      struct stat st {};
+      if (fstat(fd, &st) != 0) return -1;
+      if (st.st_size + static_cast<off_t>(size) > allocated_until.load()) return Error(ENOSPC);
+    }
     if (failing_writes > 0) {
       --failing_writes;
       ssize_t half = PosixDisk().Write(fd, data, size / 2);
@@ -122,8 +131,14 @@ class FailingDisk : public Disk {
   }
   int Allocate(int fd, off_t offset, off_t length) override {
     if (read_only) return Error(EROFS);
-    return PosixDisk().Allocate(fd, offset, length);
+    if (full && offset + length > allocated_until.load()) return Error(ENOSPC);
+    int allocated = PosixDisk().Allocate(fd, offset, length);
+    if (allocated == 0 && offset + length > allocated_until.load()) {
+      allocated_until = offset + length;
+    }
+    return allocated;
   }
+  std::atomic<off_t> allocated_until{0};
 
  private:
   static int Error(int error) {
@@ -301,6 +316,52 @@ TEST(AuditLogTest, AFailedSyncKeepsTheTrailClosedUntilARecordIsWrittenAgain) {
   auto report = VerifyTrail(path, nullptr);
   EXPECT_TRUE(report.intact) << report.problem;
   EXPECT_THAT(absl::StrJoin(report.notes, "\n"), HasSubstr("written while the trail was failing"));
+}
+
+TEST(AuditLogTest, CallsAdmittedBeforeTheDiskFillsHaveRoomForTheirRecords) {
+  std::string path = TempPath("admitted");
+  FailingDisk disk;
+  AuditLog::Options options;
+  options.path = path;
+  options.probe_interval = absl::ZeroDuration();
+  options.disk = &disk;
+  AuditLog log(options);
+  // 400 calls admitted (each may reach a provider), then nothing is left on
+  // the disk. Their records — 1.2 MiB, more than the 1 MiB a trail keeps
+  // reserved by itself — are all written: room was kept as each came in.
+  constexpr int kCalls = 400;
+  for (int i = 0; i < kCalls; ++i) ASSERT_TRUE(log.Ready().ok()) << i;
+  disk.full = true;
+  pb::AuditRecord record = Record("/a.S/Delete");
+  record.mutable_outcome()->set_reason(std::string(3000, 'x'));
+  absl::Mutex mu;
+  int written = 0, answered = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    log.Append(
+        record,
+        [&](absl::Status status) {
+          absl::MutexLock lock(&mu);
+          ++answered;
+          if (status.ok()) ++written;
+        },
+        /*admitted=*/true);
+  }
+  {
+    absl::MutexLock lock(&mu);
+    auto all = [&] {
+      mu.AssertReaderHeld();
+      return answered == kCalls;
+    };
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all), absl::Seconds(30)));
+    EXPECT_EQ(written, kCalls);
+  }
+  // A new call is refused: no room could be kept for it.
+  absl::Status refused = log.Ready();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("cannot reserve space"));
+  EXPECT_EQ(Lines(path).size(), static_cast<std::size_t>(kCalls));
+  auto report = VerifyTrail(path, nullptr);
+  EXPECT_TRUE(report.intact) << report.problem;
 }
 
 TEST(AuditLogTest, AWriteCutShortIsMendedAndTheProbeRecoversByItself) {

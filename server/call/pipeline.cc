@@ -89,6 +89,7 @@ class Pipeline::Flow {
     // Fail closed: nothing the audit trail could not record.
     if (method_.audited()) {
       if (absl::Status ready = serving_.audit.Ready(); !ready.ok()) return Finish(ready);
+      audit_admitted_ = true;  // room is kept for its record
     }
     std::string request_id =
         method_.keeps_request_ids() ? idempotency::IdempotencyIdOf(request) : "";
@@ -200,11 +201,14 @@ class Pipeline::Flow {
     // is read where it is, not copied.
     auto waiting = std::make_unique<Outcome>(std::move(outcome));
     auto const& record = waiting->record;
-    serving_.audit.Append(record, [this, waiting = std::move(waiting)](absl::Status written) {
-      serving_.metrics.AuditWritten(written.ok());
-      waiting->audit = std::move(written);
-      Report(std::move(*waiting));
-    });
+    serving_.audit.Append(
+        record,
+        [this, waiting = std::move(waiting)](absl::Status written) {
+          serving_.metrics.AuditWritten(written.ok());
+          waiting->audit = std::move(written);
+          Report(std::move(*waiting));
+        },
+        audit_admitted_);
   }
 
   void Report(Outcome outcome) {
@@ -228,6 +232,7 @@ class Pipeline::Flow {
   std::string fingerprint_;
   bool claimed_ = false;  // this call holds its request_id's claim
   bool working_ = false;  // past the checks: a dry run's answer, or the work
+  bool audit_admitted_ = false;  // the audit trail keeps room for its record
 };
 
 void Pipeline::Run(std::shared_ptr<Call> call, Method const& method,
