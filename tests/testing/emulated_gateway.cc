@@ -1,6 +1,7 @@
 #include "tests/testing/emulated_gateway.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -149,9 +150,15 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
                           << "\naws_session_token = " << options.aws_session_token << "\n";
   setenv("LINKGATEWAY_TEST_IMICONNECT_KEY", options.imiconnect_key.c_str(), 1);
 
+  // Gateways sharing emulators (the fault matrix's) share their port: each
+  // its own files all the same (they removed and rewrote one another's
+  // audit trail).
+  static std::atomic<int> gateways{0};
+  int const serial = ++gateways;
   for (int replica = 0; replica < std::max(1, options.replicas); ++replica) {
     // Each replica its own trail and log: ".r<N>" after the first.
-    std::string suffix = replica == 0 ? "" : absl::StrCat(".r", replica);
+    std::string suffix =
+        absl::StrCat(".g", serial, replica == 0 ? "" : absl::StrCat(".r", replica));
     std::string audit_path = absl::StrCat(dir, "/audit.", amazon.port(), suffix, ".jsonl");
     std::remove(audit_path.c_str());  // each gateway starts a fresh trail
     if (replica == 0) gateway->audit_path_ = audit_path;
