@@ -434,22 +434,38 @@ class HeldRegistration final
   std::vector<std::string> asked_;
 };
 
-TEST_F(UnlinkEngineTest, CancelEndsWaitingStepsAndLetsSentOnesFinish) {
-  auto sms = std::make_shared<HeldRegistration>();
-  providers_.table<v1::DeleteRegistrationRequest>().Add(v1::DeleteRegistrationRequest::kSmsVoice,
-                                                        &Ok, sms);
-  EngineOptions options;
-  options.max_steps_in_flight = 1;  // the second step waits for the first
-  auto engine = Engine(options);
-  v1::StartUnlinkRequest request;
-  *request.add_targets() = Sms("r-1");
-  *request.add_targets() = Sms("r-2");
-  auto started = Start(*engine, request);
-  ASSERT_TRUE(started.ok()) << started.status();
-  ASSERT_TRUE(sms->WaitHeld(1));
-  ASSERT_TRUE(Cancel(*engine, caller_, started->name()).ok());
+// A job of two SMS steps sent one at a time: r-1 sent and held unanswered,
+// r-2 waiting in the queue.
+class HeldStepTest : public UnlinkEngineTest {
+ protected:
+  void StartWithOneHeld() {
+    providers_.table<v1::DeleteRegistrationRequest>().Add(v1::DeleteRegistrationRequest::kSmsVoice,
+                                                          &Ok, sms_);
+    options_.max_steps_in_flight = 1;  // the second step waits for the first
+    engine_ = Engine(options_);
+    v1::StartUnlinkRequest request;
+    *request.add_targets() = Sms("r-1");
+    *request.add_targets() = Sms("r-2");
+    auto started = Start(*engine_, request);
+    ASSERT_TRUE(started.ok()) << started.status();
+    name_ = started->name();
+    ASSERT_TRUE(sms_->WaitHeld(1));
+  }
+
+  std::shared_ptr<HeldRegistration> sms_ = std::make_shared<HeldRegistration>();
+  EngineOptions options_;
+  std::unique_ptr<UnlinkEngine> engine_;
+  std::string name_;
+};
+
+TEST_F(HeldStepTest, CancelEndsWaitingStepsAndLetsSentOnesFinish) {
+  ASSERT_NO_FATAL_FAILURE(StartWithOneHeld());
+  auto& sms = sms_;
+  auto& engine = engine_;
+  std::string const name = name_;
+  ASSERT_TRUE(Cancel(*engine, caller_, name).ok());
   sms->ReleaseAll();
-  auto op = WaitFor(*engine, started->name());
+  auto op = WaitFor(*engine, name);
   auto m = Metadata(op);
   EXPECT_TRUE(m.cancel_requested());
   EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_SUCCEEDED);
@@ -695,19 +711,10 @@ TEST_F(UnlinkEngineTest, AResumedStepGoesToTheAccountItWasStartedWith) {
   EXPECT_THAT(*asked, ::testing::ElementsAre("apac/tx-apac"));
 }
 
-TEST_F(UnlinkEngineTest, AStoppedEngineLeavesItsStepInFlightToTheNextStartAndIgnoresItsLateAnswer) {
-  auto sms = std::make_shared<HeldRegistration>();
-  providers_.table<v1::DeleteRegistrationRequest>().Add(v1::DeleteRegistrationRequest::kSmsVoice,
-                                                        &Ok, sms);
-  EngineOptions options;
-  options.max_steps_in_flight = 1;  // the second step waits in the queue
-  auto engine = Engine(options);
-  v1::StartUnlinkRequest request;
-  *request.add_targets() = Sms("r-1");
-  *request.add_targets() = Sms("r-2");
-  auto started = Start(*engine, request);
-  ASSERT_TRUE(started.ok()) << started.status();
-  ASSERT_TRUE(sms->WaitHeld(1));
+TEST_F(HeldStepTest, AStoppedEngineLeavesItsStepInFlightToTheNextStartAndIgnoresItsLateAnswer) {
+  ASSERT_NO_FATAL_FAILURE(StartWithOneHeld());
+  auto& sms = sms_;
+  auto& engine = engine_;
   // Stopped with r-1 sent and unanswered; its answer comes after (on this
   // thread), goes through the pipeline and its audit trail, and is dropped.
   engine.reset();
@@ -716,10 +723,10 @@ TEST_F(UnlinkEngineTest, AStoppedEngineLeavesItsStepInFlightToTheNextStartAndIgn
   // The next start finds r-1 sent without a known outcome: not sent again
   // (SMS is not among the repeatable deletes here), OUTCOME_UNKNOWN; r-2,
   // never sent, is sent now.
-  engine = Engine(options);
+  engine = Engine(options_);
   ASSERT_TRUE(sms->WaitHeld(1));
   sms->ReleaseAll();
-  auto op = WaitFor(*engine, started->name());
+  auto op = WaitFor(*engine, name_);
   auto m = Metadata(op);
   EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN);
   EXPECT_EQ(m.steps(0).attempts(), 1);
