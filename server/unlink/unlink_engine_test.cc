@@ -57,6 +57,16 @@ using FakeAppProfile = FakeOperation<v1::DeleteAppProfileRequest, v1::DeleteAppP
 using FakeTransaction =
     FakeOperation<v1::GetProfileTransactionRequest, v1::ProfileTransaction>;
 
+// IMIconnect accepting every delete into its queue as transaction `id`.
+std::shared_ptr<FakeAppProfile> QueuedAs(std::string id) {
+  return std::make_shared<FakeAppProfile>(
+      [id](int) -> absl::StatusOr<v1::DeleteAppProfileResponse> {
+        v1::DeleteAppProfileResponse response;
+        response.mutable_imiconnect()->set_transaction_id(id);
+        return response;
+      });
+}
+
 absl::Status Ok(v1::DeleteRegistrationRequest const&) { return absl::OkStatus(); }
 
 class UnlinkEngineTest : public ::testing::Test {
@@ -269,12 +279,7 @@ TEST_F(UnlinkEngineTest, ARefusalBeforeOrWithoutASendFailsTheStep) {
 }
 
 TEST_F(UnlinkEngineTest, AQueuedDeleteIsFollowedToItsFinalState) {
-  auto imi = std::make_shared<FakeAppProfile>(
-      [](int) -> absl::StatusOr<v1::DeleteAppProfileResponse> {
-        v1::DeleteAppProfileResponse response;
-        response.mutable_imiconnect()->set_transaction_id("tx-1");
-        return response;
-      });
+  auto imi = QueuedAs("tx-1");
   auto transactions = std::make_shared<FakeTransaction>(
       [](int call) -> absl::StatusOr<v1::ProfileTransaction> {
         v1::ProfileTransaction tx;
@@ -298,12 +303,7 @@ TEST_F(UnlinkEngineTest, AQueuedDeleteIsFollowedToItsFinalState) {
 }
 
 TEST_F(UnlinkEngineTest, AQueuedDeleteStillPendingWhenFollowingEndsIsUnknownWithItsId) {
-  auto imi = std::make_shared<FakeAppProfile>(
-      [](int) -> absl::StatusOr<v1::DeleteAppProfileResponse> {
-        v1::DeleteAppProfileResponse response;
-        response.mutable_imiconnect()->set_transaction_id("tx-9");
-        return response;
-      });
+  auto imi = QueuedAs("tx-9");
   auto transactions = std::make_shared<FakeTransaction>(
       [](int) -> absl::StatusOr<v1::ProfileTransaction> {
         return absl::UnavailableError("IMIconnect is down");
@@ -322,12 +322,7 @@ TEST_F(UnlinkEngineTest, AReadTheGatewaysOwnLimitRefusedIsAskedAgainAtOnceNotLat
   // Deletes may take every turn of a limit the provider's reads share: a
   // read refused by the gateway's limit (nothing sent) is asked again at the
   // next turn, not after a follow interval that doubles each time.
-  auto imi =
-      std::make_shared<FakeAppProfile>([](int) -> absl::StatusOr<v1::DeleteAppProfileResponse> {
-        v1::DeleteAppProfileResponse response;
-        response.mutable_imiconnect()->set_transaction_id("tx-2");
-        return response;
-      });
+  auto imi = QueuedAs("tx-2");
   constexpr int kRefused = 12;
   auto transactions =
       std::make_shared<FakeTransaction>([](int call) -> absl::StatusOr<v1::ProfileTransaction> {
@@ -799,12 +794,7 @@ TEST_F(UnlinkEngineTest, AnAnswerTheStoreRefusesIsWrittenAgainAndTheStepGoesOnFr
   // for a while. It must neither be lost (a restart would call the step
   // OUTCOME_UNKNOWN, "stopped before its answer", without the transaction)
   // nor leave the step RUNNING: once written, the transaction is followed.
-  auto imi =
-      std::make_shared<FakeAppProfile>([](int) -> absl::StatusOr<v1::DeleteAppProfileResponse> {
-        v1::DeleteAppProfileResponse response;
-        response.mutable_imiconnect()->set_transaction_id("tx-7");
-        return response;
-      });
+  auto imi = QueuedAs("tx-7");
   auto transactions =
       std::make_shared<FakeTransaction>([](int) -> absl::StatusOr<v1::ProfileTransaction> {
         v1::ProfileTransaction tx;
