@@ -33,6 +33,19 @@ namespace {
 // Each handle's receive buffer (libcurl's default is 16 KiB).
 constexpr long kReceiveBufferBytes = 4096;
 
+// Connection pools (multi handles) in each event loop, at most: enough that
+// each holds a few dozen connections with a thousand calls in flight.
+constexpr int kPoolsPerLoop = 16;
+
+// What an epoll event names: the loop's wake-up, or a socket and the pool
+// (multi handle) it belongs to.
+constexpr std::uint64_t kWakeEvent = ~std::uint64_t{0};
+std::uint64_t EventOf(int pool, curl_socket_t socket) {
+  return (static_cast<std::uint64_t>(pool) << 32) | static_cast<std::uint32_t>(socket);
+}
+int PoolOf(std::uint64_t event) { return static_cast<int>(event >> 32); }
+int SocketOf(std::uint64_t event) { return static_cast<int>(event & 0xffffffffu); }
+
 void EnsureCurlGlobalInit() {
   static bool const initialized = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == 0; }();
   (void)initialized;
@@ -119,13 +132,15 @@ class CurlTransport::Share {
 
 class CurlTransport::Loop {
  public:
+  // A pool's share of the connection limits.
   struct Limits {
     long max_idle_connections;
     long max_connections_per_host;
     long max_total_connections;
   };
 
-  Loop(CurlTransportOptions const& options, Limits limits, CURLSH* share,
+  // One pool for each entry of `pools`.
+  Loop(CurlTransportOptions const& options, std::vector<Limits> const& pools, CURLSH* share,
        std::atomic<std::int64_t>& connections_opened);
   ~Loop();
 
@@ -147,6 +162,7 @@ class CurlTransport::Loop {
  private:
   struct Transfer {
     std::uint64_t id = 0;
+    int pool = 0;  // the connection pool it runs on
     HttpRequest request;
     std::shared_ptr<adapters::async::Cancellation> cancellation;
     adapters::async::Cancellation::Id cancellation_id = 0;
@@ -171,6 +187,19 @@ class CurlTransport::Loop {
     }
   };
 
+  // One multi handle: its own connections (with its share of the limits)
+  // and libcurl's timeout for them. libcurl 7.88 walks every connection of
+  // a multi handle each time a transfer ends (curl_multi_remove_handle) and
+  // the host's connections when one starts: several small pools keep those
+  // walks short with thousands of calls in flight.
+  struct Pool {
+    int index = 0;
+    Loop* loop = nullptr;
+    CURLM* multi = nullptr;
+    int transfers = 0;                             // running on it now
+    absl::Time curl_due = absl::InfiniteFuture();  // when libcurl wants its timeout run
+  };
+
   static std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user);
   static std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user);
   static int OnPrereq(void* user, char*, char*, int, int);
@@ -181,14 +210,17 @@ class CurlTransport::Loop {
   void Run();
   // Waits in epoll up to `wait_ms` and hands libcurl what is ready.
   void Poll(int wait_ms);
-  // Lets libcurl act on its timeout when it is due.
-  void RunCurlTimeout();
+  // Lets libcurl act on the pools' timeouts that are due.
+  void RunCurlTimeouts();
   void ReadDone();
   void Start(std::unique_ptr<Transfer> transfer);
   CURL* TakeEasy();
   void ReleaseEasy(CURL* easy);
   void Configure(Transfer& transfer);
   void OnDone(CURL* easy, CURLcode code);
+  // The pool a new transfer goes to: the one with the fewest running (the
+  // first of equals, so calls made one after another reuse one connection).
+  Pool& LeastBusyPool();
   // Completes an active transfer without waiting for libcurl.
   void Abort(std::uint64_t id, adapters::errors::TransportFailure failure,
              absl::string_view detail);
@@ -218,11 +250,10 @@ class CurlTransport::Loop {
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_ ABSL_GUARDED_BY(mu_);
 
   // Used on the loop thread only.
-  CURLM* multi_ = nullptr;
+  std::vector<std::unique_ptr<Pool>> pools_;
   int epoll_ = -1;
   int wake_fd_ = -1;                              // an eventfd other threads write to wake the loop
   bool more_ = false;                             // the loop's own thread queued work: do not sleep
-  absl::Time curl_due_ = absl::InfiniteFuture();  // when libcurl wants its timeout run
   absl::flat_hash_map<std::uint64_t, std::unique_ptr<Transfer>> active_;
   std::vector<CURL*> idle_easies_;
 
@@ -231,27 +262,33 @@ class CurlTransport::Loop {
 
 thread_local CurlTransport::Loop* CurlTransport::Loop::current_ = nullptr;
 
-CurlTransport::Loop::Loop(CurlTransportOptions const& options, Limits limits, CURLSH* share,
-                          std::atomic<std::int64_t>& connections_opened)
+CurlTransport::Loop::Loop(CurlTransportOptions const& options, std::vector<Limits> const& pools,
+                          CURLSH* share, std::atomic<std::int64_t>& connections_opened)
     : options_(options), share_(share), connections_opened_(connections_opened) {
-  multi_ = curl_multi_init();
-  // Idle connections kept for reuse hold descriptors too: never more than
-  // the total allowed.
-  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
-                    limits.max_idle_connections > 0
-                        ? std::min(limits.max_idle_connections, limits.max_total_connections)
-                        : limits.max_total_connections);
-  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, limits.max_connections_per_host);
-  curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, limits.max_total_connections);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Loop::OnSocket);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Loop::OnTimer);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  for (Limits const& limits : pools) {
+    auto pool = std::make_unique<Pool>();
+    pool->index = static_cast<int>(pools_.size());
+    pool->loop = this;
+    CURLM* multi = pool->multi = curl_multi_init();
+    // Idle connections kept for reuse hold descriptors too: never more than
+    // the total allowed.
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+                      limits.max_idle_connections > 0
+                          ? std::min(limits.max_idle_connections, limits.max_total_connections)
+                          : limits.max_total_connections);
+    curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, limits.max_connections_per_host);
+    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, limits.max_total_connections);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Loop::OnSocket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, pool.get());
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Loop::OnTimer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, pool.get());
+    pools_.push_back(std::move(pool));
+  }
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   epoll_event event{};
   event.events = EPOLLIN;
-  event.data.fd = wake_fd_;
+  event.data.u64 = kWakeEvent;
   epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_fd_, &event);
   thread_ = std::thread([this] { Run(); });
 }
@@ -273,7 +310,7 @@ CurlTransport::Loop::~Loop() {
   Stop();
   Join();
   for (CURL* easy : idle_easies_) curl_easy_cleanup(easy);
-  curl_multi_cleanup(multi_);
+  for (auto& pool : pools_) curl_multi_cleanup(pool->multi);
   close(wake_fd_);
   close(epoll_);
 }
@@ -329,17 +366,18 @@ void CurlTransport::Loop::RunAt(absl::Time when, absl::AnyInvocable<void() &&> f
 
 int CurlTransport::Loop::OnSocket(CURL*, curl_socket_t socket, int what, void* user,
                                   void* assigned) {
-  auto* loop = static_cast<Loop*>(user);
+  auto* pool = static_cast<Pool*>(user);
+  Loop* loop = pool->loop;
   if (what == CURL_POLL_REMOVE) {
     epoll_ctl(loop->epoll_, EPOLL_CTL_DEL, socket, nullptr);
     return 0;
   }
   epoll_event event{};
   event.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
-  event.data.fd = socket;
+  event.data.u64 = EventOf(pool->index, socket);
   if (assigned == nullptr) {
     // A socket libcurl has not named before: watched from now on.
-    curl_multi_assign(loop->multi_, socket, loop);
+    curl_multi_assign(pool->multi, socket, pool);
     if (epoll_ctl(loop->epoll_, EPOLL_CTL_ADD, socket, &event) == 0 || errno != EEXIST) return 0;
   }
   if (epoll_ctl(loop->epoll_, EPOLL_CTL_MOD, socket, &event) != 0 && errno == ENOENT) {
@@ -349,23 +387,28 @@ int CurlTransport::Loop::OnSocket(CURL*, curl_socket_t socket, int what, void* u
 }
 
 int CurlTransport::Loop::OnTimer(CURLM*, long timeout_ms, void* user) {
-  auto* loop = static_cast<Loop*>(user);
-  loop->curl_due_ =
+  auto* pool = static_cast<Pool*>(user);
+  pool->curl_due =
       timeout_ms < 0 ? absl::InfiniteFuture() : absl::Now() + absl::Milliseconds(timeout_ms);
   return 0;
 }
 
-void CurlTransport::Loop::RunCurlTimeout() {
-  if (curl_due_ > absl::Now()) return;
-  curl_due_ = absl::InfiniteFuture();  // libcurl sets the next one
-  int running = 0;
-  curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+void CurlTransport::Loop::RunCurlTimeouts() {
+  absl::Time now = absl::Now();
+  for (auto& pool : pools_) {
+    if (pool->curl_due > now) continue;
+    pool->curl_due = absl::InfiniteFuture();  // libcurl sets the next one
+    int running = 0;
+    curl_multi_socket_action(pool->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  }
 }
 
 void CurlTransport::Loop::ReadDone() {
-  int queued = 0;
-  while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
-    if (message->msg == CURLMSG_DONE) OnDone(message->easy_handle, message->data.result);
+  for (auto& pool : pools_) {
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(pool->multi, &queued)) {
+      if (message->msg == CURLMSG_DONE) OnDone(message->easy_handle, message->data.result);
+    }
   }
 }
 
@@ -375,17 +418,18 @@ void CurlTransport::Loop::Poll(int wait_ms) {
   int ready = epoll_wait(epoll_, events, kEvents, wait_ms);
   int running = 0;
   for (int i = 0; i < ready; ++i) {
-    int fd = events[i].data.fd;
-    if (fd == wake_fd_) {
+    if (events[i].data.u64 == kWakeEvent) {
       std::uint64_t count = 0;
       (void)!read(wake_fd_, &count, sizeof(count));
       continue;
     }
+    Pool& pool = *pools_[PoolOf(events[i].data.u64)];
+    int fd = SocketOf(events[i].data.u64);
     int flags = 0;
     if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) flags |= CURL_CSELECT_IN;
     if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
     if (events[i].events & EPOLLERR) flags |= CURL_CSELECT_ERR;
-    curl_multi_socket_action(multi_, fd, flags, &running);
+    curl_multi_socket_action(pool.multi, fd, flags, &running);
   }
 }
 
@@ -417,14 +461,15 @@ void CurlTransport::Loop::Run() {
     for (auto& fn : due) std::move(fn)();
     if (stopping) break;
 
-    RunCurlTimeout();  // a transfer just added is started by its timeout
+    RunCurlTimeouts();  // a transfer just added is started by its timeout
     ReadDone();
 
     long wait_ms = 1000;
     if (more_) {
       wait_ms = 0;
     } else {
-      absl::Time wake_at = std::min(next_timer, curl_due_);
+      absl::Time wake_at = next_timer;
+      for (auto const& pool : pools_) wake_at = std::min(wake_at, pool->curl_due);
       if (wake_at != absl::InfiniteFuture()) {
         auto until =
             absl::ToInt64Milliseconds(absl::Ceil(wake_at - absl::Now(), absl::Milliseconds(1)));
@@ -432,7 +477,7 @@ void CurlTransport::Loop::Run() {
       }
     }
     Poll(static_cast<int>(wait_ms));
-    RunCurlTimeout();
+    RunCurlTimeouts();
     ReadDone();
   }
   // Shutting down: nothing may be left without an answer. Callbacks may add
@@ -525,10 +570,13 @@ void CurlTransport::Loop::Start(std::unique_ptr<Transfer> transfer) {
   }
   transfer->easy = TakeEasy();
   Configure(*transfer);
+  Pool& pool = LeastBusyPool();
+  transfer->pool = pool.index;
+  ++pool.transfers;
   std::uint64_t id = transfer->id;
   auto cancellation = transfer->cancellation;
   active_.emplace(id, std::move(transfer));
-  curl_multi_add_handle(multi_, active_[id]->easy);
+  curl_multi_add_handle(pool.multi, active_[id]->easy);
   if (cancellation) {
     active_[id]->cancellation_id = cancellation->OnCancel([this, id] {
       {
@@ -635,7 +683,9 @@ std::unique_ptr<CurlTransport::Loop::Transfer> CurlTransport::Loop::Detach(std::
   if (it == active_.end()) return nullptr;
   std::unique_ptr<Transfer> transfer = std::move(it->second);
   active_.erase(it);
-  curl_multi_remove_handle(multi_, transfer->easy);
+  Pool& pool = *pools_[transfer->pool];
+  --pool.transfers;
+  curl_multi_remove_handle(pool.multi, transfer->easy);
   long connects = 0;
   curl_easy_getinfo(transfer->easy, CURLINFO_NUM_CONNECTS, &connects);
   connections_opened_ += connects;
@@ -644,6 +694,14 @@ std::unique_ptr<CurlTransport::Loop::Transfer> CurlTransport::Loop::Detach(std::
   curl_slist_free_all(transfer->headers);
   transfer->headers = nullptr;
   return transfer;
+}
+
+CurlTransport::Loop::Pool& CurlTransport::Loop::LeastBusyPool() {
+  Pool* least = pools_.front().get();
+  for (auto const& pool : pools_) {
+    if (pool->transfers < least->transfers) least = pool.get();
+  }
+  return *least;
 }
 
 void CurlTransport::Loop::OnDone(CURL* easy, CURLcode code) {
@@ -717,16 +775,29 @@ CurlTransport::CurlTransport(CurlTransportOptions options) : options_(std::move(
   // One by default: on the 2-core benchmark machine a loop per core did not
   // make a call cheaper (docs/performance.md).
   int loops = std::max(1, options_.event_loops);
-  // Every loop gets at least one connection of each limit.
+  // Every loop, and every pool of a loop, gets at least one connection of
+  // each limit.
+  long smallest = LONG_MAX;
   for (long limit : {options_.max_total_connections, options_.max_connections_per_host,
                      options_.max_idle_connections}) {
-    if (limit > 0) loops = static_cast<int>(std::min<long>(loops, limit));
+    if (limit > 0) smallest = std::min(smallest, limit);
   }
-  auto share_out = [loops](long limit) { return limit > 0 ? limit / loops : limit; };
-  Loop::Limits limits{share_out(options_.max_idle_connections),
-                      share_out(options_.max_connections_per_host),
-                      share_out(options_.max_total_connections)};
-  for (int i = 0; i < loops; ++i) {
+  loops = static_cast<int>(std::min<long>(loops, smallest));
+  int pools = static_cast<int>(std::min<long>(kPoolsPerLoop, smallest / loops));
+  // Each pool's share of a limit; the first ones take the remainder, so the
+  // shares add up to the limit.
+  int const n = loops * pools;
+  auto share_out = [n](long limit, int i) {
+    return limit > 0 ? limit / n + (i < limit % n ? 1 : 0) : limit;
+  };
+  for (int loop = 0; loop < loops; ++loop) {
+    std::vector<Loop::Limits> limits;
+    for (int pool = 0; pool < pools; ++pool) {
+      int i = pool * loops + loop;  // the remainder spread over the loops too
+      limits.push_back({share_out(options_.max_idle_connections, i),
+                        share_out(options_.max_connections_per_host, i),
+                        share_out(options_.max_total_connections, i)});
+    }
     loops_.push_back(
         std::make_unique<Loop>(options_, limits, share_->handle(), connections_opened_));
   }

@@ -5,12 +5,14 @@
 // what is in flight. The loops also run timers (the transport is the
 // Scheduler of the upstream core).
 //
-// Each loop has its own connections (one multi handle each, pooled easy
-// handles); DNS answers and TLS sessions are shared by all (one share
-// handle). A loop's own thread (a retry, a callback) keeps its calls and
-// timers on it; other threads' calls go to the loop with the fewest, and
-// their timers to the first loop (so timers set one after another run in
-// order). TLS verification is always on.
+// Each loop has its own connections, in up to 16 pools (multi handles,
+// each with its share of the connection limits: libcurl walks a pool's
+// connections at every transfer, so small pools keep that cheap with
+// thousands in flight), and pooled easy handles; DNS answers and TLS
+// sessions are shared by all (one share handle). A loop's own thread (a
+// retry, a callback) keeps its calls and timers on it; other threads' calls
+// go to the loop with the fewest, and their timers to the first loop (so
+// timers set one after another run in order). TLS verification is always on.
 #ifndef LINKGATEWAY_ADAPTERS_TRANSPORT_CURL_TRANSPORT_H_
 #define LINKGATEWAY_ADAPTERS_TRANSPORT_CURL_TRANSPORT_H_
 
@@ -44,8 +46,8 @@ struct CurlTransportOptions {
   // further calls queue inside libcurl. Idle ones kept for reuse count too.
   long max_total_connections = 1024;
   // Event-loop threads; 0 = one. The connection limits above are
-  // shared out between them (so there are never more loops than the
-  // smallest limit allows).
+  // shared out between them and their pools (so there are never more loops,
+  // or pools, than the smallest limit allows).
   int event_loops = 0;
   std::string user_agent = "linkgateway/1.0 (Language=C++; Platform=Linux)";
 };

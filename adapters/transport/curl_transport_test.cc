@@ -110,7 +110,7 @@ class CurlTransportTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    release_.Notify();
+    if (!release_.HasBeenNotified()) release_.Notify();
     server_.reset();
   }
 
@@ -372,6 +372,41 @@ TEST_F(CurlTransportTest, ConcurrentCallsQueueForTheHostConnectionLimit) {
     ASSERT_TRUE(result.Wait().ok());
   }
   EXPECT_EQ(transport->connections_opened(), before);
+}
+
+// Calls in flight at once spread over the loop's connection pools, one
+// connection each; the next calls reuse those connections, whichever pool
+// they land in, instead of opening more.
+TEST_F(CurlTransportTest, CallsAtOnceSpreadOverPoolsAndTheirConnectionsAreReused) {
+  auto transport = Transport();
+  constexpr int kCalls = 20;  // more than one loop's pools; the test server serves 32 at once
+  std::vector<Result> stalled(kCalls);
+  for (auto& result : stalled) transport->Send(Get("/stall"), nullptr, result.Callback());
+  ASSERT_TRUE(StalledAtLeast(kCalls)) << "timed out waiting for the stalled calls";
+  release_.Notify();
+  for (auto& result : stalled) ASSERT_TRUE(result.Wait().ok()) << result.Wait().status();
+  EXPECT_EQ(transport->connections_opened(), kCalls);
+  std::vector<Result> again(kCalls);
+  for (auto& result : again) transport->Send(Get("/hello"), nullptr, result.Callback());
+  for (auto& result : again) ASSERT_TRUE(result.Wait().ok()) << result.Wait().status();
+  EXPECT_EQ(transport->connections_opened(), kCalls);
+  EXPECT_EQ(server_->connections_seen(), kCalls);
+}
+
+// A limit the pools cannot share evenly (20 connections over 16 pools) is
+// still reached in full, and never passed: calls beyond it wait.
+TEST_F(CurlTransportTest, AHostLimitSharedUnevenlyIsReachedInFull) {
+  CurlTransportOptions options;
+  options.ca_bundle_file = certs_.ca_cert;
+  options.max_connections_per_host = 20;
+  auto transport = std::make_unique<CurlTransport>(options);
+  constexpr int kCalls = 24;
+  std::vector<Result> results(kCalls);
+  for (auto& result : results) transport->Send(Get("/stall"), nullptr, result.Callback());
+  ASSERT_TRUE(StalledAtLeast(20)) << "timed out waiting for 20 calls at once";
+  release_.Notify();
+  for (auto& result : results) ASSERT_TRUE(result.Wait().ok()) << result.Wait().status();
+  EXPECT_EQ(server_->connections_seen(), 20);
 }
 
 TEST_F(CurlTransportTest, NeverMoreLoopsThanTheSmallestConnectionLimit) {

@@ -363,6 +363,9 @@ def scenario(sc, args, workdir, run=0):
         floor = result["echo"]["cpu_us_per_call"] + direct["cpu_us_per_call"]
         result["cpu_ratio"] = round(through["cpu_us_per_call"] / floor, 2) if floor else None
     if sc.peer:
+        # The design's floor, one step at a time (echo_server.cc --shape).
+        for shape in ("stream", "stream_loop"):
+            result[f"echo_{shape}"] = echo(sc.in_flight, args, run, shape)
         result["go"] = go_peer(sc, args, run)
         result["go_ratio"] = round(
             through["cpu_us_per_call"] / max(result["go"]["cpu_us_per_call"], 1e-9), 2)
@@ -374,15 +377,16 @@ def scenario(sc, args, workdir, run=0):
 _echo_results = {}
 
 
-def echo(concurrency, args, run):
+def echo(concurrency, args, run, shape="unary"):
     """The bare callback echo server under the same load: gRPC's floor
-    (measured once per concurrency and run number)."""
-    if (concurrency, run) in _echo_results:
-        return _echo_results[(concurrency, run)]
-    server, port = start([ECHO])
+    (measured once per concurrency, run number and shape)."""
+    key = (concurrency, run, shape)
+    if key in _echo_results:
+        return _echo_results[key]
+    server, port = start([ECHO, f"--shape={shape}"])
     measured = measured_server(server, port, concurrency, args)
     stop(server)
-    _echo_results[(concurrency, run)] = measured
+    _echo_results[key] = measured
     return measured
 
 
@@ -500,6 +504,32 @@ def peer_table(results):
                 f"| {m['ok_per_second']:.0f} | {m['p50_us'] / 1000:.2f} ms "
                 f"| {m['p99_us'] / 1000:.2f} ms | {m['cpu_us_per_call'] / 1000:.3f} "
                 f"| {m['gateway_peak_rss_mb']} |")
+    return "\n".join(lines) + "\n"
+
+
+def floor_table(results):
+    """What the gateway's design costs before any of its own work: gRPC's
+    unary echo, the same registered as the gateway registers its methods
+    (a stream handed over at its start), then answered from the transport's
+    event loop; plus libcurl's call. CPU µs per call, each beside the
+    gateway and the Go peer of the same run."""
+    lines = [
+        "| scenario | unary echo | + stream at its start | + answered from the transport loop "
+        "| + libcurl (direct) | the design's floor | gateway | gateway over the floor "
+        "| Go peer | floor / Go peer |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        if "echo_stream_loop" not in r:
+            continue
+        unary, stream, loop = (r[k]["cpu_us_per_call"]
+                               for k in ("echo", "echo_stream", "echo_stream_loop"))
+        direct, gateway, go = (r[k]["cpu_us_per_call"] for k in ("direct", "gateway", "go"))
+        floor = loop + direct
+        lines.append(
+            f"| {r['scenario']} | {unary} | {stream} ({stream - unary:+.1f}) "
+            f"| {loop} ({loop - stream:+.1f}) | {direct} | {floor:.1f} | {gateway} "
+            f"| {gateway - floor:+.1f} | {go} | {floor / max(go, 1e-9):.2f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -622,7 +652,7 @@ def main():
             median = runs[len(runs) // 2]
             median["runs"] = len(runs)
             median["load_average"] = round(load_average, 2)
-            for path in ("gateway", "go", "echo", "direct"):
+            for path in ("gateway", "go", "echo", "echo_stream", "echo_stream_loop", "direct"):
                 if path in median:
                     median[f"{path}_cpu_us_per_call_all_runs"] = sorted(
                         r[path]["cpu_us_per_call"] for r in runs)
@@ -641,7 +671,8 @@ def main():
                          key=lambda f: f["p50"])
         fsync = flushes[len(flushes) // 2] if flushes else None
     table = (markdown(results, machine) + "\n" + cpu_table(results) + "\n" +
-             (peer_table(results) + "\n" if any("go" in r for r in results) else "") +
+             (peer_table(results) + "\n" + floor_table(results) + "\n"
+              if any("go" in r for r in results) else "") +
              (f"One append + fdatasync where the audit trail was written (measured after "
               f"each audited scenario; the median): p50 {fsync['p50']} µs, "
               f"p90 {fsync['p90']} µs.\n\n" if fsync else "") +
