@@ -36,6 +36,8 @@ constexpr long kReceiveBufferBytes = 4096;
 // Connection pools (multi handles) in each event loop, at most: enough that
 // each holds a few dozen connections with a thousand calls in flight.
 constexpr int kPoolsPerLoop = 16;
+// Transfers a pool takes before the next one is used.
+constexpr long kTransfersPerPool = 16;
 
 // What an epoll event names: the loop's wake-up, or a socket and the pool
 // (multi handle) it belongs to.
@@ -197,6 +199,7 @@ class CurlTransport::Loop {
     Loop* loop = nullptr;
     CURLM* multi = nullptr;
     int transfers = 0;                             // running on it now
+    int room = 0;  // transfers it takes before the next pool is used
     absl::Time curl_due = absl::InfiniteFuture();  // when libcurl wants its timeout run
   };
 
@@ -218,9 +221,11 @@ class CurlTransport::Loop {
   void ReleaseEasy(CURL* easy);
   void Configure(Transfer& transfer);
   void OnDone(CURL* easy, CURLcode code);
-  // The pool a new transfer goes to: the one with the fewest running (the
-  // first of equals, so calls made one after another reuse one connection).
-  Pool& LeastBusyPool();
+  // The pool a new transfer goes to: the first with room, so a few calls at
+  // once share one pool's connections and its housekeeping (libcurl prunes
+  // a pool's dead connections only when it starts a transfer there); once
+  // all are that busy, the one with the fewest running.
+  Pool& PoolForNext();
   // Completes an active transfer without waiting for libcurl.
   void Abort(std::uint64_t id, adapters::errors::TransportFailure failure,
              absl::string_view detail);
@@ -269,6 +274,12 @@ CurlTransport::Loop::Loop(CurlTransportOptions const& options, std::vector<Limit
     auto pool = std::make_unique<Pool>();
     pool->index = static_cast<int>(pools_.size());
     pool->loop = this;
+    // No more than its connections allow, so a call does not wait in a pool
+    // while another has a free connection.
+    pool->room = static_cast<int>(std::min<long>(
+        {kTransfersPerPool,
+         limits.max_total_connections > 0 ? limits.max_total_connections : LONG_MAX,
+         limits.max_connections_per_host > 0 ? limits.max_connections_per_host : LONG_MAX}));
     CURLM* multi = pool->multi = curl_multi_init();
     // Idle connections kept for reuse hold descriptors too: never more than
     // the total allowed.
@@ -570,7 +581,7 @@ void CurlTransport::Loop::Start(std::unique_ptr<Transfer> transfer) {
   }
   transfer->easy = TakeEasy();
   Configure(*transfer);
-  Pool& pool = LeastBusyPool();
+  Pool& pool = PoolForNext();
   transfer->pool = pool.index;
   ++pool.transfers;
   std::uint64_t id = transfer->id;
@@ -696,7 +707,10 @@ std::unique_ptr<CurlTransport::Loop::Transfer> CurlTransport::Loop::Detach(std::
   return transfer;
 }
 
-CurlTransport::Loop::Pool& CurlTransport::Loop::LeastBusyPool() {
+CurlTransport::Loop::Pool& CurlTransport::Loop::PoolForNext() {
+  for (auto const& pool : pools_) {
+    if (pool->transfers < pool->room) return *pool;
+  }
   Pool* least = pools_.front().get();
   for (auto const& pool : pools_) {
     if (pool->transfers < least->transfers) least = pool.get();

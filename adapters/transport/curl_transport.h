@@ -8,7 +8,8 @@
 // Each loop has its own connections, in up to 16 pools (multi handles,
 // each with its share of the connection limits: libcurl walks a pool's
 // connections at every transfer, so small pools keep that cheap with
-// thousands in flight), and pooled easy handles; DNS answers and TLS
+// thousands in flight; a pool takes 16 transfers before the next is used),
+// and pooled easy handles; DNS answers and TLS
 // sessions are shared by all (one share handle). A loop's own thread (a
 // retry, a callback) keeps its calls and timers on it; other threads' calls
 // go to the loop with the fewest, and their timers to the first loop (so

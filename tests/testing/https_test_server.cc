@@ -1,6 +1,8 @@
 #include "tests/testing/https_test_server.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace linkgateway::tests::testing {
 
@@ -29,6 +31,12 @@ void HttpsTestServer::Start() {
   port_ = server_->bind_to_any_port("127.0.0.1");
   // The socket already listens: connections queue until the thread accepts.
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // cpp-httplib's stop() does nothing until the thread has begun listening:
+  // a test that ends at once would then wait forever for the accept loop.
+  for (absl::Time give_up = absl::Now() + absl::Seconds(10);
+       !server_->is_running() && absl::Now() < give_up;) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
 }
 
 std::string HttpsTestServer::base_url() const { return absl::StrCat("https://127.0.0.1:", port_); }
