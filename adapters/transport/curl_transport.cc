@@ -102,8 +102,10 @@ adapters::errors::TransportFailure Classify(CURLcode code) {
 
 }  // namespace
 
-// The share handle every loop's transfers use (DNS answers, TLS sessions),
-// with the locks libcurl asks for when several threads share it.
+// The share handle of one loop's transfers, all its pools (DNS answers, TLS
+// sessions). Never shared between loops: libcurl 7.88 hands OpenSSL's
+// session objects to whichever connection resumes them, and OpenSSL does
+// not make that safe across threads. The locks are the ones libcurl asks for.
 class CurlTransport::Share {
  public:
   Share() : handle_(curl_share_init()) {
@@ -785,7 +787,6 @@ void CurlTransport::Loop::Complete(std::unique_ptr<Transfer> transfer,
 
 CurlTransport::CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
   EnsureCurlGlobalInit();
-  share_ = std::make_unique<Share>();
   // One by default: on the 2-core benchmark machine a loop per core did not
   // make a call cheaper (docs/performance.md).
   int loops = std::max(1, options_.event_loops);
@@ -812,8 +813,9 @@ CurlTransport::CurlTransport(CurlTransportOptions options) : options_(std::move(
                         share_out(options_.max_connections_per_host, i),
                         share_out(options_.max_total_connections, i)});
     }
+    shares_.push_back(std::make_unique<Share>());
     loops_.push_back(
-        std::make_unique<Loop>(options_, limits, share_->handle(), connections_opened_));
+        std::make_unique<Loop>(options_, limits, shares_.back()->handle(), connections_opened_));
   }
 }
 

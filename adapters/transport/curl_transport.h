@@ -9,11 +9,12 @@
 // each with its share of the connection limits: libcurl walks a pool's
 // connections at every transfer, so small pools keep that cheap with
 // thousands in flight; a pool takes 16 transfers before the next is used),
-// and pooled easy handles; DNS answers and TLS
-// sessions are shared by all (one share handle). A loop's own thread (a
-// retry, a callback) keeps its calls and timers on it; other threads' calls
-// go to the loop with the fewest, and their timers to the first loop (so
-// timers set one after another run in order). TLS verification is always on.
+// and pooled easy handles. DNS answers and TLS sessions are shared by a
+// loop's pools, never between loops (OpenSSL's session objects are not safe
+// to share between threads). A loop's own thread (a retry, a callback) keeps
+// its calls and timers on it; other threads' calls go to the loop with the
+// fewest, and their timers to the first loop (so timers set one after
+// another run in order). TLS verification is always on.
 #ifndef LINKGATEWAY_ADAPTERS_TRANSPORT_CURL_TRANSPORT_H_
 #define LINKGATEWAY_ADAPTERS_TRANSPORT_CURL_TRANSPORT_H_
 
@@ -84,7 +85,7 @@ class CurlTransport final : public HttpTransport, public adapters::async::Schedu
 
   CurlTransportOptions const options_;
   std::atomic<std::int64_t> connections_opened_{0};
-  std::unique_ptr<Share> share_;
+  std::vector<std::unique_ptr<Share>> shares_;  // one for each loop
   std::vector<std::unique_ptr<Loop>> loops_;
 };
 
