@@ -78,6 +78,10 @@ class StepRunner {
                                                 AheadCounts& counted);
 
  private:
+  // A lane whose rate limit had no turn is asked again after at least this,
+  // even when its next turn seems due at once.
+  static constexpr absl::Duration kLeastTurnWait = absl::Milliseconds(2);
+
   struct ProviderState {
     int in_flight = 0;
     // Asking its rate limit for a turn (delete_turns): one step at a time.
@@ -90,6 +94,7 @@ class StepRunner {
     bool backing_off = false;
   };
 
+  // Pacing and sending (step_runner.cc).
   void Queue(JobPtr const& job, int index, absl::Time not_before);
   // A step whose change landed only on a retry (engine_core.h): waiting,
   // it is queued for its next attempt; queued at its provider, followed.
@@ -106,6 +111,19 @@ class StepRunner {
   // (`proceed`), or refuses it.
   void RecordIntent(JobPtr const& job, int index,
                     absl::AnyInvocable<void(absl::Status) &&> proceed);
+  // A job past its deadline at `when`: the step ends FAILED (true), from
+  // `base` when given (the step with its last attempt).
+  bool PastDeadline(JobPtr const& job, int index, absl::Time when,
+                    v1::UnlinkStep const* base = nullptr);
+  void WakeAt(absl::Time when);
+  // The queues' gauges, at most once a second, and again within seconds while
+  // a step waits (so its age grows even when nothing else happens).
+  void Report(absl::Time now);
+  // Every configured provider account's gauges at 0, before its first step.
+  void ReportNothingWaiting();
+  double RateOf(std::string const& lane, absl::Time now);
+
+  // What an answer leads to (step_outcomes.cc).
   void OnOutcome(StepQueue::Entry entry, std::string const& lane, call::Outcome outcome,
                  call::Call const& call);
   // How long a step answered `status` waits before its next attempt;
@@ -120,17 +138,6 @@ class StepRunner {
   // its next attempt's time, and queues it.
   void TryLater(JobPtr const& job, int index, v1::UnlinkStep step, absl::Status const& status,
                 absl::Duration delay);
-  // A job past its deadline at `when`: the step ends FAILED (true), from
-  // `base` when given (the step with its last attempt).
-  bool PastDeadline(JobPtr const& job, int index, absl::Time when,
-                    v1::UnlinkStep const* base = nullptr);
-  void WakeAt(absl::Time when);
-  // The queues' gauges, at most once a second, and again within seconds while
-  // a step waits (so its age grows even when nothing else happens).
-  void Report(absl::Time now);
-  // Every configured provider account's gauges at 0, before its first step.
-  void ReportNothingWaiting();
-  double RateOf(std::string const& lane, absl::Time now);
   void Follow(JobPtr const& job, int index, absl::Time give_up, absl::Duration interval);
   void OnQueuedState(JobPtr const& job, int index,
                      absl::StatusOr<adapters::operation::FollowUp::State> state, absl::Time give_up,
