@@ -55,6 +55,7 @@ operation::FollowUp FollowUpOf(std::map<std::string, std::shared_ptr<StatusOpera
               operation::FollowUp::State{status.state(), status.code(), status.description()});
         });
   };
+  follow_up.read_rpc = "GetProfileTransaction";
   return follow_up;
 }
 

@@ -42,6 +42,9 @@ struct FollowUp {
   std::function<void(CallContext const& context, std::string const& account, std::string const& id,
                      StateCallback done)>
       read;
+  // The RPC a caller reads the queued work with ("GetProfileTransaction"),
+  // named when a step's outcome stays unknown; "" when there is none.
+  std::string read_rpc;
 };
 
 template <typename List>

@@ -294,6 +294,9 @@ void StepRunner::OnQueuedState(JobPtr const& job, int index,
     return;
   }
   if (now >= give_up) {
+    auto follow_up = providers_.follow_ups.find(ProviderOfTarget(step.target()));
+    std::string const read_rpc =
+        follow_up == providers_.follow_ups.end() ? "" : follow_up->second.read_rpc;
     return core_.FinishStep(
         job, index, v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN,
         errors::WithErrorInfo(
@@ -301,7 +304,8 @@ void StepRunner::OnQueuedState(JobPtr const& job, int index,
                 "queued transaction ", id, " had no final state after ",
                 absl::FormatDuration(core_.options().follow_for),
                 state.ok() ? "" : absl::StrCat(" (last read: ", state.status().message(), ")"),
-                "; the delete may still happen: check it with GetProfileTransaction")),
+                "; the delete may still happen",
+                read_rpc.empty() ? "" : absl::StrCat(": check it with ", read_rpc))),
             errors::reason::kUpstreamOutcomeUnknown, errors::kGatewayDomain,
             {{"transactionId", id}}));
   }
@@ -309,4 +313,5 @@ void StepRunner::OnQueuedState(JobPtr const& job, int index,
   core_.worker().PostAt(std::min(now + interval, give_up),
                         [this, job, index, give_up, next] { Follow(job, index, give_up, next); });
 }
+
 }  // namespace linkgateway::server::unlink

@@ -128,6 +128,7 @@ class UnlinkEngineTest : public ::testing::Test {
                   adapters::operation::FollowUp::State{tx->imiconnect().state(), "", ""});
             });
       };
+      follow_up.read_rpc = "ReadQueuedDelete";
       providers_.follow_ups["imiconnect"] = std::move(follow_up);
     }
   }
@@ -315,6 +316,8 @@ TEST_F(UnlinkEngineTest, AQueuedDeleteStillPendingWhenFollowingEndsIsUnknownWith
   auto m = Metadata(Run(*engine, {Imi("c-1")}));
   EXPECT_EQ(m.steps(0).state(), v1::UNLINK_STEP_STATE_OUTCOME_UNKNOWN);
   EXPECT_THAT(m.steps(0).status().message(), HasSubstr("tx-9"));
+  // How to check it is the provider's to say (its FollowUp's read_rpc).
+  EXPECT_THAT(m.steps(0).status().message(), HasSubstr("check it with ReadQueuedDelete"));
   EXPECT_EQ(imi->calls(), 1);
 }
 
