@@ -15,6 +15,7 @@
 #include "server/call/services.h"
 #include "server/limits.h"
 #include "server/methods/provider_methods.h"
+#include "server/security/certificate_expiry.h"
 #include "server/security/file_metrics.h"
 #include "server/security/listener_security.h"
 #include "server/security/token_file.h"
@@ -162,6 +163,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
                                    [audit = gateway->audit_.get()] { return audit->health(); });
   security::ExportSecurityFileMetrics(metrics.registry(), gateway->authenticator_->tokens(),
                                       gateway->policy_.get());
+  security::ExportCertificateExpiry(metrics.registry(), config);
   return gateway;
 }
 

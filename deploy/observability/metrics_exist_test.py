@@ -24,13 +24,9 @@ HERE = os.path.join(RUNFILES, "deploy", "observability")
 RULES = os.path.join(HERE, "prometheus", "linkgateway.rules.yaml")
 DASHBOARD = os.path.join(HERE, "grafana", "linkgateway.json")
 
-# Proposed names, not exported by the gateway yet. Each is used by a rule or
-# a panel so the kit is ready when it lands; none may hide a typo.
-PENDING = {
-    # The serving certificate's notAfter (security.tls.cert_file), Unix
-    # seconds, label certificate="server" (issue 27).
-    "linkgateway_tls_certificate_expiry_timestamp_seconds",
-}
+# Proposed names, not exported by the gateway yet, that a rule or a panel may
+# use so the kit is ready when they land; none may hide a typo. None today.
+PENDING = set()
 
 # A metric name, not part of a recording rule's level:metric:operations name.
 NAME = re.compile(r"(?<![\w:])linkgateway_[A-Za-z0-9_]*(?![\w:])")

@@ -411,7 +411,7 @@ def adapt(documents, replicas, ports, image, secret_dirs, config_for):
        runs each probe's exec command itself with podman exec, as the
        kubelet would.
     7. Service, PodDisruptionBudget, NetworkPolicy, ServiceAccount are not
-       podman objects: left out (kit_test and sizing_test check them).
+       podman objects: left out (manifests_test checks them).
     8. Images: the gateway image under test; redis:7.0 -> a Redis image made
        from Debian's package; Redis's address -> its loopback port.
     """

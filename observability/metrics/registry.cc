@@ -178,15 +178,20 @@ namespace {
 
 class CallbackGauge final : public FamilyBase {
  public:
-  CallbackGauge(std::string name, std::string help, std::function<double()> read)
-      : FamilyBase(std::move(name), std::move(help), {}), read_(std::move(read)) {}
+  CallbackGauge(std::string name, std::string help, std::vector<std::string> label_names,
+                std::vector<CallbackSeries> series)
+      : FamilyBase(std::move(name), std::move(help), std::move(label_names)),
+        series_(std::move(series)) {}
   void Write(std::string& out) const override {
     WriteHeader(out, "gauge");
-    absl::StrAppend(&out, name_, " ", Number(read_()), "\n");
+    for (auto const& series : series_) {
+      absl::StrAppend(&out, name_, Braced(LabelText(series.values)), " ", Number(series.read()),
+                      "\n");
+    }
   }
 
  private:
-  std::function<double()> const read_;
+  std::vector<CallbackSeries> const series_;
 };
 
 }  // namespace
@@ -230,7 +235,14 @@ Family<Histogram>& Registry::AddHistogram(std::string name, std::string help,
 }
 
 void Registry::AddCallbackGauge(std::string name, std::string help, std::function<double()> read) {
-  Add(std::make_unique<CallbackGauge>(std::move(name), std::move(help), std::move(read)));
+  AddCallbackGauges(std::move(name), std::move(help), {}, {{{}, std::move(read)}});
+}
+
+void Registry::AddCallbackGauges(std::string name, std::string help,
+                                 std::vector<std::string> label_names,
+                                 std::vector<CallbackSeries> series) {
+  Add(std::make_unique<CallbackGauge>(std::move(name), std::move(help), std::move(label_names),
+                                      std::move(series)));
 }
 
 std::string Registry::Exposition() const {

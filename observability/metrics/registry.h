@@ -124,6 +124,12 @@ void Family<Gauge>::Write(std::string& out) const;
 template <>
 void Family<Histogram>::Write(std::string& out) const;
 
+// One series of a gauge read when scraped: its label values and its reader.
+struct CallbackSeries {
+  std::vector<std::string> values;
+  std::function<double()> read;
+};
+
 class Registry {
  public:
   // Names must match [a-zA-Z_:][a-zA-Z0-9_:]* and be new; label names
@@ -137,6 +143,10 @@ class Registry {
                                   std::vector<double> bounds_seconds = LatencyBuckets());
   // A gauge read when scraped (e.g. calls in flight kept elsewhere).
   void AddCallbackGauge(std::string name, std::string help, std::function<double()> read);
+  // Gauges read when scraped, one series per label values given here (none:
+  // the family is listed with no samples).
+  void AddCallbackGauges(std::string name, std::string help, std::vector<std::string> label_names,
+                         std::vector<CallbackSeries> series);
 
   // Every family, sorted by name, in the text exposition format.
   std::string Exposition() const ABSL_LOCKS_EXCLUDED(mu_);

@@ -75,6 +75,22 @@ TEST(RegistryTest, FamiliesAreSortedAndCallbackGaugesReadWhenWritten) {
   EXPECT_THAT(registry.Exposition(), HasSubstr("b_in_flight 3\n"));
 }
 
+TEST(RegistryTest, LabelledCallbackGaugesWriteEachSeriesReadWhenWritten) {
+  Registry registry;
+  double expiry = 1.5e9;
+  registry.AddCallbackGauges(
+      "c_expiry_seconds", "Expiry.", {"certificate"},
+      {{{"server"}, [&expiry] { return expiry; }}, {{"client_ca"}, [] { return 0.0; }}});
+  registry.AddCallbackGauges("d_none", "No series.", {"k"}, {});
+  EXPECT_THAT(registry.Exposition(), HasSubstr("# TYPE c_expiry_seconds gauge\n"
+                                               "c_expiry_seconds{certificate=\"server\"} 1.5e+09\n"
+                                               "c_expiry_seconds{certificate=\"client_ca\"} 0\n"
+                                               "# HELP d_none No series.\n# TYPE d_none gauge\n"));
+  expiry = 1700000001;
+  EXPECT_THAT(registry.Exposition(),
+              HasSubstr("c_expiry_seconds{certificate=\"server\"} 1700000001\n"));
+}
+
 TEST(RegistryTest, ConcurrentUpdatesAreAllCounted) {
   Registry registry;
   auto& family = registry.AddCounter("test_total", "T.", {"k"});

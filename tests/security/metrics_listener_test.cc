@@ -9,6 +9,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -105,6 +107,19 @@ TEST_F(MetricsListenerAttackTest, MetricsCanRequireAClientCertificateAndABearerT
   std::string body;
   EXPECT_EQ(Scrape(port, ca.ca_cert, &scraper, "scrape-5d1c", &body), 200);
   EXPECT_THAT(body, HasSubstr("linkgateway_audit_ready 1"));
+  // The certificates' expiry, for the alerts: test_ca's end 2 days from now.
+  for (char const* certificate : {"server", "client_ca", "metrics_server", "metrics_client_ca"}) {
+    std::string const series = absl::StrCat(
+        "linkgateway_tls_certificate_expiry_timestamp_seconds{certificate=\"", certificate, "\"} ");
+    auto at = body.find(series);
+    ASSERT_NE(at, std::string::npos) << series << " in\n" << body;
+    double expiry = 0;
+    ASSERT_TRUE(absl::SimpleAtod(
+        body.substr(at + series.size(), body.find('\n', at) - at - series.size()), &expiry));
+    double left = expiry - absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
+    EXPECT_GT(left, 47 * 3600) << certificate;
+    EXPECT_LT(left, 49 * 3600) << certificate;
+  }
   body.clear();
   EXPECT_EQ(Scrape(port, ca.ca_cert, &scraper, "guessed", &body), 401);
   EXPECT_EQ(Scrape(port, ca.ca_cert, &scraper, "", &body), 401);
