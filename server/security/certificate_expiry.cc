@@ -57,32 +57,40 @@ absl::StatusOr<absl::Time> EarliestExpiry(std::string const& pem_file) {
   return *earliest;
 }
 
+namespace {
+
+double ExpirySeconds(std::string const& path) {
+  auto expiry = EarliestExpiry(path);
+  return expiry.ok() ? absl::ToDoubleSeconds(*expiry - absl::UnixEpoch()) : 0.0;
+}
+
+}  // namespace
+
 void ExportCertificateExpiry(observability::metrics::Registry& registry,
                              config::GatewayConfig const& config) {
-  std::vector<std::pair<std::string, std::string>> files;  // label value, path
-  auto add = [&files](std::string label, std::string const& path) {
-    if (!path.empty()) files.emplace_back(std::move(label), path);
+  std::vector<observability::metrics::CallbackSeries> series;
+  // gRPC's certificate provider re-reads the listener's files, so they are
+  // read at each scrape; the metrics endpoint reads its own once, at start,
+  // so the value is what it serves, not what a renewed file would give.
+  auto reread = [&series](std::string label, std::string const& path) {
+    if (path.empty()) return;
+    series.push_back({{std::move(label)}, [path] { return ExpirySeconds(path); }});
+  };
+  auto read_once = [&series](std::string label, std::string const& path) {
+    if (path.empty()) return;
+    series.push_back({{std::move(label)}, [value = ExpirySeconds(path)] { return value; }});
   };
   auto const& tls = config.security().tls();
-  add("server", tls.cert_file());
-  add("client_ca", tls.client_ca_file());
+  reread("server", tls.cert_file());
+  reread("client_ca", tls.client_ca_file());
   auto const& metrics_tls = config.observability().metrics_endpoint().tls();
-  add("metrics_server", metrics_tls.cert_file());
-  add("metrics_client_ca", metrics_tls.client_ca_file());
-
-  std::vector<observability::metrics::CallbackSeries> series;
-  for (auto& [label, path] : files) {
-    series.push_back({{label}, [path = path] {
-                        auto expiry = EarliestExpiry(path);
-                        return expiry.ok() ? absl::ToDoubleSeconds(*expiry - absl::UnixEpoch())
-                                           : 0.0;
-                      }});
-  }
+  read_once("metrics_server", metrics_tls.cert_file());
+  read_once("metrics_client_ca", metrics_tls.client_ca_file());
   registry.AddCallbackGauges(
       "linkgateway_tls_certificate_expiry_timestamp_seconds",
       "The earliest notAfter (Unix seconds) among the certificates in each certificate file the "
-      "configuration names, read from the file at each scrape; 0 while the file cannot be read or "
-      "holds no certificate.",
+      "configuration names: the listener's read at each scrape, the metrics endpoint's as read "
+      "at start; 0 while the file cannot be read or holds no certificate.",
       {"certificate"}, std::move(series));
 }
 

@@ -19,12 +19,13 @@ namespace linkgateway::server::security {
 absl::StatusOr<absl::Time> EarliestExpiry(std::string const& pem_file);
 
 // One series per certificate file configured: certificate="server" and
-// "client_ca" (security.tls), "metrics_server" and "metrics_client_ca"
-// (observability.metrics_endpoint.tls). Each file is read at every scrape, so
-// a renewed file shows without a restart; a file that cannot be read or holds
-// no certificate reads 0, which the expiry alerts take as already expired
-// rather than falling silent. Once per registry; the family is listed even
-// with no file configured.
+// "client_ca" (security.tls), read at every scrape as gRPC re-reads them, so
+// a renewed file shows without a restart; "metrics_server" and
+// "metrics_client_ca" (observability.metrics_endpoint.tls), read once, as the
+// endpoint reads them at start. A file that cannot be read or holds no
+// certificate reads 0, which the expiry alerts take as already expired rather
+// than falling silent. Once per registry; the family is listed even with no
+// file configured.
 void ExportCertificateExpiry(observability::metrics::Registry& registry,
                              config::GatewayConfig const& config);
 

@@ -83,8 +83,10 @@ TEST_F(CertificateExpiryTest, EachConfiguredFileIsASeriesReadAtEveryScrape) {
   std::string server_cert = Write("server-copy.pem", Read(expired_.cert));
   config.mutable_security()->mutable_tls()->set_cert_file(server_cert);
   config.mutable_security()->mutable_tls()->set_client_ca_file(ca_.ca_cert);
-  config.mutable_observability()->mutable_metrics_endpoint()->mutable_tls()->set_cert_file(
-      dir_ + "/missing.pem");
+  auto* metrics_tls = config.mutable_observability()->mutable_metrics_endpoint()->mutable_tls();
+  metrics_tls->set_cert_file(dir_ + "/missing.pem");
+  std::string metrics_ca = Write("metrics-ca.pem", Read(expired_.cert));
+  metrics_tls->set_client_ca_file(metrics_ca);
   observability::metrics::Registry registry;
   ExportCertificateExpiry(registry, config);
 
@@ -95,12 +97,19 @@ TEST_F(CertificateExpiryTest, EachConfiguredFileIsASeriesReadAtEveryScrape) {
   EXPECT_THAT(text, HasSubstr(absl::StrCat(kName, "{certificate=\"client_ca\"} ")));
   // A file that cannot be read reads 0: already expired to the alerts.
   EXPECT_THAT(text, HasSubstr(absl::StrCat(kName, "{certificate=\"metrics_server\"} 0\n")));
-  EXPECT_THAT(text, Not(HasSubstr("metrics_client_ca")));
+  EXPECT_THAT(text, HasSubstr(absl::StrCat(kName, "{certificate=\"metrics_client_ca\"} ",
+                                           kExpiredNotAfter, "\n")));
 
-  // A renewed file shows at the next scrape.
+  // A renewed listener certificate shows at the next scrape.
   Write("server-copy.pem", Read(ca_.server_cert));
   EXPECT_THAT(registry.Exposition(),
               Not(HasSubstr(absl::StrCat(kName, "{certificate=\"server\"} ", kExpiredNotAfter))));
+  // The metrics endpoint's files are what it read at start: a renewed file
+  // is not what it serves until a restart.
+  Write("metrics-ca.pem", Read(ca_.ca_cert));
+  EXPECT_THAT(registry.Exposition(),
+              HasSubstr(absl::StrCat(kName, "{certificate=\"metrics_client_ca\"} ",
+                                     kExpiredNotAfter, "\n")));
 }
 
 TEST_F(CertificateExpiryTest, TheFamilyIsListedWithNoCertificateConfigured) {
