@@ -1,15 +1,19 @@
 // Named provider accounts in the configuration (docs/accounts.md), checked
 // by the real provider factories: each case a configuration and the
 // problems it must be refused with (each naming its key), or none; then the
-// registry they build, one operation per account.
+// registry they build, one operation per account. And the configurations
+// and the policy docs/accounts.md and docs/aws-credentials.md show.
 #include <cstdlib>
+#include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "adapters/provider/provider_factory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/composition_root/composition_root.h"
+#include "server/security/authorization_policy.h"
 
 namespace linkgateway::server::composition_root {
 namespace {
@@ -179,6 +183,55 @@ TEST(AccountsRegistryTest, EachAccountHasItsOwnOperationAndOneIsTheDefault) {
   // A provider's only account is the provider itself.
   EXPECT_FALSE(readiness.count("imiconnect.emea"));
   EXPECT_TRUE(readiness.count("imiconnect"));
+}
+
+// The fenced blocks of `language` in a Markdown page, in order.
+std::vector<std::string> Blocks(std::string const& page, std::string const& language) {
+  std::ifstream in(page);
+  EXPECT_TRUE(in) << page;
+  std::vector<std::string> blocks;
+  std::string line;
+  std::string* block = nullptr;
+  while (std::getline(in, line)) {
+    if (block == nullptr) {
+      if (line == "```" + language) block = &blocks.emplace_back();
+    } else if (line == "```") {
+      block = nullptr;
+    } else {
+      *block += line + "\n";
+    }
+  }
+  return blocks;
+}
+
+// The configurations and the policy the account and AWS credential pages
+// show are ones the gateway accepts.
+TEST(AccountsDocsTest, TheConfigurationsAndPolicyThePagesShowAreValid) {
+  for (auto const& [page, expected] : std::vector<std::pair<std::string, std::size_t>>{
+           {"docs/accounts.md", 1}, {"docs/aws-credentials.md", 3}}) {
+    auto const blocks = Blocks(page, "textproto");
+    EXPECT_EQ(blocks.size(), expected) << page;
+    for (auto const& text : blocks) {
+      auto config = config::ParseConfig("security { plaintext: true }\n" + text, page);
+      ASSERT_TRUE(config.ok()) << page << ": " << config.status() << "\n" << text;
+      EXPECT_TRUE(PrepareConfig(*config).ok()) << page << ": " << PrepareConfig(*config) << "\n"
+                                               << text;
+    }
+  }
+  auto const policies = Blocks("docs/accounts.md", "json");
+  ASSERT_EQ(policies.size(), 1u);
+  auto policy = security::AuthorizationPolicy::Parse(policies[0]);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_TRUE(
+      policy
+          ->Evaluate({"token:us-team", "/linkgateway.v1.RegistrationService/DeleteRegistration",
+                      "sms_voice", "us"})
+          .allowed);
+  EXPECT_FALSE(
+      policy
+          ->Evaluate({"token:us-team", "/linkgateway.v1.RegistrationService/DeleteRegistration",
+                      "sms_voice", "eu"})
+          .allowed);
 }
 
 }  // namespace
