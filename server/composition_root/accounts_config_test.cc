@@ -1,15 +1,24 @@
 // Named provider accounts in the configuration (docs/accounts.md), checked
 // by the real provider factories: each case a configuration and the
 // problems it must be refused with (each naming its key), or none; then the
-// registry they build, one operation per account.
+// registry they build, one operation per account. And the configurations
+// and the policy docs/accounts.md and docs/aws-credentials.md show.
 #include <cstdlib>
+#include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "adapters/policies/rate_limiter.h"
+#include "adapters/policies/token_bucket.h"
 #include "adapters/provider/provider_factory.h"
+#include "adapters/testing/fake_http_transport.h"
+#include "adapters/testing/manual_scheduler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/composition_root/composition_root.h"
+#include "server/composition_root/provider_metrics.h"
+#include "server/security/authorization_policy.h"
 
 namespace linkgateway::server::composition_root {
 namespace {
@@ -179,6 +188,125 @@ TEST(AccountsRegistryTest, EachAccountHasItsOwnOperationAndOneIsTheDefault) {
   // A provider's only account is the provider itself.
   EXPECT_FALSE(readiness.count("imiconnect.emea"));
   EXPECT_TRUE(readiness.count("imiconnect"));
+}
+
+// Where each rate limit is kept: "<operation> <scope>" (with shared state,
+// the Redis key every replica uses is made of the two).
+class RecordingLimits final : public adapters::provider::SharedLimits {
+ public:
+  explicit RecordingLimits(adapters::async::Scheduler& clock) : clock_(clock) {}
+  std::shared_ptr<adapters::policies::RateLimiter> RateLimiterFor(
+      adapters::operation::OperationId operation, std::string const& scope, double rate_per_second,
+      int burst) override {
+    keys.push_back(operation.key() + " " + scope);
+    return std::make_shared<adapters::policies::LocalRateLimiter>(
+        std::make_shared<adapters::policies::TokenBucket>(rate_per_second, burst, clock_));
+  }
+  adapters::auth::TokenCache* TokenCacheFor(std::string const&) override { return nullptr; }
+  std::vector<std::string> keys;
+
+ private:
+  adapters::async::Scheduler& clock_;
+};
+
+// Each account's rate limit is its own, kept under the account's name (the
+// default account under the key it had before accounts had names), so the
+// replicas share one limit per account and no two accounts share one.
+TEST(AccountsRegistryTest, EachAccountsRateLimitIsKeptUnderItsName) {
+  setenv("LG_TEST_KEY_A", "key-a", 1);
+  setenv("LG_TEST_KEY_B", "key-b", 1);
+  config::GatewayConfig config = Parsed(R"(
+    security { plaintext: true }
+    sms_voice {
+      region: "us-east-1"
+      delete_registration_rate_limit { requests_per_second: 1 burst: 1 }
+      accounts { name: "eu" region: "eu-west-2"
+                 delete_registration_rate_limit { requests_per_second: 2 burst: 2 } }
+    }
+    imiconnect {
+      default_tenant: "emea"
+      tenants { name: "emea" base_url: "https://emea.example" profile_key { env: "LG_TEST_KEY_A" }
+                delete_rate_limit { requests_per_second: 1 burst: 1 } }
+      tenants { name: "apac" base_url: "https://apac.example" profile_key { env: "LG_TEST_KEY_B" }
+                delete_rate_limit { requests_per_second: 1 burst: 1 } }
+    }
+    login_with_amazon {
+      client_id { env: "LG_TEST_KEY_A" } client_secret { env: "LG_TEST_KEY_B" }
+      applications { name: "eu-app" client_id { env: "LG_TEST_KEY_B" }
+                     client_secret { env: "LG_TEST_KEY_A" } }
+    }
+  )");
+  ASSERT_TRUE(PrepareConfig(config).ok()) << PrepareConfig(config);
+  adapters::testing::FakeHttpTransport transport;
+  transport.SetResponder(
+      [](adapters::transport::HttpRequest const&) { return adapters::testing::Response(503, ""); });
+  adapters::testing::ManualScheduler scheduler;
+  observability::metrics::GatewayMetrics metrics;
+  ProviderMetrics observer(metrics);
+  RecordingLimits limits(scheduler);
+  adapters::operation::ProviderRegistry registry;
+  std::vector<std::shared_ptr<void>> resources;
+  adapters::provider::ProviderContext context{config,    transport, scheduler, registry,
+                                              resources, observer,  limits};
+  for (auto const* factory : adapters::provider::ProviderFactories()) {
+    ASSERT_TRUE(factory->Register(context).ok()) << factory->name();
+  }
+  EXPECT_THAT(limits.keys, ::testing::UnorderedElementsAre(
+                               "sms_voice.DeleteRegistration us-east-1",
+                               "sms_voice.DeleteRegistration eu/eu-west-2",
+                               "imiconnect.DeleteAppProfile emea/https://emea.example",
+                               "imiconnect.DeleteAppProfile apac/https://apac.example",
+                               "selling_partner.DeleteSubscription key-a",
+                               "selling_partner.DeleteSubscription eu-app/key-b"));
+}
+
+// The fenced blocks of `language` in a Markdown page, in order.
+std::vector<std::string> Blocks(std::string const& page, std::string const& language) {
+  std::ifstream in(page);
+  EXPECT_TRUE(in) << page;
+  std::vector<std::string> blocks;
+  std::string line;
+  std::string* block = nullptr;
+  while (std::getline(in, line)) {
+    if (block == nullptr) {
+      if (line == "```" + language) block = &blocks.emplace_back();
+    } else if (line == "```") {
+      block = nullptr;
+    } else {
+      *block += line + "\n";
+    }
+  }
+  return blocks;
+}
+
+// The configurations and the policy the account and AWS credential pages
+// show are ones the gateway accepts.
+TEST(AccountsDocsTest, TheConfigurationsAndPolicyThePagesShowAreValid) {
+  for (auto const& [page, expected] : std::vector<std::pair<std::string, std::size_t>>{
+           {"docs/accounts.md", 1}, {"docs/aws-credentials.md", 3}}) {
+    auto const blocks = Blocks(page, "textproto");
+    EXPECT_EQ(blocks.size(), expected) << page;
+    for (auto const& text : blocks) {
+      auto config = config::ParseConfig("security { plaintext: true }\n" + text, page);
+      ASSERT_TRUE(config.ok()) << page << ": " << config.status() << "\n" << text;
+      EXPECT_TRUE(PrepareConfig(*config).ok()) << page << ": " << PrepareConfig(*config) << "\n"
+                                               << text;
+    }
+  }
+  auto const policies = Blocks("docs/accounts.md", "json");
+  ASSERT_EQ(policies.size(), 1u);
+  auto policy = security::AuthorizationPolicy::Parse(policies[0]);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_TRUE(
+      policy
+          ->Evaluate({"token:us-team", "/linkgateway.v1.RegistrationService/DeleteRegistration",
+                      "sms_voice", "us"})
+          .allowed);
+  EXPECT_FALSE(
+      policy
+          ->Evaluate({"token:us-team", "/linkgateway.v1.RegistrationService/DeleteRegistration",
+                      "sms_voice", "eu"})
+          .allowed);
 }
 
 }  // namespace

@@ -47,6 +47,16 @@ class Failure(Exception):
     pass
 
 
+def exited(pid):
+    """Whether the process is gone or a zombie. Its shell may reap it between
+    any two looks at /proc, so a vanished file means gone too."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
 class Shell:
     """One bash session; each command's output (stdout and stderr, as a
     terminal shows them) goes to a file of its own."""
@@ -127,8 +137,7 @@ class Page:
             if listening and (_METRICS.search(text) or not wait_for_metrics):
                 self.servers.append((pid, log))
                 return pid, text
-            if not os.path.exists(f"/proc/{pid}") or \
-                    open(f"/proc/{pid}/stat").read().split()[2] == "Z":
+            if exited(pid):
                 raise Failure(f"the server exited before it listened:\n{text}")
             time.sleep(0.1)
         raise Failure(f"the server did not listen within {SERVER_START_TIMEOUT_S} s:\n{text}")
@@ -139,13 +148,14 @@ class Page:
         except ProcessLookupError:
             return
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
-            if open(f"/proc/{pid}/stat").read().split()[2] == "Z":
+        while not exited(pid):
+            if time.monotonic() >= deadline:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
                 break
             time.sleep(0.05)
-        else:
-            if os.path.exists(f"/proc/{pid}"):
-                os.kill(pid, signal.SIGKILL)
         self.servers = [s for s in self.servers if s[0] != pid]
 
     def start_launcher(self, arguments=""):

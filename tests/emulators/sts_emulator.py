@@ -27,7 +27,8 @@ Test knobs (POST /__emulator/<verb>):
                  same request gets the same keys), so two resolvers can be
                  compared exactly; real STS mints new keys every call
   issued         the credentials handed out: accessKeyId, action, role,
-                 session, caller (source principal or token subject), jti
+                 session, caller (source principal or token subject), jti,
+                 issuedAt and expires (epoch seconds)
 """
 
 import base64
@@ -155,10 +156,13 @@ class Handler(https_emulator.EmulatorHandler):
         lifetime = state.lifetime if state.lifetime is not None else duration
         seed = "|".join([action, arn, session, str(duration), *seed_parts]) \
             if state.deterministic else None
+        issued_at = time.time()
         credentials = state.store.issue(principal, lifetime, seed)
         with state.lock:
             state.issued.append({"accessKeyId": credentials["AccessKeyId"], "action": action,
-                                 "role": arn, "session": session, "caller": caller, **extra})
+                                 "role": arn, "session": session, "caller": caller,
+                                 "issuedAt": issued_at, "expires": credentials["expires"],
+                                 **extra})
         return (f"<AssumedRoleUser><Arn>{principal}</Arn>"
                 f"<AssumedRoleId>AROA{hashlib.sha1(arn.encode()).hexdigest()[:17].upper()}"
                 f":{session}</AssumedRoleId></AssumedRoleUser>"

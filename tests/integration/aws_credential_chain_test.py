@@ -79,6 +79,13 @@ def jwt(subject, expires_in, jti):
     return signing_input + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
 
 
+def refresh_leads(issued):
+    """For credentials STS issued one after another for one role: how long
+    (seconds) before the previous ones expired the next were issued."""
+    return [previous["expires"] - following["issuedAt"]
+            for previous, following in zip(issued, issued[1:])]
+
+
 class Child:
     """A process that prints "listening on 127.0.0.1:<port>" when it serves."""
 
@@ -476,9 +483,14 @@ class GatewayOnlyTest(unittest.TestCase):
             gateway.stop()
         issued = [i for i in world.control("sts", "issued") if i["role"] == irsa]
         keys_used = set(world.signed_by())
+        leads = refresh_leads(issued)
         print(f"refresh run: {calls} deletes, {len(failures)} failed, {len(issued)} STS "
-              f"issuances, {len(keys_used)} keys used")
+              f"issuances, {len(keys_used)} keys used, each issued at least "
+              f"{min(leads):.1f} s before the previous expired")
         self.assertEqual(failures, [])
+        # Refreshed before expiry: every new issuance while the previous
+        # credentials were still valid.
+        self.assertGreater(min(leads), 0, issued)
         self.assertGreaterEqual(len(issued), 3)
         self.assertGreaterEqual(len(keys_used), 3)
         self.assertEqual(issued[0]["jti"], "token-v1")
@@ -588,7 +600,10 @@ security {{
   policy_file: "{case_dir}/policy.json"
   audit {{ path: "{case_dir}/audit.jsonl" }}
 }}
-observability {{ metrics_address: "127.0.0.1:0" }}
+observability {{
+  metrics_address: "127.0.0.1:0"
+  access_log {{ enabled: true path: "{case_dir}/access.log" format: ACCESS_LOG_FORMAT_TEXT }}
+}}
 ''')
         env = base_env(case_dir, world)
         env["AWS_EC2_METADATA_DISABLED"] = "true"
@@ -638,6 +653,22 @@ observability {{ metrics_address: "127.0.0.1:0" }}
             self.run_accounts(case_dir)
         finally:
             self.stop()
+        # The access log (written out at exit) names the account of each
+        # call, the refused one too.
+        with open(os.path.join(case_dir, "access.log")) as f:
+            lines = f.read().splitlines()
+
+        def line_of(registration, code):
+            found = [line for line in lines
+                     if f" DeleteRegistration sms_voice {code}" in line
+                     and re.search(rf" target\.registration_id={registration}( |$)", line)]
+            self.assertEqual(len(found), 1, (registration, code, lines[:6]))
+            return found[0]
+        self.assertIn(" account=us ", line_of("reg-us-1", "OK"))
+        self.assertIn(" account=eu ", line_of("reg-eu-1", "OK"))
+        self.assertIn(" account=us ", line_of("reg-default-1", "OK"))
+        self.assertRegex(line_of("reg-eu-2", "PERMISSION_DENIED"),
+                         r" caller=token:us-team/\S+ .*account=eu ")
 
     def run_accounts(self, case_dir):
         world = self.world
@@ -697,11 +728,18 @@ observability {{ metrics_address: "127.0.0.1:0" }}
         issued_all = world.control("sts", "issued")
         issued = {i["accessKeyId"]: i["role"] for i in issued_all}
         eu_issued = [i for i in issued_all if i["role"] == role("eu-irsa")]
+        us_issued = [i for i in issued_all if i["role"] == role("us-app")]
         scopes = {name: world.scopes(name) for name in ("sms", "sms_eu")}
+        leads = {"us": refresh_leads(us_issued), "eu": refresh_leads(eu_issued)}
         print(f"two accounts: {calls} rounds, {len(failures)} failed; us signed with "
               f"{len(set(scopes['sms']))} keys, eu with {len(set(scopes['sms_eu']))} keys; "
-              f"{len(eu_issued)} eu web identity issuances")
+              f"{len(eu_issued)} eu web identity issuances; each account's credentials issued "
+              f"at least {min(leads['us']):.1f} s (us), {min(leads['eu']):.1f} s (eu) before "
+              "the previous expired")
         self.assertEqual(failures, [])
+        # Refreshed before expiry, in both accounts.
+        for account, account_leads in leads.items():
+            self.assertGreater(min(account_leads), 0, (account, issued_all))
         self.assertGreaterEqual(len(eu_issued), 3)
         self.assertEqual(eu_issued[0]["jti"], "eu-token-v1")
         self.assertEqual(eu_issued[-1]["jti"], "eu-token-v2")
