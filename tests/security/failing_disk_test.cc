@@ -3,7 +3,8 @@
 // ext4 on a loop device, mounted errors=remount-ro, whose error the kernel
 // raises while the gateway serves. From then on every destructive call is
 // refused before anything is sent (UNAVAILABLE, AUDIT_UNAVAILABLE), unlink
-// jobs start nothing, and linkgateway_audit_ready reads 0 — until the disk
+// jobs start nothing, a job under way sends no further step, and
+// linkgateway_audit_ready reads 0 — until the disk
 // is repaired and the trail has written and synced a record again, which
 // the gateway does by itself. The trail then verifies.
 //
@@ -18,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
+#include "google/longrunning/operations.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "linkgateway/v1/unlink.grpc.pb.h"
 #include "tests/security/loop_file_system.h"
@@ -52,10 +54,25 @@ class FailingDiskAttackTest : public SecureGatewayTest {
     disk_.reset();
   }
 
-  double AuditReady() {
+  double Metric(std::string const& series) {
     auto metrics = Metrics();
     EXPECT_TRUE(metrics.ok()) << metrics.status();
-    return tests::testing::MetricValue(metrics.value_or(""), "linkgateway_audit_ready");
+    return tests::testing::MetricValue(metrics.value_or(""), series);
+  }
+  double AuditReady() { return Metric("linkgateway_audit_ready"); }
+
+  // The unlink job `name` as its owner sees it.
+  google::longrunning::Operation Operation(std::string const& name) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", kTokA));
+    google::longrunning::GetOperationRequest get;
+    get.set_name(name);
+    google::longrunning::Operation op;
+    grpc::Status status =
+        google::longrunning::Operations::NewStub(channel_)->GetOperation(&context, get, &op);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return op;
   }
 
   grpc::Status StartUnlink(std::string const& id) {
@@ -108,6 +125,59 @@ TEST_F(FailingDiskAttackTest, NothingIsSentWhileTheTrailCannotBeWrittenNorUntilI
   auto verified = Verify();
   EXPECT_EQ(verified.exit_code, 0) << verified.output;
   EXPECT_THAT(verified.output, HasSubstr("intact:"));
+}
+
+TEST_F(FailingDiskAttackTest, AJobUnderWaySendsNothingWhileTheTrailCannotBeWritten) {
+  // Steps paced by the provider's rate limit (a turn every 2 s): the job is
+  // still under way when the disk fails after its first delete.
+  SecureOptions options;
+  options.audit_path = disk_->mount_point() + "/audit.jsonl";
+  options.sms_voice_config = "delete_registration_rate_limit { requests_per_second: 0.5 burst: 1 }";
+  StartSecure(options);
+  channel_ = Channel();
+  v1::StartUnlinkRequest start;
+  for (int i = 1; i <= 3; ++i) {
+    SeedSms(absl::StrCat("job-", i));
+    start.add_targets()->mutable_sms_voice_registration()->set_registration_id(
+        absl::StrCat("job-", i));
+  }
+  google::longrunning::Operation job;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", kTokA));
+    grpc::Status started = v1::UnlinkService::NewStub(channel_)->StartUnlink(&context, start, &job);
+    ASSERT_TRUE(started.ok()) << started.error_message();
+  }
+  ASSERT_TRUE(Eventually([&] { return SmsDeletes() >= 1; }));
+  ASSERT_EQ(SmsDeletes(), 1) << "the rate limit should hold the other steps back";
+
+  ASSERT_TRUE(disk_->Fail().ok());
+  ASSERT_TRUE(Eventually([&] { return AuditReady() == 0; }));
+  // The engine's next steps are refused before sending (their refusals'
+  // records fail too, and are counted: the test itself calls nothing now).
+  double failures = Metric("linkgateway_audit_write_failures_total");
+  ASSERT_TRUE(
+      Eventually([&] { return Metric("linkgateway_audit_write_failures_total") >= failures + 2; },
+                 absl::Seconds(20)))
+      << "the engine did not try its next steps";
+  EXPECT_EQ(SmsDeletes(), 1) << "a step's delete reached the provider without an audit record";
+  EXPECT_FALSE(Operation(job.name()).done());
+
+  // Repaired: the trail recovers by itself, then the job finishes.
+  ASSERT_TRUE(disk_->Repair().ok());
+  ASSERT_TRUE(Eventually([&] { return Operation(job.name()).done(); }, absl::Seconds(30)));
+  EXPECT_EQ(SmsDeletes(), 3);
+  EXPECT_FALSE(Operation(job.name()).has_error());
+  int recorded = 0;
+  for (auto const& record : AuditRecords()) {
+    if (record.unlink_operation() != job.name()) continue;
+    EXPECT_EQ(record.outcome().code(), "OK");
+    ++recorded;
+  }
+  EXPECT_EQ(recorded, 2) << "the steps sent after the repair are in the new file";
+  auto verified = Verify();
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
 }
 
 TEST_F(FailingDiskAttackTest, AFullDiskIsWrittenIntoTheReserveThenRefusedUntilThereIsSpace) {

@@ -3,10 +3,8 @@
 // signing), the security files' opt-ins (keep_last_good,
 // allow_writable_by_others) and their metrics, and health: the destructive
 // services NOT_SERVING while the audit trail cannot be written, the whole
-// gateway NOT_SERVING while a file that grants access cannot be used.
-//
-// Tagged manual until GatewayServer makes the calls listed in
-// tests/security/README.md ("Hooks"); then the tag goes.
+// gateway NOT_SERVING while a file that grants access cannot be used
+// (tests/security/README.md, "Wiring").
 #include <sys/stat.h>
 
 #include <memory>

@@ -73,6 +73,7 @@ void SecureGatewayTest::StartSecure(SecureOptions options) {
   gateway.security_config = ConfigFor(options);
   gateway.observability_config = options.observability;
   gateway.extra_config = options.extra_config;
+  gateway.sms_voice_config = options.sms_voice_config;
   ++starts_;
   StartWith(gateway);
 }

@@ -33,6 +33,8 @@ struct SecureOptions {
   std::string security_extra;
   std::string audit_extra;
   std::string extra_config;
+  // Added inside sms_voice { ... } (e.g. a rate limit that paces unlink steps).
+  std::string sms_voice_config;
   // Replaces the default observability { ... } body when set.
   std::string observability;
 };
