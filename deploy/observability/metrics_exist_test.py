@@ -76,10 +76,23 @@ class GatewayWithSharedState:
                 redis_port = self.redis.args[2]
                 break
         assert redis_port, "redis-server did not start"
+        # A token file and a policy file, so their gauges are exported too
+        # (the token's digest is never matched: no call is made).
+        tokens = os.path.join(directory, "tokens.txt")
+        with open(os.open(tokens, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write("prometheus-kit " + "00" * 16 + " " + "00" * 32 + "\n")
+        policy = os.path.join(directory, "policy.json")
+        with open(os.open(policy, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write('{"name": "kit", "allow_rules": [{"name": "everyone"}]}\n')
         config = os.path.join(directory, "gateway.textproto")
         with open(config, "w") as f:
             f.write(f'''listen_address: "127.0.0.1:0"
-security {{ plaintext: true audit {{ path: "{directory}/audit.jsonl" }} }}
+security {{
+  plaintext: true
+  authentication {{ token_file: "{tokens}" }}
+  policy_file: "{policy}"
+  audit {{ path: "{directory}/audit.jsonl" }}
+}}
 observability {{ metrics_address: "127.0.0.1:0" }}
 shared_state {{ address: "127.0.0.1:{redis_port}" replicas: 3 }}
 unlink {{ state_directory: "{directory}" }}
@@ -155,7 +168,8 @@ class MetricsExistTest(unittest.TestCase):
     def test_the_gateway_exports_the_families_it_documents(self):
         # The scrape itself is real: the always-present families are there.
         for name in ("linkgateway_rpcs_total", "linkgateway_build_info",
-                     "linkgateway_shared_state_connected"):
+                     "linkgateway_shared_state_connected", "linkgateway_token_file_usable",
+                     "linkgateway_policy_file_usable"):
             self.assertIn(name, self.families)
 
     def test_every_metric_the_rules_read_exists(self):
