@@ -308,7 +308,8 @@ def run_phase(image, fixture):
 
         metrics = scrape(metrics_port)
         series = ('linkgateway_rpcs_total{grpc_service="linkgateway.v1.RegistrationService",'
-                  'grpc_method="DeleteRegistration",provider="sms_voice",grpc_code="OK"} 1')
+                  'grpc_method="DeleteRegistration",provider="sms_voice",grpc_code="OK",'
+                  'account="default"} 1')
         assert series in metrics, metrics
         checked = subprocess.run(["promtool", "check", "metrics"], input=metrics,
                                  capture_output=True, text=True, timeout=60)
@@ -580,7 +581,8 @@ def kube_phase(image, fixture, seconds, kill_after):
                 continue
             found = re.search(r'linkgateway_rpcs_total\{grpc_service="linkgateway.v1.'
                               r'RegistrationService",grpc_method="DeleteRegistration",'
-                              r'provider="sms_voice",grpc_code="OK"\} (\d+)', scrape(metrics_port))
+                              r'provider="sms_voice",grpc_code="OK",account="default"\} (\d+)',
+                              scrape(metrics_port))
             per_replica.append(found.group(1) if found else "0")
         sent = fixture.deletes_sent()
         twice = sorted(rid for rid, n in sent.items() if n > 1 and rid.startswith("image-kube-"))

@@ -32,13 +32,16 @@ void RpcSeries::Finished(absl::StatusCode code, absl::Duration latency) {
 }
 
 GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> build_info)
-    : rpcs_(registry_.AddCounter("linkgateway_rpcs_total",
-                                 "API calls answered, by gRPC service, method, provider and code.",
-                                 {"grpc_service", "grpc_method", "provider", "grpc_code"})),
+    : rpcs_(registry_.AddCounter(
+          "linkgateway_rpcs_total",
+          "API calls answered, by gRPC service, method, provider, code and "
+          "account (a provider account the gateway serves; none when the "
+          "call named an account it does not have, or is for none).",
+          {"grpc_service", "grpc_method", "provider", "grpc_code", "account"})),
       rpc_duration_(registry_.AddHistogram(
           "linkgateway_rpc_duration_seconds",
-          "From a call's start to its answer, by gRPC service, method and provider.",
-          {"grpc_service", "grpc_method", "provider"})),
+          "From a call's start to its answer, by gRPC service, method, provider and account.",
+          {"grpc_service", "grpc_method", "provider", "account"})),
       rejected_(registry_.AddCounter(
           "linkgateway_rejected_calls_total",
           "Calls refused at their start to shed load, by reason (OVERLOADED: the gateway's "
@@ -153,8 +156,8 @@ GatewayMetrics::GatewayMetrics(std::vector<std::pair<std::string, std::string>> 
 }
 
 RpcSeries& GatewayMetrics::Rpc(absl::string_view service, absl::string_view method,
-                               absl::string_view provider) {
-  std::string key = absl::StrCat(service, "/", method, "/", provider);
+                               absl::string_view provider, absl::string_view account) {
+  std::string key = absl::StrCat(service, "/", method, "/", provider, "/", account);
   {
     absl::MutexLock lock(&mu_);
     auto it = rpc_series_.find(key);
@@ -163,12 +166,12 @@ RpcSeries& GatewayMetrics::Rpc(absl::string_view service, absl::string_view meth
   auto series = std::make_unique<RpcSeries>();
   std::string const provider_label = provider.empty() ? "none" : std::string(provider);
   for (std::size_t code = 0; code < series->by_code_.size(); ++code) {
-    series->by_code_[code] =
-        &rpcs_.With({std::string(service), std::string(method), provider_label,
-                     absl::StatusCodeToString(static_cast<absl::StatusCode>(code))});
+    series->by_code_[code] = &rpcs_.With(
+        {std::string(service), std::string(method), provider_label,
+         absl::StatusCodeToString(static_cast<absl::StatusCode>(code)), std::string(account)});
   }
-  series->duration_ =
-      &rpc_duration_.With({std::string(service), std::string(method), provider_label});
+  series->duration_ = &rpc_duration_.With(
+      {std::string(service), std::string(method), provider_label, std::string(account)});
   absl::MutexLock lock(&mu_);
   auto& slot = rpc_series_[key];
   if (slot == nullptr) slot = std::move(series);

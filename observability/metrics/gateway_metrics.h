@@ -67,9 +67,11 @@ class GatewayMetrics {
   Registry const& registry() const { return registry_; }
 
   // `service` "linkgateway.v1.RegistrationService", `method`
-  // "DeleteRegistration", `provider` the request's target ("" = none).
-  RpcSeries& Rpc(absl::string_view service, absl::string_view method,
-                 absl::string_view provider) ABSL_LOCKS_EXCLUDED(mu_);
+  // "DeleteRegistration", `provider` the request's target ("" = none),
+  // `account` a provider account the gateway serves ("" = none: never a name
+  // only the caller made up, so callers cannot grow the series).
+  RpcSeries& Rpc(absl::string_view service, absl::string_view method, absl::string_view provider,
+                 absl::string_view account = "");
   // `account`: a provider's named account from the configuration (never a
   // caller's text, so the series stay bounded); "" when it has none.
   UpstreamSeries& Upstream(absl::string_view provider, absl::string_view operation,

@@ -129,6 +129,8 @@ TEST(GatewayMetricsTest, RpcAndUpstreamSeries) {
                                                            absl::Milliseconds(3));
   metrics.Rpc("linkgateway.v1.S", "Delete", "").Finished(absl::StatusCode::kInvalidArgument,
                                                           absl::Milliseconds(1));
+  metrics.Rpc("linkgateway.v1.S", "Delete", "p", "eu")
+      .Finished(absl::StatusCode::kPermissionDenied, absl::Milliseconds(1));
   auto& upstream = metrics.Upstream("p", "Delete");
   upstream.Answered(404, absl::Milliseconds(2));
   upstream.Answered(404, absl::Milliseconds(2));
@@ -143,6 +145,10 @@ TEST(GatewayMetricsTest, RpcAndUpstreamSeries) {
   EXPECT_THAT(text, HasSubstr("linkgateway_rpcs_total{grpc_service=\"linkgateway.v1.S\","
                               "grpc_method=\"Delete\",provider=\"p\",grpc_code=\"NOT_FOUND\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("provider=\"none\",grpc_code=\"INVALID_ARGUMENT\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("provider=\"p\",grpc_code=\"PERMISSION_DENIED\",account=\"eu\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("linkgateway_rpc_duration_seconds_count{grpc_service=\"linkgateway."
+                              "v1.S\",grpc_method=\"Delete\",provider=\"p\",account=\"eu\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("linkgateway_upstream_requests_total{provider=\"p\","
                               "operation=\"Delete\",status=\"404\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("status=\"other\"} 1\n"));

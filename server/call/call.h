@@ -37,6 +37,9 @@ struct Call {
   absl::Duration max_queue_wait = absl::InfiniteDuration();
   // Its rate limit's turn, already taken (adapters::operation::CallContext::turn_taken).
   std::shared_ptr<std::atomic<bool>> turn_taken = nullptr;
+  // Method::ServedAccount, once the target is known to be well formed: the
+  // metrics' account label.
+  std::string served_account;
   // The unlink job (and step; -1: the job's start) the call belongs to, for
   // its audit record; "" when none.
   std::string unlink_operation;

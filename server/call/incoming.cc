@@ -40,7 +40,8 @@ void Report(Serving const& serving, Call const& call, google::protobuf::Message 
   absl::string_view path = call.facts.method;
   auto slash = path.rfind('/');
   serving.metrics
-      .Rpc(path.substr(1, slash - 1), path.substr(slash + 1), request::ProviderOf(request))
+      .Rpc(path.substr(1, slash - 1), path.substr(slash + 1), request::ProviderOf(request),
+           call.served_account)
       .Finished(answer.code(), absl::Now() - call.facts.start);
   if (serving.access_log == nullptr) return;
   if (record != nullptr && record->has_time()) return serving.access_log->Write(*record);

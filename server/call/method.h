@@ -69,6 +69,11 @@ class Method {
   virtual std::vector<Access> Accesses(google::protobuf::Message const&) const {
     return {{path(), "", "", ""}};
   }
+  // The account the call is for, when the gateway serves it: the metrics'
+  // label. "" when the call names an account the gateway does not have (a
+  // caller cannot fill the metrics with names of its own), or is for none
+  // or several.
+  virtual std::string ServedAccount(google::protobuf::Message const&) const { return ""; }
   // Every other check before anything is done: the fields' rules, and that
   // a provider serves the call.
   virtual absl::Status Check(google::protobuf::Message const&) const { return absl::OkStatus(); }

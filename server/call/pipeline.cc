@@ -72,6 +72,7 @@ class Pipeline::Flow {
     // Who: before anything about the request is looked at.
     if (!call_->authenticated.ok()) return Finish(call_->authenticated);
     if (absl::Status valid = method_.CheckTarget(request); !valid.ok()) return Finish(valid);
+    call_->served_account = method_.ServedAccount(request);
     std::vector<Access> const accesses = method_.Accesses(request);
     if (accesses.size() == 1) call_->facts.account = accesses.front().account;
     // May they: before the request's fields are checked or anything is done.

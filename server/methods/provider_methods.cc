@@ -42,6 +42,11 @@ class ProviderMethod final : public call::Method {
     if (account.empty()) account = table_.DefaultAccount(Typed(request).target_case());
     return {{path_, request::ProviderOf(request), "", std::move(account)}};
   }
+  std::string ServedAccount(Message const& request) const override {
+    if (EntryFor(request) == nullptr) return "";
+    std::string account = request::AccountOf(request);
+    return account.empty() ? table_.DefaultAccount(Typed(request).target_case()) : account;
+  }
   absl::Status Check(Message const& request) const override {
     if (absl::Status valid = request::ValidateEnums(request); !valid.ok()) return valid;
     auto const* entry = EntryFor(request);

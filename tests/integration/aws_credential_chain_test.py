@@ -767,6 +767,13 @@ observability {{
             self.assertRegex(text, r'linkgateway_upstream_requests_total\{provider="sms_voice",'
                                    rf'operation="DeleteRegistration",status="200",'
                                    rf'account="{account}"\}} [1-9]')
+        # Calls are counted per account too: us-team's denial in eu, and the
+        # unknown name's refusal with no account label at all.
+        rpcs = (r'linkgateway_rpcs_total\{grpc_service="linkgateway\.v1\.RegistrationService",'
+                r'grpc_method="DeleteRegistration",provider="sms_voice",')
+        self.assertRegex(text, rpcs + r'grpc_code="PERMISSION_DENIED",account="eu"\} 1\n')
+        self.assertRegex(text, rpcs + r'grpc_code="OK",account="us"\} [1-9]')
+        self.assertRegex(text, rpcs + r'grpc_code="INVALID_ARGUMENT"\} [1-9]')
         self.assertNotIn('account="ap"', text)
 
 

@@ -71,7 +71,7 @@ class ReplicasTest : public ::testing::Test {
   // Round-robin uses the replicas it is connected to: dry runs (free, no
   // upstream call) until each replica has answered one.
   void WarmUp() {
-    std::string const dry_runs = absl::StrCat(kSubscriptionRpcs, "OK\"}");
+    std::string const dry_runs = absl::StrCat(kSubscriptionRpcs, "OK\",account=\"default\"}");
     absl::Time give_up = absl::Now() + absl::Seconds(15);
     for (;;) {
       v1::DeleteSubscriptionRequest request = Request("warm-up");
@@ -188,8 +188,9 @@ TEST_F(ReplicasTest, ThreeReplicasKeepOnePlanAndShareOneToken) {
       << "each replica fetched its own grantless token";
   // The round-robin client spread the calls over all three.
   for (int i = 0; i < kReplicas; ++i) {
-    double served = Metric(i, absl::StrCat(kSubscriptionRpcs, "OK\"}")) - baseline_[i] +
-                    Metric(i, absl::StrCat(kSubscriptionRpcs, "RESOURCE_EXHAUSTED\"}"));
+    double served =
+        Metric(i, absl::StrCat(kSubscriptionRpcs, "OK\",account=\"default\"}")) - baseline_[i] +
+        Metric(i, absl::StrCat(kSubscriptionRpcs, "RESOURCE_EXHAUSTED\",account=\"default\"}"));
     EXPECT_GE(served, 10) << "replica " << i;
     EXPECT_EQ(Metric(i, R"(linkgateway_shared_state_fallbacks_total{what="rate_limit"})"), -1)
         << "replica " << i << " fell back";

@@ -181,8 +181,10 @@ class RunGatewayTest(unittest.TestCase):
 
         rpc = ('{grpc_service="linkgateway.v1.RegistrationService",'
                'grpc_method="DeleteRegistration",provider="sms_voice"')
-        self.assertEqual(delta(f'linkgateway_rpcs_total{rpc},grpc_code="NOT_FOUND"}}'), 1)
-        self.assertEqual(delta(f"linkgateway_rpc_duration_seconds_count{rpc}}}"), 1)
+        self.assertEqual(delta(f'linkgateway_rpcs_total{rpc},grpc_code="NOT_FOUND",'
+                               'account="default"}'), 1)
+        self.assertEqual(delta(f'linkgateway_rpc_duration_seconds_count{rpc},account="default"}}'),
+                         1)
         upstream = '{provider="sms_voice",operation="DeleteRegistration"'
         self.assertEqual(delta(f'linkgateway_upstream_requests_total{upstream},status="400",'
                                'account="default"}'), 1)
