@@ -78,6 +78,17 @@ struct EmulatedGatewayOptions {
   std::vector<std::string> replica_security_config;
 };
 
+// The test CA and server certificate of this test binary's emulators (made
+// once), for a further emulator a test starts itself with StartEmulator,
+// e.g. a second IMIconnect tenant's.
+absl::StatusOr<TestCertificates> EmulatorCertificates();
+
+// POSTs `json` to such an emulator's /__emulator/<path> (as
+// EmulatedGateway::Control does).
+absl::StatusOr<google::protobuf::Struct> ControlEmulator(ChildProcess const& emulator,
+                                                         std::string const& path,
+                                                         std::string const& json = "{}");
+
 class Emulators;
 
 class EmulatedGateway {
