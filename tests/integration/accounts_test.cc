@@ -320,5 +320,123 @@ TEST_F(AccountsTest, AJobMixingAGrantedAndANotGrantedTenantIsRefusedAsAWhole) {
   EXPECT_TRUE(DeleteKeys("", "c-mixed-b").empty());
 }
 
+class TenantsTest : public AccountsTest {
+ protected:
+  grpc::Status Delete(std::string const& token, v1::ImiconnectAppProfileKey const& key,
+                      v1::DeleteAppProfileResponse* response) {
+    v1::DeleteAppProfileRequest request;
+    *request.mutable_imiconnect() = key;
+    return profiles_->DeleteAppProfile(Context(token).get(), request, response);
+  }
+
+  // Polls (bounded) the transaction at `account` until it is no longer
+  // pending; returns what was last read.
+  v1::ImiconnectTransactionStatus Final(std::string const& transaction_id,
+                                        std::string const& account) {
+    v1::GetProfileTransactionRequest request;
+    request.mutable_imiconnect()->set_transaction_id(transaction_id);
+    request.mutable_imiconnect()->set_account(account);
+    v1::ProfileTransaction transaction;
+    absl::Time const give_up = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < give_up) {
+      grpc::Status status =
+          profiles_->GetProfileTransaction(Context(kOpsToken).get(), request, &transaction);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok() ||
+          transaction.imiconnect().state() != v1::PROFILE_TRANSACTION_STATE_PENDING_OR_UNKNOWN) {
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return transaction.imiconnect();
+  }
+};
+
+TEST_F(TenantsTest, EachDeleteGoesToItsTenantWithThatTenantsKey) {
+  Seed("b", "c-both");
+  Seed("", "c-both");
+
+  // Tenant b: b's host, b's key; the default tenant hears nothing.
+  v1::DeleteAppProfileResponse at_b;
+  grpc::Status status = Delete(kOpsToken, Key("c-both", "b"), &at_b);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(DeleteKeys("b", "c-both"), ::testing::ElementsAre(kTenantBKey));
+  EXPECT_TRUE(Received("").empty());
+  // Its transaction is followed at b; the default tenant does not know it.
+  EXPECT_EQ(Final(at_b.imiconnect().transaction_id(), "b").state(),
+            v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
+  v1::GetProfileTransactionRequest elsewhere;
+  elsewhere.mutable_imiconnect()->set_transaction_id(at_b.imiconnect().transaction_id());
+  v1::ProfileTransaction unknown;
+  ASSERT_TRUE(profiles_->GetProfileTransaction(Context(kOpsToken).get(), elsewhere, &unknown).ok());
+  EXPECT_EQ(unknown.imiconnect().state(), v1::PROFILE_TRANSACTION_STATE_PENDING_OR_UNKNOWN);
+  EXPECT_EQ(unknown.imiconnect().code(), "7600");
+
+  // No account: the default tenant, with its own key; b hears no more.
+  int const b_requests = static_cast<int>(Received("b").size());
+  v1::DeleteAppProfileResponse at_default;
+  status = Delete(kOpsToken, Key("c-both"), &at_default);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(DeleteKeys("", "c-both"), ::testing::ElementsAre(tests::testing::kImiconnectKey));
+  EXPECT_EQ(Final(at_default.imiconnect().transaction_id(), "").state(),
+            v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
+  EXPECT_EQ(static_cast<int>(Received("b").size()), b_requests);
+
+  // The audit trail names each delete's tenant, the default resolved.
+  std::vector<std::string> accounts;
+  for (auto const& r : AuditRecords()) {
+    if (absl::EndsWith(r.method(), "/DeleteAppProfile")) accounts.push_back(r.account());
+  }
+  EXPECT_THAT(accounts, ::testing::ElementsAre("b", "default"));
+}
+
+TEST_F(TenantsTest, AnUnknownOrMalformedTenantIsInvalidArgumentNamingTheFieldAndSendsNothing) {
+  Seed("b", "c-x");
+  Seed("", "c-x");
+  struct Case {
+    std::string account;
+    std::string rule;
+  };
+  for (Case const& c : {Case{"c", "no account named \"c\" is configured for imiconnect"},
+                        Case{"B!", ""}, Case{std::string(64, 'a'), ""}}) {
+    SCOPED_TRACE(c.account);
+    v1::DeleteAppProfileResponse response;
+    grpc::Status refused = Delete(kOpsToken, Key("c-x", c.account), &response);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+    google::rpc::BadRequest bad;
+    ASSERT_TRUE(tests::testing::FindDetail(refused, bad)) << refused.error_message();
+    ASSERT_EQ(bad.field_violations_size(), 1);
+    EXPECT_EQ(bad.field_violations(0).field(), "imiconnect.account");
+    EXPECT_THAT(bad.field_violations(0).description(), HasSubstr(c.rule));
+
+    // The same in an unlink job: refused before any job exists.
+    Operation op;
+    refused = Start(kOpsToken, {Target("c-x", c.account)}, &op);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+    EXPECT_THAT(refused.error_message(), HasSubstr("targets[0]"));
+    ASSERT_TRUE(tests::testing::FindDetail(refused, bad)) << refused.error_message();
+    ASSERT_EQ(bad.field_violations_size(), 1);
+    EXPECT_EQ(bad.field_violations(0).field(), "targets[0].imiconnect_app_profile.account");
+  }
+  EXPECT_TRUE(Received("b").empty());
+  EXPECT_TRUE(Received("").empty());
+  EXPECT_EQ(JobsOf(kOpsToken), 0);
+}
+
+TEST_F(TenantsTest, ACallerGrantedOneTenantDeletesThereOnly) {
+  Seed("b", "c-team");
+  Seed("", "c-team");
+  v1::DeleteAppProfileResponse response;
+  grpc::Status status = Delete(kTeamBToken, Key("c-team", "b"), &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  for (std::string account : {"", "default"}) {
+    status = Delete(kTeamBToken, Key("c-team", account), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << account;
+    EXPECT_THAT(status.error_message(), HasSubstr("in account default"));
+  }
+  EXPECT_THAT(DeleteKeys("b", "c-team"), ::testing::ElementsAre(kTenantBKey));
+  EXPECT_TRUE(Received("").empty());
+}
+
 }  // namespace
 }  // namespace linkgateway::tests::integration
