@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "linkgateway/audit/v1/audit.pb.h"
 #include "linkgateway/v1/app_profiles.grpc.pb.h"
+#include "linkgateway/v1/subscriptions.grpc.pb.h"
 #include "linkgateway/v1/unlink.grpc.pb.h"
 #include "server/security/token_file.h"
 #include "tests/testing/child_process.h"
@@ -436,6 +437,86 @@ TEST_F(TenantsTest, ACallerGrantedOneTenantDeletesThereOnly) {
   }
   EXPECT_THAT(DeleteKeys("b", "c-team"), ::testing::ElementsAre(kTenantBKey));
   EXPECT_TRUE(Received("").empty());
+}
+
+// Two Login with Amazon applications: the default one and "b", each its
+// own client at the LWA emulator.
+constexpr char kAppBClientId[] = "amzn1.application-oa2-client.linkgatewaytestb";
+constexpr char kAppBClientSecret[] = "lwa-test-client-secret-of-b";
+
+class ApplicationsTest : public tests::testing::EmulatedGatewayTest {
+ protected:
+  void SetUp() override {
+    static int counter = 0;
+    std::string const prefix = absl::StrCat(Dir(), "/lwa-b-", ++counter);
+    std::ofstream(prefix + ".id") << kAppBClientId << "\n";
+    std::ofstream(prefix + ".secret") << kAppBClientSecret << "\n";
+    tests::testing::EmulatedGatewayOptions options;
+    options.amazon_args = {"--lwa-client", absl::StrCat(kAppBClientId, ":", kAppBClientSecret)};
+    options.login_with_amazon_config =
+        absl::StrCat("  applications {\n    name: \"b\"\n    client_id { file: \"", prefix,
+                     ".id\" }\n    client_secret { file: \"", prefix, ".secret\" }\n  }\n");
+    StartWith(options);
+    subscriptions_ = v1::SubscriptionService::NewStub(env_->channel());
+  }
+
+  grpc::Status Delete(std::string const& id, std::string const& account) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+    v1::DeleteSubscriptionRequest request;
+    request.mutable_selling_partner()->set_notification_type("ANY_OFFER_CHANGED");
+    request.mutable_selling_partner()->set_subscription_id(id);
+    request.mutable_selling_partner()->set_account(account);
+    v1::DeleteSubscriptionResponse response;
+    return subscriptions_->DeleteSubscription(&context, request, &response);
+  }
+
+  // The LWA clients whose tokens authorized the DELETEs of `id`.
+  std::vector<std::string> DeleteClients(std::string const& id) {
+    std::vector<std::string> clients;
+    for (auto const& r : env_->Received(Emulator::kAmazon, "/notifications/")) {
+      auto const& f = r.fields();
+      if (f.at("method").string_value() != "DELETE" ||
+          !absl::EndsWith(f.at("path").string_value(), absl::StrCat("/", id))) {
+        continue;
+      }
+      auto const& headers = f.at("headers").struct_value().fields();
+      auto token = headers.find("x-amz-access-token");
+      std::string const value = token == headers.end() ? "" : token->second.string_value();
+      auto owner = env_->Control("token-client", absl::StrCat(R"({"token":")", value, R"("})"));
+      EXPECT_TRUE(owner.ok()) << owner.status();
+      clients.push_back(owner.ok() ? owner->fields().at("clientId").string_value() : "");
+    }
+    return clients;
+  }
+
+  std::unique_ptr<v1::SubscriptionService::Stub> subscriptions_;
+};
+
+TEST_F(ApplicationsTest, EachDeleteIsAuthorizedByItsApplicationsToken) {
+  for (char const* id : {"sub-app-b", "sub-app-default"}) {
+    ASSERT_TRUE(
+        env_->Control("subscriptions", absl::StrCat(R"({"notificationType":"ANY_OFFER_CHANGED",)",
+                                                    R"("subscriptionId":")", id, R"("})"))
+            .ok());
+  }
+  grpc::Status status = Delete("sub-app-b", "b");
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  status = Delete("sub-app-default", "");
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(DeleteClients("sub-app-b"), ::testing::ElementsAre(kAppBClientId));
+  EXPECT_THAT(DeleteClients("sub-app-default"),
+              ::testing::ElementsAre(tests::testing::kLwaClientId));
+
+  // An application not configured: refused naming the field, nothing sent.
+  int const before = static_cast<int>(env_->Received(Emulator::kAmazon, "/notifications/").size());
+  grpc::Status refused = Delete("sub-app-b", "c");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(tests::testing::FindDetail(refused, bad)) << refused.error_message();
+  ASSERT_EQ(bad.field_violations_size(), 1);
+  EXPECT_EQ(bad.field_violations(0).field(), "selling_partner.account");
+  EXPECT_EQ(static_cast<int>(env_->Received(Emulator::kAmazon, "/notifications/").size()), before);
 }
 
 }  // namespace

@@ -46,8 +46,9 @@ struct EmulatedGatewayOptions {
   // ... }`); default: metrics on a free loopback port, the JSON access log
   // to access.jsonl in the test's temporary directory (access_log_path()).
   std::string observability_config;
-  // Added inside its selling_partner { ... }, sms_voice { ... } and
-  // imiconnect { ... } blocks.
+  // Added inside its login_with_amazon { ... }, selling_partner { ... },
+  // sms_voice { ... } and imiconnect { ... } blocks.
+  std::string login_with_amazon_config;
   std::string selling_partner_config;
   std::string sms_voice_config;
   std::string imiconnect_config;
