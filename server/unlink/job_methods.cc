@@ -6,12 +6,15 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "adapters/errors/status_details.h"
 #include "config/config.h"
 #include "google/longrunning/operations.pb.h"
 #include "google/protobuf/empty.pb.h"
+#include "google/rpc/error_details.pb.h"
 #include "linkgateway/v1/unlink.pb.h"
 #include "server/call/refusals.h"
 #include "server/request/request_fields.h"
@@ -76,6 +79,25 @@ struct Planned {
   call::Method const* method = nullptr;
 };
 
+// A target's refusal as the single delete it stands for gave it, its
+// BadRequest fields made paths into the start request: the delete's key
+// ("imiconnect.account") is the target's field
+// ("targets[0].imiconnect_app_profile.account").
+absl::Status AtTarget(std::string const& field, Planned const& planned, absl::Status status) {
+  google::rpc::BadRequest bad;
+  if (!status.ok() && adapters::errors::FindDetail(status, bad)) {
+    std::string const& key = planned.single.provider;
+    for (auto& violation : *bad.mutable_field_violations()) {
+      absl::string_view path = violation.field();
+      if (path == key || absl::StartsWith(path, absl::StrCat(key, "."))) {
+        violation.set_field(absl::StrCat(planned.single.target_field, path.substr(key.size())));
+      }
+    }
+    adapters::errors::AttachDetail(status, bad);
+  }
+  return call::Within(field, std::move(status));
+}
+
 class StartUnlink final : public JobMethod<v1::StartUnlinkRequest, lro::Operation> {
  public:
   StartUnlink(UnlinkEngine& engine, call::MethodSet const& methods)
@@ -84,7 +106,7 @@ class StartUnlink final : public JobMethod<v1::StartUnlinkRequest, lro::Operatio
   absl::Status CheckTarget(Message const& request) const override {
     if (absl::Status valid = ValidateStart(Typed(request)); !valid.ok()) return valid;
     return ForEachTarget(request, [](std::string const& field, Planned const& planned) {
-      return call::Within(field, planned.method->CheckTarget(*planned.single.request));
+      return AtTarget(field, planned, planned.method->CheckTarget(*planned.single.request));
     });
   }
   // The job method, and each target as the single delete it stands for
@@ -102,7 +124,7 @@ class StartUnlink final : public JobMethod<v1::StartUnlinkRequest, lro::Operatio
   }
   absl::Status Check(Message const& request) const override {
     return ForEachTarget(request, [](std::string const& field, Planned const& planned) {
-      return call::Within(field, planned.method->Check(*planned.single.request));
+      return AtTarget(field, planned, planned.method->Check(*planned.single.request));
     });
   }
   // Everything a job checks before it starts (every target's provider

@@ -61,6 +61,7 @@ absl::StatusOr<SingleDelete> SingleDeleteFor(v1::UnlinkTarget const& target) {
       SingleDelete single;
       single.method = methods::PathOf(prototype->GetDescriptor());
       single.provider = candidate->name();
+      single.target_field = field->name();
       single.request.reset(prototype->New());
       single.request->GetReflection()
           ->MutableMessage(single.request.get(), candidate)

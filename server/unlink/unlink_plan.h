@@ -25,6 +25,8 @@ struct SingleDelete {
   std::string method;
   // The request's target case name, e.g. "sms_voice".
   std::string provider;
+  // The UnlinkTarget field it comes from, e.g. "sms_voice_registration".
+  std::string target_field;
   // A Delete*Request with its target set (validate_only and request_id not).
   std::unique_ptr<google::protobuf::Message> request;
 };

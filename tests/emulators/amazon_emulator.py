@@ -6,7 +6,8 @@ They check what the real services check (method, path, version headers,
 tokens and their expiry, content type) and answer as the vendor documents
 describe, keeping state: a deregistered device's tokens are dead, a deleted
 subscription is gone. Tests steer them through /__emulator/* (seed devices and
-subscriptions, force a scenario, expire tokens, read recorded requests).
+subscriptions, force a scenario, expire tokens, ask which LWA client a token
+was issued to, read recorded requests).
 
 Documented behaviour followed here: ../../shared/reference/upstream-notes.md
 sections 0-2, 4 and 6 (where a shape is unconfirmed, the emulator contract's
@@ -100,6 +101,10 @@ class Handler(https_emulator.EmulatorHandler):
         if verb == "subscriptions":
             state.subscriptions.add((data["notificationType"], data["subscriptionId"]))
             return self.send(200, {})
+        if verb == "token-client":  # {"token": ...}: the LWA client it was issued to
+            with state.lock:
+                info = state.access_tokens.get(data.get("token", ""))
+            return self.send(200, {"clientId": info["client_id"] if info else ""})
         if verb == "expire-tokens":  # {"kind": "grantless"} expires only those
             for info in state.access_tokens.values():
                 if data.get("kind") in (None, info["kind"]):

@@ -24,6 +24,7 @@
 #include "tests/testing/emulated_gateway.h"
 #include "tests/testing/emulated_gateway_test.h"
 #include "tests/testing/postgres_server.h"
+#include "tests/testing/wait_operation.h"
 
 namespace linkgateway::tests::integration {
 namespace {
@@ -107,17 +108,8 @@ class UnlinkTest : public tests::testing::EmulatedGatewayTest {
 
   // Waits (WaitOperation, bounded) until the operation is done.
   Operation WaitDone(std::string const& name, absl::Duration limit = absl::Seconds(60)) {
-    absl::Time give_up = absl::Now() + limit;
-    Operation op;
-    while (absl::Now() < give_up) {
-      google::longrunning::WaitOperationRequest request;
-      request.set_name(name);
-      request.mutable_timeout()->set_seconds(5);
-      grpc::Status status = operations_->WaitOperation(Context().get(), request, &op);
-      EXPECT_TRUE(status.ok()) << status.error_message();
-      if (!status.ok() || op.done()) break;
-    }
-    return op;
+    return tests::testing::WaitDone(
+        *operations_, name, [this] { return Context(); }, limit);
   }
 
   static v1::UnlinkMetadata MetadataOf(Operation const& op) {

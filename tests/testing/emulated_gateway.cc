@@ -22,6 +22,8 @@ namespace linkgateway::tests::testing {
 // The three emulators of one test binary, shared by its tests.
 class Emulators {
  public:
+  explicit Emulators(TestCertificates certs) : certs_(std::move(certs)) {}
+
   // The running emulators, each (re)started when its arguments differ from
   // what it runs with, and reset otherwise.
   static absl::StatusOr<std::shared_ptr<Emulators>> Get(EmulatedGatewayOptions const& options);
@@ -52,17 +54,59 @@ namespace {
 absl::Mutex shared_mu;
 std::shared_ptr<Emulators> shared ABSL_GUARDED_BY(shared_mu);
 
+// The shared emulators' slot, with its certificates made (no emulator
+// started yet).
+absl::Status MakeSharedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_mu) {
+  if (shared != nullptr) return absl::OkStatus();
+  auto certs = MakeTestCertificates();
+  if (!certs.ok()) return certs.status();
+  shared = std::make_shared<Emulators>(*std::move(certs));
+  return absl::OkStatus();
+}
+
+// POSTs `json` to /__emulator/<path> of the emulator on `port`.
+absl::StatusOr<google::protobuf::Struct> ControlAt(int port, std::string const& ca_cert,
+                                                   std::string const& path,
+                                                   std::string const& json) {
+  httplib::SSLClient client("127.0.0.1", port);
+  client.set_ca_cert_path(ca_cert.c_str());
+  client.enable_server_certificate_verification(true);
+  // Every wait is bounded: a stuck emulator fails the test with a message.
+  client.set_connection_timeout(5, 0);
+  client.set_read_timeout(10, 0);
+  client.set_write_timeout(10, 0);
+  auto response = client.Post(("/__emulator/" + path).c_str(), json, "application/json");
+  if (!response || response->status != 200) {
+    return absl::InternalError(absl::StrCat("emulator control ", path, " failed"));
+  }
+  std::string body = response->body;
+  if (!body.empty() && body[0] == '[') body = absl::StrCat("{\"items\":", body, "}");
+  google::protobuf::Struct result;
+  if (!google::protobuf::util::JsonStringToMessage(body, &result).ok()) {
+    return absl::InternalError(absl::StrCat("emulator control ", path, ": bad JSON"));
+  }
+  return result;
+}
+
 }  // namespace
+
+absl::StatusOr<TestCertificates> EmulatorCertificates() {
+  absl::MutexLock lock(&shared_mu);
+  if (absl::Status made = MakeSharedLocked(); !made.ok()) return made;
+  return shared->certs();
+}
+
+absl::StatusOr<google::protobuf::Struct> ControlEmulator(ChildProcess const& emulator,
+                                                         std::string const& path,
+                                                         std::string const& json) {
+  auto certs = EmulatorCertificates();
+  if (!certs.ok()) return certs.status();
+  return ControlAt(emulator.port(), certs->ca_cert, path, json);
+}
 
 absl::StatusOr<std::shared_ptr<Emulators>> Emulators::Get(EmulatedGatewayOptions const& options) {
   absl::MutexLock lock(&shared_mu);
-  if (shared == nullptr) {
-    auto certs = MakeTestCertificates();
-    if (!certs.ok()) return certs.status();
-    auto emulators = std::make_shared<Emulators>();
-    emulators->certs_ = *std::move(certs);
-    shared = std::move(emulators);
-  }
+  if (absl::Status made = MakeSharedLocked(); !made.ok()) return made;
   Emulators& e = *shared;
   std::vector<std::string> tls = {"--cert", e.certs_.server_cert, "--key", e.certs_.server_key};
 
@@ -104,24 +148,7 @@ absl::Status Emulators::Ensure(Emulator emulator, std::string const& script,
 absl::StatusOr<google::protobuf::Struct> Emulators::Control(Emulator emulator,
                                                             std::string const& path,
                                                             std::string const& json) {
-  httplib::SSLClient client("127.0.0.1", process(emulator).port());
-  client.set_ca_cert_path(certs_.ca_cert.c_str());
-  client.enable_server_certificate_verification(true);
-  // Every wait is bounded: a stuck emulator fails the test with a message.
-  client.set_connection_timeout(5, 0);
-  client.set_read_timeout(10, 0);
-  client.set_write_timeout(10, 0);
-  auto response = client.Post(("/__emulator/" + path).c_str(), json, "application/json");
-  if (!response || response->status != 200) {
-    return absl::InternalError(absl::StrCat("emulator control ", path, " failed"));
-  }
-  std::string body = response->body;
-  if (!body.empty() && body[0] == '[') body = absl::StrCat("{\"items\":", body, "}");
-  google::protobuf::Struct result;
-  if (!google::protobuf::util::JsonStringToMessage(body, &result).ok()) {
-    return absl::InternalError(absl::StrCat("emulator control ", path, ": bad JSON"));
-  }
-  return result;
+  return ControlAt(process(emulator).port(), certs_.ca_cert, path, json);
 }
 
 EmulatedGateway::~EmulatedGateway() = default;
@@ -191,9 +218,9 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
         "dash_replenishment { endpoint: \"", url, "\" }\n",
         "login_with_amazon {\n  token_endpoint: \"", url, "/auth/o2/token\"\n",
         "  client_id { env: \"LINKGATEWAY_TEST_LWA_CLIENT_ID\" }\n", "  client_secret { file: \"",
-        secret_file, "\" }\n}\n", "selling_partner {\n  north_america_endpoint: \"", url,
-        "\"\n  europe_endpoint: \"", url, "\"\n  far_east_endpoint: \"", url, "\"\n",
-        options.selling_partner_config, "}\n",
+        secret_file, "\" }\n", options.login_with_amazon_config, "}\n",
+        "selling_partner {\n  north_america_endpoint: \"", url, "\"\n  europe_endpoint: \"", url,
+        "\"\n  far_east_endpoint: \"", url, "\"\n", options.selling_partner_config, "}\n",
         "sms_voice {\n  region: \"us-east-1\"\n  endpoint: \"https://",
         address(Emulator::kSmsVoice), "\"\n  credentials { file { path: \"", aws_file,
         "\" profile: \"gateway\" } }\n", options.sms_voice_config, "}\n",

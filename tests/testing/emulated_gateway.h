@@ -46,8 +46,9 @@ struct EmulatedGatewayOptions {
   // ... }`); default: metrics on a free loopback port, the JSON access log
   // to access.jsonl in the test's temporary directory (access_log_path()).
   std::string observability_config;
-  // Added inside its selling_partner { ... }, sms_voice { ... } and
-  // imiconnect { ... } blocks.
+  // Added inside its login_with_amazon { ... }, selling_partner { ... },
+  // sms_voice { ... } and imiconnect { ... } blocks.
+  std::string login_with_amazon_config;
   std::string selling_partner_config;
   std::string sms_voice_config;
   std::string imiconnect_config;
@@ -77,6 +78,17 @@ struct EmulatedGatewayOptions {
   std::vector<std::string> replica_config;
   std::vector<std::string> replica_security_config;
 };
+
+// The test CA and server certificate of this test binary's emulators (made
+// once), for a further emulator a test starts itself with StartEmulator,
+// e.g. a second IMIconnect tenant's.
+absl::StatusOr<TestCertificates> EmulatorCertificates();
+
+// POSTs `json` to such an emulator's /__emulator/<path> (as
+// EmulatedGateway::Control does).
+absl::StatusOr<google::protobuf::Struct> ControlEmulator(ChildProcess const& emulator,
+                                                         std::string const& path,
+                                                         std::string const& json = "{}");
 
 class Emulators;
 
