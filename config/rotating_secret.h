@@ -6,6 +6,9 @@
 // A file that becomes missing, unreadable, empty or otherwise unusable keeps
 // the last good value; the change is logged once (naming the key and the
 // file, never the value). An environment variable's secret never changes.
+//
+// Not server/security's WatchedFile: adapters sit below it, and secret files
+// were never held to its ownership rules; both share config/file_version.h.
 #ifndef LINKGATEWAY_CONFIG_ROTATING_SECRET_H_
 #define LINKGATEWAY_CONFIG_ROTATING_SECRET_H_
 
