@@ -2,11 +2,14 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -135,6 +138,30 @@ TEST(RotatingSecretTest, UnreadableFileKeepsTheLastGoodValue) {
   EXPECT_EQ(secret.value(), "good");
   fs::permissions(file, fs::perms::owner_read);
   EXPECT_EQ(secret.value(), "good");  // readable again, same value
+}
+
+// Users on many threads while the file rotates: each sees a whole value,
+// one of those written, never a torn or empty one.
+TEST(RotatingSecretTest, ConcurrentUsersSeeWholeValuesWhileTheFileRotates) {
+  fs::path file = FreshDirectory("concurrent") / "key";
+  Write(file, "value-0");
+  RotatingSecret secret = LoadFile(file);
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> users;
+  for (int t = 0; t < 4; ++t) {
+    users.emplace_back([&] {
+      while (!done.load()) {
+        std::string value = secret.value();
+        if (value.rfind("value-", 0) != 0) bad.fetch_add(1);
+      }
+    });
+  }
+  for (int i = 1; i <= 200; ++i) ReplaceByRename(file, "value-" + std::to_string(i));
+  done.store(true);
+  for (auto& user : users) user.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(secret.value(), "value-200");
 }
 
 TEST(RotatingSecretTest, EnvironmentSecretNeverChanges) {
