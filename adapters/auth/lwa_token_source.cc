@@ -120,8 +120,8 @@ void LwaTokenSource::Fetch(bool shared) {
   } else {
     form = {{"grant_type", "client_credentials"}, {"scope", options_.scope}};
   }
-  form.emplace_back("client_id", options_.client_id);
-  form.emplace_back("client_secret", options_.client_secret);
+  form.emplace_back("client_id", options_.client_id.value());
+  form.emplace_back("client_secret", options_.client_secret.value());
 
   adapters::transport::HttpRequest request;
   request.method = "POST";

@@ -24,6 +24,7 @@
 #include "adapters/auth/shared_waiters.h"
 #include "adapters/auth/token_cache.h"
 #include "adapters/transport/http.h"
+#include "config/rotating_secret.h"
 
 namespace linkgateway::adapters::auth {
 
@@ -32,8 +33,10 @@ inline constexpr char kDefaultLwaTokenEndpoint[] = "https://api.amazon.com/auth/
 
 struct LwaOptions {
   std::string token_endpoint = kDefaultLwaTokenEndpoint;
-  std::string client_id;
-  std::string client_secret;
+  // Taken anew for each token request, so rotated secret files are used
+  // from the next fetch on.
+  config::RotatingSecret client_id;
+  config::RotatingSecret client_secret;
   // Set for the refresh-token grant ...
   std::string refresh_token;
   // ... or a scope for the client-credentials grant, e.g.

@@ -1,5 +1,8 @@
 #include "adapters/auth/lwa_token_source.h"
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -87,6 +90,31 @@ TEST_F(LwaTokenSourceTest, RefreshTokenGrant) {
   ASSERT_TRUE(Get(source).ok());
   EXPECT_THAT(transport_.requests()[0].body,
               HasSubstr("grant_type=refresh_token&refresh_token=Atzr%7Cr&client_id="));
+}
+
+// A rotated client secret file (Kubernetes swaps the mounted secret) is sent
+// from the next token request on.
+TEST_F(LwaTokenSourceTest, RotatedClientSecretFileIsSentAtTheNextFetch) {
+  std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/client_secret";
+  std::ofstream(path, std::ios::trunc) << "secret-one\n";
+  config::v1::SecretRef ref;
+  ref.set_file(path);
+  auto secret = config::RotatingSecret::Load(ref, "login_with_amazon.client_secret");
+  ASSERT_TRUE(secret.ok()) << secret.status();
+  LwaOptions options = Grantless();
+  options.client_secret = *secret;
+  transport_.SetResponder(
+      [](adapters::transport::HttpRequest const&) { return Response(200, kGranted); });
+  LwaTokenSource source(options, transport_, clock_);
+  ASSERT_TRUE(Get(source).ok());
+  std::ofstream(path + ".next") << "secret-two\n";
+  ASSERT_EQ(std::rename((path + ".next").c_str(), path.c_str()), 0);
+  clock_.AdvanceBy(absl::Seconds(3600));  // the token expired: fetch again
+  ASSERT_TRUE(Get(source).ok());
+  auto requests = transport_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_THAT(requests[0].body, ::testing::EndsWith("&client_secret=secret-one"));
+  EXPECT_THAT(requests[1].body, ::testing::EndsWith("&client_secret=secret-two"));
 }
 
 TEST_F(LwaTokenSourceTest, CachedThenRefreshedAheadThenNeverUsedInItsLastMinute) {

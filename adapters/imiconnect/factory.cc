@@ -14,7 +14,7 @@
 #include "adapters/operation/not_configured.h"
 #include "adapters/provider/provider_factory.h"
 #include "adapters/provider/with_policies.h"
-#include "config/secrets.h"
+#include "config/rotating_secret.h"
 
 namespace linkgateway::adapters::imiconnect {
 namespace {
@@ -93,7 +93,7 @@ class Factory final : public provider::ProviderFactory {
     for (auto const& [key, tenant] : tenants) {
       std::string const& name = tenant.name();
       auto profile_key =
-          config::ResolveSecret(tenant.profile_key(), absl::StrCat(key, ".profile_key"));
+          config::RotatingSecret::Load(tenant.profile_key(), absl::StrCat(key, ".profile_key"));
       if (!profile_key.ok()) return profile_key.status();
       Options options{tenant.base_url(), *std::move(profile_key)};
       std::shared_ptr<operation::Operation<DeleteRequest, DeleteResponse>> deletes =

@@ -135,7 +135,7 @@ void DeleteAppProfile::Start(adapters::operation::CallContext const& context,
       options_.base_url,
       {"resources", "v2", "customerappprofile", key.app_id(), key.customer_id(), key.device_id()});
   if (!url.ok()) return std::move(done)(url.status());
-  auto http = BaseRequest("DELETE", *std::move(url), options_.profile_key, context);
+  auto http = BaseRequest("DELETE", *std::move(url), options_.profile_key.value(), context);
   transport_.Send(
       std::move(http), context.cancellation,
       [done = std::move(done)](absl::StatusOr<adapters::transport::HttpResponse> response) mutable {
@@ -166,7 +166,8 @@ void GetProfileTransaction::Start(adapters::operation::CallContext const& contex
       options_.base_url, {"resources", "v2", "profile", "status", transaction_id});
   if (!url.ok()) return std::move(done)(url.status());
   transport_.Send(
-      BaseRequest("GET", *std::move(url), options_.profile_key, context), context.cancellation,
+      BaseRequest("GET", *std::move(url), options_.profile_key.value(), context),
+      context.cancellation,
       [done = std::move(done),
        transaction_id](absl::StatusOr<adapters::transport::HttpResponse> response) mutable {
         if (!response.ok())

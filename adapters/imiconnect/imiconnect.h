@@ -8,15 +8,18 @@
 #include <utility>
 #include <vector>
 
-#include "adapters/transport/http.h"
 #include "adapters/operation/operation.h"
+#include "adapters/transport/http.h"
+#include "config/rotating_secret.h"
 #include "linkgateway/v1/app_profiles.pb.h"
 
 namespace linkgateway::adapters::imiconnect {
 
 struct Options {
   std::string base_url;     // e.g. https://api.imiconnect.io
-  std::string profile_key;  // never logged
+  // Never logged; taken anew for each request, so a rotated key file is
+  // used from the next request on.
+  config::RotatingSecret profile_key;
 };
 
 // Both documented answer shapes, reduced to what the gateway needs:

@@ -5,6 +5,9 @@
 #include "adapters/imiconnect/imiconnect.h"
 
 #include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -172,6 +175,31 @@ INSTANTIATE_TEST_SUITE_P(
                       "https://gateway.example.test:8443/imi/resources/v2/customerappprofile/"
                       "a_1/c/d"}),
     [](auto const& info) { return info.param.name; });
+
+// A profile key file replaced (as Kubernetes rotates a mounted secret) is
+// used from the next request on, by both operations.
+TEST_F(ImiconnectTest, RotatedProfileKeyFileIsUsedFromTheNextRequest) {
+  std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/profile_key");
+  std::ofstream(path, std::ios::trunc) << "K1-before\n";
+  config::v1::SecretRef ref;
+  ref.set_file(path);
+  auto key = config::RotatingSecret::Load(ref, "imiconnect.profile_key");
+  ASSERT_TRUE(key.ok()) << key.status();
+  Answer(200, R"({"code":"1000","description":"Queued","transid":"tx-1"})");
+  DeleteAppProfile deletes(Options{kBaseUrl, *key}, transport_);
+  GetProfileTransaction reads(Options{kBaseUrl, *key}, transport_);
+  ASSERT_TRUE(RunInline(deletes, context_, DeleteRequest("a_1", "c", "d")).ok());
+  std::ofstream(path + ".next") << "K2-after\n";
+  ASSERT_EQ(std::rename((path + ".next").c_str(), path.c_str()), 0);
+  ASSERT_TRUE(RunInline(deletes, context_, DeleteRequest("a_1", "c", "d")).ok());
+  v1::GetProfileTransactionRequest status;
+  status.mutable_imiconnect()->set_transaction_id("tx-1");
+  (void)RunInline(reads, context_, status);
+  ASSERT_EQ(transport_.requests().size(), 3u);
+  EXPECT_THAT(transport_.requests()[0].headers, ::testing::Contains(Pair("key", "K1-before")));
+  EXPECT_THAT(transport_.requests()[1].headers, ::testing::Contains(Pair("key", "K2-after")));
+  EXPECT_THAT(transport_.requests()[2].headers, ::testing::Contains(Pair("key", "K2-after")));
+}
 
 // Dry runs (validate_only) never reach an adapter: the server answers them
 // after validation and this check of the configured tenant.

@@ -17,7 +17,7 @@
 #include "adapters/selling_partner/config.h"
 #include "adapters/selling_partner/selling_partner.h"
 #include "adapters/selling_partner/validation.h"
-#include "config/secrets.h"
+#include "config/rotating_secret.h"
 
 namespace linkgateway::adapters::selling_partner {
 namespace {
@@ -71,14 +71,16 @@ class Factory final : public provider::ProviderFactory {
       config::v1::LoginWithAmazonApplication const& application) {
     std::string const& name = application.name();
     auto client_id =
-        config::ResolveSecret(application.client_id(), absl::StrCat(key, ".client_id"));
+        config::RotatingSecret::Load(application.client_id(), absl::StrCat(key, ".client_id"));
     if (!client_id.ok()) return client_id.status();
-    auto client_secret =
-        config::ResolveSecret(application.client_secret(), absl::StrCat(key, ".client_secret"));
+    auto client_secret = config::RotatingSecret::Load(application.client_secret(),
+                                                      absl::StrCat(key, ".client_secret"));
     if (!client_secret.ok()) return client_secret.status();
     auth::LwaOptions options;
     options.token_endpoint = application.token_endpoint();
-    std::string const lwa_client_id = *client_id;
+    // The cache is named by the client id at start-up: a token fetched
+    // with a rotated one is still the application's.
+    std::string const lwa_client_id = client_id->value();
     options.client_id = *std::move(client_id);
     options.client_secret = *std::move(client_secret);
     options.scope = "sellingpartnerapi::notifications";

@@ -486,7 +486,8 @@ void RedisClient::OnConnect(int status) {
   }
   // The handshake: every command pipelined at once, each answered in order.
   std::vector<std::vector<std::string>> commands;
-  if (!options_.password.empty()) commands.push_back({"AUTH", options_.password});
+  std::string password = options_.password.value();
+  if (!password.empty()) commands.push_back({"AUTH", password});
   commands.push_back({"INFO", "server"});
   commands.push_back({"INFO", "persistence"});
   for (char const* name : {"appendonly", "appendfsync", "maxmemory", "maxmemory-policy"}) {
@@ -494,7 +495,7 @@ void RedisClient::OnConnect(int status) {
   }
   handshake_ = std::make_unique<Handshake>();
   handshake_->attempt = static_cast<std::uint64_t>(attempts_.load(std::memory_order_relaxed));
-  handshake_->auth = !options_.password.empty();
+  handshake_->auth = !password.empty();
   handshake_->replies.resize(commands.size());
   for (std::size_t i = 0; i < commands.size(); ++i) {
     std::vector<char const*> argv;

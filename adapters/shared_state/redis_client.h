@@ -43,6 +43,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "config/rotating_secret.h"
 
 struct event;
 struct event_base;
@@ -53,7 +54,9 @@ namespace linkgateway::adapters::shared_state {
 struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
-  std::string password;  // AUTH when set
+  // AUTH when set; taken anew at each connection, so a rotated password
+  // file is used from the next (re)connect on.
+  config::RotatingSecret password;
   // Bounds the TCP connection and the handshake together.
   absl::Duration connect_timeout = absl::Seconds(1);
   absl::Duration command_timeout = absl::Milliseconds(250);

@@ -8,7 +8,7 @@
 #include "adapters/policies/token_bucket.h"
 #include "adapters/shared_state/redis_token_cache.h"
 #include "adapters/shared_state/shared_rate_limiter.h"
-#include "config/secrets.h"
+#include "config/rotating_secret.h"
 #include "observability/log/log.h"
 
 namespace linkgateway::server::composition_root {
@@ -39,7 +39,7 @@ absl::StatusOr<std::unique_ptr<SharedState>> SharedState::Create(
   options.host = shared.address().substr(0, colon);
   (void)absl::SimpleAtoi(shared.address().substr(colon + 1), &options.port);  // checked by config
   if (shared.has_password()) {
-    auto password = config::ResolveSecret(shared.password(), "shared_state.password");
+    auto password = config::RotatingSecret::Load(shared.password(), "shared_state.password");
     if (!password.ok()) return password.status();
     options.password = *std::move(password);
   }

@@ -13,21 +13,6 @@
 namespace linkgateway::server::security {
 namespace {
 
-FileVersion VersionOf(struct stat const& st) {
-  FileVersion version;
-  version.exists = true;
-  version.device = static_cast<unsigned long long>(st.st_dev);
-  version.inode = static_cast<unsigned long long>(st.st_ino);
-  version.size = static_cast<long long>(st.st_size);
-  version.modified = st.st_mtim;
-  version.changed = st.st_ctim;
-  return version;
-}
-
-bool Same(std::timespec const& a, std::timespec const& b) {
-  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
-}
-
 std::string DirectoryOf(std::string const& path) {
   auto slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -70,19 +55,6 @@ WatchedFileOptions WatchedFileOptionsFrom(config::v1::Security const& security) 
   return options;
 }
 
-bool FileVersion::operator==(FileVersion const& other) const {
-  if (exists != other.exists) return false;
-  if (!exists) return true;
-  return device == other.device && inode == other.inode && size == other.size &&
-         Same(modified, other.modified) && Same(changed, other.changed);
-}
-
-FileVersion CurrentVersion(std::string const& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return FileVersion();
-  return VersionOf(st);
-}
-
 absl::StatusOr<std::string> ReadTrustedFile(std::string const& path, FileVersion& version,
                                             bool allow_writable_by_others) {
   version = FileVersion();
@@ -96,7 +68,7 @@ absl::StatusOr<std::string> ReadTrustedFile(std::string const& path, FileVersion
     close(fd);
     return absl::FailedPreconditionError(absl::StrCat(path, " is not a regular file"));
   }
-  version = VersionOf(st);
+  version = config::FileVersionOf(st);
   if (!allow_writable_by_others) {
     if (absl::Status owned = CheckOwnership(path, st); !owned.ok()) {
       close(fd);

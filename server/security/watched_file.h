@@ -12,7 +12,6 @@
 #define LINKGATEWAY_SERVER_SECURITY_WATCHED_FILE_H_
 
 #include <atomic>
-#include <ctime>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "config/config.h"
+#include "config/file_version.h"
 
 namespace linkgateway::server::security {
 
@@ -50,21 +50,8 @@ char const* UnusableMeaning(T const*) {
 // The options config.security().files() asks for.
 WatchedFileOptions WatchedFileOptionsFrom(config::v1::Security const& security);
 
-// What tells a file's versions apart: device, inode, size, modification and
-// change times (a chmod changes only the latter); `exists` false when it
-// cannot be looked at.
-struct FileVersion {
-  bool exists = false;
-  unsigned long long device = 0;
-  unsigned long long inode = 0;
-  long long size = -1;
-  std::timespec modified = {};
-  std::timespec changed = {};
-  bool operator==(FileVersion const& other) const;
-};
-
-// The file's current version (exists false when stat fails).
-FileVersion CurrentVersion(std::string const& path);
+using config::CurrentVersion;
+using config::FileVersion;
 
 // Reads a file that grants access, with its version: FAILED_PRECONDITION
 // when it cannot be read, or (unless `allow_writable_by_others`) when it or

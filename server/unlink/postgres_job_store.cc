@@ -152,8 +152,8 @@ absl::StatusOr<PGresult*> Exchange(PGconn* conn, char const* sql,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<PostgresJobStore>> PostgresJobStore::Open(std::string conninfo,
-                                                                         PostgresOptions options) {
+absl::StatusOr<std::unique_ptr<PostgresJobStore>> PostgresJobStore::Open(
+    config::RotatingSecret conninfo, PostgresOptions options) {
   std::unique_ptr<PostgresJobStore> store(new PostgresJobStore(std::move(conninfo), options));
   absl::MutexLock lock(&store->mu_);
   if (absl::Status connected = store->Connect(store->conn_); !connected.ok()) return connected;
@@ -187,7 +187,8 @@ absl::Status PostgresJobStore::Connect(PGconn*& conn) {
       std::max<std::int64_t>(2, absl::ToInt64Seconds(absl::Ceil(options_.connect_timeout,
                                                                 absl::Seconds(1)))));
   char const* keywords[] = {"connect_timeout", "dbname", nullptr};
-  char const* values[] = {timeout.c_str(), conninfo_.c_str(), nullptr};
+  std::string conninfo = conninfo_.value();
+  char const* values[] = {timeout.c_str(), conninfo.c_str(), nullptr};
   conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (PQstatus(conn) != CONNECTION_OK) {
     // libpq's message names the host and the reason, never the password.

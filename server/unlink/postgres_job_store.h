@@ -21,6 +21,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "config/rotating_secret.h"
 #include "server/unlink/job_store.h"
 
 typedef struct pg_conn PGconn;
@@ -38,9 +39,10 @@ struct PostgresOptions {
 
 class PostgresJobStore final : public JobStore {
  public:
-  // Connects with the libpq `conninfo` and creates the schema when missing.
-  // Errors never repeat the connection string (it may hold a password).
-  static absl::StatusOr<std::unique_ptr<PostgresJobStore>> Open(std::string conninfo,
+  // Connects with the libpq `conninfo` and creates the schema when missing;
+  // each (re)connect takes its current value (a rotated secret file). Errors
+  // never repeat the connection string (it may hold a password).
+  static absl::StatusOr<std::unique_ptr<PostgresJobStore>> Open(config::RotatingSecret conninfo,
                                                                 PostgresOptions options = {});
   ~PostgresJobStore() override;
 
@@ -68,7 +70,7 @@ class PostgresJobStore final : public JobStore {
     bool binary = false;
   };
 
-  PostgresJobStore(std::string conninfo, PostgresOptions options)
+  PostgresJobStore(config::RotatingSecret conninfo, PostgresOptions options)
       : conninfo_(std::move(conninfo)), options_(options) {}
 
   // Connects `conn` (again) when it is not a healthy connection.
@@ -84,7 +86,7 @@ class PostgresJobStore final : public JobStore {
   template <typename T, typename Body>
   absl::StatusOr<T> InTransaction(Body body) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  std::string const conninfo_;
+  config::RotatingSecret const conninfo_;
   PostgresOptions const options_;
   absl::Mutex mu_;
   PGconn* conn_ ABSL_GUARDED_BY(mu_) = nullptr;

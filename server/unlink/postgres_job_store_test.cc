@@ -2,11 +2,15 @@
 
 #include <postgresql/libpq-fe.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "config/rotating_secret.h"
 #include "gtest/gtest.h"
 #include "server/unlink/job_store_conformance.h"
 #include "tests/testing/postgres_server.h"
@@ -119,6 +123,53 @@ TEST(PostgresJobStoreTest, AStalledServerFailsCallsWithinTheStatementTimeout) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_TRUE(back->has_value());
   EXPECT_TRUE((*store)->Probe().ok());
+}
+
+// The connection string is a secret read from a file, re-read at each
+// (re)connect: rotated (here to another database, where the cluster trusts
+// loopback and a changed password would prove nothing), the store's next
+// connection uses the new one.
+TEST(PostgresJobStoreTest, ARotatedConnectionStringFileIsUsedAtTheNextConnect) {
+  std::string first = FreshDatabase();
+  std::string second = FreshDatabase();
+  auto other = PostgresJobStore::Open(second);  // its schema, and a job only it has
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE((*other)
+                  ->Create(MakeJob("operations/unlink/second", "svc", "", 1), "r1",
+                           absl::Now() + absl::Seconds(30))
+                  .ok());
+  std::string file = absl::StrCat(std::getenv("TEST_TMPDIR"), "/postgres-conninfo");
+  std::ofstream(file, std::ios::trunc) << first << "\n";
+  config::v1::SecretRef ref;
+  ref.set_file(file);
+  auto conninfo = config::RotatingSecret::Load(ref, "unlink.postgres");
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  auto store = PostgresJobStore::Open(*conninfo);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto found = (*store)->Get("operations/unlink/second");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_FALSE(found->has_value());
+
+  std::ofstream(file + ".next") << second << "\n";
+  ASSERT_EQ(std::rename((file + ".next").c_str(), file.c_str()), 0);
+  // Its connection ends (a failover, a restart): the next one is made anew.
+  PGconn* admin = PQconnectdb(Server().conninfo().c_str());
+  ASSERT_EQ(PQstatus(admin), CONNECTION_OK) << PQerrorMessage(admin);
+  std::string database = first.substr(first.rfind('=') + 1);
+  PGresult* killed = PQexec(
+      admin,
+      absl::StrCat("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '",
+                   database, "'")
+          .c_str());
+  EXPECT_EQ(PQresultStatus(killed), PGRES_TUPLES_OK) << PQerrorMessage(admin);
+  PQclear(killed);
+  PQfinish(admin);
+  absl::Time give_up = absl::Now() + absl::Seconds(20);
+  do {
+    found = (*store)->Get("operations/unlink/second");
+  } while (!found.ok() && absl::Now() < give_up);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_TRUE(found->has_value());
 }
 
 }  // namespace

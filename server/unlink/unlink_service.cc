@@ -11,7 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "config/secrets.h"
+#include "config/rotating_secret.h"
 #include "observability/log/log.h"
 #include "server/unlink/job_methods.h"
 #include "server/unlink/postgres_job_store.h"
@@ -51,7 +51,7 @@ absl::StatusOr<std::unique_ptr<UnlinkJobs>> UnlinkJobs::Create(
   auto const& unlink = config.unlink();
   absl::StatusOr<std::unique_ptr<JobStore>> store;
   if (unlink.has_postgres()) {
-    auto conninfo = config::ResolveSecret(unlink.postgres(), "unlink.postgres");
+    auto conninfo = config::RotatingSecret::Load(unlink.postgres(), "unlink.postgres");
     if (!conninfo.ok()) return conninfo.status();
     PostgresOptions postgres;
     postgres.connect_timeout = config::ToDuration(unlink.postgres_connect_timeout());

@@ -7,7 +7,7 @@ tokens and their expiry, content type) and answer as the vendor documents
 describe, keeping state: a deregistered device's tokens are dead, a deleted
 subscription is gone. Tests steer them through /__emulator/* (seed devices and
 subscriptions, force a scenario, expire tokens, ask which LWA client a token
-was issued to, read recorded requests).
+was issued to, replace an LWA client's secret, read recorded requests).
 
 Documented behaviour followed here: ../../shared/reference/upstream-notes.md
 sections 0-2, 4 and 6 (where a shape is unconfirmed, the emulator contract's
@@ -52,13 +52,14 @@ DRS_V1 = re.compile(r"^/deviceModels/([^/]+)/devices/([^/]+)/registration$")
 
 class State(https_emulator.EmulatorState):
     def __init__(self, args):
-        self.clients = dict(c.split(":", 1) for c in args.lwa_client)
+        self.lwa_clients = args.lwa_client
         self.token_lifetime = args.token_lifetime
         self.sp_rate, self.sp_burst = args.sp_rate, args.sp_burst
         super().__init__()
 
     def reset(self):
         super().reset()
+        self.clients = dict(c.split(":", 1) for c in self.lwa_clients)
         self.sp_bucket = TokenBucket(self.sp_rate, self.sp_burst)
         self.access_tokens = {}   # token -> {"expires", "kind", "device", "client_id"}
         self.refresh_tokens = {}  # refresh token -> {"device", "client_id"}
@@ -105,6 +106,10 @@ class Handler(https_emulator.EmulatorHandler):
             with state.lock:
                 info = state.access_tokens.get(data.get("token", ""))
             return self.send(200, {"clientId": info["client_id"] if info else ""})
+        if verb == "lwa-client":  # a new client secret: the old one is refused from now on
+            with state.lock:
+                state.clients[data["clientId"]] = data["clientSecret"]
+            return self.send(200, {})
         if verb == "expire-tokens":  # {"kind": "grantless"} expires only those
             for info in state.access_tokens.values():
                 if data.get("kind") in (None, info["kind"]):

@@ -10,7 +10,9 @@ status API answers 7600 (no result). Business errors ride on HTTP 200.
 --envelope chooses the documented response shape: "legacy"
 ({"response": {"code", "description", "transid"}}) or "v6" (top-level code,
 description, transid, TotalCount, Results; a queued deletion is HTTP 202).
-/__emulator/profiles seeds profiles; /__emulator/envelope switches the shape.
+/__emulator/profiles seeds profiles; /__emulator/envelope switches the shape;
+/__emulator/profileKey {"key"} replaces the tenant's key, as regenerating it
+in the portal does: the old key is refused from then on.
 """
 
 import re
@@ -34,6 +36,7 @@ class State(https_emulator.EmulatorState):
         self.profiles = set()
         self.transactions = {}  # transid -> {"due", "item", "done", "result"}
         self.envelope = self.args.envelope
+        self.profile_key = self.args.profile_key
         self.window = []  # request times in the last second, for the TPS limit
 
 
@@ -58,7 +61,7 @@ class Handler(https_emulator.EmulatorHandler):
         if not key:
             self.answer("7002", "Service Key Missing")
             return True
-        if key != args.profile_key:
+        if key != state.profile_key:
             self.answer("7001", "Authentication failed")
             return True
         if self.client_address[0] not in args.allow_ip:
@@ -139,6 +142,9 @@ class Handler(https_emulator.EmulatorHandler):
             return self.send(200, {})
         if verb == "envelope":
             state.envelope = data["envelope"]
+            return self.send(200, {})
+        if verb == "profileKey":
+            state.profile_key = data["key"]
             return self.send(200, {})
         return False
 

@@ -1,6 +1,9 @@
 // Dash Replenishment and Selling Partner API end to end: generated stubs →
 // the real gateway binary → libcurl → the HTTPS Amazon emulator. Every
 // documented success and error, with the gRPC code and details it maps to.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -458,6 +461,34 @@ TEST_F(AmazonTest, ExpiredTokenIsRefreshedMidRun) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(Received("/auth/o2/token").size(), 2u);
   EXPECT_EQ(StatusCount("403"), 1);  // the expired token, once
+}
+
+// The client secret rotated at Login with Amazon, then in the gateway's
+// secret file (replaced by rename, as a secret volume is): the next token
+// request sends the new one, without a restart.
+TEST_F(AmazonTest, RotatedLwaClientSecretFileIsSentAtTheNextTokenRequest) {
+  NewSubscription("ANY_OFFER_CHANGED", "sub-1");
+  NewSubscription("ANY_OFFER_CHANGED", "sub-2");
+  v1::DeleteSubscriptionResponse response;
+  ASSERT_TRUE(DeleteSubscription("ANY_OFFER_CHANGED", "sub-1", &response).ok());
+  ASSERT_TRUE(
+      env_->Control("lwa-client", absl::StrCat(R"({"clientId":")", tests::testing::kLwaClientId,
+                                               R"(","clientSecret":"rotated-lwa-secret"})"))
+          .ok());
+  std::string file =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/lwa_secret.", env_->amazon().port());
+  std::ofstream(file + ".next") << "rotated-lwa-secret\n";
+  ASSERT_EQ(std::rename((file + ".next").c_str(), file.c_str()), 0);
+  ASSERT_TRUE(env_->Control("expire-tokens").ok());  // the next call needs a new token
+  grpc::Status status = DeleteSubscription("ANY_OFFER_CHANGED", "sub-2", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto tokens = Received("/auth/o2/token");
+  ASSERT_EQ(tokens.size(), 2u);
+  EXPECT_THAT(tokens[0].fields().at("body").string_value(),
+              HasSubstr(absl::StrCat("client_secret=", tests::testing::kLwaClientSecret)));
+  EXPECT_THAT(tokens[1].fields().at("body").string_value(),
+              HasSubstr("client_secret=rotated-lwa-secret"));
+  EXPECT_THAT(env_->gateway().Output(), Not(HasSubstr("rotated-lwa-secret")));
 }
 
 TEST_F(AmazonTest, WrongLwaSecretIsUnauthenticatedWithoutLeakingIt) {

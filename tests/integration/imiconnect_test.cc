@@ -1,9 +1,13 @@
 // IMIconnect end to end: delete a customer's device app profile (queued,
 // irreversible) and follow its transaction to the final status, through the
 // gateway binary and the HTTPS emulator. Business errors ride on HTTP 200.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -184,6 +188,68 @@ TEST_F(ImiconnectTest, AwkwardIdsAreEscapedAtTheProvider) {
   EXPECT_EQ(env_->Received(Emulator::kImiconnect, "/resources/")[0].fields().at("path").string_value(),
             absl::StrCat("/resources/v2/customerappprofile/", kApp,
                          "/kunde%2F%C3%BC%201/ger%C3%A4t%3F%23"));
+}
+
+// Kubernetes rotates a mounted secret by writing a new timestamped directory
+// and renaming a new `..data` symlink over the old one; the key's own path
+// (key -> ..data/key) never changes.
+class KubernetesSecretVolume {
+ public:
+  explicit KubernetesSecretVolume(std::string dir) : dir_(std::move(dir)) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::filesystem::create_symlink("..data/key", dir_ + "/key");
+  }
+  std::string path() const { return dir_ + "/key"; }
+  void Write(std::string const& value) {
+    std::string version = absl::StrCat("..version_", ++versions_);
+    std::filesystem::create_directory(absl::StrCat(dir_, "/", version));
+    std::ofstream(absl::StrCat(dir_, "/", version, "/key")) << value;
+    std::filesystem::create_directory_symlink(version, dir_ + "/..data_tmp");
+    std::filesystem::rename(dir_ + "/..data_tmp", dir_ + "/..data");
+  }
+
+ private:
+  std::string const dir_;
+  int versions_ = 0;
+};
+
+TEST_F(ImiconnectTest, RotatedProfileKeyFileIsUsedFromTheNextDelete) {
+  KubernetesSecretVolume volume(absl::StrCat(std::getenv("TEST_TMPDIR"), "/imiconnect-key"));
+  volume.Write("rotation-key-K1");
+  tests::testing::EmulatedGatewayOptions options;
+  options.imiconnect_key_file = volume.path();
+  options.imiconnect_args = {"--queue-delay-ms", "0"};
+  StartWith(options);
+  // The tenant's key is K1 (the emulator is reset to its own at each start).
+  ASSERT_TRUE(
+      env_->Control(Emulator::kImiconnect, "profileKey", R"({"key":"rotation-key-K1"})").ok());
+  Seed("c-1", "d-1");
+  Seed("c-2", "d-2");
+  v1::DeleteAppProfileResponse response;
+  grpc::Status status = Delete("c-1", "d-1", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  // The key is regenerated at IMIconnect: K1 is refused from now on ...
+  ASSERT_TRUE(
+      env_->Control(Emulator::kImiconnect, "profileKey", R"({"key":"rotation-key-K2"})").ok());
+  status = Delete("c-2", "d-2", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // ... and the mounted secret follows, without a restart.
+  volume.Write("rotation-key-K2");
+  status = Delete("c-2", "d-2", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Final(response.imiconnect().transaction_id()).state(),
+            v1::PROFILE_TRANSACTION_STATE_SUCCEEDED);
+
+  auto received = env_->Received(Emulator::kImiconnect, "/resources/v2/customerappprofile/");
+  ASSERT_EQ(received.size(), 3u);
+  std::vector<std::string> keys;
+  for (auto const& request : received) {
+    keys.push_back(request.fields().at("headers").struct_value().fields().at("key").string_value());
+  }
+  EXPECT_THAT(keys,
+              ::testing::ElementsAre("rotation-key-K1", "rotation-key-K1", "rotation-key-K2"));
 }
 
 TEST_F(ImiconnectTest, WrongKeyIsUnauthenticatedWithoutLeakingIt) {

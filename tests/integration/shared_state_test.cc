@@ -4,6 +4,8 @@
 // no request_id is sent twice, no fresh burst reaches the provider, a bad
 // password is a clear start-up error or NOT_SERVING, never a silent
 // fallback, and the health and gauges say what is so.
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -310,6 +312,33 @@ TEST_F(SharedStateTest, APasswordChangedUnderARunningGatewayIsNotServingWithBack
   }
   EXPECT_LE(refusals, 2) << "one line per attempt (0.5 s each) is " << output;
   EXPECT_GE(refusals, 1);
+}
+
+// Rotation: the password changed at Redis, then in the gateway's password
+// file (replaced by rename, as a secret volume is): the gateway reconnects
+// with the file's new password, without a restart.
+TEST_F(SharedStateTest, APasswordRotatedInItsFileIsUsedAtTheNextReconnect) {
+  auto redis = RedisServer::Start("correct-horse");
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  redis_ = *std::move(redis);
+  std::string secret = absl::StrCat(std::getenv("TEST_TMPDIR"), "/redis-password-3");
+  std::ofstream(secret) << "correct-horse\n";
+  StartGateways(1, absl::StrCat("password { file: \"", secret, "\" }"));
+  ASSERT_TRUE(Eventually([&] { return Metric(0, kDependencyUp) == 1; }));
+  ASSERT_TRUE(redis_->SetPassword("battery-staple").ok());
+  ASSERT_TRUE(redis_->Cli({"CLIENT", "KILL", "TYPE", "normal"}).ok());
+  // Reconnecting with the old password is refused ...
+  ASSERT_TRUE(Eventually([&] { return Metric(0, kDependencyUp) == 0; }));
+  EXPECT_EQ(Health(0, "linkgateway.dependency.shared_state"), "NOT_SERVING");
+  // ... until the file says the new one.
+  std::ofstream(secret + ".next") << "battery-staple\n";
+  ASSERT_EQ(std::rename((secret + ".next").c_str(), secret.c_str()), 0);
+  ASSERT_TRUE(Eventually([&] { return Metric(0, kDependencyUp) == 1; }));
+  EXPECT_EQ(Health(0, "linkgateway.dependency.shared_state"), "SERVING");
+  std::string output = env_->replica(0).Output();
+  EXPECT_THAT(output, HasSubstr("shared_state.password: re-read the secret from " + secret));
+  EXPECT_THAT(output, ::testing::Not(HasSubstr("battery-staple")));
+  EXPECT_THAT(output, ::testing::Not(HasSubstr("correct-horse")));
 }
 
 }  // namespace

@@ -225,9 +225,11 @@ absl::StatusOr<std::unique_ptr<EmulatedGateway>> EmulatedGateway::Start(
         address(Emulator::kSmsVoice), "\"\n  credentials { file { path: \"", aws_file,
         "\" profile: \"gateway\" } }\n", options.sms_voice_config, "}\n",
         "imiconnect {\n  base_url: \"https://", address(Emulator::kImiconnect), "\"\n",
-        "  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n", options.imiconnect_config,
-        "}\n", "security {\n  ", security, "\n}\n", "observability {\n  ", observability, "\n}\n",
-        options.extra_config, "\n", own_config);
+        options.imiconnect_key_file.empty()
+            ? std::string("  profile_key { env: \"LINKGATEWAY_TEST_IMICONNECT_KEY\" }\n")
+            : absl::StrCat("  profile_key { file: \"", options.imiconnect_key_file, "\" }\n"),
+        options.imiconnect_config, "}\n", "security {\n  ", security, "\n}\n",
+        "observability {\n  ", observability, "\n}\n", options.extra_config, "\n", own_config);
     std::string config_file =
         absl::StrCat(dir, "/gateway.", amazon.port(), suffix, ".textproto");
     std::ofstream(config_file) << config;

@@ -62,8 +62,11 @@ struct EmulatedGatewayOptions {
   // shared credentials file).
   std::string aws_secret = kAwsSecret;
   std::string aws_session_token = kAwsSessionToken;
-  // The IMIconnect profile key the gateway is configured with.
+  // The IMIconnect profile key the gateway is configured with (from the
+  // environment) ...
   std::string imiconnect_key = kImiconnectKey;
+  // ... or, when set, the file it reads the key from.
+  std::string imiconnect_key_file;
   // "127.0.0.1:<port>" every provider endpoint (and the LWA token endpoint)
   // points at instead of the emulators, e.g. an emulator's --alt-cert port
   // or a port nothing listens on; "" = the emulators.
