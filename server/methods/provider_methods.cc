@@ -36,16 +36,11 @@ class ProviderMethod final : public call::Method {
     if (absl::Status valid = request::ValidateTarget(request); !valid.ok()) return valid;
     return request::ValidateAccount(request);
   }
-  // The account is the one the request names, or its provider's default.
   std::vector<call::Access> Accesses(Message const& request) const override {
-    std::string account = request::AccountOf(request);
-    if (account.empty()) account = table_.DefaultAccount(Typed(request).target_case());
-    return {{path_, request::ProviderOf(request), "", std::move(account)}};
+    return {{path_, request::ProviderOf(request), "", AccountFor(request)}};
   }
   std::string ServedAccount(Message const& request) const override {
-    if (EntryFor(request) == nullptr) return "";
-    std::string account = request::AccountOf(request);
-    return account.empty() ? table_.DefaultAccount(Typed(request).target_case()) : account;
+    return EntryFor(request) != nullptr ? AccountFor(request) : "";
   }
   absl::Status Check(Message const& request) const override {
     if (absl::Status valid = request::ValidateEnums(request); !valid.ok()) return valid;
@@ -79,6 +74,11 @@ class ProviderMethod final : public call::Method {
 
  private:
   static Req const& Typed(Message const& request) { return static_cast<Req const&>(request); }
+  // The account is the one the request names, or its provider's default.
+  std::string AccountFor(Message const& request) const {
+    std::string account = request::AccountOf(request);
+    return account.empty() ? table_.DefaultAccount(Typed(request).target_case()) : account;
+  }
   typename Table::Entry const* EntryFor(Message const& request) const {
     return table_.Find(Typed(request).target_case(), request::AccountOf(request));
   }
